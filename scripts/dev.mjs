@@ -1,0 +1,115 @@
+// npm run dev: the whole Overlap system on one machine, on embedded defaults.
+//   1. applies the D1 migrations to the local database (.wrangler/state)
+//   2. starts a local atproto network: an in-memory PLC directory and a real PDS on 127.0.0.1
+//   3. runs all four workers together under `wrangler dev` with local bindings
+//   4. gives each auxiliary worker its own port (scripts/devProxy.mjs)
+// Ctrl-C stops everything it started.
+import { spawn, spawnSync } from "node:child_process"
+import path from "node:path"
+import { registryAddress, startProxy } from "./devProxy.mjs"
+import { startLocalAtproto } from "./localAtproto.mjs"
+import { workers } from "./workers.mjs"
+
+const root = path.resolve(import.meta.dirname, "..")
+const wrangler = path.join(root, "node_modules", ".bin", "wrangler")
+const PLC_PORT = Number(process.env.OVERLAP_PLC_PORT ?? 2582)
+const PDS_PORT = Number(process.env.OVERLAP_PDS_PORT ?? 2583)
+const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }
+const line = (part, where) => console.log(`  ${part.padEnd(22)} ${where}`)
+
+const stoppers = []
+let stopping = false
+const stop = async (code) => {
+  if (stopping) return
+  stopping = true
+  console.log("\nstopping…")
+  for (const s of stoppers.reverse()) await s().catch((error) => console.error(String(error)))
+  process.exit(code)
+}
+process.on("SIGINT", () => stop(0))
+process.on("SIGTERM", () => stop(0))
+
+const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "-c", "wrangler.toml"], {
+  cwd: root,
+  encoding: "utf8",
+  env: quietEnv
+})
+if (migrate.status !== 0) {
+  console.error(migrate.stdout, migrate.stderr)
+  process.exit(1)
+}
+
+console.log("Overlap — local system")
+line("D1 migrations", "applied to .wrangler/state")
+
+const atproto = await startLocalAtproto({ plcPort: PLC_PORT, pdsPort: PDS_PORT })
+stoppers.push(() => atproto.close())
+line("PLC directory", atproto.plcUrl)
+line("PDS", atproto.pdsUrl)
+
+const dev = spawn(
+  wrangler,
+  [
+    "dev",
+    ...workers.flatMap((w) => ["-c", w.config]),
+    "--port",
+    String(workers[0].port),
+    "--ip",
+    "127.0.0.1",
+    "--var",
+    `PLC_URL:${atproto.plcUrl}`,
+    "--show-interactive-dev-session=false"
+  ],
+  { cwd: root, env: quietEnv, stdio: ["ignore", "pipe", "pipe"], detached: true }
+)
+stoppers.push(
+  () =>
+    new Promise((resolve) => {
+      if (dev.exitCode !== null) return resolve()
+      dev.once("exit", () => resolve())
+      try {
+        process.kill(-dev.pid, "SIGTERM")
+      } catch {
+        resolve()
+      }
+      setTimeout(() => {
+        try {
+          process.kill(-dev.pid, "SIGKILL")
+        } catch {}
+      }, 5_000).unref()
+    })
+)
+const verbose = process.env.OVERLAP_DEV_VERBOSE === "1"
+dev.stdout.on("data", (chunk) => verbose && process.stdout.write(chunk))
+dev.stderr.on("data", (chunk) => verbose && process.stderr.write(chunk))
+dev.on("exit", (code) => {
+  if (!stopping) {
+    console.error(`wrangler dev exited (${code}); rerun with OVERLAP_DEV_VERBOSE=1 to see its output`)
+    stop(1)
+  }
+})
+
+const waitFor = async (what, probe, timeoutMs = 120_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await probe().catch(() => false)) return
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs / 1000}s`)
+}
+
+try {
+  for (const worker of workers.slice(1)) {
+    await waitFor(`${worker.name} in the dev registry`, async () => registryAddress(worker.name) !== undefined)
+    const server = await startProxy(worker.name, worker.port)
+    stoppers.push(() => new Promise((resolve) => server.close(() => resolve())))
+  }
+  for (const worker of workers) {
+    await waitFor(`${worker.id} /healthz`, async () => (await fetch(`http://127.0.0.1:${worker.port}/healthz`)).ok)
+    line(`worker ${worker.id}`, `http://localhost:${worker.port}  (/healthz)`)
+  }
+  console.log("\nready — Ctrl-C stops everything")
+} catch (error) {
+  console.error(String(error))
+  await stop(1)
+}

@@ -1,0 +1,55 @@
+import { HttpBody, HttpServerResponse, type HttpApp } from "@effect/platform"
+import { Effect } from "effect"
+import type { XrpcErrorBody } from "./XrpcErrors"
+
+interface DecodeIssue {
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly message: string
+}
+
+/** A decode failure becomes InvalidRequest whose message starts with the offending field's path. */
+const describeDecodeError = (issues: ReadonlyArray<DecodeIssue>, fallback: string): string => {
+  const first = issues[0]
+  if (!first) return fallback
+  const field = first.path.length > 0 ? first.path.map(String).join(".") : "request body"
+  return `${field}: ${first.message}`
+}
+
+/** Rewrites an encoded error body (`{ _tag, message, … }`) into the XRPC shape `{ error, message }`. */
+export const toXrpcErrorBody = (status: number, body: unknown): XrpcErrorBody => {
+  const value = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>
+  const tag = typeof value._tag === "string" ? value._tag : undefined
+  const message = typeof value.message === "string" ? value.message : ""
+  if (tag === "HttpApiDecodeError") {
+    return { error: "InvalidRequest", message: describeDecodeError((value.issues as Array<DecodeIssue>) ?? [], message) }
+  }
+  if (tag !== undefined) return { error: tag, message }
+  if (status === 404) return { error: "MethodNotImplemented", message: "no such XRPC method" }
+  if (status === 401) return { error: "AuthRequired", message: message || "authentication required" }
+  if (status >= 500) return { error: "InternalServerError", message: "internal error" }
+  return { error: "InvalidRequest", message: message || `request refused (${status})` }
+}
+
+const decoder = new TextDecoder()
+
+/**
+ * HttpApi middleware: every error response leaves the worker as an XRPC error body. Success
+ * responses pass through untouched; only error bodies are re-read.
+ */
+export const xrpcWireFormat = <E, R>(app: HttpApp.HttpApp<HttpServerResponse.HttpServerResponse, E, R>) =>
+  Effect.map(app, (response) => {
+    if (response.status < 400) return response
+    let parsed: unknown = undefined
+    if (response.body._tag === "Uint8Array" && response.body.contentType.includes("json")) {
+      try {
+        parsed = JSON.parse(decoder.decode(response.body.body))
+      } catch {
+        parsed = undefined
+      }
+    }
+    // A 500 never carries internals (causes, stacks) to the caller.
+    const body = response.status === 500
+      ? { error: "InternalServerError", message: "internal error" }
+      : toXrpcErrorBody(response.status, parsed)
+    return HttpServerResponse.setBody(response, HttpBody.unsafeJson(body))
+  })

@@ -1,0 +1,8 @@
+import type { D1Migration } from "@cloudflare/vitest-pool-workers/config"
+import type { Env } from "../../src/layers/CloudflareEnv"
+
+declare module "cloudflare:test" {
+  interface ProvidedEnv extends Env {
+    readonly TEST_MIGRATIONS: Array<D1Migration>
+  }
+}

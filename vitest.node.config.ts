@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config"
+
+// Node-side tests: pure domain logic, lexicons, and everything that talks to a real local
+// PDS / PLC / CalDAV server. Tests that need workerd bindings are named *.workerd.test.ts.
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    exclude: ["test/**/*.workerd.test.ts", "node_modules/**"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000
+  }
+})
