@@ -7,6 +7,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     exclude: ["test/**/*.workerd.test.ts", "node_modules/**"],
     testTimeout: 30_000,
+    reporters: process.env.OVERLAP_TEST_REPORT_DIR ? ["default", "json"] : ["default"],
+    outputFile: { json: `${process.env.OVERLAP_TEST_REPORT_DIR ?? ".tmp"}/vitest-node.json` },
     hookTimeout: 60_000
   }
 })

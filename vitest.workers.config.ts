@@ -10,6 +10,8 @@ export default defineWorkersConfig(async () => {
       include: ["test/**/*.workerd.test.ts"],
       setupFiles: ["./test/support/applyMigrations.ts"],
       testTimeout: 30_000,
+      reporters: process.env.OVERLAP_TEST_REPORT_DIR ? ["default", "json"] : ["default"],
+      outputFile: { json: `${process.env.OVERLAP_TEST_REPORT_DIR ?? ".tmp"}/vitest-workers.json` },
       poolOptions: {
         workers: {
           singleWorker: true,
