@@ -1,0 +1,88 @@
+import type { Effect, Option } from "effect"
+import { Context, Schema } from "effect"
+import { AtUri, Did, EpochMillis, SqliteBoolean } from "./Columns"
+import type { InvalidCursor, Page } from "./Page"
+import type { RepositoryError } from "./RepositoryError"
+
+export const BookingRequestStatus = Schema.Literal("pending", "held", "declined", "confirmed")
+export type BookingRequestStatus = typeof BookingRequestStatus.Type
+
+/** The guest's constraints from the record (see lexicons/app/overlap/bookingRequest.json). */
+export const BookingConstraints = Schema.Struct({
+  durationMin: Schema.Int,
+  durationMax: Schema.Int,
+  earliest: Schema.optional(Schema.String),
+  latest: Schema.optional(Schema.String),
+  days: Schema.optional(Schema.Array(Schema.String)),
+  tz: Schema.String
+})
+export type BookingConstraints = typeof BookingConstraints.Type
+
+/** An `app.overlap.bookingRequest` record as the firehose delivered it, at repo revision `rev`. */
+export const BookingRequestRecord = Schema.Struct({
+  uri: AtUri,
+  guestDid: Did,
+  hostDid: Did,
+  rkey: Schema.String,
+  cid: Schema.String,
+  rev: Schema.String,
+  offerUri: Schema.NullOr(AtUri),
+  constraints: BookingConstraints,
+  /** The record's own status: taken when the request is first indexed, then owned by setStatus. */
+  status: BookingRequestStatus,
+  note: Schema.NullOr(Schema.String),
+  createdAt: EpochMillis
+})
+export type BookingRequestRecord = typeof BookingRequestRecord.Type
+
+/** A row of `booking_requests`. */
+export class IndexedBookingRequest extends Schema.Class<IndexedBookingRequest>("IndexedBookingRequest")({
+  ...BookingRequestRecord.fields,
+  /** stored as JSON text */
+  constraints: Schema.parseJson(BookingConstraints),
+  indexedAt: EpochMillis,
+  hidden: SqliteBoolean
+}) {}
+
+export interface ListBookingRequests {
+  readonly did: string
+  readonly limit: number
+  readonly cursor?: string | undefined
+  readonly status?: BookingRequestStatus | undefined
+  readonly includeHidden?: boolean | undefined
+}
+
+export class BookingRequestNotFound extends Schema.TaggedError<BookingRequestNotFound>()(
+  "BookingRequestNotFound",
+  { uri: Schema.String }
+) {}
+
+export class BookingRequestsRepo extends Context.Tag("overlap/BookingRequestsRepo")<BookingRequestsRepo, {
+  /**
+   * Indexes a create or update, applied (true) only when `rev` is newer than the stored row and than
+   * any delete of the record. An update keeps the stored status and hidden flag.
+   */
+  readonly upsert: (request: BookingRequestRecord) => Effect.Effect<boolean, RepositoryError>
+  /** Indexes a delete at `rev` (tombstoned, see OffersRepo.delete). True when a row was removed. */
+  readonly delete: (uri: string, rev: string) => Effect.Effect<boolean, RepositoryError>
+  readonly get: (
+    uri: string,
+    options?: { readonly includeHidden?: boolean | undefined }
+  ) => Effect.Effect<Option.Option<IndexedBookingRequest>, RepositoryError>
+  /** Requests addressed to a host, newest first, keyset-paginated by (created_at, uri). */
+  readonly listByHost: (
+    query: ListBookingRequests
+  ) => Effect.Effect<Page<IndexedBookingRequest>, InvalidCursor | RepositoryError>
+  /** Requests a guest wrote, newest first, keyset-paginated by (created_at, uri). */
+  readonly listByGuest: (
+    query: ListBookingRequests
+  ) => Effect.Effect<Page<IndexedBookingRequest>, InvalidCursor | RepositoryError>
+  readonly setStatus: (
+    uri: string,
+    status: BookingRequestStatus
+  ) => Effect.Effect<IndexedBookingRequest, BookingRequestNotFound | RepositoryError>
+  /** The records a DID wrote (as guest): hide on deactivation/takedown, unhide, purge on deletion. */
+  readonly hideForDid: (did: string) => Effect.Effect<number, RepositoryError>
+  readonly unhideForDid: (did: string) => Effect.Effect<number, RepositoryError>
+  readonly purgeForDid: (did: string) => Effect.Effect<number, RepositoryError>
+}>() {}

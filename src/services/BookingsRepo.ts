@@ -1,0 +1,118 @@
+import type { Effect } from "effect"
+import { Context, Schema } from "effect"
+import { AtUri, Did, EpochMillis } from "./Columns"
+import type { InvalidCursor, Page } from "./Page"
+import type { RepositoryError } from "./RepositoryError"
+
+export const BookingStatus = Schema.Literal(
+  "pending",
+  "held",
+  "confirmed",
+  "declined",
+  "expired",
+  "canceled",
+  "rescheduled"
+)
+export type BookingStatus = typeof BookingStatus.Type
+
+const bookingFields = {
+  id: Schema.NonEmptyString,
+  hostDid: Did,
+  guestDid: Did,
+  requestUri: Schema.NullOr(AtUri),
+  offerUri: Schema.NullOr(AtUri),
+  status: BookingStatus,
+  /** The exact meeting time: only the host and the guest ever see it. */
+  startAt: EpochMillis,
+  endAt: EpochMillis,
+  tz: Schema.String,
+  /** ICS SEQUENCE of the latest invitation. */
+  sequence: Schema.NonNegativeInt,
+  icsR2Key: Schema.NullOr(Schema.String),
+  holdExpiresAt: Schema.NullOr(EpochMillis)
+}
+
+/** The rules the table's CHECK constraints enforce, for every shape of a booking. */
+const bookingInvariants = <A extends { readonly startAt: number; readonly endAt: number; readonly status: BookingStatus; readonly holdExpiresAt: number | null }>(
+  b: A
+) =>
+  b.endAt <= b.startAt
+    ? "endAt must be after startAt"
+    : b.status === "held" && b.holdExpiresAt === null
+    ? "a held booking needs holdExpiresAt"
+    : true
+
+/** What `create` needs: everything but the bookkeeping columns. */
+export const NewBooking = Schema.Struct(bookingFields).pipe(Schema.filter(bookingInvariants))
+export type NewBooking = typeof NewBooking.Type
+
+/** A row of `bookings`. `version` increases by one with every write (compare-and-set). */
+export class Booking extends Schema.Class<Booking>("Booking")(
+  Schema.Struct({
+    ...bookingFields,
+    createdAt: EpochMillis,
+    updatedAt: EpochMillis,
+    version: Schema.Int.pipe(Schema.positive())
+  }).pipe(Schema.filter(bookingInvariants))
+) {}
+
+/** The columns a transition may change; absent means unchanged, null clears a nullable column. */
+export const BookingPatch = Schema.Struct({
+  status: Schema.optional(BookingStatus),
+  startAt: Schema.optional(EpochMillis),
+  endAt: Schema.optional(EpochMillis),
+  tz: Schema.optional(Schema.String),
+  sequence: Schema.optional(Schema.NonNegativeInt),
+  icsR2Key: Schema.optional(Schema.NullOr(Schema.String)),
+  holdExpiresAt: Schema.optional(Schema.NullOr(EpochMillis))
+})
+export type BookingPatch = typeof BookingPatch.Type
+
+export const BookingRole = Schema.Literal("host", "guest", "either")
+export type BookingRole = typeof BookingRole.Type
+
+export interface ListBookingsForDid {
+  readonly did: string
+  readonly role: BookingRole
+  readonly limit: number
+  readonly cursor?: string | undefined
+  /** Only these statuses (all when absent). */
+  readonly statuses?: ReadonlyArray<BookingStatus> | undefined
+}
+
+export class BookingNotFound extends Schema.TaggedError<BookingNotFound>()("BookingNotFound", {
+  id: Schema.String
+}) {}
+
+export class BookingAlreadyExists extends Schema.TaggedError<BookingAlreadyExists>()("BookingAlreadyExists", {
+  id: Schema.String
+}) {}
+
+/** Someone else wrote the booking since `expectedVersion` was read: re-read and decide again. */
+export class BookingVersionConflict extends Schema.TaggedError<BookingVersionConflict>()("BookingVersionConflict", {
+  id: Schema.String,
+  expectedVersion: Schema.Int,
+  actualVersion: Schema.Int
+}) {}
+
+export class BookingsRepo extends Context.Tag("overlap/BookingsRepo")<BookingsRepo, {
+  /** Inserts at version 1, created/updated now. */
+  readonly create: (booking: NewBooking) => Effect.Effect<Booking, BookingAlreadyExists | RepositoryError>
+  readonly get: (id: string) => Effect.Effect<Booking, BookingNotFound | RepositoryError>
+  /**
+   * Compare-and-set: applies `patch` only if the stored version is still `expectedVersion`, and
+   * returns the booking at version + 1.
+   */
+  readonly transition: (
+    id: string,
+    expectedVersion: number,
+    patch: BookingPatch
+  ) => Effect.Effect<Booking, BookingNotFound | BookingVersionConflict | RepositoryError>
+  /**
+   * A DID's bookings as host, guest or either, newest first (created_at, then id, descending),
+   * keyset-paginated: rows inserted between pages never shift or repeat later pages.
+   */
+  readonly listForDid: (query: ListBookingsForDid) => Effect.Effect<Page<Booking>, InvalidCursor | RepositoryError>
+  /** Held bookings whose hold expired at or before `now`, soonest expiry first (expire-holds cron). */
+  readonly listExpiredHolds: (now: number, limit: number) => Effect.Effect<ReadonlyArray<Booking>, RepositoryError>
+}>() {}
