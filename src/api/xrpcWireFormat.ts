@@ -1,5 +1,5 @@
-import { HttpBody, HttpServerResponse, type HttpApp } from "@effect/platform"
-import { Effect } from "effect"
+import { HttpApp, HttpBody, HttpServerResponse } from "@effect/platform"
+import { Cause, Effect } from "effect"
 import type { XrpcErrorBody } from "./XrpcErrors"
 
 interface DecodeIssue {
@@ -33,23 +33,30 @@ export const toXrpcErrorBody = (status: number, body: unknown): XrpcErrorBody =>
 const decoder = new TextDecoder()
 
 /**
- * HttpApi middleware: every error response leaves the worker as an XRPC error body. Success
- * responses pass through untouched; only error bodies are re-read.
+ * HttpApi middleware: every error response leaves the worker as an XRPC error body. It registers a
+ * pre-response handler (the one place a response can still be changed before it is sent); success
+ * responses pass through untouched and only error bodies are re-read. Failures the API could not
+ * turn into a declared error (defects) are logged, never sent.
  */
 export const xrpcWireFormat = <E, R>(app: HttpApp.HttpApp<HttpServerResponse.HttpServerResponse, E, R>) =>
-  Effect.map(app, (response) => {
-    if (response.status < 400) return response
-    let parsed: unknown = undefined
-    if (response.body._tag === "Uint8Array" && response.body.contentType.includes("json")) {
-      try {
-        parsed = JSON.parse(decoder.decode(response.body.body))
-      } catch {
-        parsed = undefined
-      }
+  HttpApp.appendPreResponseHandler((_request, response) => Effect.succeed(rewriteErrorBody(response))).pipe(
+    Effect.zipRight(app),
+    Effect.tapErrorCause((cause) => Effect.logError("xrpc request failed", Cause.pretty(cause)))
+  )
+
+const rewriteErrorBody = (response: HttpServerResponse.HttpServerResponse): HttpServerResponse.HttpServerResponse => {
+  if (response.status < 400) return response
+  let parsed: unknown = undefined
+  if (response.body._tag === "Uint8Array" && response.body.contentType.includes("json")) {
+    try {
+      parsed = JSON.parse(decoder.decode(response.body.body))
+    } catch {
+      parsed = undefined
     }
-    // A 500 never carries internals (causes, stacks) to the caller.
-    const body = response.status === 500
-      ? { error: "InternalServerError", message: "internal error" }
-      : toXrpcErrorBody(response.status, parsed)
-    return HttpServerResponse.setBody(response, HttpBody.unsafeJson(body))
-  })
+  }
+  // A 500 never carries internals (causes, stacks) to the caller.
+  const body = response.status === 500
+    ? { error: "InternalServerError", message: "internal error" }
+    : toXrpcErrorBody(response.status, parsed)
+  return HttpServerResponse.setBody(response, HttpBody.unsafeJson(body))
+}

@@ -1,0 +1,6 @@
+import { HttpApi } from "@effect/platform"
+import { BookingsApi } from "./bookings/BookingsApi"
+import { InternalServerError } from "./XrpcErrors"
+
+/** The XRPC surface the AppView serves: one group per feature. Unlisted methods answer 501. */
+export class OverlapApi extends HttpApi.make("overlap").add(BookingsApi).addError(InternalServerError) {}

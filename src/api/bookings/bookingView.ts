@@ -1,0 +1,19 @@
+import type { DefsBookingView } from "../../lexicon/schemas"
+import type { Booking } from "../../services/BookingsRepo"
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+/** A booking as its participants see it (the exact time is theirs; nobody else gets a view). */
+export const toBookingView = (booking: Booking): DefsBookingView => ({
+  id: booking.id,
+  hostDid: booking.hostDid,
+  guestDid: booking.guestDid,
+  status: booking.status,
+  tz: booking.tz,
+  createdAt: iso(booking.createdAt),
+  updatedAt: iso(booking.updatedAt),
+  ...(booking.status === "pending" ? {} : { slot: { start: iso(booking.startAt), end: iso(booking.endAt) } }),
+  ...(booking.offerUri ? { offerUri: booking.offerUri } : {}),
+  ...(booking.requestUri ? { requestUri: booking.requestUri } : {}),
+  ...(booking.status === "held" && booking.holdExpiresAt !== null ? { holdExpiresAt: iso(booking.holdExpiresAt) } : {})
+})

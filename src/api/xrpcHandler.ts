@@ -1,0 +1,41 @@
+import { HttpApiBuilder, HttpServer } from "@effect/platform"
+import { Layer } from "effect"
+import type { BookingsRepo } from "../services/BookingsRepo"
+import type { ServiceAuth } from "../services/ServiceAuth"
+import { BookingsHttpLive } from "./bookings/BookingsHttp"
+import { OverlapApi } from "./OverlapApi"
+import { XrpcAuthLive } from "./XrpcAuth"
+import { xrpcErrorResponse } from "./XrpcErrors"
+import { gateXrpc, nsidOf, xrpcRoutes } from "./xrpcGate"
+import { xrpcWireFormat } from "./xrpcWireFormat"
+
+/** What the XRPC handlers need from the service graph. */
+export type XrpcServices = ServiceAuth | BookingsRepo
+
+export interface XrpcHandler {
+  readonly handle: (request: Request) => Promise<Response>
+  readonly dispose: () => Promise<void>
+}
+
+const routes = xrpcRoutes(OverlapApi)
+
+/**
+ * The AppView's `/xrpc/*` handler over a service graph. Build it once per `env` (its layers —
+ * caches, clients — live as long as the handler) and call `handle` per request.
+ */
+export const makeXrpcHandler = <E>(services: Layer.Layer<XrpcServices, E>): XrpcHandler => {
+  const api = HttpApiBuilder.api(OverlapApi).pipe(
+    Layer.provide(BookingsHttpLive),
+    Layer.provide(XrpcAuthLive),
+    Layer.provide(services)
+  )
+  const web = HttpApiBuilder.toWebHandler(Layer.mergeAll(api, HttpServer.layerContext), { middleware: xrpcWireFormat })
+  return {
+    handle: async (request) => {
+      const nsid = nsidOf(new URL(request.url).pathname)
+      if (nsid === undefined) return xrpcErrorResponse(404, "NotFound", "not an XRPC path")
+      return gateXrpc(routes, request, nsid) ?? web.handler(request)
+    },
+    dispose: web.dispose
+  }
+}

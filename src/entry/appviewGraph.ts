@@ -1,0 +1,15 @@
+import { FetchHttpClient } from "@effect/platform"
+import { Layer } from "effect"
+import { CloudflareEnv, type Env } from "../layers/CloudflareEnv"
+import { IdentityResolverLive } from "../layers/IdentityResolverLive"
+import { RepositoriesLive } from "../layers/RepositoriesLive"
+import { ServiceAuthLive } from "../layers/ServiceAuthLive"
+
+/** The AppView's service graph over the worker's bindings: built once per `env`. */
+export const appviewLayer = (env: Env) => {
+  const root = CloudflareEnv.layer(env)
+  const repositories = RepositoriesLive.pipe(Layer.provide(root))
+  const identity = IdentityResolverLive.pipe(Layer.provide(Layer.merge(root, FetchHttpClient.layer)))
+  const auth = ServiceAuthLive.pipe(Layer.provide(Layer.mergeAll(root, identity, repositories)))
+  return Layer.mergeAll(repositories, identity, auth)
+}

@@ -1,0 +1,53 @@
+import { Secp256k1Keypair } from "@atproto/crypto"
+import { Layer } from "effect"
+import { CloudflareEnv, type Env } from "../../src/layers/CloudflareEnv"
+import { makeDidDocument, makeIdentityResolverTest } from "../../src/layers/IdentityResolverTest"
+import { ServiceAuthLive } from "../../src/layers/ServiceAuthLive"
+import type { JtiLedger } from "../../src/services/JtiLedger"
+import type { IdentityResolver } from "../../src/services/IdentityResolver"
+
+export const APPVIEW_DID = "did:web:overlap.test"
+export const AUDIENCE = `${APPVIEW_DID}#overlap_appview`
+
+export const testVars = {
+  APPVIEW_DID,
+  APPVIEW_SERVICE_ID: "#overlap_appview",
+  PLC_URL: "http://127.0.0.1:9",
+  DOH_URL: "http://127.0.0.1:9/dns-query",
+  BSKY_APPVIEW_URL: "http://127.0.0.1:9",
+  ENVIRONMENT: "test"
+} as const
+
+const b64url = (bytes: Uint8Array | string) =>
+  Buffer.from(typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes).toString("base64url")
+
+/** An atproto account a test controls: a did:plc with a secp256k1 `#atproto` key that signs service-auth tokens. */
+export interface TestAccount {
+  readonly did: string
+  readonly keypair: Secp256k1Keypair
+  /** A service-auth JWT for `lxm`, signed with this account's key (fresh jti each call). */
+  readonly token: (lxm: string, overrides?: Record<string, unknown>) => Promise<string>
+}
+
+let seq = 0
+export const makeAccount = async (name: string): Promise<TestAccount> => {
+  const keypair = await Secp256k1Keypair.create({ exportable: false })
+  const did = `did:plc:${name.padEnd(24, "x").slice(0, 24)}`
+  const token = async (lxm: string, overrides: Record<string, unknown> = {}) => {
+    const now = Math.floor(Date.now() / 1000)
+    const header = b64url(JSON.stringify({ typ: "JWT", alg: "ES256K" }))
+    const payload = b64url(JSON.stringify({ iss: did, aud: AUDIENCE, lxm, iat: now, exp: now + 60, jti: `jti-${++seq}-${Math.random()}`, ...overrides }))
+    const signature = await keypair.sign(new TextEncoder().encode(`${header}.${payload}`))
+    return `${header}.${payload}.${b64url(signature)}`
+  }
+  return { did, keypair, token }
+}
+
+/** ServiceAuth over in-memory identities for these accounts, plus whatever ledger the caller supplies. */
+export const serviceAuthFor = (accounts: ReadonlyArray<TestAccount>, env: Partial<Env> = {}) => {
+  const root = CloudflareEnv.layer({ ...testVars, ...env } as unknown as Env)
+  const identity: Layer.Layer<IdentityResolver> = makeIdentityResolverTest({
+    documents: accounts.map((a) => makeDidDocument({ did: a.did, signingKey: a.keypair.did() }))
+  })
+  return (ledger: Layer.Layer<JtiLedger>) => ServiceAuthLive.pipe(Layer.provide(Layer.mergeAll(root, identity, ledger)))
+}
