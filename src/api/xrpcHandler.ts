@@ -23,13 +23,16 @@ const routes = xrpcRoutes(OverlapApi)
  * The AppView's `/xrpc/*` handler over a service graph. Build it once per `env` (its layers —
  * caches, clients — live as long as the handler) and call `handle` per request.
  */
-export const makeXrpcHandler = <E>(services: Layer.Layer<XrpcServices, E>): XrpcHandler => {
+export const makeXrpcHandler = <E>(services: Layer.Layer<XrpcServices, E>, memoMap?: Layer.MemoMap): XrpcHandler => {
   const api = HttpApiBuilder.api(OverlapApi).pipe(
     Layer.provide(BookingsHttpLive),
     Layer.provide(XrpcAuthLive),
     Layer.provide(services)
   )
-  const web = HttpApiBuilder.toWebHandler(Layer.mergeAll(api, HttpServer.layerContext), { middleware: xrpcWireFormat })
+  const web = HttpApiBuilder.toWebHandler(Layer.mergeAll(api, HttpServer.layerContext), {
+    middleware: xrpcWireFormat,
+    ...(memoMap ? { memoMap } : {})
+  })
   return {
     handle: async (request) => {
       const nsid = nsidOf(new URL(request.url).pathname)
