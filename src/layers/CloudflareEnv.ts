@@ -30,6 +30,9 @@ export interface Env {
   // --- Email (notify worker) ---
   readonly EMAIL: SendEmail
 
+  // --- notify worker: dead letters it writes itself (poison messages, deliveries given up) ---
+  readonly NOTIFY_DEAD_LETTERS?: Queue
+
   // --- vars ---
   /** This AppView's service DID, e.g. did:web:overlap.example */
   readonly APPVIEW_DID: string
@@ -43,12 +46,47 @@ export interface Env {
   readonly BSKY_APPVIEW_URL: string
   /** "development" | "staging" | "production" */
   readonly ENVIRONMENT: string
+  /** Firehose worker: JSON `[{ id, kind: "firehose" | "jetstream", url }]` (src/ingest/sources.ts); dev default: the local PDS. */
+  readonly FIREHOSE_SOURCES?: string
+
+  // --- notify worker vars (wrangler.notify.toml) ---
+  /** Sender address of invitation e-mails, on a domain with Cloudflare Email Routing. */
+  readonly EMAIL_FROM?: string
+  /** Display name of the sender (default "Overlap"). */
+  readonly EMAIL_FROM_NAME?: string
+  /** The Bluesky account that sends DMs (its DID) and its PDS URL; with the DM_SENDER_APP_PASSWORD secret. */
+  readonly DM_SENDER_DID?: string
+  readonly DM_SENDER_PDS?: string
+  /** `atproto-proxy` target for chat.bsky.* (default did:web:api.bsky.chat#bsky_chat). */
+  readonly CHAT_SERVICE_PROXY?: string
+  /** Must equal the notify-tasks consumer's max_retries: the consumer dead-letters on the last delivery. */
+  readonly NOTIFY_MAX_RETRIES?: string
+  /** Rate limits per method class, JSON (src/domain/rateLimits.ts); absent = the defaults in code. */
+  readonly RATE_LIMITS?: string
+
+  // --- calendar connectors (issue 6); optional because only the appview and webhooks workers use them ---
+  /** Public origin of the AppView: OAuth redirect URIs are `<PUBLIC_URL>/oauth/<provider>/callback`. */
+  readonly PUBLIC_URL?: string
+  /** Public origin of the webhooks worker: Google channel / Graph subscription notification URLs. */
+  readonly WEBHOOKS_PUBLIC_URL?: string
+  /** OAuth client ids (not secret); empty or absent = provider not offered. */
+  readonly GOOGLE_CLIENT_ID?: string
+  readonly MICROSOFT_CLIENT_ID?: string
+  /** Provider base URLs, configurable so tests and local dev point at local fakes. Production values when absent. */
+  readonly GOOGLE_ACCOUNTS_BASE?: string
+  readonly GOOGLE_OAUTH_BASE?: string
+  readonly GOOGLE_API_BASE?: string
+  /** Includes the tenant segment, e.g. https://login.microsoftonline.com/common */
+  readonly MICROSOFT_LOGIN_BASE?: string
+  readonly GRAPH_API_BASE?: string
 
   // --- secrets (optional: absent locally until set) ---
   readonly TURNSTILE_SECRET?: string
   readonly TOKEN_VAULT_KEYS?: string
   readonly GOOGLE_CLIENT_SECRET?: string
   readonly MICROSOFT_CLIENT_SECRET?: string
+  /** HMAC key deriving each push channel's token / Graph clientState (src/api/webhooks/pushSecret.ts). */
+  readonly PUSH_CHANNEL_SECRET?: string
   readonly TAP_WEBHOOK_SECRET?: string
   readonly DM_SENDER_APP_PASSWORD?: string
 }
