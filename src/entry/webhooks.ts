@@ -1,3 +1,4 @@
+import { routeCalendarPush } from "../api/webhooks/routes"
 import type { Env } from "../layers/CloudflareEnv"
 import { webhooksBindings } from "./bindings"
 import { checkHealth } from "./health"
@@ -7,6 +8,8 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url)
     if (url.pathname === "/healthz") return checkHealth("webhooks", env, webhooksBindings)
-    return xrpcNotImplemented(url)
+    // Google channel notifications and Microsoft Graph subscription notifications (and validation).
+    const pushed = await routeCalendarPush(request, env)
+    return pushed ?? xrpcNotImplemented(url)
   }
 } satisfies ExportedHandler<Env>
