@@ -1,0 +1,69 @@
+import type { Effect, Option } from "effect"
+import { Context, Schema } from "effect"
+
+/**
+ * Whose token a ciphertext is. It is authenticated (AES-GCM additional data) but not encrypted, so a
+ * ciphertext copied to another user's or another connector's row does not decrypt there.
+ */
+export interface TokenBinding {
+  readonly did: string
+  readonly provider: string
+  readonly connectorId: string
+}
+
+/** A sealed token, as stored in `connectors.token_ciphertext` / `connectors.key_id`. */
+export interface SealedToken {
+  /** `v1.<keyId>.<wrapped data key>.<iv>.<ciphertext+tag>`, base64url parts (envelopeFormat.ts). */
+  readonly ciphertext: string
+  /** The key-encryption key that wraps this token's data key; also inside `ciphertext`. */
+  readonly keyId: string
+}
+
+/**
+ * No key to use: the `TOKEN_VAULT_KEYS` secret is absent outside development, or a ciphertext names a
+ * key id the configured key ring no longer has.
+ */
+export class VaultKeyMissing extends Schema.TaggedError<VaultKeyMissing>()("VaultKeyMissing", {
+  keyId: Schema.optional(Schema.String),
+  reason: Schema.String
+}) {}
+
+/** `TOKEN_VAULT_KEYS` is set but is not the documented JSON (see .dev.vars.example). */
+export class VaultConfigInvalid extends Schema.TaggedError<VaultConfigInvalid>()("VaultConfigInvalid", {
+  reason: Schema.String
+}) {}
+
+/**
+ * The ciphertext does not open: malformed, tampered with, or bound to another (did, provider, connector).
+ * AES-GCM cannot tell those apart, and the message never says which binding was expected.
+ */
+export class VaultDecryptFailed extends Schema.TaggedError<VaultDecryptFailed>()("VaultDecryptFailed", {
+  reason: Schema.String
+}) {}
+
+export type VaultKeyError = VaultKeyMissing | VaultConfigInvalid
+
+/**
+ * Envelope encryption of connector tokens (refresh tokens, CalDAV app passwords). Each token gets its own
+ * random data key; the data key is wrapped by the current key-encryption key, whose id travels in the
+ * ciphertext, so keys rotate lazily: old keys still decrypt, new writes use the current key.
+ */
+export class TokenVault extends Context.Tag("overlap/TokenVault")<TokenVault, {
+  /** The key id new ciphertexts are written under. */
+  readonly currentKeyId: Effect.Effect<string, VaultKeyError>
+  readonly encrypt: (plaintext: string, binding: TokenBinding) => Effect.Effect<SealedToken, VaultKeyError>
+  readonly decrypt: (
+    ciphertext: string,
+    binding: TokenBinding
+  ) => Effect.Effect<string, VaultDecryptFailed | VaultKeyError>
+  /** True when the ciphertext is sealed under a key other than the current one. */
+  readonly needsRotation: (ciphertext: string) => Effect.Effect<boolean, VaultDecryptFailed | VaultKeyError>
+  /**
+   * Re-wraps the data key under the current key after checking the ciphertext opens for `binding`;
+   * `None` when it already uses the current key. The token itself is not re-encrypted.
+   */
+  readonly rotate: (
+    ciphertext: string,
+    binding: TokenBinding
+  ) => Effect.Effect<Option.Option<SealedToken>, VaultDecryptFailed | VaultKeyError>
+}>() {}
