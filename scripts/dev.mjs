@@ -10,6 +10,42 @@ import { registryAddress, startProxy } from "./devProxy.mjs"
 import { startLocalAtproto } from "./localAtproto.mjs"
 import { workers } from "./workers.mjs"
 
+/** Demo host and guest on the local PDS: an offer for tomorrow and a request for it, both as records. */
+const seedDemoAccounts = async (atproto) => {
+  const host = await atproto.createAccount("host")
+  const guest = await atproto.createAccount("guest")
+  const day = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+  const offer = await host.agent.com.atproto.repo.createRecord({
+    repo: host.did,
+    collection: "app.overlap.slotOffer",
+    record: {
+      $type: "app.overlap.slotOffer",
+      start: `${day}T08:00:00.000Z`,
+      end: `${day}T16:00:00.000Z`,
+      policy: "anyone",
+      tz: "Europe/Berlin",
+      note: "Demo office hours",
+      createdAt: new Date().toISOString()
+    }
+  })
+  await guest.agent.com.atproto.repo.createRecord({
+    repo: guest.did,
+    collection: "app.overlap.bookingRequest",
+    record: {
+      $type: "app.overlap.bookingRequest",
+      hostDid: host.did,
+      offerUri: offer.data.uri,
+      constraints: { durationMin: 30, durationMax: 30, tz: "Europe/Berlin" },
+      status: "pending",
+      createdAt: new Date().toISOString()
+    }
+  })
+  return [
+    { role: "host", handle: host.handle, did: host.did },
+    { role: "guest", handle: guest.handle, did: guest.did }
+  ]
+}
+
 const root = path.resolve(import.meta.dirname, "..")
 const wrangler = path.join(root, "node_modules", ".bin", "wrangler")
 const PLC_PORT = Number(process.env.OVERLAP_PLC_PORT ?? 2582)
@@ -58,6 +94,8 @@ const dev = spawn(
     "127.0.0.1",
     "--var",
     `PLC_URL:${atproto.plcUrl}`,
+    "--var",
+    `FIREHOSE_SOURCES:${JSON.stringify([{ id: "local-pds", kind: "firehose", url: `ws://127.0.0.1:${PDS_PORT}/xrpc/com.atproto.sync.subscribeRepos` }])}`,
     "--show-interactive-dev-session=false"
   ],
   { cwd: root, env: quietEnv, stdio: ["ignore", "pipe", "pipe"], detached: true }
@@ -108,6 +146,12 @@ try {
     await waitFor(`${worker.id} /healthz`, async () => (await fetch(`http://127.0.0.1:${worker.port}/healthz`)).ok)
     line(`worker ${worker.id}`, `http://localhost:${worker.port}  (/healthz)`)
   }
+  // the firehose worker subscribes to the local PDS (its cron would too, within 5 minutes), then demo accounts
+  // write records that it indexes
+  const firehose = workers.find((w) => w.id === "firehose")
+  await fetch(`http://127.0.0.1:${firehose.port}/firehose/ensure`, { method: "POST" })
+  line("firehose", `subscribed to ${atproto.pdsUrl}`)
+  for (const account of await seedDemoAccounts(atproto)) line(`demo ${account.role}`, `${account.handle} (${account.did}), password "password"`)
   console.log("\nready — Ctrl-C stops everything")
 } catch (error) {
   console.error(String(error))

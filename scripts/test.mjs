@@ -10,7 +10,8 @@ const extra = process.argv.slice(2)
 const stages = [
   { name: "type-check", cmd: bin("tsc"), args: ["-p", "tsconfig.json", "--noEmit"] },
   { name: "node tests", cmd: bin("vitest"), args: ["run", "-c", "vitest.node.config.ts", ...extra] },
-  { name: "workerd tests", cmd: bin("vitest"), args: ["run", "-c", "vitest.workers.config.ts", ...extra] }
+  { name: "workerd tests", cmd: bin("vitest"), args: ["run", "-c", "vitest.workers.config.ts", ...extra] },
+  { name: "firehose workerd tests", cmd: bin("vitest"), args: ["run", "-c", "vitest.firehose.config.ts", ...extra] }
 ]
 
 const failed = []

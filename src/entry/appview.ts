@@ -1,6 +1,9 @@
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { makeXrpcHandler, type XrpcHandler } from "../api/xrpcHandler"
+import { calendarTaskBatch } from "../jobs/calendarTasks"
 import { expirySweep } from "../jobs/expirySweep"
+import { indexTaskBatch } from "../jobs/indexTasks"
+import { reindexDrift } from "../jobs/reindexDrift"
 import type { Env } from "../layers/CloudflareEnv"
 import { appviewLayer } from "./appviewGraph"
 import { appviewBindings } from "./bindings"
@@ -38,6 +41,12 @@ export default {
     return runtimeFor(env).xrpc.handle(request)
   },
 
+  async queue(batch, env) {
+    if (batch.queue.startsWith("index-tasks")) return void (await runtimeFor(env).runtime.runPromise(indexTaskBatch(batch)))
+    if (batch.queue.startsWith("calendar-tasks")) return void (await runtimeFor(env).runtime.runPromise(calendarTaskBatch(batch)))
+    console.warn(JSON.stringify({ message: "no consumer for this queue yet", queue: batch.queue }))
+  },
+
   async scheduled(controller, env, ctx) {
     const job = cronJobOf(controller.cron)
     const { runtime } = runtimeFor(env)
@@ -45,7 +54,10 @@ export default {
       case "expire-holds":
         ctx.waitUntil(runtime.runPromise(Effect.asVoid(expirySweep)))
         return
-      // refresh-oauth lands with the connectors issue (#6), reindex-drift with ingest (#5).
+      case "reindex-drift":
+        ctx.waitUntil(runtime.runPromise(Effect.asVoid(reindexDrift())))
+        return
+      // refresh-oauth lands with the connectors issue (#6).
       default:
         console.warn(JSON.stringify({ message: "no job runs on this cron yet", cron: controller.cron, job }))
     }

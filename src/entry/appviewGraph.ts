@@ -1,9 +1,11 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Layer } from "effect"
 import { CloudflareEnv, type Env } from "../layers/CloudflareEnv"
+import { HoldStoreLive } from "../layers/HoldStoreLive"
 import { IdentityResolverLive } from "../layers/IdentityResolverLive"
 import { RepositoriesLive } from "../layers/RepositoriesLive"
 import { ServiceAuthLive } from "../layers/ServiceAuthLive"
+import { indexerLayer } from "../jobs/indexerLayer"
 
 /** The AppView's service graph over the worker's bindings: built once per `env`. */
 export const appviewLayer = (env: Env) => {
@@ -11,5 +13,6 @@ export const appviewLayer = (env: Env) => {
   const repositories = RepositoriesLive.pipe(Layer.provide(root))
   const identity = IdentityResolverLive.pipe(Layer.provide(Layer.merge(root, FetchHttpClient.layer)))
   const auth = ServiceAuthLive.pipe(Layer.provide(Layer.mergeAll(root, identity, repositories)))
-  return Layer.mergeAll(repositories, identity, auth)
+  const holds = HoldStoreLive.pipe(Layer.provide(root))
+  return Layer.mergeAll(repositories, identity, auth, indexerLayer(env), holds)
 }

@@ -1,14 +1,59 @@
+import { Effect, Either, ManagedRuntime } from "effect"
+import { TAP_SOURCE, handleTapWebhook } from "../ingest/tapWebhook"
+import { type IngestSource, sourcesOf } from "../ingest/sources"
 import type { Env } from "../layers/CloudflareEnv"
 import { firehoseBindings } from "./bindings"
+import { firehoseLayer, type FirehoseServices } from "./firehoseGraph"
 import { checkHealth } from "./health"
 import { xrpcNotImplemented } from "./notImplemented"
+import type { FirehoseDO, FirehoseStatus } from "./objects/FirehoseDO"
 
 export { FirehoseDO } from "./objects/FirehoseDO"
+
+const runtimes = new WeakMap<Env, ManagedRuntime.ManagedRuntime<FirehoseServices, never>>()
+const runtimeFor = (env: Env) => {
+  let runtime = runtimes.get(env)
+  if (!runtime) {
+    runtime = ManagedRuntime.make(firehoseLayer(env))
+    runtimes.set(env, runtime)
+  }
+  return runtime
+}
+
+const firehoseObject = (env: Env, source: IngestSource) => {
+  const ns = env.FIREHOSE as unknown as DurableObjectNamespace<FirehoseDO>
+  return ns.get(ns.idFromName(source.id))
+}
+
+/** Starts (or confirms) one FirehoseDO per configured source. */
+export const ensureSources = async (env: Env): Promise<ReadonlyArray<FirehoseStatus>> => {
+  const sources = sourcesOf(env)
+  if (Either.isLeft(sources)) {
+    console.error(JSON.stringify({ message: "firehose sources misconfigured", error: sources.left.message }))
+    return []
+  }
+  return Promise.all(sources.right.map((source) => firehoseObject(env, source).ensureRunning(source)))
+}
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url)
-    if (url.pathname === "/healthz") return checkHealth("firehose", env, firehoseBindings)
-    return xrpcNotImplemented(url)
+    switch (url.pathname) {
+      case "/healthz":
+        return checkHealth("firehose", env, firehoseBindings)
+      case "/tap/webhook":
+        return runtimeFor(env).runPromise(handleTapWebhook(request).pipe(Effect.annotateLogs({ source: TAP_SOURCE })))
+      // Idempotent: what the cron does, on demand (npm run dev calls it once the workers are up).
+      case "/firehose/ensure":
+        if (request.method !== "POST") return Response.json({ error: "MethodNotAllowed", message: "POST only" }, { status: 405 })
+        return Response.json({ sources: await ensureSources(env) })
+      default:
+        return xrpcNotImplemented(url)
+    }
+  },
+
+  // Backstop for the FirehoseDO alarms: every source is (re)started if its object lost its socket and alarm.
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(ensureSources(env))
   }
 } satisfies ExportedHandler<Env>

@@ -1,14 +1,148 @@
+import type { SqlClient } from "@effect/sql"
 import { DurableObject } from "cloudflare:workers"
-import type { Env } from "../../layers/CloudflareEnv"
+import { Effect, Layer, ManagedRuntime, Schema } from "effect"
+import { BookingsRepoLive } from "../../layers/BookingsRepoLive"
+import { CloudflareEnv, type Env } from "../../layers/CloudflareEnv"
+import { D1Live } from "../../layers/D1Live"
+import type { HoldLedgerShape } from "../../layers/holds/HoldLedger"
+import { HoldLedger } from "../../layers/holds/HoldLedger"
+import { type HostMatchEngine, makeHostMatchEngine } from "../../layers/holds/HostMatchEngine"
+import { HostWake, MatchTasks } from "../../layers/holds/HostMatchPorts"
+import { sqliteHoldLedger } from "../../layers/holds/SqliteHoldLedger"
+import { LocalCalendarLive } from "../../layers/LocalCalendarLive"
+import type { CalendarProvider } from "../../services/CalendarProvider"
+import {
+  ConfirmReply,
+  HoldStoreError,
+  type HostMatchRpc,
+  MatchReply,
+  MatchRequest,
+  ResumeReply,
+  StatusReply,
+  VoidReply
+} from "../../services/HoldStore"
 import type { HealthProbe } from "../health"
 
 /**
- * One per host DID (or host+day shard): the single writer for a host's holds.
- *
- * Only the health probe exists so far; candidate generation and atomic holds land with the matching issue (#3).
+ * Tests and benches only: makes the object answer `CalendarProvider` with `layer` (e.g. the in-memory
+ * provider with injected latency) instead of the Live calendars. A symbol, so it is not an RPC method.
  */
-export class HostMatchDO extends DurableObject<Env> implements HealthProbe {
+export const useCalendarProvider = Symbol.for("overlap/HostMatchDO/useCalendarProvider")
+
+/**
+ * The calendars a host object talks to. Today every user's calendar is the local calendar (D1); the
+ * connectors (Google, Microsoft, CalDAV through UserConnectorDO) plug in here as a `CalendarProvider` that
+ * routes by DID, and nothing else in this object changes.
+ */
+const liveCalendars = (d1: Layer.Layer<SqlClient.SqlClient>): Layer.Layer<CalendarProvider> =>
+  LocalCalendarLive.pipe(Layer.provide(d1))
+
+/**
+ * One per host DID (`idFromName(hostDid)`): the single writer for a host's holds (see
+ * src/layers/holds/HostMatchEngine.ts for the match itself). Holds and pending matches live in this
+ * object's SQLite storage; its alarm expires holds on time and retries failed calendar releases; every
+ * hold is mirrored to D1 `bookings` for the API and the `expire-holds` cron.
+ *
+ * RPC methods take and return the schemas' encoded forms (`HoldStore` decodes them); call them through
+ * the `HoldStore` service, never directly.
+ */
+export class HostMatchDO extends DurableObject<Env> implements HealthProbe, HostMatchRpc {
+  readonly #ledger: HoldLedgerShape
+  #calendar: Layer.Layer<CalendarProvider> | undefined
+  /** The alarm this instance last set; undefined when unknown or already fired (a new instance, or in alarm()). */
+  #alarmAt: number | undefined
+  #built: Promise<{ readonly run: <A>(effect: Effect.Effect<A>) => Promise<A>; readonly engine: HostMatchEngine }> | undefined
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.#ledger = sqliteHoldLedger(ctx.storage.sql)
+  }
+
+  [useCalendarProvider](layer: Layer.Layer<CalendarProvider>): void {
+    this.#calendar = layer
+    this.#built = undefined
+  }
+
   async health() {
     return { object: "HostMatchDO", ok: true } as const
+  }
+
+  /** The engine and its runtime, built once per instance on first use. */
+  #engine() {
+    this.#built ??= (async () => {
+      const ledger = this.#ledger
+      const storage = this.ctx.storage
+      const root = CloudflareEnv.layer(this.env)
+      const d1 = D1Live.pipe(Layer.provide(root))
+      const wake = HostWake.of({
+        // Reads the ledger and sets the alarm in one synchronous step, so the last refresh has the newest view.
+        // An alarm already set no later than needed is left alone (an early wake-up finds nothing due and sets
+        // the next one), which saves a storage write on most matches.
+        refresh: Effect.tryPromise(async () => {
+          const next = ledger.nextDueAt()
+          if (next === undefined || (this.#alarmAt !== undefined && this.#alarmAt <= next)) return
+          this.#alarmAt = next
+          await storage.setAlarm(next)
+        }).pipe(Effect.catchAll((error) => {
+          this.#alarmAt = undefined
+          return Effect.logError("could not set the alarm", { error: String(error) })
+        }))
+      })
+      const layer = Layer.mergeAll(
+        BookingsRepoLive.pipe(Layer.provide(d1)),
+        this.#calendar ?? liveCalendars(d1),
+        MatchTasks.Live.pipe(Layer.provide(root)),
+        Layer.succeed(HoldLedger, ledger),
+        Layer.succeed(HostWake, wake)
+      )
+      const runtime = ManagedRuntime.make(layer)
+      const engine = await runtime.runPromise(makeHostMatchEngine({ objectKey: this.ctx.id.toString() }))
+      return { run: <A>(effect: Effect.Effect<A>) => runtime.runPromise(effect), engine }
+    })().catch((error: unknown) => {
+      this.#built = undefined // build again on the next call rather than failing forever
+      throw error
+    })
+    return this.#built
+  }
+
+  async #run<A, I>(reply: Schema.Schema<A, I>, program: (engine: HostMatchEngine) => Effect.Effect<A>): Promise<I> {
+    const { engine, run } = await this.#engine()
+    return run(Effect.map(program(engine), Schema.encodeSync(reply)))
+  }
+
+  async match(request: typeof MatchRequest.Encoded) {
+    return this.#run(MatchReply, (engine) =>
+      Schema.decodeUnknown(MatchRequest)(request).pipe(
+        Effect.mapError((cause) => new HoldStoreError({ message: "malformed match request", cause })),
+        Effect.flatMap(engine.match),
+        Effect.either
+      ))
+  }
+
+  async getMatchStatus(token: string, callerDid: string) {
+    return this.#run(StatusReply, (engine) => Effect.either(engine.getMatchStatus(token, callerDid)))
+  }
+
+  async resumeMatch(token: string) {
+    return this.#run(ResumeReply, (engine) => Effect.either(engine.resumeMatch(token)))
+  }
+
+  async confirm(bookingId: string) {
+    return this.#run(ConfirmReply, (engine) => Effect.either(engine.confirm(bookingId)))
+  }
+
+  async release(bookingId: string) {
+    return this.#run(VoidReply, (engine) => Effect.either(engine.release(bookingId)))
+  }
+
+  async expire(bookingId: string) {
+    return this.#run(VoidReply, (engine) => Effect.either(engine.expire(bookingId)))
+  }
+
+  /** Expires holds on time, retries calendar releases, ends stale pending matches. */
+  override async alarm() {
+    this.#alarmAt = undefined // the runtime removed the alarm that is running now
+    const { engine, run } = await this.#engine()
+    await run(engine.wakeUp)
   }
 }

@@ -1,0 +1,65 @@
+/**
+ * Issue 3, "Done when": holds per second against ONE HostMatchDO in workerd.
+ *
+ * Each measured call is a burst of 100 concurrent matches from 100 guests at the same host, through
+ * HoldStore Live → the real HostMatchDO (SQLite storage, reservation, D1 mirror). Each burst asks for its own
+ * week (Mon–Fri 08:00–18:00 UTC, 30-minute meetings on a 30-minute grid, no buffers: exactly 100 slots), so
+ * every match of a burst ends in a hold and the object's storage keeps growing across bursts (holds from
+ * earlier bursts stay and are counted as busy). Two calendars are measured: the local calendar in D1 (the
+ * embedded default: free/busy + tentative events are D1 queries) and the in-memory provider at 0 ms (the
+ * object's own cost). Everything runs in local workerd (wrangler unstable_dev) on this machine; local D1 and
+ * Durable Object storage live in a temporary directory (OVERLAP_BENCH_STATE_DIR=/dev/shm puts them on tmpfs,
+ * which takes the disk's sync cost out of every D1 write).
+ */
+import { measure } from "./harness"
+import { startBenchWorker } from "./workerd"
+
+const MIN = 60_000
+const DAY = 1_440 * MIN
+const WEEK = 7 * DAY
+const BURST = 100
+
+const firstMonday = (() => {
+  const start = Math.ceil((Date.now() + 14 * DAY) / DAY) * DAY
+  return start + ((8 - new Date(start).getUTCDay()) % 7) * DAY
+})()
+
+const burst = (host: string, week: number) =>
+  Array.from({ length: BURST }, (_, i) => ({
+    hostDid: host,
+    guestDid: `did:plc:w${week}g${i}`,
+    bookingId: `${host.slice(-6)}-w${week}-g${i}`,
+    offers: [{ _tag: "weekly", timeZone: "UTC", weekdays: [1, 2, 3, 4, 5], start: "08:00", end: "18:00" }],
+    guest: { timeZone: "UTC", durationMin: 30, durationMax: 30, earliest: firstMonday + week * WEEK, latest: firstMonday + week * WEEK + 5 * DAY },
+    host: { timeZone: "UTC", bufferBeforeMin: 0, bufferAfterMin: 0, minimumNoticeMin: 0, slotStepMin: 30 },
+    budgetMs: 60_000
+  }))
+
+const worker = await startBenchWorker()
+try {
+  for (const [fake, label] of [[false, "local calendar (D1)"], [true, "in-memory calendars, 0 ms"]] as const) {
+    const host = `did:plc:benchhost${fake ? "fake" : "local"}`
+    if (fake) await worker.post("/configure", { host, behaviour: {} })
+    let week = 0
+    let held = 0
+    const m = await measure({
+      name: `holds/s, one HostMatchDO, ${label}`,
+      inputs: `bursts of ${BURST} concurrent matches (100 guests, one host), each burst its own week of exactly ${BURST} ` +
+        "30-min slots (Mon–Fri 08–18 UTC, 30-min grid, no buffers), holds from earlier bursts kept; HoldStore Live → HostMatchDO " +
+        `→ D1 mirror; state in ${process.env.OVERLAP_BENCH_STATE_DIR ?? "the OS temp dir (disk)"}; time per burst`,
+      warmup: 2,
+      iterations: 12,
+      fn: async () => {
+        const r = await worker.post<{ held: number }>("/burst", { fake, requests: burst(host, week++) })
+        held += r.held
+        if (r.held !== BURST) throw new Error(`expected ${BURST} holds, got ${r.held}`)
+      }
+    })
+    console.log(
+      `  → ${(BURST / (m.median / 1_000)).toFixed(0)} holds/s at the median burst ` +
+        `(p10 ${(BURST / (m.p10 / 1_000)).toFixed(0)} / p90 ${(BURST / (m.p90 / 1_000)).toFixed(0)}); ${held} holds made in total`
+    )
+  }
+} finally {
+  await worker.stop()
+}

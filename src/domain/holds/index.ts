@@ -1,0 +1,6 @@
+/** Holds: the pure rules HostMatchDO applies (overlap with buffers, timing, shards, queue message). */
+export * from "./matchTask"
+export * from "./overlap"
+export * from "./policy"
+export * from "./shards"
+export * from "./matchInput"

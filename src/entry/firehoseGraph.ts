@@ -1,0 +1,20 @@
+import { FetchHttpClient } from "@effect/platform"
+import { Layer } from "effect"
+import { IndexTaskQueue } from "../ingest/indexTaskQueue"
+import { AuditEventsRepoLive } from "../layers/AuditEventsRepoLive"
+import { CloudflareEnv, type Env } from "../layers/CloudflareEnv"
+import { D1Live } from "../layers/D1Live"
+import { FirehoseCursorsRepoLive } from "../layers/FirehoseCursorsRepoLive"
+import { IdentityResolverLive } from "../layers/IdentityResolverLive"
+import { IngestMetrics } from "../services/IngestMetrics"
+
+/** The firehose worker's service graph (FirehoseDO and the Tap webhook): built once per `env`. */
+export const firehoseLayer = (env: Env) => {
+  const root = CloudflareEnv.layer(env)
+  const repositories = Layer.mergeAll(AuditEventsRepoLive, FirehoseCursorsRepoLive).pipe(Layer.provide(D1Live), Layer.provide(root))
+  const identity = IdentityResolverLive.pipe(Layer.provide(Layer.merge(root, FetchHttpClient.layer)))
+  const outputs = Layer.mergeAll(IngestMetrics.Live, IndexTaskQueue.Live).pipe(Layer.provide(root))
+  return Layer.mergeAll(root, repositories, identity, outputs)
+}
+
+export type FirehoseServices = Layer.Layer.Success<ReturnType<typeof firehoseLayer>>

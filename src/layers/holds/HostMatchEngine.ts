@@ -1,0 +1,620 @@
+import { Clock, Data, Duration, Effect, Either, Option } from "effect"
+import { MAX_HOLD_MS, separationMs, type Span } from "../../domain/holds/overlap"
+import {
+  BOOKED_RETENTION_MS,
+  DEFAULT_HOLD_TTL_MS,
+  DEFAULT_MATCH_BUDGET_MS,
+  makeMatchToken,
+  MATCH_RECORD_RETENTION_MS,
+  MAX_PLACE_ATTEMPTS,
+  MAX_RELEASE_ATTEMPTS,
+  PENDING_MATCH_DEADLINE_MS,
+  PLACE_TIMEOUT_MS,
+  QUEUED_MATCH_BUDGET_MS,
+  releaseRetryDelayMs,
+  STORE_RETRY_MS
+} from "../../domain/holds/policy"
+import { findSlots, type SlotQuery, validateQuery } from "../../domain/slots"
+import type { SlotInputInvalid } from "../../domain/slots"
+import { DAY_MS, MINUTE_MS } from "../../domain/slots/civil"
+import { type BookingNotFound, BookingsRepo, type BookingVersionConflict } from "../../services/BookingsRepo"
+import {
+  CalendarProvider,
+  type HoldRef,
+  type HoldRequest,
+  type ProviderError,
+  ProviderUnavailable
+} from "../../services/CalendarProvider"
+import {
+  type CalendarParty,
+  CalendarUnavailable,
+  Held,
+  HoldNotFound,
+  HoldStoreError,
+  type MatchError,
+  MatchNotFound,
+  type MatchOutcome,
+  type MatchRequest,
+  type MatchStatus,
+  NoSlotAvailable,
+  NotParticipant,
+  PendingMatch
+} from "../../services/HoldStore"
+import type { RepositoryError } from "../../services/RepositoryError"
+import { HostWake, MatchTasks } from "./HostMatchPorts"
+import { HoldLedger, type HoldRecord, noHold, type PartyHold, tryReserve, unknownHold } from "./HoldLedger"
+
+/**
+ * The host's single writer: matching, atomic holds, expiry and releases, over a `HoldLedger` (the object's
+ * storage), the `CalendarProvider`, D1 `bookings` (the mirror the API and the cron read) and the queue.
+ * One engine per host object; `HostMatchDO` runs it in workerd, `HoldStore.Test` in memory.
+ *
+ * A match: validate → free/busy of host and guest IN PARALLEL (within the budget) → in ONE synchronous
+ * step, candidates from the slot engine with the ledger's holds and bookings counted as busy, and the first
+ * one reserved in the ledger → tentative holds on both calendars in parallel → D1 mirror → held. Any
+ * failure after the reservation rolls back: the calendars that took the hold release it, the reservation
+ * is dropped, and the next candidate is tried (when a calendar refused that time) or the match refuses.
+ */
+
+/** Providers are rate-limited or slow: the match goes on through the queue. Internal only. */
+class Backoff extends Data.TaggedError("Backoff")<{ readonly retryAfterMs: number; readonly reason: string }> {}
+
+interface PartyFailure {
+  readonly party: CalendarParty
+  readonly error: ProviderError
+}
+
+export interface HostMatchEngineConfig {
+  /** Names the object in pending-match tokens (the Durable Object id). */
+  readonly objectKey: string
+}
+
+const DEFAULT_SUMMARY = "Overlap: tentative hold"
+const DUE_BATCH = 100
+const IN_FLIGHT_RECHECK_MS = 5_000
+
+const whose = (party: CalendarParty) => (party === "host" ? "the host's calendar" : "the guest's calendar")
+
+/** What a provider failure means for the match. */
+const classify = ({ error, party }: PartyFailure): Backoff | CalendarUnavailable => {
+  switch (error._tag) {
+    case "ProviderRateLimited":
+      return new Backoff({ retryAfterMs: error.retryAfterMs, reason: `${whose(party)} is rate-limited` })
+    case "ProviderUnavailable":
+      return new CalendarUnavailable({ party, reason: "unavailable", message: `${whose(party)} cannot be reached right now` })
+    case "ConnectorBroken":
+      return new CalendarUnavailable({ party, reason: "broken", message: `${whose(party)} needs to be reconnected` })
+    case "ProviderRejected":
+      return new CalendarUnavailable({ party, reason: "rejected", message: `${whose(party)} refused the hold` })
+  }
+}
+
+const retryAfterSec = (ms: number) => Math.max(1, Math.min(600, Math.ceil(ms / 1_000)))
+
+export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
+  Effect.gen(function*() {
+    const calendar = yield* CalendarProvider
+    const bookings = yield* BookingsRepo
+    const ledger = yield* HoldLedger
+    const tasks = yield* MatchTasks
+    const wake = yield* HostWake
+
+    /** Booking ids with a match, confirm or release running in this instance: nothing else touches them. */
+    const inFlight = new Set<string>()
+    const busyError = (bookingId: string) =>
+      new HoldStoreError({ message: `booking ${bookingId} has an operation in progress; retry`, cause: null })
+    /** Runs `self` holding the booking; fails at once (checked and taken in one step) if it is held already. */
+    const exclusive = (bookingId: string) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      Effect.acquireUseRelease(
+        Effect.suspend(() => inFlight.has(bookingId) ? Effect.fail(busyError(bookingId)) : Effect.sync(() => void inFlight.add(bookingId))),
+        () => self,
+        () => Effect.sync(() => inFlight.delete(bookingId))
+      )
+
+    const holdRequestFor = (record: HoldRecord, party: CalendarParty): HoldRequest => ({
+      bookingId: record.bookingId,
+      start: record.start,
+      end: record.end,
+      tz: party === "host" ? record.hostTz : record.guestTz,
+      summary: record.summary
+    })
+    const didOf = (record: HoldRecord, party: CalendarParty) => (party === "host" ? record.hostDid : record.guestDid)
+
+    // ------------------------------------------------------------ releases
+
+    /** Releases one calendar's hold; answers what is left there (none on success, unchanged on failure). */
+    const releaseParty = (record: HoldRecord, party: CalendarParty, hold: PartyHold): Effect.Effect<PartyHold> => {
+      const did = didOf(record, party)
+      const failed = (error: unknown) =>
+        Effect.logWarning("hold release failed; will retry", { bookingId: record.bookingId, party, error: String(error) }).pipe(
+          Effect.as(hold)
+        )
+      switch (hold._tag) {
+        case "none":
+          return Effect.succeed(noHold)
+        case "placed":
+          return calendar.releaseHold(did, hold.ref).pipe(Effect.as(noHold), Effect.catchAll(failed))
+        case "unknown":
+          // The placement's outcome is unknown (timeout, crash): placing is idempotent per booking, so placing
+          // again yields the event if it exists, which is then released. A refusal means nothing is there.
+          return calendar.placeHold(did, holdRequestFor(record, party)).pipe(
+            Effect.timeout(Duration.millis(PLACE_TIMEOUT_MS)),
+            Effect.flatMap((ref) => calendar.releaseHold(did, ref)),
+            Effect.as(noHold),
+            Effect.catchTag("ProviderRejected", () => Effect.succeed(noHold)),
+            Effect.catchAll(failed)
+          )
+      }
+    }
+
+    /** Releases what a `releasing` record still has on the calendars; drops it when nothing is left. */
+    const releaseCalendars = (record: HoldRecord): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        const [host, guest] = yield* Effect.all([
+          releaseParty(record, "host", record.host),
+          releaseParty(record, "guest", record.guest)
+        ], { concurrency: 2 })
+        const now = yield* Clock.currentTimeMillis
+        const current = ledger.get(record.bookingId)
+        if (current === undefined || current.state !== "releasing") return
+        if (host._tag === "none" && guest._tag === "none") {
+          ledger.remove(record.bookingId)
+        } else if (current.attempts + 1 >= MAX_RELEASE_ATTEMPTS) {
+          yield* Effect.logError("giving up releasing a hold; its tentative events need removing by hand", {
+            bookingId: record.bookingId,
+            host: host._tag,
+            guest: guest._tag
+          })
+          ledger.remove(record.bookingId)
+        } else {
+          const attempts = current.attempts + 1
+          ledger.put({ ...current, host, guest, attempts, dueAt: now + releaseRetryDelayMs(attempts) })
+        }
+        yield* wake.refresh
+      })
+
+    /** Frees the time now (the record stops blocking) and releases the calendars. */
+    const startRelease = (record: HoldRecord, host = record.host, guest = record.guest) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const releasing: HoldRecord = { ...record, state: "releasing", host, guest, attempts: 0, dueAt: now }
+        ledger.put(releasing)
+        yield* releaseCalendars(releasing)
+      })
+
+    // ------------------------------------------------------------ D1 mirror
+
+    const mirrorHeld = (request: MatchRequest, record: HoldRecord, expiresAt: number) => {
+      const id = record.bookingId
+      const held = { status: "held" as const, startAt: record.start, endAt: record.end, holdExpiresAt: expiresAt }
+      const refuse = (message: string) => Effect.fail(new HoldStoreError({ message, cause: null }))
+      return bookings.create({
+        id,
+        hostDid: request.hostDid,
+        guestDid: request.guestDid,
+        requestUri: request.requestUri ?? null,
+        offerUri: request.offerUri ?? null,
+        tz: request.guest.timeZone,
+        sequence: 0,
+        icsR2Key: null,
+        ...held
+      }).pipe(
+        Effect.asVoid,
+        // The API may have created the booking (pending) before matching; a retried match meets its own row.
+        Effect.catchTag("BookingAlreadyExists", () =>
+          Effect.flatMap(bookings.get(id), (existing): Effect.Effect<void, HoldStoreError | RepositoryError | BookingNotFound | BookingVersionConflict> =>
+            existing.hostDid !== request.hostDid || existing.guestDid !== request.guestDid
+              ? refuse(`booking ${id} belongs to other participants`)
+              : existing.status === "pending"
+              ? Effect.asVoid(bookings.transition(id, existing.version, held))
+              : existing.status === "held" && existing.startAt === record.start && existing.endAt === record.end
+              ? Effect.void
+              : refuse(`booking ${id} is already ${existing.status}`))),
+        Effect.mapError((error) =>
+          error._tag === "HoldStoreError" ? error : new HoldStoreError({ message: "could not record the hold in D1", cause: error })
+        )
+      )
+    }
+
+    /**
+     * Makes D1 say `expired` for a hold whose time is up (compare-and-set, so a concurrent finalize wins or
+     * loses cleanly). "booked": the booking was confirmed meanwhile; "retry": D1 failed.
+     */
+    const settleExpiredInD1 = (bookingId: string): Effect.Effect<"release" | "booked" | "retry"> =>
+      Effect.gen(function*() {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const booking = yield* bookings.get(bookingId).pipe(
+            Effect.map((b) => b as typeof b | undefined),
+            Effect.catchTag("BookingNotFound", () => Effect.succeed(undefined))
+          )
+          if (booking === undefined) return "release"
+          if (booking.status === "confirmed") return "booked"
+          if (booking.status !== "held") return "release"
+          const moved = yield* bookings.transition(bookingId, booking.version, { status: "expired" }).pipe(
+            Effect.as(true),
+            Effect.catchTag("BookingVersionConflict", () => Effect.succeed(false))
+          )
+          if (moved) return "release"
+        }
+        return "retry"
+      }).pipe(
+        Effect.catchAll((error) =>
+          Effect.logWarning("could not mark an expired hold in D1; will retry", { bookingId, error: String(error) }).pipe(
+            Effect.as("retry" as const)
+          )
+        )
+      )
+
+    /** A held (or stale reserved) record whose time is up, as the ledger has it now: D1 first, then the calendars. */
+    const expireRecord = (bookingId: string) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const before = ledger.get(bookingId)
+        if (before === undefined || (before.state !== "held" && before.state !== "reserved") || before.dueAt > now) return
+        const outcome = yield* settleExpiredInD1(bookingId)
+        const current = ledger.get(bookingId)
+        if (current === undefined || (current.state !== "held" && current.state !== "reserved")) return
+        switch (outcome) {
+          case "booked":
+            ledger.put({ ...current, state: "booked", dueAt: current.end + BOOKED_RETENTION_MS })
+            return yield* wake.refresh
+          case "retry":
+            ledger.put({ ...current, dueAt: now + STORE_RETRY_MS })
+            return yield* wake.refresh
+          case "release":
+            return yield* startRelease(current)
+        }
+      })
+
+    // ------------------------------------------------------------ matching
+
+    /** The critical section: candidates against the ledger as it is NOW, first one reserved. Synchronous. */
+    const reserve = (request: MatchRequest, query: SlotQuery, tried: ReadonlyArray<Span>, createdAt: number, reservedUntil: number) =>
+      Effect.sync((): Either.Either<HoldRecord | undefined, SlotInputInvalid> => {
+        const around = { from: query.guest.earliest - DAY_MS, until: query.guest.latest + DAY_MS }
+        const { bookings: booked, holds } = ledger.commitmentsBetween(around.from, around.until)
+        const slots = findSlots({ ...query, guestBusy: [...query.guestBusy, ...tried], holds, bookings: booked })
+        if (Either.isLeft(slots)) return Either.left(slots.left)
+        const gap = separationMs(request.host)
+        for (const slot of slots.right) {
+          if (slot.end - slot.start > MAX_HOLD_MS) continue
+          const record: HoldRecord = {
+            bookingId: request.bookingId,
+            hostDid: request.hostDid,
+            guestDid: request.guestDid,
+            start: slot.start,
+            end: slot.end,
+            state: "reserved",
+            dueAt: reservedUntil,
+            host: unknownHold,
+            guest: unknownHold,
+            attempts: 0,
+            hostTz: request.host.timeZone,
+            guestTz: request.guest.timeZone,
+            summary: request.summary ?? DEFAULT_SUMMARY,
+            createdAt
+          }
+          // The slot engine already counted every commitment; the ledger re-checks before it inserts.
+          if (tryReserve(ledger, record, gap)) return Either.right(record)
+        }
+        return Either.right(undefined)
+      })
+
+    const place = (record: HoldRecord, party: CalendarParty) =>
+      calendar.placeHold(didOf(record, party), holdRequestFor(record, party)).pipe(
+        Effect.timeoutFail({
+          duration: Duration.millis(PLACE_TIMEOUT_MS),
+          onTimeout: () => new ProviderUnavailable({ provider: "timeout", cause: `no answer in ${PLACE_TIMEOUT_MS} ms` })
+        }),
+        Effect.either
+      )
+
+    /** After a placement: the ref, or whether an event may exist (a timeout or a 5xx may have landed). */
+    const afterPlace = (result: Either.Either<HoldRef, ProviderError>): PartyHold =>
+      Either.isRight(result)
+        ? { _tag: "placed", ref: result.right }
+        : result.left._tag === "ProviderUnavailable"
+        ? unknownHold
+        : noHold
+
+    /** One full match attempt sequence; the caller holds the booking exclusively. */
+    const runMatch = (request: MatchRequest, budgetMs: number): Effect.Effect<Held, MatchError | Backoff> =>
+      Effect.gen(function*() {
+        const now = request.now ?? (yield* Clock.currentTimeMillis)
+        const query: SlotQuery = {
+          now,
+          limit: MAX_PLACE_ATTEMPTS + 2,
+          offers: request.offers,
+          hostBusy: [],
+          guestBusy: [],
+          holds: [],
+          bookings: [],
+          host: request.host,
+          guest: request.guest
+        }
+        // Bad input is refused before any calendar is asked.
+        const valid = validateQuery(query)
+        if (Either.isLeft(valid)) return yield* valid.left
+        const reach = Math.max(request.host.bufferBeforeMin, request.host.bufferAfterMin) * MINUTE_MS
+        const range = {
+          start: Math.max(request.guest.earliest, now + request.host.minimumNoticeMin * MINUTE_MS) - reach,
+          end: request.guest.latest + reach
+        }
+        if (range.end - range.start <= 2 * reach) {
+          return yield* new NoSlotAvailable({ message: "the requested window has no time left after the notice period" })
+        }
+
+        // Both calendars at once: the match waits for the slower one, not for the sum.
+        const { guestBusy, hostBusy } = yield* Effect.all({
+          hostBusy: Effect.mapError(calendar.busy(request.hostDid, range), (error): PartyFailure => ({ party: "host", error })),
+          guestBusy: Effect.mapError(calendar.busy(request.guestDid, range), (error): PartyFailure => ({ party: "guest", error }))
+        }, { concurrency: 2 }).pipe(
+          Effect.mapError(classify),
+          Effect.timeoutFail({
+            duration: Duration.millis(budgetMs),
+            onTimeout: () => new Backoff({ retryAfterMs: 1_000, reason: "free/busy slower than the budget" })
+          })
+        )
+
+        const ttl = request.holdTtlMs ?? DEFAULT_HOLD_TTL_MS
+        const tried: Array<Span> = []
+        let refusal: CalendarUnavailable | undefined
+        for (let attempt = 0; attempt < MAX_PLACE_ATTEMPTS; attempt++) {
+          if (ledger.get(request.bookingId) !== undefined) {
+            // An earlier attempt's release is still being retried under this booking id: later.
+            return yield* new Backoff({ retryAfterMs: 30_000, reason: "the booking's previous hold is still being released" })
+          }
+          const clock = yield* Clock.currentTimeMillis
+          const reserved = yield* reserve(request, { ...query, hostBusy, guestBusy }, tried, clock, clock + ttl + PLACE_TIMEOUT_MS)
+          if (Either.isLeft(reserved)) return yield* reserved.left
+          const record = reserved.right
+          if (record === undefined) break
+          yield* wake.refresh // a crash from here on is cleaned up by the alarm
+
+          const [hostResult, guestResult] = yield* Effect.all([place(record, "host"), place(record, "guest")], {
+            concurrency: 2
+          })
+          if (Either.isRight(hostResult) && Either.isRight(guestResult)) {
+            const expiresAt = (yield* Clock.currentTimeMillis) + ttl
+            const mirrored = yield* Effect.either(mirrorHeld(request, record, expiresAt))
+            if (Either.isRight(mirrored)) {
+              ledger.put({
+                ...record,
+                state: "held",
+                dueAt: expiresAt,
+                host: afterPlace(hostResult),
+                guest: afterPlace(guestResult)
+              })
+              yield* wake.refresh
+              return new Held({ bookingId: record.bookingId, start: record.start, end: record.end, expiresAt })
+            }
+            yield* startRelease(record, afterPlace(hostResult), afterPlace(guestResult))
+            return yield* mirrored.left
+          }
+
+          // Roll back: release what landed, drop the reservation, then decide.
+          yield* startRelease(record, afterPlace(hostResult), afterPlace(guestResult))
+          const failure: PartyFailure = Either.isLeft(hostResult)
+            ? { party: "host", error: hostResult.left }
+            : { party: "guest", error: (guestResult as Either.Left<ProviderError, HoldRef>).left }
+          const meaning = classify(failure)
+          if (meaning._tag === "Backoff") return yield* meaning
+          refusal = meaning
+          // Another time is worth a try only when a calendar refused this one and the rollback is complete
+          // (a release still to retry keeps the booking id until it is done).
+          if (meaning.reason !== "rejected" || ledger.get(record.bookingId) !== undefined) return yield* meaning
+          tried.push({ start: record.start, end: record.end })
+        }
+        return yield* refusal ?? new NoSlotAvailable({ message: "no time fits both calendars within the constraints" })
+      })
+
+    const heldOf = (record: HoldRecord) =>
+      new Held({ bookingId: record.bookingId, start: record.start, end: record.end, expiresAt: record.dueAt })
+
+    const startPending = (request: MatchRequest, backoff: Backoff) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const token = makeMatchToken(config.objectKey, crypto.getRandomValues(new Uint8Array(16)))
+        const wait = retryAfterSec(backoff.retryAfterMs)
+        const { budgetMs: _budget, now: _now, ...stored } = request
+        ledger.putMatch({
+          token,
+          bookingId: request.bookingId,
+          guestDid: request.guestDid,
+          request: stored,
+          status: { _tag: "pending", retryAfterSec: wait },
+          attempts: 0,
+          dueAt: now + PENDING_MATCH_DEADLINE_MS,
+          createdAt: now
+        })
+        yield* tasks.enqueue({ kind: "match", token }, backoff.reason.endsWith("rate-limited") ? wait : 0).pipe(
+          Effect.tapError(() => Effect.sync(() => ledger.removeMatch(token)))
+        )
+        yield* wake.refresh
+        yield* Effect.logInfo("match continues through the queue", { bookingId: request.bookingId, reason: backoff.reason })
+        return new PendingMatch({ token, retryAfterSec: wait })
+      })
+
+    const match = (request: MatchRequest): Effect.Effect<MatchOutcome, MatchError> =>
+      Effect.suspend((): Effect.Effect<MatchOutcome, MatchError> => {
+        const id = request.bookingId
+        if (inFlight.has(id)) return Effect.fail(busyError(id))
+        const existing = ledger.get(id)
+        if (existing !== undefined) {
+          if (existing.guestDid !== request.guestDid || existing.hostDid !== request.hostDid) {
+            return Effect.fail(new HoldStoreError({ message: `booking ${id} belongs to another match`, cause: null }))
+          }
+          if (existing.state === "held" || existing.state === "booked") return Effect.succeed(heldOf(existing))
+          return Effect.fail(busyError(id))
+        }
+        const pending = ledger.matchForBooking(id)
+        if (pending !== undefined) {
+          if (pending.status._tag === "pending") {
+            return Effect.succeed(new PendingMatch({ token: pending.token, retryAfterSec: pending.status.retryAfterSec }))
+          }
+          if (pending.status._tag === "held") return Effect.succeed(pending.status.hold)
+          ledger.removeMatch(pending.token) // it failed before: this is a new attempt
+        }
+        return runMatch(request, request.budgetMs ?? DEFAULT_MATCH_BUDGET_MS).pipe(
+          Effect.catchTag("Backoff", (backoff) => startPending(request, backoff)),
+          exclusive(id)
+        )
+      })
+
+    const resumeMatch = (token: string): Effect.Effect<MatchStatus, MatchNotFound | HoldStoreError> =>
+      Effect.suspend((): Effect.Effect<MatchStatus, MatchNotFound | HoldStoreError> => {
+        const record = ledger.getMatch(token)
+        if (record === undefined) return Effect.fail(new MatchNotFound({ token }))
+        if (record.status._tag !== "pending" || inFlight.has(record.bookingId)) return Effect.succeed(record.status)
+        return Effect.gen(function*() {
+          const result = yield* Effect.either(runMatch(record.request, QUEUED_MATCH_BUDGET_MS))
+          const now = yield* Clock.currentTimeMillis
+          const finished = (status: MatchStatus): MatchStatus => {
+            ledger.putMatch({ ...record, status, attempts: record.attempts + 1, dueAt: now + MATCH_RECORD_RETENTION_MS })
+            return status
+          }
+          if (Either.isRight(result)) return finished({ _tag: "held", hold: result.right })
+          const error = result.left
+          switch (error._tag) {
+            case "Backoff": {
+              // Still rate-limited or slow: the object queues the next try itself (until the deadline).
+              const wait = retryAfterSec(error.retryAfterMs)
+              const status: MatchStatus = { _tag: "pending", retryAfterSec: wait }
+              ledger.putMatch({ ...record, status, attempts: record.attempts + 1 })
+              yield* tasks.enqueue({ kind: "match", token }, wait)
+              return status
+            }
+            case "HoldStoreError":
+              return yield* error
+            case "NoSlotAvailable":
+              return finished({ _tag: "failed", failure: "NoSlotAvailable", message: error.message })
+            case "CalendarUnavailable":
+              return finished({ _tag: "failed", failure: "CalendarUnavailable", message: error.message })
+            case "SlotInputInvalid":
+              return finished({ _tag: "failed", failure: "InvalidConstraints", message: error.message })
+          }
+        }).pipe(Effect.zipLeft(wake.refresh), exclusive(record.bookingId))
+      })
+
+    const getMatchStatus = (token: string, callerDid: string): Effect.Effect<MatchStatus, MatchNotFound | NotParticipant> =>
+      Effect.suspend((): Effect.Effect<MatchStatus, MatchNotFound | NotParticipant> => {
+        const record = ledger.getMatch(token)
+        if (record === undefined) return Effect.fail(new MatchNotFound({ token }))
+        if (callerDid !== record.guestDid && callerDid !== record.request.hostDid) return Effect.fail(new NotParticipant({ token }))
+        return Effect.succeed(record.status)
+      })
+
+    // ------------------------------------------------------------ after the match
+
+    const confirm = (bookingId: string): Effect.Effect<void, HoldNotFound | CalendarUnavailable | HoldStoreError> =>
+      Effect.suspend((): Effect.Effect<void, HoldNotFound | CalendarUnavailable | HoldStoreError> => {
+        if (inFlight.has(bookingId)) return Effect.fail(busyError(bookingId))
+        const record = ledger.get(bookingId)
+        if (record === undefined || record.state === "releasing" || record.state === "reserved") {
+          return Effect.fail(new HoldNotFound({ bookingId }))
+        }
+        // Booked first: from here on the alarm will not expire it, whatever the calendars answer.
+        ledger.put({ ...record, state: "booked", dueAt: record.end + BOOKED_RETENTION_MS })
+        const confirmParty = (party: CalendarParty, hold: PartyHold) =>
+          hold._tag !== "placed"
+            ? Effect.succeed(hold)
+            : calendar.confirmHold(didOf(record, party), hold.ref).pipe(
+              Effect.map((ref): PartyHold => ({ _tag: "placed", ref })),
+              Effect.mapError((error) =>
+                error._tag === "HoldGone"
+                  ? new CalendarUnavailable({ party, reason: "gone", message: `${whose(party)} no longer has the hold` })
+                  : classify({ party, error }) as CalendarUnavailable | Backoff
+              ),
+              Effect.catchTag("Backoff", (b) =>
+                Effect.fail(new CalendarUnavailable({ party, reason: "rate-limited", message: b.reason })))
+            )
+        return Effect.gen(function*() {
+          yield* wake.refresh
+          const [host, guest] = yield* Effect.all([confirmParty("host", record.host), confirmParty("guest", record.guest)], {
+            concurrency: 2,
+            mode: "either"
+          })
+          const current = ledger.get(bookingId)
+          if (current !== undefined && current.state === "booked") {
+            ledger.put({
+              ...current,
+              host: Either.getOrElse(host, () => current.host),
+              guest: Either.getOrElse(guest, () => current.guest)
+            })
+          }
+          if (Either.isLeft(host)) return yield* host.left
+          if (Either.isLeft(guest)) return yield* guest.left
+        }).pipe(exclusive(bookingId))
+      })
+
+    const release = (bookingId: string): Effect.Effect<void, HoldStoreError> =>
+      Effect.suspend((): Effect.Effect<void, HoldStoreError> => {
+        if (inFlight.has(bookingId)) return Effect.fail(busyError(bookingId))
+        const record = ledger.get(bookingId)
+        if (record === undefined) return Effect.void
+        return (record.state === "releasing" ? releaseCalendars(record) : startRelease(record)).pipe(exclusive(bookingId))
+      })
+
+    const expire = (bookingId: string): Effect.Effect<void, HoldStoreError> =>
+      Effect.gen(function*() {
+        if (inFlight.has(bookingId)) return
+        const now = yield* Clock.currentTimeMillis
+        const record = ledger.get(bookingId)
+        if (record === undefined) {
+          // Unknown here (released already, or never mirrored correctly): only D1 may still say held.
+          const booking = yield* Effect.option(bookings.get(bookingId))
+          if (Option.isSome(booking) && booking.value.status === "held" && (booking.value.holdExpiresAt ?? 0) <= now) {
+            yield* settleExpiredInD1(bookingId)
+          }
+          return
+        }
+        if ((record.state === "held" || record.state === "reserved") && record.dueAt <= now) {
+          return yield* expireRecord(bookingId).pipe(exclusive(bookingId))
+        }
+        if (record.state === "releasing") return yield* releaseCalendars(record).pipe(exclusive(bookingId))
+      })
+
+    /** The alarm: everything due — expiries, release retries, stale matches, forgetting old records. */
+    const wakeUp: Effect.Effect<void> = Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const due = ledger.dueHolds(now, DUE_BATCH).map((r) => r.bookingId)
+      yield* Effect.forEach(due, (bookingId) =>
+        Effect.suspend((): Effect.Effect<void, HoldStoreError> => {
+          // Read again: an earlier item of this batch, or a call meanwhile, may have changed it.
+          const record = ledger.get(bookingId)
+          if (record === undefined || record.dueAt > now) return Effect.void
+          if (inFlight.has(bookingId)) {
+            // Its own operation decides; look again shortly rather than spinning on a due time in the past.
+            return Effect.sync(() => ledger.put({ ...record, dueAt: now + IN_FLIGHT_RECHECK_MS }))
+          }
+          switch (record.state) {
+            case "reserved":
+            case "held":
+              return expireRecord(bookingId).pipe(exclusive(bookingId))
+            case "releasing":
+              return releaseCalendars(record).pipe(exclusive(bookingId))
+            case "booked":
+              return Effect.sync(() => ledger.remove(bookingId))
+          }
+        }).pipe(Effect.catchTag("HoldStoreError", () => Effect.void)), { concurrency: 8, discard: true })
+      for (const record of ledger.dueMatches(now, DUE_BATCH)) {
+        const pending = record.status._tag === "pending"
+        if (pending && inFlight.has(record.bookingId)) {
+          ledger.putMatch({ ...record, dueAt: now + IN_FLIGHT_RECHECK_MS })
+        } else if (pending) {
+          ledger.putMatch({
+            ...record,
+            status: { _tag: "failed", failure: "CalendarUnavailable", message: "the calendars did not answer in time" },
+            dueAt: now + MATCH_RECORD_RETENTION_MS
+          })
+        } else {
+          ledger.removeMatch(record.token)
+        }
+      }
+      yield* wake.refresh
+    })
+
+    return { match, resumeMatch, getMatchStatus, confirm, release, expire, wakeUp } as const
+  })
+
+export type HostMatchEngine = Effect.Effect.Success<ReturnType<typeof makeHostMatchEngine>>

@@ -1,0 +1,192 @@
+import { Schema } from "effect"
+import type { Span } from "../../domain/holds/overlap"
+import {
+  type HoldLedgerShape,
+  type HoldRecord,
+  HoldState,
+  type MatchRecord,
+  MatchRequestJson,
+  MatchStatusJson,
+  PartyHoldJson
+} from "./HoldLedger"
+
+/**
+ * The hold ledger in a Durable Object's SQLite storage (`ctx.storage.sql`, synchronous). The object's
+ * storage is private to the host's object; it holds Overlap's own holds (exact times of meetings being
+ * booked, like D1 `bookings`) and never a provider's busy interval.
+ */
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS holds (
+  booking_id TEXT    NOT NULL PRIMARY KEY,
+  host_did   TEXT    NOT NULL,
+  guest_did  TEXT    NOT NULL,
+  start_at   INTEGER NOT NULL,
+  end_at     INTEGER NOT NULL,
+  state      TEXT    NOT NULL CHECK (state IN ('reserved', 'held', 'booked', 'releasing')),
+  due_at     INTEGER NOT NULL,
+  host_hold  TEXT    NOT NULL,
+  guest_hold TEXT    NOT NULL,
+  attempts   INTEGER NOT NULL DEFAULT 0,
+  host_tz    TEXT    NOT NULL,
+  guest_tz   TEXT    NOT NULL,
+  summary    TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  CHECK (end_at > start_at)
+);
+CREATE INDEX IF NOT EXISTS holds_blocking_by_start ON holds (start_at) WHERE state <> 'releasing';
+CREATE INDEX IF NOT EXISTS holds_by_due ON holds (due_at);
+CREATE TABLE IF NOT EXISTS matches (
+  token      TEXT    NOT NULL PRIMARY KEY,
+  booking_id TEXT    NOT NULL UNIQUE,
+  guest_did  TEXT    NOT NULL,
+  request    TEXT    NOT NULL,
+  status     TEXT    NOT NULL,
+  attempts   INTEGER NOT NULL DEFAULT 0,
+  due_at     INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS matches_by_due ON matches (due_at);
+`
+
+interface HoldRow extends Record<string, SqlStorageValue> {
+  booking_id: string
+  host_did: string
+  guest_did: string
+  start_at: number
+  end_at: number
+  state: string
+  due_at: number
+  host_hold: string
+  guest_hold: string
+  attempts: number
+  host_tz: string
+  guest_tz: string
+  summary: string
+  created_at: number
+}
+
+interface MatchRow extends Record<string, SqlStorageValue> {
+  token: string
+  booking_id: string
+  guest_did: string
+  request: string
+  status: string
+  attempts: number
+  due_at: number
+  created_at: number
+}
+
+const decodeParty = Schema.decodeSync(PartyHoldJson)
+const encodeParty = Schema.encodeSync(PartyHoldJson)
+const decodeState = Schema.decodeUnknownSync(HoldState)
+const decodeRequest = Schema.decodeSync(MatchRequestJson)
+const encodeRequest = Schema.encodeSync(MatchRequestJson)
+const decodeStatus = Schema.decodeSync(MatchStatusJson)
+const encodeStatus = Schema.encodeSync(MatchStatusJson)
+
+const holdOf = (row: HoldRow): HoldRecord => ({
+  bookingId: row.booking_id,
+  hostDid: row.host_did,
+  guestDid: row.guest_did,
+  start: row.start_at,
+  end: row.end_at,
+  state: decodeState(row.state),
+  dueAt: row.due_at,
+  host: decodeParty(row.host_hold),
+  guest: decodeParty(row.guest_hold),
+  attempts: row.attempts,
+  hostTz: row.host_tz,
+  guestTz: row.guest_tz,
+  summary: row.summary,
+  createdAt: row.created_at
+})
+
+const matchOf = (row: MatchRow): MatchRecord => ({
+  token: row.token,
+  bookingId: row.booking_id,
+  guestDid: row.guest_did,
+  request: decodeRequest(row.request),
+  status: decodeStatus(row.status),
+  attempts: row.attempts,
+  dueAt: row.due_at,
+  createdAt: row.created_at
+})
+
+/** Creates the tables if needed (idempotent; run in the object's constructor) and returns the ledger. */
+export const sqliteHoldLedger = (sql: SqlStorage): HoldLedgerShape => {
+  sql.exec(SCHEMA)
+  const holds = (query: string, ...bindings: Array<SqlStorageValue>) =>
+    sql.exec<HoldRow>(query, ...bindings).toArray().map(holdOf)
+  const matches = (query: string, ...bindings: Array<SqlStorageValue>) =>
+    sql.exec<MatchRow>(query, ...bindings).toArray().map(matchOf)
+  const spans = (query: string, ...bindings: Array<SqlStorageValue>): Array<Span> =>
+    sql.exec<{ start_at: number; end_at: number }>(query, ...bindings).toArray().map((r) => ({
+      start: r.start_at,
+      end: r.end_at
+    }))
+
+  return {
+    commitmentsBetween: (from, until) => ({
+      holds: spans(
+        "SELECT start_at, end_at FROM holds WHERE state IN ('reserved', 'held') AND end_at > ? AND start_at < ?",
+        from,
+        until
+      ),
+      bookings: spans("SELECT start_at, end_at FROM holds WHERE state = 'booked' AND end_at > ? AND start_at < ?", from, until)
+    }),
+    blockingStartingIn: (range) =>
+      holds("SELECT * FROM holds WHERE state <> 'releasing' AND start_at >= ? AND start_at < ?", range.start, range.end),
+    get: (bookingId) => holds("SELECT * FROM holds WHERE booking_id = ?", bookingId)[0],
+    put: (r) =>
+      void sql.exec(
+        `INSERT OR REPLACE INTO holds (booking_id, host_did, guest_did, start_at, end_at, state, due_at, host_hold,
+                                       guest_hold, attempts, host_tz, guest_tz, summary, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        r.bookingId,
+        r.hostDid,
+        r.guestDid,
+        r.start,
+        r.end,
+        r.state,
+        r.dueAt,
+        encodeParty(r.host),
+        encodeParty(r.guest),
+        r.attempts,
+        r.hostTz,
+        r.guestTz,
+        r.summary,
+        r.createdAt
+      ),
+    remove: (bookingId) => void sql.exec("DELETE FROM holds WHERE booking_id = ?", bookingId),
+    dueHolds: (now, limit) => holds("SELECT * FROM holds WHERE due_at <= ? ORDER BY due_at LIMIT ?", now, limit),
+    allHolds: () => holds("SELECT * FROM holds ORDER BY start_at"),
+
+    getMatch: (token) => matches("SELECT * FROM matches WHERE token = ?", token)[0],
+    matchForBooking: (bookingId) => matches("SELECT * FROM matches WHERE booking_id = ?", bookingId)[0],
+    putMatch: (m) =>
+      void sql.exec(
+        `INSERT OR REPLACE INTO matches (token, booking_id, guest_did, request, status, attempts, due_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        m.token,
+        m.bookingId,
+        m.guestDid,
+        encodeRequest(m.request),
+        encodeStatus(m.status),
+        m.attempts,
+        m.dueAt,
+        m.createdAt
+      ),
+    removeMatch: (token) => void sql.exec("DELETE FROM matches WHERE token = ?", token),
+    dueMatches: (now, limit) => matches("SELECT * FROM matches WHERE due_at <= ? ORDER BY due_at LIMIT ?", now, limit),
+
+    nextDueAt: () => {
+      const row = sql
+        .exec<{ next: number | null }>(
+          "SELECT min(next) AS next FROM (SELECT min(due_at) AS next FROM holds UNION ALL SELECT min(due_at) FROM matches)"
+        )
+        .one()
+      return row.next ?? undefined
+    }
+  }
+}

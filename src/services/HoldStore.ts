@@ -1,0 +1,175 @@
+import type { Effect } from "effect"
+import { Context, Schema } from "effect"
+import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "../domain/holds/policy"
+import { GuestConstraints, HostRules, Instant, Offer, SlotInputInvalid } from "../domain/slots"
+import { AtUri, Did, EpochMillis } from "./Columns"
+
+/**
+ * Atomic holds on a host's time. Every host has one single writer (`HostMatchDO`, one per host DID): a
+ * match fetches both people's free/busy in parallel, reserves the chosen slot in the object's own storage
+ * before any calendar is touched, then places tentative holds on both calendars; it succeeds only when
+ * both do, and rolls back otherwise. Holds lapse after a TTL (15 minutes by default) unless confirmed.
+ *
+ * The API layer calls this service, never the Durable Object. `Live` goes over the `HOST_MATCH` binding
+ * (src/layers/HoldStoreLive.ts); `Test` runs the same engine in memory (src/layers/HoldStoreTest.ts).
+ */
+
+// ---------------------------------------------------------------- inputs
+
+export const MatchRequest = Schema.Struct({
+  hostDid: Did,
+  guestDid: Did,
+  /** The booking this hold belongs to: a match is idempotent per booking id. */
+  bookingId: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64)),
+  /** The host's offer windows this booking may use. */
+  offers: Schema.Array(Offer),
+  guest: GuestConstraints,
+  host: HostRules,
+  /** The instant the slot engine counts notice from; the object's clock when absent. */
+  now: Schema.optional(Instant),
+  /** Title of the tentative events (never carries anyone's busy time). */
+  summary: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
+  offerUri: Schema.optional(AtUri),
+  requestUri: Schema.optional(AtUri),
+  /** How long the hold lives; 15 minutes when absent. */
+  holdTtlMs: Schema.optional(Schema.Int.pipe(Schema.between(MIN_HOLD_TTL_MS, MAX_HOLD_TTL_MS))),
+  /** How long to wait for free/busy before answering with a token (2 s when absent). */
+  budgetMs: Schema.optional(Schema.Int.pipe(Schema.between(1, 60_000)))
+}).annotations({ identifier: "MatchRequest" })
+export type MatchRequest = typeof MatchRequest.Type
+
+// ---------------------------------------------------------------- outcomes
+
+/** A slot held on both calendars until `expiresAt`. */
+export class Held extends Schema.TaggedClass<Held>()("Held", {
+  bookingId: Schema.String,
+  start: EpochMillis,
+  end: EpochMillis,
+  expiresAt: EpochMillis
+}) {}
+
+/** The match continues in the background (providers rate-limited or slow): poll with the token. */
+export class PendingMatch extends Schema.TaggedClass<PendingMatch>()("Pending", {
+  token: Schema.String,
+  retryAfterSec: Schema.Int.pipe(Schema.between(1, 600))
+}) {}
+
+export const MatchOutcome = Schema.Union(Held, PendingMatch)
+export type MatchOutcome = typeof MatchOutcome.Type
+
+/** Why a pending match ended without a hold (the `failure` of app.overlap.getMatchStatus). */
+export const MatchFailure = Schema.Literal("NoSlotAvailable", "CalendarUnavailable", "InvalidConstraints")
+export type MatchFailure = typeof MatchFailure.Type
+
+export const MatchStatus = Schema.Union(
+  Schema.TaggedStruct("pending", { retryAfterSec: Schema.Int.pipe(Schema.between(1, 600)) }),
+  Schema.TaggedStruct("held", { hold: Held }),
+  Schema.TaggedStruct("failed", { failure: MatchFailure, message: Schema.String })
+)
+export type MatchStatus = typeof MatchStatus.Type
+
+// ---------------------------------------------------------------- errors
+
+/** No time fits both calendars, the offer and the constraints (or every fitting time is taken). */
+export class NoSlotAvailable extends Schema.TaggedError<NoSlotAvailable>()("NoSlotAvailable", {
+  message: Schema.String
+}) {}
+
+export const CalendarParty = Schema.Literal("host", "guest")
+export type CalendarParty = typeof CalendarParty.Type
+
+/** A calendar the match needs cannot be used right now; `party` says whose (never why in detail). */
+export class CalendarUnavailable extends Schema.TaggedError<CalendarUnavailable>()("CalendarUnavailable", {
+  party: CalendarParty,
+  reason: Schema.Literal("rate-limited", "unavailable", "broken", "rejected", "gone"),
+  message: Schema.String
+}) {}
+
+export class MatchNotFound extends Schema.TaggedError<MatchNotFound>()("MatchNotFound", {
+  token: Schema.String
+}) {}
+
+/** The token belongs to a match of someone else. */
+export class NotParticipant extends Schema.TaggedError<NotParticipant>()("NotParticipant", {
+  token: Schema.String
+}) {}
+
+export class HoldNotFound extends Schema.TaggedError<HoldNotFound>()("HoldNotFound", {
+  bookingId: Schema.String
+}) {}
+
+/** The hold store itself failed (the object could not be reached, its storage or D1 failed). Retryable. */
+export class HoldStoreError extends Schema.TaggedError<HoldStoreError>()("HoldStoreError", {
+  message: Schema.String,
+  cause: Schema.Defect
+}) {}
+
+export type MatchError = NoSlotAvailable | CalendarUnavailable | SlotInputInvalid | HoldStoreError
+
+// ---------------------------------------------------------------- the service
+
+export class HoldStore extends Context.Tag("overlap/HoldStore")<HoldStore, {
+  /**
+   * Finds a slot for host and guest and holds it on both calendars, or answers with a token when the
+   * providers are rate-limited or slower than the budget. Idempotent per `bookingId`: a retry returns the
+   * same hold (or the same token).
+   */
+  readonly match: (request: MatchRequest) => Effect.Effect<MatchOutcome, MatchError>
+  /** Progress of a pending match, for its guest or host only. */
+  readonly getMatchStatus: (token: string, callerDid: string) => Effect.Effect<
+    MatchStatus,
+    MatchNotFound | NotParticipant | HoldStoreError
+  >
+  /** Runs a pending match again (the `calendar-tasks` consumer); `pending` means "try again later". */
+  readonly resumeMatch: (token: string) => Effect.Effect<MatchStatus, MatchNotFound | HoldStoreError>
+  /**
+   * The hold became a booking: confirms the events on both calendars and stops the expiry; the time stays
+   * blocked. (The booking's D1 status is the caller's to change, before this call.)
+   */
+  readonly confirm: (hostDid: string, bookingId: string) => Effect.Effect<
+    void,
+    HoldNotFound | CalendarUnavailable | HoldStoreError
+  >
+  /**
+   * Frees the time and releases both calendars (decline, cancel). Idempotent: releasing a released or
+   * unknown hold succeeds. A provider failure is retried by the object, not reported.
+   */
+  readonly release: (hostDid: string, bookingId: string) => Effect.Effect<void, HoldStoreError>
+  /**
+   * Expires the hold if its time is up (the `expire-holds` cron's backstop for the object's alarm): D1
+   * `held` → `expired`, then both calendars released. Idempotent; a booking that was confirmed meanwhile
+   * is left alone.
+   */
+  readonly expire: (hostDid: string, bookingId: string) => Effect.Effect<void, HoldStoreError>
+}>() {}
+
+// ---------------------------------------------------------------- the object's RPC surface
+
+/** Every reply crosses the RPC boundary encoded, as `Either` (tagged errors do not survive structured clone). */
+export const MatchReply = Schema.Either({
+  right: MatchOutcome,
+  left: Schema.Union(NoSlotAvailable, CalendarUnavailable, SlotInputInvalid, HoldStoreError)
+})
+export const StatusReply = Schema.Either({
+  right: MatchStatus,
+  left: Schema.Union(MatchNotFound, NotParticipant, HoldStoreError)
+})
+export const ResumeReply = Schema.Either({
+  right: MatchStatus,
+  left: Schema.Union(MatchNotFound, HoldStoreError)
+})
+export const ConfirmReply = Schema.Either({
+  right: Schema.Void,
+  left: Schema.Union(HoldNotFound, CalendarUnavailable, HoldStoreError)
+})
+export const VoidReply = Schema.Either({ right: Schema.Void, left: HoldStoreError })
+
+/** The RPC methods of `HostMatchDO` (see src/entry/objects/HostMatchDO.ts). */
+export interface HostMatchRpc {
+  match(request: typeof MatchRequest.Encoded): Promise<typeof MatchReply.Encoded>
+  getMatchStatus(token: string, callerDid: string): Promise<typeof StatusReply.Encoded>
+  resumeMatch(token: string): Promise<typeof ResumeReply.Encoded>
+  confirm(bookingId: string): Promise<typeof ConfirmReply.Encoded>
+  release(bookingId: string): Promise<typeof VoidReply.Encoded>
+  expire(bookingId: string): Promise<typeof VoidReply.Encoded>
+}

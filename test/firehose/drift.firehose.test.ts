@@ -1,0 +1,66 @@
+import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test"
+import { describe, expect, it } from "vitest"
+import appview from "../../src/entry/appview"
+
+// reindex-drift (the AppView's `17 * * * *` cron) against the real local PDS: the index is made to differ from the
+// host's repo (a row lost, a row stale, a row the repo does not have) and the cron puts it back.
+
+const client = async <A>(call: Record<string, unknown>): Promise<A> => {
+  const res = await fetch(`${env.TEST_JETSTREAM_URL.replace(/^ws/, "http")}/client`, { method: "POST", body: JSON.stringify(call) })
+  if (!res.ok) throw new Error(await res.text())
+  return res.json() as Promise<A>
+}
+
+const waitFor = async <A>(what: string, probe: () => Promise<A | undefined | null | false>, timeoutMs = 10_000): Promise<A> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (value !== undefined && value !== null && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+const offer = (note: string) => ({
+  $type: "app.overlap.slotOffer",
+  start: "2030-03-04T09:00:00.000Z",
+  end: "2030-03-04T11:00:00.000Z",
+  policy: "mutual",
+  tz: "Europe/Paris",
+  note,
+  createdAt: new Date().toISOString()
+})
+const row = (uri: string) => env.DB.prepare("SELECT cid, note FROM offers_index WHERE uri = ?").bind(uri).first<{ cid: string; note: string }>()
+
+describe("reindex-drift", () => {
+  it("finds and repairs missing, stale and extra rows of DIDs active in the window", async () => {
+    // a new test file reloads the worker: the pool invalidates the running FirehoseDO once ("please retry")
+    await waitFor("the firehose to (re)start", async () =>
+      (await SELF.fetch("http://firehose/firehose/ensure", { method: "POST" }).catch(() => undefined))?.ok)
+    const host = await client<{ did: string }>({ op: "createAccount", name: `drift-${Math.random().toString(36).slice(2, 7)}` })
+    const a = await client<{ uri: string; cid: string }>({ op: "createRecord", did: host.did, collection: "app.overlap.slotOffer", record: offer("a") })
+    const b = await client<{ uri: string; cid: string }>({ op: "createRecord", did: host.did, collection: "app.overlap.slotOffer", record: offer("b") })
+    await waitFor("both offers", async () => (await row(a.uri)) !== null && (await row(b.uri)) !== null)
+
+    const extra = `at://${host.did}/app.overlap.slotOffer/3kextraextra2`
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM offers_index WHERE uri = ?").bind(a.uri),
+      // an update the index never saw: the row is an older version of the record
+      env.DB.prepare("UPDATE offers_index SET cid = 'bafystale', note = 'stale', rev = '2222222222222' WHERE uri = ?").bind(b.uri),
+      env.DB.prepare(
+        `INSERT INTO offers_index (uri, did, rkey, cid, rev, start_at, end_at, policy, tz, note, created_at, indexed_at)
+         VALUES (?, ?, '3kextraextra2', 'bafyextra', '2222222222222', 0, 1, 'anyone', 'UTC', 'extra', 0, 0)`
+      ).bind(extra, host.did)
+    ])
+
+    const ctx = createExecutionContext()
+    await appview.scheduled(createScheduledController({ cron: "17 * * * *", scheduledTime: Date.now() }), env, ctx)
+    await waitOnExecutionContext(ctx)
+
+    expect(await row(a.uri)).toEqual({ cid: a.cid, note: "a" })
+    expect(await row(b.uri)).toEqual({ cid: b.cid, note: "b" })
+    expect(await row(extra)).toBeNull()
+    const checked = await env.DB.prepare("SELECT drift_checked_at FROM ingest_activity WHERE did = ?").bind(host.did).first<{ drift_checked_at: number | null }>()
+    expect(checked?.drift_checked_at).toBeGreaterThan(0)
+  })
+})
