@@ -27,7 +27,8 @@ export const notifyBindings: BindingSpec = {
   DB: "d1",
   BLOBS: "r2",
   ANALYTICS: "analytics",
-  EMAIL: "email"
+  EMAIL: "email",
+  NOTIFY_DEAD_LETTERS: "queue"
 }
 
 export const webhooksBindings: BindingSpec = {

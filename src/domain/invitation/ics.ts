@@ -1,0 +1,60 @@
+import ICAL from "ical.js"
+import { bookingUid, calendarAddress, type Invitation, type Participant } from "./invitation"
+
+export const PRODID = "-//Overlap//Overlap Scheduling//EN"
+
+const utc = (epochMillis: number) => ICAL.Time.fromJSDate(new Date(epochMillis), true)
+
+const addParticipant = (event: ICAL.Component, name: "organizer" | "attendee", who: Participant) => {
+  const property = event.addPropertyWithValue(name, calendarAddress(who))
+  if (who.name !== undefined) property.setParameter("cn", who.name)
+  return property
+}
+
+/**
+ * The invitation as an iCalendar object (RFC 5545) carrying an iTIP method (RFC 5546), built with ical.js's
+ * component model so that escaping, parameter quoting and line folding are the library's job.
+ *
+ * Times are UTC (`…Z`); the host's zone is named by `X-WR-TIMEZONE` on the calendar. A TZID'd VTIMEZONE
+ * would need tz rules we do not ship, and a UTC instant cannot be misread by a client with different tz
+ * data; clients that honour X-WR-TIMEZONE (Google, Apple) display the event in the host's zone.
+ */
+export const renderInvitation = (invitation: Invitation): string => {
+  const calendar = new ICAL.Component(["vcalendar", [], []])
+  calendar.addPropertyWithValue("prodid", PRODID)
+  calendar.addPropertyWithValue("version", "2.0")
+  calendar.addPropertyWithValue("calscale", "GREGORIAN")
+  calendar.addPropertyWithValue("method", invitation.method)
+  calendar.addPropertyWithValue("x-wr-timezone", invitation.hostTz)
+
+  const event = new ICAL.Component("vevent")
+  event.addPropertyWithValue("uid", bookingUid(invitation.bookingId))
+  event.addPropertyWithValue("sequence", invitation.sequence)
+  event.addPropertyWithValue("dtstamp", utc(invitation.stampedAt))
+  event.addPropertyWithValue("dtstart", utc(invitation.startAt))
+  event.addPropertyWithValue("dtend", utc(invitation.endAt))
+  event.addPropertyWithValue("summary", invitation.summary)
+  if (invitation.description !== undefined) event.addPropertyWithValue("description", invitation.description)
+  addParticipant(event, "organizer", invitation.organizer)
+  const attendee = addParticipant(event, "attendee", invitation.attendee)
+  attendee.setParameter("role", "REQ-PARTICIPANT")
+  // The guest asked for this meeting: they have already accepted it, and no reply is expected.
+  if (invitation.method === "REQUEST") attendee.setParameter("partstat", "ACCEPTED")
+  attendee.setParameter("rsvp", "FALSE")
+  event.addPropertyWithValue("status", invitation.method === "CANCEL" ? "CANCELLED" : "CONFIRMED")
+  event.addPropertyWithValue("transp", "OPAQUE")
+  calendar.addSubcomponent(event)
+
+  // ical.js ends the last content line without its CRLF; RFC 5545 §3.1 wants every line terminated.
+  return `${calendar.toString()}\r\n`
+}
+
+/** The iTIP method a stored invitation carries, read back with the same library; undefined when absent or unknown. */
+export const methodOf = (ics: string): "REQUEST" | "CANCEL" | undefined => {
+  try {
+    const method = new ICAL.Component(ICAL.parse(ics)).getFirstPropertyValue("method")
+    return method === "REQUEST" || method === "CANCEL" ? method : undefined
+  } catch {
+    return undefined
+  }
+}

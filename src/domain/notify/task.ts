@@ -1,0 +1,88 @@
+import { Schema } from "effect"
+import { Did, EpochMillis } from "../../services/Columns"
+import { BookingId, EmailAddress, IanaZone } from "../invitation/invitation"
+
+/**
+ * The messages of the `notify-tasks` queue. A producer fans a notification out into one task per
+ * (notification id, channel, target) when it enqueues (plan.ts), so every delivery is retried, dead-lettered
+ * and deduplicated on its own: a webhook endpoint that keeps failing never holds back the e-mail.
+ */
+
+export const Channel = Schema.Literal("email", "webhook", "dm")
+export type Channel = typeof Channel.Type
+
+/** Unique per notification (e.g. `<bookingId>:<sequence>:<type>`, see notificationIdFor); also the webhook-id. */
+export const NotificationId = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9._~:-]{1,128}$/),
+  Schema.annotations({ identifier: "NotificationId" })
+)
+
+export const BookingEventType = Schema.Literal(
+  "booking.confirmed",
+  "booking.rescheduled",
+  "booking.canceled",
+  "booking.declined"
+)
+export type BookingEventType = typeof BookingEventType.Type
+
+/** What happened to a booking, as both participants may know it (exact times are theirs to see). */
+export const BookingEvent = Schema.Struct({
+  type: BookingEventType,
+  bookingId: BookingId,
+  /** The booking's ICS SEQUENCE after the change. */
+  sequence: Schema.NonNegativeInt,
+  hostDid: Did,
+  guestDid: Did,
+  startAt: EpochMillis,
+  endAt: EpochMillis,
+  /** The host's zone: times in messages are shown in it. */
+  tz: IanaZone,
+  /** Why it was canceled or declined, as the actor wrote it. */
+  reason: Schema.optional(Schema.String.pipe(Schema.maxLength(3000))),
+  /** R2 key of the invitation version this event produced (`ics/<bookingId>/<sequence>.ics`); null for a decline. */
+  icsKey: Schema.NullOr(Schema.String.pipe(Schema.maxLength(200)))
+})
+export type BookingEvent = typeof BookingEvent.Type
+
+const common = {
+  id: NotificationId,
+  /** Whom the delivery is for (the host or the guest of the booking). */
+  recipientDid: Did,
+  event: BookingEvent
+}
+
+/** E-mail through the send_email binding, with the invitation attached; `target` is the address. */
+export const EmailTask = Schema.Struct({ channel: Schema.Literal("email"), target: EmailAddress, ...common })
+export type EmailTask = typeof EmailTask.Type
+
+/** A Standard Webhooks POST; `target` is the subscription id (its URL and secret are looked up at send time). */
+export const WebhookTask = Schema.Struct({
+  channel: Schema.Literal("webhook"),
+  target: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_-]{1,64}$/)),
+  ...common
+})
+export type WebhookTask = typeof WebhookTask.Type
+
+/** A Bluesky DM from the configured sender account; `target` is the recipient's DID. */
+export const DmTask = Schema.Struct({ channel: Schema.Literal("dm"), target: Did, ...common })
+export type DmTask = typeof DmTask.Type
+
+export const NotifyTask = Schema.Union(EmailTask, WebhookTask, DmTask)
+export type NotifyTask = typeof NotifyTask.Type
+
+/** The dedupe key of a delivery. */
+export interface DeliveryKey {
+  readonly notificationId: string
+  readonly channel: Channel
+  readonly target: string
+}
+
+export const deliveryKeyOf = (task: NotifyTask): DeliveryKey => ({
+  notificationId: task.id,
+  channel: task.channel,
+  target: task.target
+})
+
+/** One notification id per booking event: a redelivered or re-enqueued event maps to the same deliveries. */
+export const notificationIdFor = (event: Pick<BookingEvent, "bookingId" | "sequence" | "type">): string =>
+  `${event.bookingId}:${event.sequence}:${event.type}`

@@ -1,0 +1,51 @@
+import type { Effect, Option } from "effect"
+import { Context, Schema } from "effect"
+import { Did, EpochMillis } from "./Columns"
+import type { RepositoryError } from "./RepositoryError"
+
+/** A DID keeps at most this many subscriptions (listSubscriptions returns them all). */
+export const MAX_SUBSCRIPTIONS_PER_DID = 10
+
+/** A subscription id as issued by createSubscription. */
+export const WebhookSubscriptionId = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_-]{1,64}$/))
+
+const subscriptionFields = {
+  id: WebhookSubscriptionId,
+  did: Did,
+  url: Schema.String,
+  /** TokenVault ciphertext of the `whsec_…` secret, bound to (did, "webhook", id). */
+  secretCiphertext: Schema.String,
+  keyId: Schema.String
+}
+
+export const NewWebhookSubscription = Schema.Struct(subscriptionFields)
+export type NewWebhookSubscription = typeof NewWebhookSubscription.Type
+
+/** A row of `webhook_subscriptions`. */
+export class WebhookSubscription extends Schema.Class<WebhookSubscription>("WebhookSubscription")({
+  ...subscriptionFields,
+  createdAt: EpochMillis,
+  disabledAt: Schema.NullOr(EpochMillis),
+  disabledReason: Schema.NullOr(Schema.String)
+}) {}
+
+export class SubscriptionNotFound extends Schema.TaggedError<SubscriptionNotFound>()("SubscriptionNotFound", {
+  id: Schema.String
+}) {}
+
+export class TooManySubscriptions extends Schema.TaggedError<TooManySubscriptions>()("TooManySubscriptions", {
+  did: Schema.String,
+  limit: Schema.Int
+}) {}
+
+export class WebhookSubscriptionsRepo extends Context.Tag("overlap/WebhookSubscriptionsRepo")<WebhookSubscriptionsRepo, {
+  /** Inserts, created now, unless the DID already has MAX_SUBSCRIPTIONS_PER_DID (checked in the same statement). */
+  readonly create: (subscription: NewWebhookSubscription) => Effect.Effect<WebhookSubscription, TooManySubscriptions | RepositoryError>
+  readonly get: (id: string) => Effect.Effect<Option.Option<WebhookSubscription>, RepositoryError>
+  /** The DID's subscriptions, disabled ones included, oldest first. */
+  readonly listForDid: (did: string) => Effect.Effect<ReadonlyArray<WebhookSubscription>, RepositoryError>
+  /** Deletes the DID's own subscription; another DID's id is reported as not found. */
+  readonly delete: (did: string, id: string) => Effect.Effect<void, SubscriptionNotFound | RepositoryError>
+  /** Stops deliveries to a subscription (e.g. its endpoint answered 410 Gone). Idempotent. */
+  readonly disable: (id: string, reason: string) => Effect.Effect<void, RepositoryError>
+}>() {}
