@@ -1,16 +1,21 @@
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
 import { Layer } from "effect"
 import type { BookingsRepo } from "../services/BookingsRepo"
+import type { IdempotencyKeysRepo } from "../services/IdempotencyKeysRepo"
+import type { RateLimiter } from "../services/RateLimiter"
+import type { Turnstile } from "../services/Turnstile"
 import type { ServiceAuth } from "../services/ServiceAuth"
 import { BookingsHttpLive } from "./bookings/BookingsHttp"
 import { OverlapApi } from "./OverlapApi"
+import { RateLimitLive } from "./RateLimit"
 import { XrpcAuthLive } from "./XrpcAuth"
+import { XrpcOptionalAuthLive } from "./XrpcOptionalAuth"
 import { xrpcErrorResponse } from "./XrpcErrors"
 import { gateXrpc, nsidOf, xrpcRoutes } from "./xrpcGate"
 import { xrpcWireFormat } from "./xrpcWireFormat"
 
 /** What the XRPC handlers need from the service graph. */
-export type XrpcServices = ServiceAuth | BookingsRepo
+export type XrpcServices = ServiceAuth | BookingsRepo | IdempotencyKeysRepo | RateLimiter | Turnstile
 
 export interface XrpcHandler {
   readonly handle: (request: Request) => Promise<Response>
@@ -26,7 +31,8 @@ const routes = xrpcRoutes(OverlapApi)
 export const makeXrpcHandler = <E>(services: Layer.Layer<XrpcServices, E>, memoMap?: Layer.MemoMap): XrpcHandler => {
   const api = HttpApiBuilder.api(OverlapApi).pipe(
     Layer.provide(BookingsHttpLive),
-    Layer.provide(XrpcAuthLive),
+    // the middleware any group may use: XrpcAuth, XrpcOptionalAuth (anonymous + Turnstile), RateLimit
+    Layer.provide([XrpcAuthLive, XrpcOptionalAuthLive, RateLimitLive]),
     Layer.provide(services)
   )
   const web = HttpApiBuilder.toWebHandler(Layer.mergeAll(api, HttpServer.layerContext), {

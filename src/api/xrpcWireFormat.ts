@@ -24,6 +24,8 @@ export const toXrpcErrorBody = (status: number, body: unknown): XrpcErrorBody =>
     return { error: "InvalidRequest", message: describeDecodeError((value.issues as Array<DecodeIssue>) ?? [], message) }
   }
   if (tag !== undefined) return { error: tag, message }
+  // Already an XRPC error body (e.g. a stored response replayed by idempotent): keep it as it is.
+  if (typeof value.error === "string") return { error: value.error, message }
   if (status === 404) return { error: "MethodNotImplemented", message: "no such XRPC method" }
   if (status === 401) return { error: "AuthRequired", message: message || "authentication required" }
   if (status >= 500) return { error: "InternalServerError", message: "internal error" }

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeXrpcHandler, type XrpcHandler } from "../../src/api/xrpcHandler"
 import { RepositoriesTest } from "../../src/layers/RepositoriesTest"
 import { BookingsRepo, type NewBooking } from "../../src/services/BookingsRepo"
+import { RateLimiterTest } from "../../src/layers/RateLimiterTest"
+import { TurnstileTest } from "../../src/layers/TurnstileTest"
 import { makeAccount, serviceAuthFor, type TestAccount } from "./xrpcTestKit"
 
 // The XRPC plumbing end to end over Test repositories: real HttpApi, real service-auth verification
@@ -26,7 +28,7 @@ beforeAll(async () => {
   guest = await makeAccount("guest")
   stranger = await makeAccount("stranger")
   const repositories = RepositoriesTest
-  const services = Layer.merge(repositories, serviceAuthFor([host, guest, stranger])(repositories))
+  const services = Layer.mergeAll(repositories, serviceAuthFor([host, guest, stranger])(repositories), RateLimiterTest, TurnstileTest)
   // One runtime shares the in-memory repositories between the seeding code and the handler.
   const runtime = ManagedRuntime.make(services)
   const context = await runtime.runtime()

@@ -5,6 +5,8 @@ import { makeXrpcHandler, type XrpcHandler } from "../../src/api/xrpcHandler"
 import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
 import { RepositoriesLive } from "../../src/layers/RepositoriesLive"
 import { BookingsRepo } from "../../src/services/BookingsRepo"
+import { RateLimiterTest } from "../../src/layers/RateLimiterTest"
+import { TurnstileTest } from "../../src/layers/TurnstileTest"
 import { makeAccount, serviceAuthFor, type TestAccount } from "./xrpcTestKit"
 
 // The XRPC handler inside workerd over the real D1 binding (Live repositories, real jti ledger).
@@ -17,7 +19,7 @@ beforeAll(async () => {
   host = await makeAccount("wdhost")
   guest = await makeAccount("wdguest")
   const repositories = RepositoriesLive.pipe(Layer.provide(CloudflareEnv.layer(env)))
-  const services = Layer.merge(repositories, serviceAuthFor([host, guest])(repositories))
+  const services = Layer.mergeAll(repositories, serviceAuthFor([host, guest])(repositories), RateLimiterTest, TurnstileTest)
   const runtime = ManagedRuntime.make(services)
   const start = Date.UTC(2026, 11, 2, 14)
   await runtime.runPromise(

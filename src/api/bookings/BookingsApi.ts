@@ -1,6 +1,7 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import { GetBookingOutput, GetBookingParams, ListBookingsOutput, ListBookingsParams } from "../../lexicon/schemas"
+import { RateLimit } from "../RateLimit"
 import { XrpcAuth } from "../XrpcAuth"
 
 /** No booking with this id that the caller takes part in (a non-participant is not told it exists). */
@@ -30,4 +31,6 @@ export class BookingsApi extends HttpApiGroup.make("bookings")
       .addSuccess(ListBookingsOutput)
       .addError(InvalidCursorError)
   )
+  // RateLimit before XrpcAuth: auth runs first, then the verified DID's `read` bucket is spent
+  .middleware(RateLimit)
   .middleware(XrpcAuth) {}

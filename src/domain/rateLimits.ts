@@ -1,0 +1,87 @@
+import { Either } from "effect"
+import type { BucketDecision, BucketLimit } from "./tokenBucket"
+
+/**
+ * Every XRPC method is limited by its class; each class is one token bucket per caller.
+ * - `availability`: reads that reveal when someone is free. Tight: repeated queries must not be able
+ *   to rebuild a calendar.
+ * - `match`: finds and holds a slot (also reveals free time, and costs provider calls).
+ * - `mutation`: every other procedure.
+ * - `read`: every other query.
+ */
+export type MethodClass = "availability" | "match" | "mutation" | "read"
+export const methodClasses: ReadonlyArray<MethodClass> = ["availability", "match", "mutation", "read"]
+
+export type RateLimits = Readonly<Record<MethodClass, BucketLimit>>
+
+/**
+ * Defaults when `RATE_LIMITS` does not set a class. Per caller DID (or anonymous IP prefix):
+ * availability: a burst of 10, then one every 2 minutes (30/h);
+ * match: a burst of 5, then one every 3 minutes (20/h);
+ * mutation: a burst of 30, then one every 2 s;
+ * read: a burst of 60, then 2 per second.
+ */
+export const defaultRateLimits: RateLimits = {
+  availability: { capacity: 10, refillPerSecond: 1 / 120 },
+  match: { capacity: 5, refillPerSecond: 1 / 180 },
+  mutation: { capacity: 30, refillPerSecond: 0.5 },
+  read: { capacity: 60, refillPerSecond: 2 }
+}
+
+const classOfMethod: Readonly<Record<string, MethodClass>> = {
+  "app.overlap.getAvailability": "availability",
+  "app.overlap.match": "match",
+  // rescheduling searches for and holds a new slot, exactly like match
+  "app.overlap.reschedule": "match"
+}
+
+/** The class of an XRPC method: the table above, else `mutation` for procedures (POST) and `read` for queries. */
+export const methodClassOf = (nsid: string, httpMethod: string): MethodClass =>
+  classOfMethod[nsid] ?? (httpMethod.toUpperCase() === "POST" ? "mutation" : "read")
+
+/**
+ * Reads the `RATE_LIMITS` var: a JSON object from class name to `{ "capacity": n, "refillPerSecond": r }`,
+ * e.g. `{"availability":{"capacity":10,"refillPerSecond":0.0083}}`. Classes it leaves out keep their
+ * defaults; absent or empty text means all defaults. Anything else is an error naming what is wrong.
+ */
+export const parseRateLimits = (text: string | undefined): Either.Either<RateLimits, string> => {
+  if (text === undefined || text.trim() === "") return Either.right(defaultRateLimits)
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    return Either.left(`RATE_LIMITS: not JSON (${(error as Error).message})`)
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return Either.left("RATE_LIMITS: expected an object from method class to limit")
+  }
+  const limits: Record<MethodClass, BucketLimit> = { ...defaultRateLimits }
+  for (const [name, value] of Object.entries(parsed)) {
+    if (!methodClasses.includes(name as MethodClass)) {
+      return Either.left(`RATE_LIMITS.${name}: unknown method class (one of ${methodClasses.join(", ")})`)
+    }
+    const limit = value as Partial<BucketLimit> | null
+    const capacity = limit?.capacity
+    const refillPerSecond = limit?.refillPerSecond
+    if (typeof capacity !== "number" || !Number.isFinite(capacity) || capacity < 1) {
+      return Either.left(`RATE_LIMITS.${name}.capacity: must be a number >= 1`)
+    }
+    if (typeof refillPerSecond !== "number" || !Number.isFinite(refillPerSecond) || refillPerSecond <= 0) {
+      return Either.left(`RATE_LIMITS.${name}.refillPerSecond: must be a number > 0`)
+    }
+    limits[name as MethodClass] = { capacity, refillPerSecond }
+  }
+  return Either.right(limits)
+}
+
+/**
+ * The rate-limit response headers of the IETF draft (draft-ietf-httpapi-ratelimit-headers, the
+ * `RateLimit-Limit` / `-Remaining` / `-Reset` form; delta-seconds, rounded up), plus `Retry-After`
+ * on a refusal.
+ */
+export const rateLimitHeaders = (limit: BucketLimit, decision: BucketDecision): Record<string, string> => ({
+  "ratelimit-limit": String(Math.floor(limit.capacity)),
+  "ratelimit-remaining": String(decision.remaining),
+  "ratelimit-reset": String(Math.ceil(decision.resetMs / 1000)),
+  ...(decision.allowed ? {} : { "retry-after": String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000))) })
+})

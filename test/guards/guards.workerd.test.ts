@@ -1,0 +1,71 @@
+import { env } from "cloudflare:test"
+import { Layer } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
+import { RateLimiterLive } from "../../src/layers/RateLimiterLive"
+import { RepositoriesLive } from "../../src/layers/RepositoriesLive"
+import { makeAccount, type TestAccount } from "../api/xrpcTestKit"
+import { get, type GuardsHarness, makeGuards, post, read } from "./guardsKit"
+import { idempotencySuite } from "./idempotencySuite"
+
+// The same guards inside workerd: the idempotency ledger in D1 (IdempotencyKeysRepoLive), the
+// limiter in the RATE_LIMITER Durable Object (RateLimiterLive, limits from RATE_LIMITS).
+let alice: TestAccount
+let bob: TestAccount
+let guards: GuardsHarness
+
+beforeAll(async () => {
+  alice = await makeAccount("wdidalice")
+  bob = await makeAccount("wdidbob")
+  const root = CloudflareEnv.layer({
+    ...env,
+    RATE_LIMITS: JSON.stringify({ availability: { capacity: 2, refillPerSecond: 0.01 }, mutation: { capacity: 100, refillPerSecond: 10 } })
+  })
+  guards = await makeGuards({
+    accounts: [alice, bob],
+    repositories: RepositoriesLive.pipe(Layer.provide(root)),
+    rateLimiter: RateLimiterLive.pipe(Layer.provide(root))
+  })
+})
+afterAll(() => guards?.dispose())
+
+describe("guards in workerd over D1 and RateLimiterDO", () => {
+  idempotencySuite(() => ({ guards, alice, bob }))
+
+  it("keeps a completed response in D1 for 24 hours", async () => {
+    const key = "ttl-key-0000000000000001"
+    const answer = await read(
+      await guards.handle(post("test.overlap.book", { slot: "ttl" }, { authorization: `Bearer ${await alice.token("test.overlap.book")}`, "idempotency-key": key }))
+    )
+    expect(answer.status).toBe(201)
+    const row = await env.DB.prepare(
+      "SELECT caller_did, method, state, response_status, response_body, expires_at - created_at AS ttl FROM idempotency_keys WHERE idem_key = ?"
+    ).bind(key).first()
+    expect(row).toEqual({
+      caller_did: alice.did,
+      method: "test.overlap.book",
+      state: "completed",
+      response_status: 201,
+      response_body: JSON.stringify(answer.body),
+      ttl: 86_400_000
+    })
+  })
+
+  it("rate-limits availability queries through the Durable Object", async () => {
+    const ask = async () =>
+      read(await guards.handle(get("app.overlap.getAvailability", { authorization: `Bearer ${await bob.token("app.overlap.getAvailability")}` })))
+    const answers = [await ask(), await ask(), await ask()]
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 429])
+    expect(answers[2]!.headers).toMatchObject({ "ratelimit-limit": "2", "ratelimit-remaining": "0", "retry-after": "100" })
+    expect(answers[2]!.body.error).toBe("RateLimited")
+  })
+})
+
+describe("the AppView worker", () => {
+  it("builds its graph with the limiter, graph, Turnstile and analytics layers (auth still runs first)", async () => {
+    const { SELF } = await import("cloudflare:test")
+    const response = await SELF.fetch("http://localhost/xrpc/app.overlap.listBookings")
+    expect(response.status).toBe(401)
+    expect(((await response.json()) as { error: string }).error).toBe("AuthMissing")
+  })
+})
