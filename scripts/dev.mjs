@@ -7,13 +7,15 @@
 import { spawn, spawnSync } from "node:child_process"
 import path from "node:path"
 import { registryAddress, startProxy } from "./devProxy.mjs"
+import { makeEmailPrinter, startWebhookReceiver } from "./devReceiver.mjs"
+import { radicaleInstalled, startRadicale } from "./localRadicale.mjs"
 import { startLocalAtproto } from "./localAtproto.mjs"
 import { workers } from "./workers.mjs"
 
 /** Demo host and guest on the local PDS: an offer for tomorrow and a request for it, both as records. */
 const seedDemoAccounts = async (atproto) => {
-  const host = await atproto.createAccount("host")
-  const guest = await atproto.createAccount("guest")
+  const host = await atproto.createAccount("demo-host")
+  const guest = await atproto.createAccount("demo-guest")
   const day = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
   const offer = await host.agent.com.atproto.repo.createRecord({
     repo: host.did,
@@ -50,6 +52,7 @@ const root = path.resolve(import.meta.dirname, "..")
 const wrangler = path.join(root, "node_modules", ".bin", "wrangler")
 const PLC_PORT = Number(process.env.OVERLAP_PLC_PORT ?? 2582)
 const PDS_PORT = Number(process.env.OVERLAP_PDS_PORT ?? 2583)
+const RECEIVER_PORT = Number(process.env.OVERLAP_RECEIVER_PORT ?? 8791)
 const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }
 const line = (part, where) => console.log(`  ${part.padEnd(22)} ${where}`)
 
@@ -83,6 +86,20 @@ stoppers.push(() => atproto.close())
 line("PLC directory", atproto.plcUrl)
 line("PDS", atproto.pdsUrl)
 
+// A real CalDAV server when radicale is installed (connect it with app.overlap.connector.start);
+// otherwise every user's calendar is the local calendar in D1.
+if (radicaleInstalled()) {
+  const radicale = await startRadicale({ username: "demo", password: "demo-app-password" })
+  stoppers.push(() => radicale.stop())
+  line("CalDAV (Radicale)", `${radicale.url}  user "demo", app password "demo-app-password"`)
+} else {
+  line("CalDAV", "radicale not installed: the local calendar (D1) is the calendar")
+}
+
+const receiver = await startWebhookReceiver(RECEIVER_PORT)
+stoppers.push(() => new Promise((resolve) => receiver.close(() => resolve())))
+line("webhook receiver", `http://127.0.0.1:${RECEIVER_PORT}  (deliveries printed here; GET /deliveries)`)
+
 const dev = spawn(
   wrangler,
   [
@@ -100,25 +117,29 @@ const dev = spawn(
   ],
   { cwd: root, env: quietEnv, stdio: ["ignore", "pipe", "pipe"], detached: true }
 )
+// wrangler runs in its own process group (detached) with its workerd children: SIGTERM the group, and once
+// wrangler has exited (or after 5 s) SIGKILL whatever of the group is left, so nothing outlives Ctrl-C.
+const killGroup = (signal) => {
+  try {
+    process.kill(-dev.pid, signal)
+  } catch {}
+}
 stoppers.push(
   () =>
     new Promise((resolve) => {
-      if (dev.exitCode !== null) return resolve()
-      dev.once("exit", () => resolve())
-      try {
-        process.kill(-dev.pid, "SIGTERM")
-      } catch {
-        resolve()
-      }
-      setTimeout(() => {
-        try {
-          process.kill(-dev.pid, "SIGKILL")
-        } catch {}
-      }, 5_000).unref()
+      const finish = () => setTimeout(() => (killGroup("SIGKILL"), resolve()), 300)
+      if (dev.exitCode !== null || dev.signalCode !== null) return finish()
+      const timer = setTimeout(finish, 5_000)
+      dev.once("exit", () => (clearTimeout(timer), finish()))
+      killGroup("SIGTERM")
     })
 )
 const verbose = process.env.OVERLAP_DEV_VERBOSE === "1"
-dev.stdout.on("data", (chunk) => verbose && process.stdout.write(chunk))
+const printEmails = makeEmailPrinter()
+dev.stdout.on("data", (chunk) => {
+  printEmails(chunk.toString())
+  if (verbose) process.stdout.write(chunk)
+})
 dev.stderr.on("data", (chunk) => verbose && process.stderr.write(chunk))
 dev.on("exit", (code) => {
   if (!stopping) {
