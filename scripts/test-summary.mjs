@@ -1,5 +1,5 @@
 // Sums vitest's JSON reports (written when OVERLAP_TEST_REPORT_DIR is set) into the closing line
-// CI reads: "N passed, N failed". A failed `npm test` with no failing test (type-check, a suite that
+// CI reads: "N passed, N failed". A failed `npm test` with no failing test (the type-check, a suite that
 // could not start) counts as one failure, so the line never says "0 failed" for a red run.
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import path from "node:path"

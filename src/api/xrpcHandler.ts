@@ -1,12 +1,17 @@
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
 import { Layer } from "effect"
 import type { BookingsRepo } from "../services/BookingsRepo"
+import type { ConnectorsRepo } from "../services/ConnectorsRepo"
 import type { IdempotencyKeysRepo } from "../services/IdempotencyKeysRepo"
 import type { RateLimiter } from "../services/RateLimiter"
 import type { Turnstile } from "../services/Turnstile"
 import type { ServiceAuth } from "../services/ServiceAuth"
 import { BookingsHttpLive } from "./bookings/BookingsHttp"
+import { LifecycleHttpLive } from "./bookings/LifecycleHttp"
+import { ConnectorsHttpLive } from "./connectors/ConnectorsHttp"
+import { MatchingHttpLive, type MatchingServices } from "./matching/MatchingHttp"
 import { OverlapApi } from "./OverlapApi"
+import { SubscriptionsHttpLive } from "./webhooks/SubscriptionsHttp"
 import { RateLimitLive } from "./RateLimit"
 import { XrpcAuthLive } from "./XrpcAuth"
 import { XrpcOptionalAuthLive } from "./XrpcOptionalAuth"
@@ -15,7 +20,13 @@ import { gateXrpc, nsidOf, xrpcRoutes } from "./xrpcGate"
 import { xrpcWireFormat } from "./xrpcWireFormat"
 
 /** What the XRPC handlers need from the service graph. */
-export type XrpcServices = ServiceAuth | BookingsRepo | IdempotencyKeysRepo | RateLimiter | Turnstile
+export type XrpcServices = ServiceAuth | BookingsRepo | IdempotencyKeysRepo | RateLimiter | Turnstile | ConnectorsRepo
+
+/**
+ * What the matching methods (getOffers, getAvailability, match, getMatchStatus) also need. Looked up per
+ * request, like the connector services: a handler built without them answers those methods with 503.
+ */
+export type XrpcMatchingServices = MatchingServices
 
 export interface XrpcHandler {
   readonly handle: (request: Request) => Promise<Response>
@@ -31,6 +42,10 @@ const routes = xrpcRoutes(OverlapApi)
 export const makeXrpcHandler = <E>(services: Layer.Layer<XrpcServices, E>, memoMap?: Layer.MemoMap): XrpcHandler => {
   const api = HttpApiBuilder.api(OverlapApi).pipe(
     Layer.provide(BookingsHttpLive),
+    Layer.provide(LifecycleHttpLive),
+    Layer.provide(ConnectorsHttpLive),
+    Layer.provide(MatchingHttpLive),
+    Layer.provide(SubscriptionsHttpLive),
     // the middleware any group may use: XrpcAuth, XrpcOptionalAuth (anonymous + Turnstile), RateLimit
     Layer.provide([XrpcAuthLive, XrpcOptionalAuthLive, RateLimitLive]),
     Layer.provide(services)

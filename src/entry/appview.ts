@@ -1,8 +1,10 @@
 import { Effect, Layer, ManagedRuntime } from "effect"
+import { handleOAuthRoute, isOAuthRoute } from "../api/connectors/oauthCallback"
 import { makeXrpcHandler, type XrpcHandler } from "../api/xrpcHandler"
 import { calendarTaskBatch } from "../jobs/calendarTasks"
 import { expirySweep } from "../jobs/expirySweep"
 import { indexTaskBatch } from "../jobs/indexTasks"
+import { refreshConnectors } from "../jobs/refreshConnectors"
 import { reindexDrift } from "../jobs/reindexDrift"
 import type { Env } from "../layers/CloudflareEnv"
 import { appviewLayer } from "./appviewGraph"
@@ -38,6 +40,7 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url)
     if (url.pathname === "/healthz") return checkHealth("appview", env, appviewBindings)
+    if (isOAuthRoute(url.pathname)) return runtimeFor(env).runtime.runPromise(handleOAuthRoute(request))
     return runtimeFor(env).xrpc.handle(request)
   },
 
@@ -57,7 +60,9 @@ export default {
       case "reindex-drift":
         ctx.waitUntil(runtime.runPromise(Effect.asVoid(reindexDrift())))
         return
-      // refresh-oauth lands with the connectors issue (#6).
+      case "refresh-oauth":
+        ctx.waitUntil(runtime.runPromise(Effect.asVoid(refreshConnectors)))
+        return
       default:
         console.warn(JSON.stringify({ message: "no job runs on this cron yet", cron: controller.cron, job }))
     }

@@ -1,14 +1,19 @@
 import { Effect, Schema } from "effect"
 import { MatchTask } from "../domain/holds/matchTask"
 import { HoldStore } from "../services/HoldStore"
+import { handleCalendarChanged } from "./calendarChanged"
+import { handleMatchRequest } from "./matchRequestTask"
 
 /**
  * The `calendar-tasks` consumer (AppView). Messages are dispatched by `kind`:
  * - `match`: continue a pending match (`HoldStore.resumeMatch`). The host object re-queues the task itself
  *   while providers stay rate-limited, so the message is acked whatever the status; only a failure of the
  *   hold store is retried (with backoff), and a token the object does not know is acked (stale).
- * - any other kind (`match-request` from ingest, `calendar-changed` from push notifications) has no handler
- *   here yet: it is retried, so it ends in the dead-letter queue rather than being dropped.
+ * - `calendar-changed` (push notifications, the CalDAV poll): re-check the user's holds (jobs/calendarChanged.ts).
+ * - `match-request` (an indexed bookingRequest): tier check, match and hold, request `held` / `declined`
+ *   (jobs/matchRequestTask.ts).
+ * - any other kind has no handler here: it is retried, so it ends in the dead-letter queue rather than being
+ *   dropped.
  */
 
 const Kinded = Schema.Struct({ kind: Schema.String })
@@ -39,10 +44,17 @@ const handleMatch = (message: Message<unknown>) =>
     )
   })
 
-export const calendarTaskBatch = (batch: MessageBatch<unknown>): Effect.Effect<void, never, HoldStore> =>
-  Effect.forEach(batch.messages, (message) => {
+type CalendarTaskServices =
+  | HoldStore
+  | Effect.Effect.Context<ReturnType<typeof handleCalendarChanged>>
+  | Effect.Effect.Context<ReturnType<typeof handleMatchRequest>>
+
+export const calendarTaskBatch = (batch: MessageBatch<unknown>): Effect.Effect<void, never, CalendarTaskServices> =>
+  Effect.forEach(batch.messages, (message): Effect.Effect<void, never, CalendarTaskServices> => {
     const kind = decodeKind(message.body)
     if (kind._tag === "Some" && kind.value.kind === "match") return handleMatch(message)
+    if (kind._tag === "Some" && kind.value.kind === "calendar-changed") return handleCalendarChanged(message)
+    if (kind._tag === "Some" && kind.value.kind === "match-request") return handleMatchRequest(message, retryDelaySeconds)
     return Effect.logWarning("calendar-tasks: no handler for this kind yet; retrying toward the dead-letter queue", {
       kind: kind._tag === "Some" ? kind.value.kind : "(none)"
     }).pipe(Effect.andThen(() => message.retry({ delaySeconds: retryDelaySeconds(message.attempts) })))

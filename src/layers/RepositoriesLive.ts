@@ -4,6 +4,7 @@ import { AuditEventsRepoLive } from "./AuditEventsRepoLive"
 import { BookingRequestsRepoLive } from "./BookingRequestsRepoLive"
 import { BookingsRepoLive } from "./BookingsRepoLive"
 import type { CloudflareEnv } from "./CloudflareEnv"
+import { ConnectorsRepoLive } from "./ConnectorsRepoLive"
 import { D1Live } from "./D1Live"
 import { FirehoseCursorsRepoLive } from "./FirehoseCursorsRepoLive"
 import { IdempotencyKeysRepoLive } from "./IdempotencyKeysRepoLive"
@@ -20,5 +21,6 @@ export const RepositoriesLive: Layer.Layer<Repositories, never, CloudflareEnv> =
   AuditEventsRepoLive,
   IdempotencyKeysRepoLive,
   JtiLedgerLive,
-  FirehoseCursorsRepoLive
+  FirehoseCursorsRepoLive,
+  ConnectorsRepoLive
 ).pipe(Layer.provide(D1Live))

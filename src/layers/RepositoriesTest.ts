@@ -3,6 +3,7 @@ import type { Repositories } from "../services/Repositories"
 import { AuditEventsRepoTest } from "./AuditEventsRepoTest"
 import { BookingRequestsRepoTest } from "./BookingRequestsRepoTest"
 import { BookingsRepoTest } from "./BookingsRepoTest"
+import { ConnectorsRepoTest } from "./ConnectorsRepoTest"
 import { FirehoseCursorsRepoTest } from "./FirehoseCursorsRepoTest"
 import { IdempotencyKeysRepoTest } from "./IdempotencyKeysRepoTest"
 import { JtiLedgerTest } from "./JtiLedgerTest"
@@ -18,5 +19,6 @@ export const RepositoriesTest: Layer.Layer<Repositories> = Layer.mergeAll(
   AuditEventsRepoTest,
   IdempotencyKeysRepoTest,
   JtiLedgerTest,
-  FirehoseCursorsRepoTest
+  FirehoseCursorsRepoTest,
+  ConnectorsRepoTest
 )

@@ -1,6 +1,7 @@
 import type { AuditEventsRepo } from "./AuditEventsRepo"
 import type { BookingRequestsRepo } from "./BookingRequestsRepo"
 import type { BookingsRepo } from "./BookingsRepo"
+import type { ConnectorsRepo } from "./ConnectorsRepo"
 import type { FirehoseCursorsRepo } from "./FirehoseCursorsRepo"
 import type { IdempotencyKeysRepo } from "./IdempotencyKeysRepo"
 import type { JtiLedger } from "./JtiLedger"
@@ -17,3 +18,4 @@ export type Repositories =
   | IdempotencyKeysRepo
   | JtiLedger
   | FirehoseCursorsRepo
+  | ConnectorsRepo

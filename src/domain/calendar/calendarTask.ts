@@ -9,7 +9,8 @@ export const CalendarChanged = Schema.Struct({
   kind: Schema.Literal("calendar-changed"),
   did: Schema.String,
   connectorId: Schema.String,
-  provider: Schema.Literal("google", "microsoft"),
+  /** google / microsoft from push notifications; caldav from the refresh-oauth cron's sync-collection poll. */
+  provider: Schema.Literal("google", "microsoft", "caldav"),
   idempotencyKey: Schema.String
 })
 export type CalendarChanged = typeof CalendarChanged.Type

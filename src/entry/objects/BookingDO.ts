@@ -1,14 +1,102 @@
 import { DurableObject } from "cloudflare:workers"
-import type { Env } from "../../layers/CloudflareEnv"
+import { Effect, Layer, ManagedRuntime, Schema } from "effect"
+import { makeBookingEngine, type BookingEngine } from "../../layers/booking/BookingEngine"
+import { AuditLogLive } from "../../layers/booking/AuditLogLive"
+import { CloudflareEnv, type Env } from "../../layers/CloudflareEnv"
+import { D1Live } from "../../layers/D1Live"
+import { HoldStoreLive } from "../../layers/HoldStoreLive"
+import { IcsStoreLive } from "../../layers/IcsStoreLive"
+import { NotifyOutboxLive } from "../../layers/NotifyOutboxLive"
+import { makePdsWriterTest } from "../../layers/PdsWriterTest"
+import { RepositoriesLive } from "../../layers/RepositoriesLive"
+import { WebhookSubscriptionsRepoLive } from "../../layers/WebhookSubscriptionsRepoLive"
+import {
+  type BookingRpc,
+  LifecycleCommand,
+  type LifecycleError,
+  LifecycleReply,
+  LifecycleUnavailable,
+  RescheduleCommand
+} from "../../services/BookingLifecycle"
+import type { Booking } from "../../services/BookingsRepo"
+import type { RecordWrite } from "../../services/PdsWriter"
 import type { HealthProbe } from "../health"
 
+/** Tests only: the public records this object handed to PdsWriter (a symbol, so not an RPC method). */
+export const pdsWrites = Symbol.for("overlap/BookingDO/pdsWrites")
+
+const HOLD_KEY = "holdId"
+
 /**
- * One per booking: the serialized booking state machine.
+ * One per booking (`idFromName(bookingId)`): the serialized booking state machine. The engine
+ * (src/layers/booking/BookingEngine.ts) lets one command run at a time and judges each against the state it
+ * arrived at; the object's own storage keeps which hold-store id the booking's current hold has.
  *
- * Only the health probe exists so far; the state machine lands with the booking-lifecycle issue (#4).
+ * RPC methods take and return the schemas' encoded forms; call them through `BookingLifecycle`.
  */
-export class BookingDO extends DurableObject<Env> implements HealthProbe {
+export class BookingDO extends DurableObject<Env> implements HealthProbe, BookingRpc {
+  #built: Promise<{ readonly engine: BookingEngine; readonly writes: Effect.Effect<ReadonlyArray<RecordWrite>> }> | undefined
+  #run_: (<A>(effect: Effect.Effect<A>) => Promise<A>) | undefined
+
   async health() {
     return { object: "BookingDO", ok: true } as const
+  }
+
+  #build() {
+    this.#built ??= (async () => {
+      const root = CloudflareEnv.layer(this.env)
+      const repositories = RepositoriesLive.pipe(Layer.provide(root))
+      const pds = await Effect.runPromise(makePdsWriterTest) // PdsWriter Live lands with a later issue
+      const services = Layer.mergeAll(
+        repositories,
+        HoldStoreLive,
+        IcsStoreLive,
+        NotifyOutboxLive.pipe(Layer.provide(WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live)))),
+        AuditLogLive.pipe(Layer.provide(repositories)),
+        pds.layer
+      ).pipe(Layer.provide(root))
+      const storage = this.ctx.storage
+      // One runtime for the instance's life: the services (D1 client, bindings) stay built between calls.
+      const runtime = ManagedRuntime.make(services)
+      this.#run_ = (effect) => runtime.runPromise(effect)
+      const engine = await runtime.runPromise(
+        makeBookingEngine({
+          get: (bookingId) => Effect.promise(async () => (await storage.get<string>(HOLD_KEY)) ?? bookingId),
+          set: (_bookingId, holdId) => Effect.promise(() => storage.put(HOLD_KEY, holdId))
+        })
+      )
+      return { engine, writes: pds.writes }
+    })()
+    return this.#built
+  }
+
+  async #run<I>(schema: Schema.Schema<any, I>, input: I, f: (engine: BookingEngine, command: any) => Effect.Effect<Booking, LifecycleError>) {
+    const { engine } = await this.#build()
+    const program = Schema.decodeUnknown(schema)(input).pipe(
+      Effect.mapError((cause) => new LifecycleUnavailable({ message: "bad command", cause })),
+      Effect.flatMap((command) => f(engine, command)),
+      Effect.either,
+      Effect.flatMap((reply) => Schema.encode(LifecycleReply)(reply)),
+      Effect.orDie
+    )
+    return this.#run_!(program)
+  }
+
+  finalize(command: typeof LifecycleCommand.Encoded) {
+    return this.#run(LifecycleCommand, command, (e, c) => e.finalize(c))
+  }
+  decline(command: typeof LifecycleCommand.Encoded) {
+    return this.#run(LifecycleCommand, command, (e, c) => e.decline(c))
+  }
+  cancel(command: typeof LifecycleCommand.Encoded) {
+    return this.#run(LifecycleCommand, command, (e, c) => e.cancel(c))
+  }
+  reschedule(command: typeof RescheduleCommand.Encoded) {
+    return this.#run(RescheduleCommand, command, (e, c) => e.reschedule(c))
+  }
+
+  async [pdsWrites](): Promise<ReadonlyArray<RecordWrite>> {
+    const { writes } = await this.#build()
+    return Effect.runPromise(writes)
   }
 }

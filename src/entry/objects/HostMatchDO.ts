@@ -6,10 +6,11 @@ import { CloudflareEnv, type Env } from "../../layers/CloudflareEnv"
 import { D1Live } from "../../layers/D1Live"
 import type { HoldLedgerShape } from "../../layers/holds/HoldLedger"
 import { HoldLedger } from "../../layers/holds/HoldLedger"
+import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "../../domain/holds/policy"
 import { type HostMatchEngine, makeHostMatchEngine } from "../../layers/holds/HostMatchEngine"
 import { HostWake, MatchTasks } from "../../layers/holds/HostMatchPorts"
 import { sqliteHoldLedger } from "../../layers/holds/SqliteHoldLedger"
-import { LocalCalendarLive } from "../../layers/LocalCalendarLive"
+import { calendarProviderFor } from "../../layers/connectors/connectorsGraph"
 import type { CalendarProvider } from "../../services/CalendarProvider"
 import {
   ConfirmReply,
@@ -30,12 +31,17 @@ import type { HealthProbe } from "../health"
 export const useCalendarProvider = Symbol.for("overlap/HostMatchDO/useCalendarProvider")
 
 /**
- * The calendars a host object talks to. Today every user's calendar is the local calendar (D1); the
- * connectors (Google, Microsoft, CalDAV through UserConnectorDO) plug in here as a `CalendarProvider` that
- * routes by DID, and nothing else in this object changes.
+ * The calendars a host object talks to: per DID, the user's connectors (Google, Microsoft, CalDAV through
+ * their UserConnectorDO) when they have any, otherwise their local calendar in D1.
  */
-const liveCalendars = (d1: Layer.Layer<SqlClient.SqlClient>): Layer.Layer<CalendarProvider> =>
-  LocalCalendarLive.pipe(Layer.provide(d1))
+/** `HOLD_TTL_MS` (local dev and the e2e test shorten holds with it); ignored unless within the allowed range. */
+const holdTtlFrom = (env: Env): { defaultHoldTtlMs?: number } => {
+  const ms = Number(env.HOLD_TTL_MS)
+  return env.HOLD_TTL_MS !== undefined && Number.isInteger(ms) && ms >= MIN_HOLD_TTL_MS && ms <= MAX_HOLD_TTL_MS ? { defaultHoldTtlMs: ms } : {}
+}
+
+const liveCalendars = (env: Env, d1: Layer.Layer<SqlClient.SqlClient>): Layer.Layer<CalendarProvider> =>
+  calendarProviderFor(env, d1)
 
 /**
  * One per host DID (`idFromName(hostDid)`): the single writer for a host's holds (see
@@ -90,13 +96,13 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
       })
       const layer = Layer.mergeAll(
         BookingsRepoLive.pipe(Layer.provide(d1)),
-        this.#calendar ?? liveCalendars(d1),
+        this.#calendar ?? liveCalendars(this.env, d1),
         MatchTasks.Live.pipe(Layer.provide(root)),
         Layer.succeed(HoldLedger, ledger),
         Layer.succeed(HostWake, wake)
       )
       const runtime = ManagedRuntime.make(layer)
-      const engine = await runtime.runPromise(makeHostMatchEngine({ objectKey: this.ctx.id.toString() }))
+      const engine = await runtime.runPromise(makeHostMatchEngine({ objectKey: this.ctx.id.toString(), ...holdTtlFrom(this.env) }))
       return { run: <A>(effect: Effect.Effect<A>) => runtime.runPromise(effect), engine }
     })().catch((error: unknown) => {
       this.#built = undefined // build again on the next call rather than failing forever

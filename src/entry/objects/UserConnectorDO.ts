@@ -1,14 +1,123 @@
 import { DurableObject } from "cloudflare:workers"
+import { Effect, ManagedRuntime, Schema } from "effect"
 import type { Env } from "../../layers/CloudflareEnv"
+import { connectorEngineLayer } from "../../layers/connectors/engineLayer"
+import { makeUserConnectorEngine, type UserConnectorEngine } from "../../layers/connectors/UserConnectorEngine"
+import { HoldRef, type Interval } from "../../services/CalendarProvider"
+import {
+  ActivateReply,
+  BusyReply,
+  type CaldavCredentials,
+  ChangedReply,
+  ConflictsReply,
+  ConnectCaldavReply,
+  ExistingHoldReply,
+  HoldReply,
+  HoldRequestSchema,
+  type HoldToCheck,
+  MaintainReply,
+  ReleaseReply,
+  RemoveReply,
+  type UserConnectorRpc
+} from "../../services/UserConnectors"
 import type { HealthProbe } from "../health"
 
 /**
- * One per user DID: calendar connectors, single-refresher token refresh, throttled provider calls.
- *
- * Only the health probe exists so far; connectors land with the calendar-connectors issue (#6).
+ * Tests only: rebuilds the object's services over `env` merged with these overrides (provider base URLs,
+ * OAuth client ids and secrets, which the test worker's wrangler.toml leaves empty). A symbol, so it is not
+ * an RPC method.
  */
-export class UserConnectorDO extends DurableObject<Env> implements HealthProbe {
+export const overrideConnectorEnv = Symbol.for("overlap/UserConnectorDO/overrideEnv")
+
+/**
+ * One per user DID (`idFromName(did)`): that user's calendar connectors (src/layers/connectors/
+ * UserConnectorEngine.ts). Tokens are decrypted into this object's memory and nowhere else; refreshes are
+ * serialized here; the free/busy cache lives in memory (never in the object's storage, D1, KV or R2).
+ *
+ * RPC methods take and return the schemas' encoded forms; call them through `UserConnectors`, never directly.
+ */
+export class UserConnectorDO extends DurableObject<Env> implements HealthProbe, UserConnectorRpc {
+  #env: Env
+  #did: string | undefined
+  #built: Promise<{ readonly run: <A>(effect: Effect.Effect<A>) => Promise<A>; readonly engine: UserConnectorEngine }> | undefined
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.#env = env
+  }
+
+  [overrideConnectorEnv](overrides: Partial<Env>): void {
+    this.#env = { ...this.env, ...overrides }
+    this.#built = undefined
+  }
+
   async health() {
     return { object: "UserConnectorDO", ok: true } as const
   }
+
+  #engine(did: string) {
+    // The object is named after the DID; a call for another DID was routed wrongly and must not see these connectors.
+    if (this.#did !== undefined && this.#did !== did) return Promise.reject(new Error("UserConnectorDO: called for another user"))
+    this.#did = did
+    this.#built ??= (async () => {
+      const runtime = ManagedRuntime.make(connectorEngineLayer(this.#env))
+      const engine = await runtime.runPromise(makeUserConnectorEngine(did))
+      return { run: <A>(effect: Effect.Effect<A>) => runtime.runPromise(effect), engine }
+    })().catch((error: unknown) => {
+      this.#built = undefined
+      throw error
+    })
+    return this.#built
+  }
+
+  async #run<A, I>(did: string, reply: Schema.Schema<A, I>, program: (engine: UserConnectorEngine) => Effect.Effect<A>): Promise<I> {
+    const { engine, run } = await this.#engine(did)
+    return run(Effect.map(program(engine), Schema.encodeSync(reply)))
+  }
+
+  async busy(did: string, range: Interval) {
+    return this.#run(did, BusyReply, (engine) => Effect.either(engine.busy({ start: range.start, end: range.end })))
+  }
+
+  async placeHold(did: string, hold: typeof HoldRequestSchema.Encoded) {
+    return this.#run(did, HoldReply, (engine) => Effect.either(Effect.flatMap(Schema.decodeUnknown(HoldRequestSchema)(hold).pipe(Effect.orDie), engine.placeHold)))
+  }
+
+  async confirmHold(did: string, ref: typeof HoldRef.Encoded) {
+    return this.#run(did, ExistingHoldReply, (engine) => Effect.either(Effect.flatMap(decodeRef(ref), engine.confirmHold)))
+  }
+
+  async moveHold(did: string, ref: typeof HoldRef.Encoded, to: Interval) {
+    return this.#run(did, ExistingHoldReply, (engine) => Effect.either(Effect.flatMap(decodeRef(ref), (r) => engine.moveHold(r, { start: to.start, end: to.end }))))
+  }
+
+  async releaseHold(did: string, ref: typeof HoldRef.Encoded) {
+    return this.#run(did, ReleaseReply, (engine) => Effect.either(Effect.flatMap(decodeRef(ref), engine.releaseHold)))
+  }
+
+  async activate(did: string, connectorId: string, access?: { accessToken: string; expiresAt: number }) {
+    return this.#run(did, ActivateReply, (engine) => Effect.either(engine.activate(connectorId, access)))
+  }
+
+  async connectCaldav(did: string, credentials: CaldavCredentials) {
+    return this.#run(did, ConnectCaldavReply, (engine) => Effect.either(engine.connectCaldav(credentials)))
+  }
+
+  async remove(did: string, connectorId: string) {
+    return this.#run(did, RemoveReply, (engine) => Effect.either(engine.remove(connectorId)))
+  }
+
+  async maintain(did: string) {
+    return this.#run(did, MaintainReply, (engine) => Effect.either(engine.maintain))
+  }
+
+  async calendarChanged(did: string, connectorId: string) {
+    return this.#run(did, ChangedReply, (engine) => Effect.either(engine.calendarChanged(connectorId)))
+  }
+
+  async findConflicts(did: string, holds: ReadonlyArray<HoldToCheck>) {
+    return this.#run(did, ConflictsReply, (engine) => Effect.either(engine.findConflicts(holds)))
+  }
 }
+
+const decodeRef = (ref: unknown) => Schema.decodeUnknown(HoldRef)(ref).pipe(Effect.orDie)

@@ -1,6 +1,7 @@
 import { HttpClient } from "@effect/platform"
 import { Clock, type Duration, Effect, Option, Ref } from "effect"
 import {
+  BOOKING_ID_PROPERTY,
   buildHoldCalendar,
   holdInterval,
   holdResourceName,
@@ -32,7 +33,8 @@ import {
   withTrailingSlash
 } from "./caldavDiscovery"
 import { checkServerUrl, type DavResponse, type DavSession, makeDavSession } from "./caldavHttp"
-import { CALDAV, calendarQueryEvents, propText } from "./caldavXml"
+import { CALDAV, calendarQueryEvents, parseSyncCollection, propText, syncCollection } from "./caldavXml"
+import { SyncTokenGone } from "./PushErrors"
 import type { ConnectorCalendar } from "./ConnectorCalendar"
 
 /**
@@ -63,7 +65,23 @@ export interface CaldavConfig {
 export interface CaldavCalendar extends ConnectorCalendar {
   /** Principal, homes and calendars (cached after the first success): for connector.start and listConnectors. */
   readonly discover: Effect.Effect<CaldavAccount, ProviderError>
+  /** Busy time from everything but Overlap's own holds (re-checking a hold against the rest of the calendar). */
+  readonly foreignBusy: (range: Interval) => Effect.Effect<ReadonlyArray<Interval>, ProviderError>
+  /**
+   * What changed in one calendar since `syncToken` (RFC 6578 sync-collection): how many members changed and
+   * the token to keep. No token = an initial sync. SyncTokenGone when the server no longer knows the token.
+   */
+  readonly syncChanges: (calendarUrl: string, syncToken: string | undefined) => Effect.Effect<CaldavSyncResult, ProviderError | SyncTokenGone>
 }
+
+export interface CaldavSyncResult {
+  readonly syncToken: string
+  /** Members added, changed or removed since the token (all members on an initial sync). */
+  readonly changed: number
+}
+
+/** An Overlap hold carries its booking id in this property (holdEvent.ts); matched on the unfolded line start. */
+const HOLD_MARKER = new RegExp(`^${BOOKING_ID_PROPERTY}[;:]`, "im")
 
 const PROVIDER = "caldav"
 /**
@@ -154,13 +172,13 @@ export const makeCaldavCalendar = (config: CaldavConfig): Effect.Effect<CaldavCa
         })
       })
 
-    const busy = (range: Interval): Effect.Effect<ReadonlyArray<Interval>, ProviderError> =>
+    const busyWhere = (range: Interval, keep: (object: string) => boolean): Effect.Effect<ReadonlyArray<Interval>, ProviderError> =>
       Effect.gen(function*() {
         if (!(range.end > range.start)) return []
         const calendars = yield* busyCalendars
         const perCalendar = yield* Effect.forEach(
           calendars,
-          (calendar) => Effect.map(calendarObjects(calendar, range), (objects) => ({ calendar, objects })),
+          (calendar) => Effect.map(calendarObjects(calendar, range), (objects) => ({ calendar, objects: objects.filter(keep) })),
           { concurrency: config.concurrency ?? 4 }
         )
         const intervals: Array<Span> = []
@@ -172,6 +190,28 @@ export const makeCaldavCalendar = (config: CaldavConfig): Effect.Effect<CaldavCa
           })
         }
         return mergeBusy(intervals, range)
+      })
+
+    const busy = (range: Interval) => busyWhere(range, () => true)
+    const foreignBusy = (range: Interval) => busyWhere(range, (object) => !HOLD_MARKER.test(object))
+
+    const syncChanges = (calendarUrl: string, syncToken: string | undefined): Effect.Effect<CaldavSyncResult, ProviderError | SyncTokenGone> =>
+      Effect.gen(function*() {
+        const dav = yield* session
+        const url = yield* resolve(calendarUrl)
+        const response = yield* dav.send({ method: "REPORT", url, depth: "0", body: syncCollection(syncToken) })
+        // RFC 6578 §3.2: an unknown or expired token fails the DAV:valid-sync-token precondition (403 or 409).
+        if (syncToken !== undefined && (response.status === 403 || response.status === 409 || response.status === 412) && /valid-sync-token/.test(response.body)) {
+          return yield* new SyncTokenGone({ provider: PROVIDER, calendarId: url })
+        }
+        if (response.status === 404 || response.status === 410) return yield* broken(`the calendar ${new URL(url).pathname} no longer exists`)
+        if (response.status !== 207) return yield* dav.failure(response, "REPORT sync-collection")
+        const parsed = yield* Effect.try({
+          try: () => parseSyncCollection(response.body, response.url),
+          catch: (error) => rejected(207, `REPORT sync-collection: ${error instanceof Error ? error.message : "unreadable multistatus"}`)
+        })
+        if (parsed.syncToken === undefined) return yield* rejected(207, "REPORT sync-collection: the answer carries no sync-token")
+        return { syncToken: parsed.syncToken, changed: parsed.members }
       })
 
     // --- holds -----------------------------------------------------------------------------------
@@ -304,7 +344,7 @@ export const makeCaldavCalendar = (config: CaldavConfig): Effect.Effect<CaldavCa
         return yield* dav.failure(response, "DELETE hold")
       })
 
-    return { discover, busy, placeHold, confirmHold, moveHold, releaseHold }
+    return { discover, busy, foreignBusy, syncChanges, placeHold, confirmHold, moveHold, releaseHold }
   })
 
 /** For callers that list calendars (connector.start / listConnectors). */

@@ -33,6 +33,14 @@ export const calendarQueryEvents = (start: number, end: number): string =>
   `<c:time-range start="${icalUtc(start)}" end="${icalUtc(end)}"/>` +
   `</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>`
 
+/** sync-collection REPORT (RFC 6578 §3.2): changes since `syncToken`, or every member when there is none. */
+export const syncCollection = (syncToken: string | undefined): string =>
+  `${XML_DECLARATION}<d:sync-collection xmlns:d="DAV:">` +
+  `<d:sync-token>${syncToken === undefined ? "" : escapeXmlText(syncToken)}</d:sync-token>` +
+  `<d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>`
+
+const escapeXmlText = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+
 export interface Propstat {
   /** HTTP status of this propstat ("HTTP/1.1 200 OK" → 200). */
   readonly status: number
@@ -126,4 +134,12 @@ export const hrefsIn = (element: Element, baseUrl: string): Array<string> =>
 export const propText = (response: MultistatusResponse, namespace: string, localName: string): string | undefined => {
   const element = foundProp(response, namespace, localName)
   return element === undefined ? undefined : (element.textContent ?? "")
+}
+
+/** A sync-collection answer: the new token (a child of DAV:multistatus) and how many members it lists. */
+export const parseSyncCollection = (body: string, requestUrl: string): { readonly syncToken: string | undefined; readonly members: number } => {
+  const members = parseMultistatus(body, requestUrl).length
+  const root = new DOMParser({ onError: onErrorStopParsing }).parseFromString(body, "text/xml").documentElement
+  const token = root === null ? undefined : childElement(root, DAV, "sync-token")?.textContent?.trim()
+  return { syncToken: token === undefined || token === "" ? undefined : token, members }
 }

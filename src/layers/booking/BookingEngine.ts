@@ -1,0 +1,341 @@
+import { Clock, Effect, Either, Schedule } from "effect"
+import { type Actor, type BookingCommand, nextStatus } from "../../domain/booking/transitions"
+import { toMatchRequest } from "../../domain/holds/matchInput"
+import { icsKey } from "../../domain/invitation"
+import type { BookingEventType } from "../../domain/notify/task"
+import { notificationIdFor } from "../../domain/notify/task"
+import { AuditLog } from "../../services/AuditLog"
+import {
+  ActionNotAllowed,
+  HoldExpired,
+  InvalidConstraints,
+  LifecycleUnavailable,
+  type LifecycleCommand,
+  type LifecycleError,
+  NotParticipant,
+  type RescheduleCommand,
+  TransitionRefused
+} from "../../services/BookingLifecycle"
+import { type Booking, type BookingPatch, BookingsRepo, type BookingStatus } from "../../services/BookingsRepo"
+import { CalendarUnavailable, HoldStore } from "../../services/HoldStore"
+import { IcsStore } from "../../services/IcsStore"
+import { NotifyOutbox } from "../../services/NotifyOutbox"
+import { PdsWriter } from "../../services/PdsWriter"
+
+/**
+ * Where a booking's current hold lives in the hold store. A match writes its hold under the id it is given,
+ * so a reschedule's new hold has its own id (`<bookingId>~<sequence>`); the booking keeps pointing at it.
+ * BookingDO keeps this in its own storage; the Test layer in memory.
+ */
+export interface HoldKeys {
+  readonly get: (bookingId: string) => Effect.Effect<string>
+  readonly set: (bookingId: string, holdId: string) => Effect.Effect<void>
+}
+
+/** Host rules a reschedule matches with (the booking does not store the offer's rules yet). */
+const RESCHEDULE_HOST_RULES = {
+  timeZone: "UTC",
+  bufferBeforeMin: 0,
+  bufferAfterMin: 0,
+  minimumNoticeMin: 0,
+  slotStepMin: 5
+} as const
+
+const unavailable = (message: string) => (cause: unknown) => new LifecycleUnavailable({ message, cause })
+
+/** After the booking committed: retried a little, then logged. The answer never turns into a failure. */
+const afterCommit = (what: string, bookingId: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(
+    Effect.retry(Schedule.intersect(Schedule.exponential("50 millis"), Schedule.recurs(2))),
+    Effect.asVoid,
+    Effect.catchAll((error) => Effect.logError(`booking ${bookingId}: ${what} failed after the transition committed`, error))
+  )
+
+const eventTypeOf: Record<BookingCommand["_tag"], string> = {
+  Hold: "booking.hold",
+  Finalize: "booking.finalize",
+  Decline: "booking.decline",
+  Expire: "booking.expire",
+  Cancel: "booking.cancel",
+  Reschedule: "booking.reschedule"
+}
+
+export const makeBookingEngine = (holdKeys: HoldKeys) =>
+  Effect.gen(function*() {
+    const bookings = yield* BookingsRepo
+    const holds = yield* HoldStore
+    const ics = yield* IcsStore
+    const outbox = yield* NotifyOutbox
+    const pds = yield* PdsWriter
+    const audit = yield* AuditLog
+
+    // One permit per booking, and a count of the transitions it committed: a command is judged against the
+    // state it arrived at, so of two commands that overlap, the one that waited finds the state changed (409).
+    const lanes = new Map<string, { readonly lock: Effect.Semaphore; committed: number }>()
+    const laneOf = (bookingId: string) => {
+      let lane = lanes.get(bookingId)
+      if (lane === undefined) {
+        lane = { lock: Effect.unsafeMakeSemaphore(1), committed: 0 }
+        lanes.set(bookingId, lane)
+      }
+      return lane
+    }
+
+    const load = (bookingId: string) =>
+      bookings.get(bookingId).pipe(Effect.catchTag("RepositoryError", (e) => Effect.fail(unavailable("could not read the booking")(e))))
+
+    const actorOf = (booking: Booking, did: string): Effect.Effect<Actor, NotParticipant> =>
+      did === booking.hostDid
+        ? Effect.succeed("host")
+        : did === booking.guestDid
+        ? Effect.succeed("guest")
+        : Effect.fail(new NotParticipant({ bookingId: booking.id }))
+
+    const decide = (booking: Booking, command: BookingCommand, actor: Actor) =>
+      Either.match(nextStatus(booking.status, command, actor), {
+        onRight: (to) => Effect.succeed(to),
+        onLeft: (error) =>
+          error._tag === "InvalidTransition"
+            ? Effect.fail(new TransitionRefused({ from: error.from, command: error.command, message: error.message }))
+            : Effect.fail(new ActionNotAllowed({ actor: error.actor, command: error.command, message: error.message }))
+      })
+
+    /** Compare-and-set in D1; a lost race (the hold store expired it meanwhile) is a 409 naming the state now. */
+    const commit = (booking: Booking, command: BookingCommand["_tag"], patch: BookingPatch) =>
+      bookings.transition(booking.id, booking.version, patch).pipe(
+        Effect.tap(() => Effect.sync(() => laneOf(booking.id).committed++)),
+        Effect.catchTags({
+          BookingVersionConflict: () =>
+            Effect.flatMap(load(booking.id), (now) =>
+              Effect.fail(
+                new TransitionRefused({
+                  from: now.status,
+                  command,
+                  message: `cannot ${command.toLowerCase()}: the booking is now ${now.status}`
+                })
+              )),
+          RepositoryError: (e) => Effect.fail(unavailable("could not write the booking")(e))
+        })
+      )
+
+    /** The trail of a committed transition, the invitation, the notification and the public record. */
+    const publish = (
+      before: Booking,
+      after: Booking,
+      command: BookingCommand["_tag"],
+      actorDid: string,
+      actor: Actor,
+      options: { readonly method?: "REQUEST" | "CANCEL"; readonly event: BookingEventType; readonly reason?: string | undefined }
+    ) =>
+      Effect.gen(function*() {
+        const at = new Date(yield* Clock.currentTimeMillis).toISOString()
+        yield* audit.recordTransition({
+          bookingId: after.id,
+          actorDid,
+          actor,
+          eventType: eventTypeOf[command],
+          fromState: before.status,
+          toState: after.status,
+          sequence: after.sequence,
+          at
+        }, after.version).pipe(afterCommit("audit", after.id))
+        const method = options.method
+        if (method !== undefined) {
+          yield* ics.put({
+            bookingId: after.id,
+            sequence: after.sequence,
+            method,
+            startAt: after.startAt,
+            endAt: after.endAt,
+            hostTz: after.tz,
+            summary: "Meeting (Overlap)",
+            organizer: { did: after.hostDid },
+            attendee: { did: after.guestDid },
+            stampedAt: Date.parse(at)
+          }).pipe(afterCommit("invitation", after.id))
+        }
+        const event = {
+          type: options.event,
+          bookingId: after.id,
+          sequence: after.sequence,
+          hostDid: after.hostDid,
+          guestDid: after.guestDid,
+          startAt: after.startAt,
+          endAt: after.endAt,
+          tz: after.tz,
+          ...(options.reason !== undefined ? { reason: options.reason } : {}),
+          icsKey: method !== undefined ? icsKey(after.id, after.sequence) : null
+        }
+        yield* outbox.enqueue({
+          id: notificationIdFor(event),
+          event,
+          recipients: [{ did: after.hostDid }, { did: after.guestDid }]
+        }).pipe(afterCommit("notification", after.id))
+        if (after.status === "confirmed" || after.status === "rescheduled" || (after.status === "canceled" && before.status !== "held")) {
+          // The public trace in the host's repo: no time, only that it exists and where it stands.
+          yield* pds.putRecord({
+            repo: after.hostDid,
+            collection: "app.overlap.booking",
+            rkey: after.id,
+            record: {
+              $type: "app.overlap.booking",
+              hostDid: after.hostDid,
+              guestDid: after.guestDid,
+              status: after.status,
+              timeMasked: true,
+              createdAt: new Date(after.createdAt).toISOString()
+            }
+          }).pipe(afterCommit("public record", after.id))
+        }
+      })
+
+    /** Serializes a command on its booking and checks who may give it before anything is touched. */
+    const serialized = <A>(
+      input: LifecycleCommand,
+      command: BookingCommand,
+      body: (booking: Booking, actor: Actor, to: BookingStatus) => Effect.Effect<A, LifecycleError>
+    ): Effect.Effect<A, LifecycleError> =>
+      Effect.suspend(() => {
+        const lane = laneOf(input.bookingId)
+        const seen = lane.committed
+        return lane.lock.withPermits(1)(
+          Effect.gen(function*() {
+            const booking = yield* load(input.bookingId)
+            const actor = yield* actorOf(booking, input.callerDid)
+            if (lane.committed !== seen) {
+              return yield* new TransitionRefused({
+                from: booking.status,
+                command: command._tag,
+                message: `cannot ${command._tag.toLowerCase()}: the booking became ${booking.status} while this request waited`
+              })
+            }
+            const to = yield* decide(booking, command, actor)
+            return yield* body(booking, actor, to)
+          })
+        )
+      })
+
+    const hostStoreFailure = unavailable("the hold store could not be reached")
+
+    const finalize = (input: LifecycleCommand) =>
+      serialized(input, { _tag: "Finalize" }, (booking, actor, to) =>
+        Effect.gen(function*() {
+          const holdId = yield* holdKeys.get(booking.id)
+          yield* holds.confirm(booking.hostDid, holdId).pipe(
+            Effect.catchTags({
+              HoldNotFound: () => Effect.fail(new HoldExpired({ bookingId: booking.id })),
+              HoldStoreError: (e) => Effect.fail(hostStoreFailure(e))
+            })
+          )
+          const after = yield* commit(booking, "Finalize", {
+            status: to,
+            holdExpiresAt: null,
+            sequence: booking.sequence + 1,
+            icsR2Key: icsKey(booking.id, booking.sequence + 1)
+          })
+          yield* publish(booking, after, "Finalize", input.callerDid, actor, { method: "REQUEST", event: "booking.confirmed" })
+          return after
+        }))
+
+    const release = (booking: Booking) =>
+      Effect.flatMap(holdKeys.get(booking.id), (holdId) => holds.release(booking.hostDid, holdId)).pipe(
+        afterCommit("releasing the holds", booking.id)
+      )
+
+    const decline = (input: LifecycleCommand) =>
+      serialized(input, { _tag: "Decline" }, (booking, actor, to) =>
+        Effect.gen(function*() {
+          const after = yield* commit(booking, "Decline", { status: to, holdExpiresAt: null })
+          yield* release(booking)
+          yield* publish(booking, after, "Decline", input.callerDid, actor, { event: "booking.declined", reason: input.reason })
+          return after
+        }))
+
+    const cancel = (input: LifecycleCommand) =>
+      serialized(input, { _tag: "Cancel" }, (booking, actor, to) =>
+        Effect.gen(function*() {
+          // A held booking never had an invitation: withdrawing it sends none.
+          const invited = booking.status !== "held"
+          const after = yield* commit(booking, "Cancel", {
+            status: to,
+            holdExpiresAt: null,
+            ...(invited ? { sequence: booking.sequence + 1, icsR2Key: icsKey(booking.id, booking.sequence + 1) } : {})
+          })
+          yield* release(booking)
+          yield* publish(booking, after, "Cancel", input.callerDid, actor, {
+            ...(invited ? { method: "CANCEL" as const } : {}),
+            event: "booking.canceled",
+            reason: input.reason
+          })
+          return after
+        }))
+
+    const constraintsOf = (input: RescheduleCommand, booking: Booking) => {
+      if ((input.constraints === undefined) === (input.slot === undefined)) {
+        return Effect.fail(new InvalidConstraints({ message: "constraints, slot: give exactly one" }))
+      }
+      if (input.constraints !== undefined) return Effect.succeed(input.constraints)
+      const start = Date.parse(input.slot!.start)
+      const end = Date.parse(input.slot!.end)
+      if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start || (end - start) % 60_000 !== 0) {
+        return Effect.fail(new InvalidConstraints({ message: "slot: end must be whole minutes after start" }))
+      }
+      const minutes = (end - start) / 60_000
+      return Effect.succeed({ durationMin: minutes, durationMax: minutes, earliest: input.slot!.start, latest: input.slot!.end, tz: booking.tz })
+    }
+
+    const reschedule = (input: RescheduleCommand) =>
+      serialized(input, { _tag: "Reschedule" }, (booking, actor, to) =>
+        Effect.gen(function*() {
+          const constraints = yield* constraintsOf(input, booking)
+          const sequence = booking.sequence + 1
+          const newHoldId = `${booking.id}~${sequence}`
+          const now = yield* Clock.currentTimeMillis
+          const earliest = constraints.earliest !== undefined ? Date.parse(constraints.earliest) : now
+          const latest = constraints.latest !== undefined ? Date.parse(constraints.latest) : earliest + 30 * 86_400_000
+          // The match path: the new time is found and held on both calendars like any match (the old hold
+          // still blocks its time, so the new one never overlaps it).
+          const outcome = yield* holds.match(toMatchRequest({
+            hostDid: booking.hostDid,
+            guestDid: booking.guestDid,
+            bookingId: newHoldId,
+            offers: [{ startAt: earliest, endAt: latest, tz: constraints.tz }],
+            constraints,
+            hostRules: { ...RESCHEDULE_HOST_RULES, timeZone: booking.tz },
+            now
+          })).pipe(Effect.catchTag("HoldStoreError", (e) => Effect.fail(hostStoreFailure(e))))
+          if (outcome._tag === "Pending") {
+            return yield* new CalendarUnavailable({ party: "host", reason: "rate-limited", message: "the calendars are busy; try the reschedule again shortly" })
+          }
+          const dropNew = holds.release(booking.hostDid, newHoldId).pipe(Effect.ignore)
+          yield* holds.confirm(booking.hostDid, newHoldId).pipe(
+            Effect.catchTags({
+              HoldNotFound: () => Effect.fail(new HoldExpired({ bookingId: booking.id })),
+              HoldStoreError: (e) => Effect.fail(hostStoreFailure(e))
+            }),
+            Effect.tapError(() => dropNew)
+          )
+          const after = yield* commit(booking, "Reschedule", {
+            status: to,
+            startAt: outcome.start,
+            endAt: outcome.end,
+            sequence,
+            icsR2Key: icsKey(booking.id, sequence)
+          }).pipe(Effect.tapError(() => dropNew))
+          const oldHoldId = yield* holdKeys.get(booking.id)
+          yield* holdKeys.set(booking.id, newHoldId)
+          yield* holds.release(booking.hostDid, oldHoldId).pipe(afterCommit("releasing the old hold", booking.id))
+          // The match mirrored its hold into D1 as a booking of its own; it is not one. Take it out of `held`
+          // so the expiry sweep leaves it alone (see the report: HoldStore needs a match that does not mirror).
+          yield* bookings.get(newHoldId).pipe(
+            Effect.flatMap((shadow) => bookings.transition(newHoldId, shadow.version, { status: "expired", holdExpiresAt: null })),
+            afterCommit("retiring the hold's own row", booking.id)
+          )
+          yield* publish(booking, after, "Reschedule", input.callerDid, actor, { method: "REQUEST", event: "booking.rescheduled", reason: input.reason })
+          return after
+        }))
+
+    return { finalize, decline, cancel, reschedule } as const
+  })
+
+export type BookingEngine = Effect.Effect.Success<ReturnType<typeof makeBookingEngine>>

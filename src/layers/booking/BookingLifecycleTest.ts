@@ -1,0 +1,26 @@
+import { Effect, Layer } from "effect"
+import type { AuditLog } from "../../services/AuditLog"
+import { BookingLifecycle } from "../../services/BookingLifecycle"
+import type { BookingsRepo } from "../../services/BookingsRepo"
+import type { HoldStore } from "../../services/HoldStore"
+import type { IcsStore } from "../../services/IcsStore"
+import type { NotifyOutbox } from "../../services/NotifyOutbox"
+import type { PdsWriter } from "../../services/PdsWriter"
+import { makeBookingEngine } from "./BookingEngine"
+
+/** The same engine as BookingDO, in process: hold pointers in memory, serialization per booking id. */
+export const BookingLifecycleTest: Layer.Layer<
+  BookingLifecycle,
+  never,
+  BookingsRepo | HoldStore | IcsStore | NotifyOutbox | PdsWriter | AuditLog
+> = Layer.effect(
+  BookingLifecycle,
+  Effect.gen(function*() {
+    const pointers = new Map<string, string>()
+    const engine = yield* makeBookingEngine({
+      get: (bookingId) => Effect.sync(() => pointers.get(bookingId) ?? bookingId),
+      set: (bookingId, holdId) => Effect.sync(() => void pointers.set(bookingId, holdId))
+    })
+    return BookingLifecycle.of(engine)
+  })
+)

@@ -1,0 +1,68 @@
+import { Clock, Data, Effect, Option } from "effect"
+import { mayBookAs, noRelationship, PolicyDecision, type Relationship } from "../domain/policy"
+import { type IndexedOffer, OffersRepo } from "../services/OffersRepo"
+import type { RepositoryError } from "../services/RepositoryError"
+import { type GraphUnavailable, SocialGraph } from "../services/SocialGraph"
+
+/**
+ * Which of a host's indexed offers a guest may see and book (ARCHITECTURE.md, "Policy tiers"). The graph
+ * is read once per (host, guest) and every offer's tier is judged against it; the host sees all their own
+ * offers and is never looked up; a block either way leaves nothing.
+ */
+
+/** The offer named does not exist (or is not the host's, or is hidden). */
+export class OfferMissing extends Data.TaggedError("OfferMissing")<{ readonly uri: string }> {}
+/** The host has no offer at all that could be booked now (the host is not on Overlap, as far as we know). */
+export class NoOffers extends Data.TaggedError("NoOffers")<{ readonly hostDid: string }> {}
+/** Offers exist, but none whose tier the guest meets. */
+export class TierRefused extends Data.TaggedError("TierRefused")<{ readonly reason: string }> {}
+
+/** Most offers a match books against (the soonest; `offers_index` pages are at most 100). */
+const MAX_MATCH_OFFERS = 100
+
+export const relationshipOf = (hostDid: string, guestDid: string): Effect.Effect<Relationship, GraphUnavailable, SocialGraph> =>
+  hostDid === guestDid ? Effect.succeed(noRelationship) : Effect.flatMap(SocialGraph, (graph) => graph.relationship(hostDid, guestDid))
+
+/** A predicate over offers for this guest, after one graph read. */
+export const visibleTo = (hostDid: string, guestDid: string) =>
+  Effect.map(relationshipOf(hostDid, guestDid), (relationship) => (offer: IndexedOffer) =>
+    PolicyDecision.$is("Allowed")(mayBookAs(offer.policy, hostDid, guestDid, relationship)))
+
+/**
+ * The offers a match for `guestDid` uses: the one named by `offerUri`, or every upcoming offer of the host
+ * the guest may book. Fails `OfferMissing` / `NoOffers` / `TierRefused` (the refusal names only the tier rule
+ * the guest could check on Bluesky anyway).
+ */
+export const bookableOffers = (
+  hostDid: string,
+  guestDid: string,
+  offerUri: string | undefined
+): Effect.Effect<
+  ReadonlyArray<IndexedOffer>,
+  OfferMissing | NoOffers | TierRefused | GraphUnavailable | RepositoryError,
+  OffersRepo | SocialGraph
+> =>
+  Effect.gen(function*() {
+    const offers = yield* OffersRepo
+    if (offerUri !== undefined) {
+      const offer = yield* offers.get(offerUri)
+      if (Option.isNone(offer) || offer.value.did !== hostDid) return yield* new OfferMissing({ uri: offerUri })
+      const relationship = yield* relationshipOf(hostDid, guestDid)
+      const decision = mayBookAs(offer.value.policy, hostDid, guestDid, relationship)
+      if (decision._tag === "Refused") return yield* new TierRefused({ reason: decision.reason })
+      return [offer.value]
+    }
+    const now = yield* Clock.currentTimeMillis
+    const page = yield* offers.listByHost({ did: hostDid, from: now, limit: MAX_MATCH_OFFERS }).pipe(
+      Effect.catchTag("InvalidCursor", (e) => Effect.die(e)) // no cursor given: cannot happen
+    )
+    if (page.items.length === 0) return yield* new NoOffers({ hostDid })
+    const relationship = yield* relationshipOf(hostDid, guestDid)
+    const decisions = page.items.map((offer) => [offer, mayBookAs(offer.policy, hostDid, guestDid, relationship)] as const)
+    const allowed = decisions.filter(([, d]) => d._tag === "Allowed").map(([offer]) => offer)
+    if (allowed.length === 0) {
+      const first = decisions[0]![1]
+      return yield* new TierRefused({ reason: first._tag === "Refused" ? first.reason : "refused" })
+    }
+    return allowed
+  })

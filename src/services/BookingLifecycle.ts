@@ -1,0 +1,101 @@
+import type { Effect } from "effect"
+import { Context, Schema } from "effect"
+import { DefsConstraints } from "../lexicon/schemas"
+import { SlotInputInvalid } from "../domain/slots"
+import { Booking, BookingNotFound, BookingStatus } from "./BookingsRepo"
+import { CalendarUnavailable, NoSlotAvailable } from "./HoldStore"
+
+/**
+ * The booking state machine as the API sees it: finalize, decline, cancel, reschedule. Every command for one
+ * booking is serialized through that booking's `BookingDO` (Live, src/layers/booking/BookingLifecycleLive.ts);
+ * the Test layer runs the same engine (src/layers/booking/BookingEngine.ts) in memory.
+ */
+
+// ---------------------------------------------------------------- commands
+
+export const LifecycleCommand = Schema.Struct({
+  bookingId: Schema.String,
+  callerDid: Schema.String,
+  reason: Schema.optional(Schema.String)
+})
+export type LifecycleCommand = typeof LifecycleCommand.Type
+
+export const RescheduleCommand = Schema.Struct({
+  ...LifecycleCommand.fields,
+  constraints: Schema.optional(DefsConstraints),
+  slot: Schema.optional(Schema.Struct({ start: Schema.String, end: Schema.String }))
+})
+export type RescheduleCommand = typeof RescheduleCommand.Type
+
+// ---------------------------------------------------------------- errors (all cross the RPC boundary encoded)
+
+/** The caller is neither the host nor the guest (403). */
+export class NotParticipant extends Schema.TaggedError<NotParticipant>()("NotParticipant", {
+  bookingId: Schema.String
+}) {}
+
+/** The booking's state does not allow the command, or it changed while the command waited (409, names the state). */
+export class TransitionRefused extends Schema.TaggedError<TransitionRefused>()("TransitionRefused", {
+  from: BookingStatus,
+  command: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The participant may not give this command, e.g. the guest finalizing (403). */
+export class ActionNotAllowed extends Schema.TaggedError<ActionNotAllowed>()("ActionNotAllowed", {
+  actor: Schema.String,
+  command: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The hold lapsed before it was finalized. */
+export class HoldExpired extends Schema.TaggedError<HoldExpired>()("HoldExpired", {
+  bookingId: Schema.String
+}) {}
+
+/** Reschedule input: neither or both of constraints and slot, or an unreadable slot (400). */
+export class InvalidConstraints extends Schema.TaggedError<InvalidConstraints>()("InvalidConstraints", {
+  message: Schema.String
+}) {}
+
+/** A store (D1, the hold store) failed; nothing the caller did. Retryable. */
+export class LifecycleUnavailable extends Schema.TaggedError<LifecycleUnavailable>()("LifecycleUnavailable", {
+  message: Schema.String,
+  cause: Schema.Defect
+}) {}
+
+export const LifecycleError = Schema.Union(
+  BookingNotFound,
+  NotParticipant,
+  TransitionRefused,
+  ActionNotAllowed,
+  HoldExpired,
+  InvalidConstraints,
+  NoSlotAvailable,
+  CalendarUnavailable,
+  SlotInputInvalid,
+  LifecycleUnavailable
+)
+export type LifecycleError = typeof LifecycleError.Type
+
+/** What every RPC method of BookingDO answers, encoded. */
+export const LifecycleReply = Schema.Either({ right: Booking, left: LifecycleError })
+export type LifecycleReplyEncoded = typeof LifecycleReply.Encoded
+
+export interface BookingRpc {
+  finalize(command: typeof LifecycleCommand.Encoded): Promise<LifecycleReplyEncoded>
+  decline(command: typeof LifecycleCommand.Encoded): Promise<LifecycleReplyEncoded>
+  cancel(command: typeof LifecycleCommand.Encoded): Promise<LifecycleReplyEncoded>
+  reschedule(command: typeof RescheduleCommand.Encoded): Promise<LifecycleReplyEncoded>
+}
+
+export class BookingLifecycle extends Context.Tag("overlap/BookingLifecycle")<BookingLifecycle, {
+  /** held → confirmed (host): confirms both calendar holds, sends the invitation (SEQUENCE + 1). */
+  readonly finalize: (command: LifecycleCommand) => Effect.Effect<Booking, LifecycleError>
+  /** held → declined (host): releases both holds. */
+  readonly decline: (command: LifecycleCommand) => Effect.Effect<Booking, LifecycleError>
+  /** held → canceled (guest) or confirmed/rescheduled → canceled (either): releases both calendars, METHOD:CANCEL. */
+  readonly cancel: (command: LifecycleCommand) => Effect.Effect<Booking, LifecycleError>
+  /** confirmed/rescheduled → rescheduled (either): a new hold through the match path, moved in place. */
+  readonly reschedule: (command: RescheduleCommand) => Effect.Effect<Booking, LifecycleError>
+}>() {}

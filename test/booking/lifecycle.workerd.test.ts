@@ -1,0 +1,210 @@
+import { env, runInDurableObject } from "cloudflare:test"
+import ICAL from "ical.js"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { makeXrpcHandler, type XrpcHandler } from "../../src/api/xrpcHandler"
+import { type BookingDO, pdsWrites } from "../../src/entry/objects/BookingDO"
+import { BookingLifecycleLive } from "../../src/layers/booking/BookingLifecycleLive"
+import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
+import { D1Live } from "../../src/layers/D1Live"
+import { HoldStoreLive } from "../../src/layers/HoldStoreLive"
+import { LocalCalendarLive } from "../../src/layers/LocalCalendarLive"
+import { RateLimiterTest } from "../../src/layers/RateLimiterTest"
+import { RepositoriesLive } from "../../src/layers/RepositoriesLive"
+import { TurnstileTest } from "../../src/layers/TurnstileTest"
+import { HoldStore } from "../../src/services/HoldStore"
+import { makeAccount, serviceAuthFor, type TestAccount } from "../api/xrpcTestKit"
+import { DAY, matchRequest, MIN, mondayAfter } from "../holds/fixtures"
+
+// The whole path in workerd: XRPC → BookingLifecycle Live → BookingDO → HostMatchDO (local calendar in D1),
+// D1 bookings + audit_events, R2 ics/ + audit/. Holds are made through the real match path.
+let host: TestAccount
+let guest: TestAccount
+let stranger: TestAccount
+let xrpc: XrpcHandler
+let runtime: ManagedRuntime.ManagedRuntime<HoldStore, never>
+const monday = mondayAfter(Date.now())
+
+beforeAll(async () => {
+  host = await makeAccount("lifehost")
+  guest = await makeAccount("lifeguest")
+  stranger = await makeAccount("lifestranger")
+  const root = CloudflareEnv.layer(env)
+  const repositories = RepositoriesLive.pipe(Layer.provide(root))
+  const services = Layer.mergeAll(
+    repositories,
+    serviceAuthFor([host, guest, stranger])(repositories),
+    RateLimiterTest,
+    TurnstileTest,
+    BookingLifecycleLive.pipe(Layer.provide(root))
+  )
+  const services_ = ManagedRuntime.make(services)
+  xrpc = makeXrpcHandler(Layer.succeedContext((await services_.runtime()).context))
+  runtime = ManagedRuntime.make(
+    Layer.mergeAll(HoldStoreLive, LocalCalendarLive.pipe(Layer.provide(D1Live))).pipe(
+      Layer.provide(Layer.merge(RepositoriesLive, Layer.empty).pipe(Layer.provideMerge(root)))
+    )
+  )
+})
+afterAll(async () => {
+  await xrpc?.dispose()
+  await runtime?.dispose()
+})
+
+/** A held booking made by the real match path: 30 min on `day` between 09:00 and 12:00 UTC. */
+const hold = async (bookingId: string, day = monday) => {
+  const outcome = await runtime.runPromise(
+    Effect.flatMap(HoldStore, (store) =>
+      store.match(matchRequest({ hostDid: host.did, guestDid: guest.did, bookingId, earliest: day + 9 * 60 * MIN, latest: day + 12 * 60 * MIN }))
+    )
+  )
+  expect(outcome._tag).toBe("Held")
+}
+
+const call = async (who: TestAccount, method: string, body: Record<string, unknown>) => {
+  const nsid = `app.overlap.${method}`
+  const response = await xrpc.handle(
+    new Request(`http://appview.test/xrpc/${nsid}`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${await who.token(nsid)}`,
+        "content-type": "application/json",
+        "idempotency-key": `test-${crypto.randomUUID()}`
+      },
+      body: JSON.stringify(body)
+    })
+  )
+  return { status: response.status, body: (await response.json()) as any }
+}
+
+const status = async (id: string) =>
+  (await env.DB.prepare("SELECT status FROM bookings WHERE id = ?").bind(id).first<{ status: string }>())?.status
+
+const parseIcs = async (key: string) => {
+  const object = await env.BLOBS.get(key)
+  expect(object, key).not.toBeNull()
+  const calendar = new ICAL.Component(ICAL.parse(await object!.text()))
+  const event = calendar.getFirstSubcomponent("vevent")!
+  return {
+    method: calendar.getFirstPropertyValue("method"),
+    uid: event.getFirstPropertyValue("uid"),
+    sequence: Number(event.getFirstPropertyValue("sequence")),
+    status: event.getFirstPropertyValue("status"),
+    start: (event.getFirstPropertyValue("dtstart") as ICAL.Time).toJSDate().getTime()
+  }
+}
+
+describe("booking lifecycle over XRPC, in workerd", () => {
+  it("held -> finalize -> reschedule -> cancel: invitations, audit trail, public record", async () => {
+    await hold("life-1")
+    const finalized = await call(host, "finalize", { bookingId: "life-1" })
+    expect(finalized).toMatchObject({ status: 200, body: { booking: { status: "confirmed" } } })
+
+    const newStart = monday + DAY + 10 * 60 * MIN
+    const moved = await call(guest, "reschedule", {
+      bookingId: "life-1",
+      slot: { start: new Date(newStart).toISOString(), end: new Date(newStart + 30 * MIN).toISOString() },
+      reason: "clash"
+    })
+    expect(moved.status).toBe(200)
+    expect(moved.body.booking).toMatchObject({ id: "life-1", status: "rescheduled", slot: { start: new Date(newStart).toISOString() } })
+
+    const canceled = await call(host, "cancel", { bookingId: "life-1" })
+    expect(canceled).toMatchObject({ status: 200, body: { booking: { status: "canceled" } } })
+
+    const [v1, v2, v3] = await Promise.all([1, 2, 3].map((n) => parseIcs(`ics/life-1/${n}.ics`)))
+    expect([v1!.method, v2!.method, v3!.method]).toEqual(["REQUEST", "REQUEST", "CANCEL"])
+    expect(new Set([v1!.uid, v2!.uid, v3!.uid]).size).toBe(1)
+    expect([v1!.sequence, v2!.sequence, v3!.sequence]).toEqual([1, 2, 3])
+    expect(v3!.status).toBe("CANCELLED")
+    expect(v2!.start).toBe(newStart)
+    expect(v1!.start).not.toBe(newStart)
+
+    // The old hold is released, the new one too after the cancel: no live local event left for either person.
+    const live = await env.DB.prepare("SELECT COUNT(*) AS n FROM local_calendar_events WHERE did IN (?, ?)")
+      .bind(host.did, guest.did).first<{ n: number }>()
+    expect(live?.n).toBe(0)
+
+    const audits = (await env.DB.prepare("SELECT actor_did, event_type, from_state, to_state, r2_key FROM audit_events WHERE booking_id = ? ORDER BY id")
+      .bind("life-1").all<{ actor_did: string; event_type: string; from_state: string; to_state: string; r2_key: string }>()).results
+    expect(audits.map((a) => [a.event_type, a.from_state, a.to_state])).toEqual([
+      ["booking.finalize", "held", "confirmed"],
+      ["booking.reschedule", "confirmed", "rescheduled"],
+      ["booking.cancel", "rescheduled", "canceled"]
+    ])
+    expect(audits.map((a) => a.actor_did)).toEqual([host.did, guest.did, host.did])
+    for (const a of audits) {
+      const json = JSON.parse(await (await env.BLOBS.get(a.r2_key))!.text())
+      expect(a.r2_key).toMatch(/^audit\/life-1\/\d+\.json$/)
+      expect(json).toMatchObject({ bookingId: "life-1", actorDid: a.actor_did, fromState: a.from_state, toState: a.to_state })
+      expect(typeof json.at).toBe("string")
+      expect(Object.keys(json).some((k) => /start|end|busy/i.test(k))).toBe(false)
+    }
+
+    const stub = env.BOOKING.get(env.BOOKING.idFromName("life-1")) as unknown as DurableObjectStub<BookingDO>
+    const writes = await runInDurableObject(stub, (instance) => instance[pdsWrites]())
+    expect(writes[0]).toMatchObject({ repo: host.did, collection: "app.overlap.booking", record: { status: "confirmed", timeMasked: true } })
+    expect(JSON.stringify(writes)).not.toMatch(/start|end/i)
+  })
+
+  it("every illegal transition is a 409 naming the current state", async () => {
+    await hold("life-2")
+    const held = await call(host, "reschedule", { bookingId: "life-2", slot: { start: new Date(monday).toISOString(), end: new Date(monday + 30 * MIN).toISOString() } })
+    expect(held).toMatchObject({ status: 409, body: { error: "InvalidTransition" } })
+    expect(held.body.message).toContain("held")
+
+    expect((await call(host, "finalize", { bookingId: "life-2" })).status).toBe(200)
+    for (const [who, method] of [[host, "finalize"], [host, "decline"]] as const) {
+      const refused = await call(who, method, { bookingId: "life-2" })
+      expect(refused, method).toMatchObject({ status: 409, body: { error: "InvalidTransition" } })
+      expect(refused.body.message).toContain("confirmed")
+    }
+    expect((await call(guest, "cancel", { bookingId: "life-2" })).status).toBe(200)
+    for (const [who, method] of [[host, "finalize"], [host, "decline"], [guest, "cancel"], [guest, "reschedule"]] as const) {
+      const body = method === "reschedule"
+        ? { bookingId: "life-2", slot: { start: new Date(monday).toISOString(), end: new Date(monday + 30 * MIN).toISOString() } }
+        : { bookingId: "life-2" }
+      const refused = await call(who, method, body)
+      expect(refused, method).toMatchObject({ status: 409, body: { error: "InvalidTransition" } })
+      expect(refused.body.message).toContain("canceled")
+    }
+
+    await hold("life-3")
+    expect((await call(host, "decline", { bookingId: "life-3" })).body.booking.status).toBe("declined")
+    const afterDecline = await call(guest, "cancel", { bookingId: "life-3" })
+    expect(afterDecline.status).toBe(409)
+    expect(afterDecline.body.message).toContain("declined")
+    expect(await status("life-3")).toBe("declined")
+  })
+
+  it("a non-participant gets 403 and changes nothing; the guest may not finalize; an unknown booking is 404", async () => {
+    await hold("life-4")
+    for (const method of ["finalize", "decline", "cancel"]) {
+      expect(await call(stranger, method, { bookingId: "life-4" }), method).toMatchObject({ status: 403, body: { error: "NotParticipant" } })
+    }
+    expect((await call(guest, "finalize", { bookingId: "life-4" })).status).toBe(403)
+    expect((await call(guest, "decline", { bookingId: "life-4" })).status).toBe(403)
+    expect(await status("life-4")).toBe("held")
+    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_events WHERE booking_id = 'life-4'").first<{ n: number }>())?.n).toBe(0)
+    expect(await call(host, "finalize", { bookingId: "nope" })).toMatchObject({ status: 404, body: { error: "BookingNotFound" } })
+  })
+
+  it("finalize races cancel on the same booking: exactly one wins, the other gets a 409", async () => {
+    for (const round of [1, 2, 3]) {
+      const id = `life-race-${round}`
+      await hold(id, monday + round * DAY)
+      const [fin, can] = await Promise.all([
+        call(host, "finalize", { bookingId: id }),
+        call(guest, "cancel", { bookingId: id })
+      ])
+      expect([fin.status, can.status].sort(), `round ${round}`).toEqual([200, 409])
+      const loser = fin.status === 409 ? fin : can
+      expect(loser.body.error).toBe("InvalidTransition")
+      const final = await status(id)
+      expect(final).toBe(fin.status === 200 ? "confirmed" : "canceled")
+      expect(loser.body.message).toContain(final)
+      const audits = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_events WHERE booking_id = ?").bind(id).first<{ n: number }>()
+      expect(audits?.n).toBe(1)
+    }
+  })
+})
