@@ -6,7 +6,6 @@ import { CloudflareEnv, type Env } from "../../layers/CloudflareEnv"
 import { D1Live } from "../../layers/D1Live"
 import type { HoldLedgerShape } from "../../layers/holds/HoldLedger"
 import { HoldLedger } from "../../layers/holds/HoldLedger"
-import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "../../domain/holds/policy"
 import { type HostMatchEngine, makeHostMatchEngine } from "../../layers/holds/HostMatchEngine"
 import { HostWake, MatchTasks } from "../../layers/holds/HostMatchPorts"
 import { sqliteHoldLedger } from "../../layers/holds/SqliteHoldLedger"
@@ -34,12 +33,6 @@ export const useCalendarProvider = Symbol.for("overlap/HostMatchDO/useCalendarPr
  * The calendars a host object talks to: per DID, the user's connectors (Google, Microsoft, CalDAV through
  * their UserConnectorDO) when they have any, otherwise their local calendar in D1.
  */
-/** `HOLD_TTL_MS` (local dev and the e2e test shorten holds with it); ignored unless within the allowed range. */
-const holdTtlFrom = (env: Env): { defaultHoldTtlMs?: number } => {
-  const ms = Number(env.HOLD_TTL_MS)
-  return env.HOLD_TTL_MS !== undefined && Number.isInteger(ms) && ms >= MIN_HOLD_TTL_MS && ms <= MAX_HOLD_TTL_MS ? { defaultHoldTtlMs: ms } : {}
-}
-
 const liveCalendars = (env: Env, d1: Layer.Layer<SqlClient.SqlClient>): Layer.Layer<CalendarProvider> =>
   calendarProviderFor(env, d1)
 
@@ -102,7 +95,7 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
         Layer.succeed(HostWake, wake)
       )
       const runtime = ManagedRuntime.make(layer)
-      const engine = await runtime.runPromise(makeHostMatchEngine({ objectKey: this.ctx.id.toString(), ...holdTtlFrom(this.env) }))
+      const engine = await runtime.runPromise(makeHostMatchEngine({ objectKey: this.ctx.id.toString() }))
       return { run: <A>(effect: Effect.Effect<A>) => runtime.runPromise(effect), engine }
     })().catch((error: unknown) => {
       this.#built = undefined // build again on the next call rather than failing forever
