@@ -1,21 +1,26 @@
-import { ManagedRuntime } from "effect"
+import { Layer, ManagedRuntime } from "effect"
 import { parseMaxRetries } from "../domain/notify/retry"
-import type { Env } from "../layers/CloudflareEnv"
+import { CloudflareEnv, type Env } from "../layers/CloudflareEnv"
+import { D1Live } from "../layers/D1Live"
 import { notifyLayer } from "../layers/NotifyLive"
+import { WebhookSubscriptionsRepoLive } from "../layers/WebhookSubscriptionsRepoLive"
 import type { DeadLetters } from "../services/DeadLetters"
 import type { Notifier } from "../services/Notifier"
+import type { WebhookSubscriptionsRepo } from "../services/WebhookSubscriptionsRepo"
 import { notifyBindings } from "./bindings"
 import { checkHealth } from "./health"
 import { xrpcNotImplemented } from "./notImplemented"
 import { processNotifyBatch } from "./notifyConsumer"
 
 // One service graph per `env` (per isolate in practice), never per batch: the DM session and the vault's
-// imported keys live as long as the isolate.
-const runtimes = new WeakMap<Env, ManagedRuntime.ManagedRuntime<Notifier | DeadLetters, never>>()
+// imported keys live as long as the isolate. The subscriptions repo is for planning connector notices.
+type Services = Notifier | DeadLetters | WebhookSubscriptionsRepo
+const runtimes = new WeakMap<Env, ManagedRuntime.ManagedRuntime<Services, never>>()
 const runtimeFor = (env: Env) => {
   let runtime = runtimes.get(env)
   if (!runtime) {
-    runtime = ManagedRuntime.make(notifyLayer(env))
+    const subscriptions = WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live), Layer.provide(CloudflareEnv.layer(env)))
+    runtime = ManagedRuntime.make(Layer.merge(notifyLayer(env), subscriptions))
     runtimes.set(env, runtime)
   }
   return runtime
@@ -29,6 +34,11 @@ export default {
   },
 
   async queue(batch, env) {
-    await runtimeFor(env).runPromise(processNotifyBatch(batch, { maxRetries: parseMaxRetries(env.NOTIFY_MAX_RETRIES) }))
+    await runtimeFor(env).runPromise(processNotifyBatch(batch, {
+      maxRetries: parseMaxRetries(env.NOTIFY_MAX_RETRIES),
+      // Connector notices go as DMs too when there is a sender account (the only channel that reaches
+      // someone without a webhook subscription: no e-mail address is stored).
+      dmNotices: (env.DM_SENDER_DID ?? "") !== ""
+    }))
   }
 } satisfies ExportedHandler<Env>

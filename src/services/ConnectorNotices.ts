@@ -11,7 +11,10 @@ export class NoticeEnqueueError extends Schema.TaggedError<NoticeEnqueueError>()
 export class ConnectorNotices extends Context.Tag("overlap/ConnectorNotices")<ConnectorNotices, {
   readonly send: (notice: ConnectorNotice) => Effect.Effect<void, NoticeEnqueueError>
 }>() {
-  /** Over the `NOTIFY_TASKS` queue. */
+  /**
+   * Over the `NOTIFY_TASKS` queue, as the notice itself: the notify consumer plans its deliveries when it
+   * arrives (src/entry/notifyConsumer.ts), against the subscriptions as they are then.
+   */
   static Live: Layer.Layer<ConnectorNotices, never, CloudflareEnv> = Layer.effect(
     this,
     Effect.map(CloudflareEnv, (env) =>

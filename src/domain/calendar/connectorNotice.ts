@@ -1,12 +1,21 @@
 import { Schema } from "effect"
 import { Did, EpochMillis } from "../../services/Columns"
+import { EmailAddress } from "../invitation/invitation"
 
 /**
- * What the connectors tell people through `notify-tasks` (issue 6). These are not delivery tasks of the
- * notify worker's booking events (domain/notify/task.ts): they carry a `kind`, and the notify worker is to plan
- * deliveries for them (e-mail / webhook / DM to `recipients`). `id` is stable per event, so enqueueing twice
- * is harmless once the consumer dedupes on it. Neither carries a token or anyone's busy time.
+ * What the connectors tell people through `notify-tasks` (issue 6). These are not delivery tasks
+ * (domain/notify/task.ts): they carry a `kind`, and the notify consumer plans their deliveries when one
+ * arrives (domain/notify/plan.ts `planNotice`: the recipients' active webhook subscriptions, a DM when the
+ * notify worker has a DM sender, e-mail only to an address in `emails`) and delivers each once per
+ * (id, channel, target) through the same ledger as booking events. `id` is stable per event, so enqueueing
+ * twice is harmless. Neither carries a token or anyone's busy time.
  */
+
+/**
+ * Addresses to e-mail, by recipient DID. Overlap stores no e-mail address of its users today, so producers
+ * leave it out and notices are not e-mailed; the field is here so that one carried is used.
+ */
+const emails = Schema.optional(Schema.Record({ key: Schema.String, value: EmailAddress }))
 
 /** A connector stopped working (refresh refused with invalid_grant, access withdrawn): the user must reconnect. */
 export const ConnectorBrokenNotice = Schema.Struct({
@@ -18,7 +27,8 @@ export const ConnectorBrokenNotice = Schema.Struct({
   provider: Schema.Literal("google", "microsoft", "caldav"),
   /** Short, ours (e.g. "invalid_grant"), never a provider body. */
   reason: Schema.String,
-  at: EpochMillis
+  at: EpochMillis,
+  emails
 })
 export type ConnectorBrokenNotice = typeof ConnectorBrokenNotice.Type
 
@@ -35,7 +45,8 @@ export const HoldConflictNotice = Schema.Struct({
   recipients: Schema.Array(Did),
   startAt: EpochMillis,
   endAt: EpochMillis,
-  at: EpochMillis
+  at: EpochMillis,
+  emails
 })
 export type HoldConflictNotice = typeof HoldConflictNotice.Type
 

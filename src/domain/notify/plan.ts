@@ -1,7 +1,8 @@
 import { Schema } from "effect"
 import { Did } from "../../services/Columns"
 import { EmailAddress } from "../invitation/invitation"
-import { BookingEvent, NotificationId, type NotifyTask } from "./task"
+import type { ConnectorNotice } from "../calendar/connectorNotice"
+import { BookingEvent, NotificationId, type NotifyEvent, type NotifyTask } from "./task"
 
 /** One participant to tell, and how they want to hear. Webhooks go to every active subscription of the DID. */
 export const Recipient = Schema.Struct({
@@ -19,12 +20,19 @@ export const Notification = Schema.Struct({
 })
 export type Notification = typeof Notification.Type
 
+/** What planTasks fans out: a Notification, or the same made from a connector notice (planNotice). */
+export interface Plannable {
+  readonly id: string
+  readonly event: NotifyEvent
+  readonly recipients: ReadonlyArray<Recipient>
+}
+
 /**
  * The notify-tasks messages of a notification: one per (channel, target), so each is retried and
  * deduplicated on its own. `subscriptionsOf` gives the active webhook subscription ids of a DID.
  */
 export const planTasks = (
-  notification: Notification,
+  notification: Plannable,
   subscriptionsOf: (did: string) => ReadonlyArray<string>
 ): ReadonlyArray<NotifyTask> =>
   notification.recipients.flatMap((r): Array<NotifyTask> => {
@@ -35,3 +43,44 @@ export const planTasks = (
       ...(r.dm === true ? [{ channel: "dm" as const, target: r.did, ...common }] : [])
     ]
   })
+
+/** The event a connector notice tells its recipients about. */
+export const noticeEvent = (notice: ConnectorNotice): NotifyEvent =>
+  notice.kind === "connector-broken"
+    ? {
+      type: "connector.broken",
+      connectorId: notice.connectorId,
+      provider: notice.provider,
+      reason: notice.reason,
+      at: notice.at,
+      icsKey: null
+    }
+    : {
+      type: "booking.hold_released",
+      bookingId: notice.bookingId,
+      hostDid: notice.hostDid,
+      guestDid: notice.guestDid,
+      startAt: notice.startAt,
+      endAt: notice.endAt,
+      icsKey: null
+    }
+
+/**
+ * The deliveries of a connector notice (issue 6), planned by the notify consumer when the notice arrives: per
+ * distinct recipient, every active webhook subscription; a DM to their DID when `dm` (the notify worker has a
+ * DM sender); an e-mail only when the notice carries an address for them (nothing stores one today, so in
+ * practice none). The notice id is the notification id: redelivered notices map to the same deliveries.
+ */
+export const planNotice = (
+  notice: ConnectorNotice,
+  subscriptionsOf: (did: string) => ReadonlyArray<string>,
+  options: { readonly dm: boolean }
+): ReadonlyArray<NotifyTask> =>
+  planTasks({
+    id: notice.id,
+    event: noticeEvent(notice),
+    recipients: [...new Set(notice.recipients)].map((did): Recipient => {
+      const email = notice.emails?.[did]
+      return { did, ...(email !== undefined ? { email } : {}), ...(options.dm ? { dm: true } : {}) }
+    })
+  }, subscriptionsOf)

@@ -1,79 +1,170 @@
 import { match } from "ts-pattern"
-import type { BookingEvent, NotifyTask } from "./task"
+import type { BookingEvent, ConnectorBrokenEvent, HoldReleasedEvent, NotifyEvent, NotifyTask } from "./task"
 
 /**
- * What each channel says about a booking event. Times are shown in the host's zone, with the zone named;
- * machine-readable payloads carry UTC instants.
+ * What each channel says about an event. Times are shown in the host's zone, with the zone named (UTC for
+ * a released hold, whose notice carries no zone); machine-readable payloads carry UTC instants.
  */
 
-const when = (event: BookingEvent): string => {
+const when = (startAt: number, endAt: number, tz: string): string => {
   const day = new Intl.DateTimeFormat("en-GB", {
-    timeZone: event.tz,
+    timeZone: tz,
     weekday: "short",
     day: "numeric",
     month: "short",
     year: "numeric"
   })
-  const time = new Intl.DateTimeFormat("en-GB", { timeZone: event.tz, hour: "2-digit", minute: "2-digit" })
-  return `${day.format(event.startAt)}, ${time.format(event.startAt)}–${time.format(event.endAt)} (${event.tz})`
+  const time = new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit" })
+  return `${day.format(startAt)}, ${time.format(startAt)}–${time.format(endAt)} (${tz})`
 }
 
-export const subjectFor = (event: BookingEvent): string =>
+const bookingWhen = (event: BookingEvent): string => when(event.startAt, event.endAt, event.tz)
+const holdWhen = (event: HoldReleasedEvent): string => when(event.startAt, event.endAt, "UTC")
+
+const providerName = (provider: ConnectorBrokenEvent["provider"]): string =>
+  match(provider)
+    .with("google", () => "Google")
+    .with("microsoft", () => "Microsoft")
+    .with("caldav", () => "CalDAV")
+    .exhaustive()
+
+const bookingSubject = (event: BookingEvent): string =>
   match(event.type)
-    .with("booking.confirmed", () => `Confirmed: meeting on ${when(event)}`)
-    .with("booking.rescheduled", () => `Moved: meeting now on ${when(event)}`)
-    .with("booking.canceled", () => `Canceled: meeting on ${when(event)}`)
+    .with("booking.confirmed", () => `Confirmed: meeting on ${bookingWhen(event)}`)
+    .with("booking.rescheduled", () => `Moved: meeting now on ${bookingWhen(event)}`)
+    .with("booking.canceled", () => `Canceled: meeting on ${bookingWhen(event)}`)
     .with("booking.declined", () => "Declined: your meeting request")
     .exhaustive()
 
+export const subjectFor = (event: NotifyEvent): string => {
+  switch (event.type) {
+    case "connector.broken":
+      return `Action needed: reconnect your ${providerName(event.provider)} calendar`
+    case "booking.hold_released":
+      return `Released: the hold on your meeting on ${holdWhen(event)}`
+    default:
+      return bookingSubject(event)
+  }
+}
+
 /** The other participant, as the recipient sees them. */
-const otherParty = (event: BookingEvent, recipientDid: string): string =>
+const otherParty = (event: { readonly hostDid: string; readonly guestDid: string }, recipientDid: string): string =>
   recipientDid === event.hostDid ? event.guestDid : event.hostDid
 
-/** Plain text for e-mail bodies and DMs (well under the 1000 graphemes a Bluesky DM allows). */
-export const messageText = (event: BookingEvent, recipientDid: string): string => {
+const bookingText = (event: BookingEvent, recipientDid: string): string => {
   const other = otherParty(event, recipientDid)
   const headline = match(event.type)
-    .with("booking.confirmed", () => `Your meeting with ${other} is confirmed: ${when(event)}.`)
-    .with("booking.rescheduled", () => `Your meeting with ${other} has moved to ${when(event)}.`)
-    .with("booking.canceled", () => `Your meeting with ${other} on ${when(event)} is canceled.`)
+    .with("booking.confirmed", () => `Your meeting with ${other} is confirmed: ${bookingWhen(event)}.`)
+    .with("booking.rescheduled", () => `Your meeting with ${other} has moved to ${bookingWhen(event)}.`)
+    .with("booking.canceled", () => `Your meeting with ${other} on ${bookingWhen(event)} is canceled.`)
     .with("booking.declined", () => `Your meeting request to ${other} was declined.`)
     .exhaustive()
   const reason = event.reason !== undefined && event.reason.trim() !== "" ? `\nReason: ${event.reason.slice(0, 500)}` : ""
   return `${headline}${reason}\nOverlap booking ${event.bookingId}`
 }
 
-/** The Standard Webhooks payload shape: `{ type, timestamp, data }`. */
-export interface WebhookPayload {
-  readonly type: BookingEvent["type"]
-  readonly timestamp: string
-  readonly data: {
-    readonly notificationId: string
-    readonly recipientDid: string
-    readonly bookingId: string
-    readonly sequence: number
-    readonly hostDid: string
-    readonly guestDid: string
-    readonly start: string
-    readonly end: string
-    readonly tz: string
-    readonly reason?: string
+/**
+ * Plain text for e-mail bodies and DMs (well under the 1000 graphemes a Bluesky DM allows). A released hold
+ * names the booking and its own slot, says that the time became busy on a calendar, and never says which
+ * calendar nor what the busy time was.
+ */
+export const messageText = (event: NotifyEvent, recipientDid: string): string => {
+  switch (event.type) {
+    case "connector.broken":
+      return `Your ${providerName(event.provider)} calendar connection stopped working — reconnect it in Overlap; ` +
+        `until then Overlap will not book time with you.`
+    case "booking.hold_released":
+      return `The hold on your meeting with ${otherParty(event, recipientDid)} on ${holdWhen(event)} was released: ` +
+        `that time became busy on a calendar, so the meeting was not booked.\nOverlap booking ${event.bookingId}`
+    default:
+      return bookingText(event, recipientDid)
   }
 }
 
-export const webhookPayload = (task: NotifyTask, now: number): WebhookPayload => ({
-  type: task.event.type,
-  timestamp: new Date(now).toISOString(),
-  data: {
-    notificationId: task.id,
-    recipientDid: task.recipientDid,
-    bookingId: task.event.bookingId,
-    sequence: task.event.sequence,
-    hostDid: task.event.hostDid,
-    guestDid: task.event.guestDid,
-    start: new Date(task.event.startAt).toISOString(),
-    end: new Date(task.event.endAt).toISOString(),
-    tz: task.event.tz,
-    ...(task.event.reason !== undefined ? { reason: task.event.reason } : {})
+interface PayloadCommon {
+  readonly timestamp: string
+}
+
+/** The Standard Webhooks payload shape: `{ type, timestamp, data }`, one `data` shape per `type`. */
+export type WebhookPayload =
+  | PayloadCommon & {
+    readonly type: BookingEvent["type"]
+    readonly data: {
+      readonly notificationId: string
+      readonly recipientDid: string
+      readonly bookingId: string
+      readonly sequence: number
+      readonly hostDid: string
+      readonly guestDid: string
+      readonly start: string
+      readonly end: string
+      readonly tz: string
+      readonly reason?: string
+    }
   }
-})
+  | PayloadCommon & {
+    readonly type: ConnectorBrokenEvent["type"]
+    readonly data: {
+      readonly notificationId: string
+      readonly recipientDid: string
+      readonly connectorId: string
+      readonly provider: ConnectorBrokenEvent["provider"]
+      readonly reason: string
+      readonly at: string
+    }
+  }
+  | PayloadCommon & {
+    readonly type: HoldReleasedEvent["type"]
+    readonly data: {
+      readonly notificationId: string
+      readonly recipientDid: string
+      readonly bookingId: string
+      readonly hostDid: string
+      readonly guestDid: string
+      readonly start: string
+      readonly end: string
+    }
+  }
+
+export const webhookPayload = (task: NotifyTask, now: number): WebhookPayload => {
+  const timestamp = new Date(now).toISOString()
+  const base = { notificationId: task.id, recipientDid: task.recipientDid }
+  const event = task.event
+  switch (event.type) {
+    case "connector.broken":
+      return {
+        type: event.type,
+        timestamp,
+        data: { ...base, connectorId: event.connectorId, provider: event.provider, reason: event.reason, at: new Date(event.at).toISOString() }
+      }
+    case "booking.hold_released":
+      return {
+        type: event.type,
+        timestamp,
+        data: {
+          ...base,
+          bookingId: event.bookingId,
+          hostDid: event.hostDid,
+          guestDid: event.guestDid,
+          start: new Date(event.startAt).toISOString(),
+          end: new Date(event.endAt).toISOString()
+        }
+      }
+    default:
+      return {
+        type: event.type,
+        timestamp,
+        data: {
+          ...base,
+          bookingId: event.bookingId,
+          sequence: event.sequence,
+          hostDid: event.hostDid,
+          guestDid: event.guestDid,
+          start: new Date(event.startAt).toISOString(),
+          end: new Date(event.endAt).toISOString(),
+          tz: event.tz,
+          ...(event.reason !== undefined ? { reason: event.reason } : {})
+        }
+      }
+  }
+}

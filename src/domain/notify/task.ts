@@ -44,11 +44,46 @@ export const BookingEvent = Schema.Struct({
 })
 export type BookingEvent = typeof BookingEvent.Type
 
+/**
+ * A connector of the recipient stopped working (issue 6; from a `connector-broken` notice). `icsKey` is
+ * always null: a notice carries no invitation. Nothing here is a token or a provider's error body.
+ */
+export const ConnectorBrokenEvent = Schema.Struct({
+  type: Schema.Literal("connector.broken"),
+  connectorId: Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9._~:-]{1,128}$/)),
+  provider: Schema.Literal("google", "microsoft", "caldav"),
+  /** Short and ours (e.g. "invalid_grant"). */
+  reason: Schema.String.pipe(Schema.maxLength(200)),
+  at: EpochMillis,
+  icsKey: Schema.Null
+})
+export type ConnectorBrokenEvent = typeof ConnectorBrokenEvent.Type
+
+/**
+ * A held booking was released because its time became busy on one participant's calendar (issue 6; from a
+ * `hold-conflict-released` notice). Carries the booking's own slot, never the busy interval nor whose
+ * calendar it was. `icsKey` is always null.
+ */
+export const HoldReleasedEvent = Schema.Struct({
+  type: Schema.Literal("booking.hold_released"),
+  bookingId: BookingId,
+  hostDid: Did,
+  guestDid: Did,
+  startAt: EpochMillis,
+  endAt: EpochMillis,
+  icsKey: Schema.Null
+})
+export type HoldReleasedEvent = typeof HoldReleasedEvent.Type
+
+/** Everything a delivery can be about: a booking event, or one of the connectors' notices. */
+export const NotifyEvent = Schema.Union(BookingEvent, ConnectorBrokenEvent, HoldReleasedEvent)
+export type NotifyEvent = typeof NotifyEvent.Type
+
 const common = {
   id: NotificationId,
-  /** Whom the delivery is for (the host or the guest of the booking). */
+  /** Whom the delivery is for (the host or the guest of the booking, the owner of the connector). */
   recipientDid: Did,
-  event: BookingEvent
+  event: NotifyEvent
 }
 
 /** E-mail through the send_email binding, with the invitation attached; `target` is the address. */
