@@ -7,13 +7,22 @@ interface DecodeIssue {
   readonly message: string
 }
 
-/** A decode failure becomes InvalidRequest whose message starts with the offending field's path. */
-const describeDecodeError = (issues: ReadonlyArray<DecodeIssue>, fallback: string): string => {
+/**
+ * A decode failure becomes InvalidRequest whose message starts with the offending field's path and says
+ * what was expected — never the rejected value itself. HttpApi reports a response that fails to encode
+ * with the same error as a bad request, and that value may be private (a busy interval), so no data
+ * from the value is ever echoed.
+ */
+const describeDecodeError = (issues: ReadonlyArray<DecodeIssue>): string => {
   const first = issues[0]
-  if (!first) return fallback
+  if (!first) return "request body: malformed"
   const field = first.path.length > 0 ? first.path.map(String).join(".") : "request body"
-  return `${field}: ${first.message}`
+  return `${field}: ${withoutActualValue(first.message)}`
 }
+
+/** Effect's issue messages end with ", actual <value>" (or put it on later lines): keep the expectation only. */
+export const withoutActualValue = (message: string): string =>
+  (message.split("\n")[0] ?? "").replace(/,?\s*actual\b[\s\S]*$/, "").trim() || "invalid value"
 
 /** Rewrites an encoded error body (`{ _tag, message, … }`) into the XRPC shape `{ error, message }`. */
 export const toXrpcErrorBody = (status: number, body: unknown): XrpcErrorBody => {
@@ -21,7 +30,7 @@ export const toXrpcErrorBody = (status: number, body: unknown): XrpcErrorBody =>
   const tag = typeof value._tag === "string" ? value._tag : undefined
   const message = typeof value.message === "string" ? value.message : ""
   if (tag === "HttpApiDecodeError") {
-    return { error: "InvalidRequest", message: describeDecodeError((value.issues as Array<DecodeIssue>) ?? [], message) }
+    return { error: "InvalidRequest", message: describeDecodeError((value.issues as Array<DecodeIssue>) ?? []) }
   }
   if (tag !== undefined) return { error: tag, message }
   // Already an XRPC error body (e.g. a stored response replayed by idempotent): keep it as it is.

@@ -63,6 +63,8 @@ export interface Env {
   readonly NOTIFY_MAX_RETRIES?: string
   /** Rate limits per method class, JSON (src/domain/rateLimits.ts); absent = the defaults in code. */
   readonly RATE_LIMITS?: string
+  /** How long a hold lives when the request does not say (ms, 1 s … 24 h); absent = 15 min. Local dev / e2e tests. */
+  readonly HOLD_TTL_MS?: string
 
   // --- calendar connectors (issue 6); optional because only the appview and webhooks workers use them ---
   /** Public origin of the AppView: OAuth redirect URIs are `<PUBLIC_URL>/oauth/<provider>/callback`. */

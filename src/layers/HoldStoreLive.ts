@@ -8,6 +8,8 @@ import {
   MatchNotFound,
   MatchReply,
   MatchRequest,
+  RescheduleReply,
+  RescheduleRequest,
   ResumeReply,
   StatusReply,
   VoidReply
@@ -58,6 +60,7 @@ export const HoldStoreLive: Layer.Layer<HoldStore, never, CloudflareEnv> = Layer
       })
 
     const encodeRequest = Schema.encode(MatchRequest)
+    const encodeReschedule = Schema.encode(RescheduleRequest)
 
     return HoldStore.of({
       match: (request) =>
@@ -69,6 +72,11 @@ export const HoldStoreLive: Layer.Layer<HoldStore, never, CloudflareEnv> = Layer
         byToken(token, (stub) => call(StatusReply, "getMatchStatus", () => stub.getMatchStatus(token, callerDid))),
       resumeMatch: (token) => byToken(token, (stub) => call(ResumeReply, "resumeMatch", () => stub.resumeMatch(token))),
       confirm: (hostDid, bookingId) => call(ConfirmReply, "confirm", () => forHost(hostDid).confirm(bookingId)),
+      reschedule: (request) =>
+        encodeReschedule(request).pipe(
+          Effect.mapError((cause) => new HoldStoreError({ message: "reschedule request does not encode", cause })),
+          Effect.flatMap((encoded) => call(RescheduleReply, "reschedule", () => forHost(request.hostDid).reschedule(encoded)))
+        ),
       release: (hostDid, bookingId) => call(VoidReply, "release", () => forHost(hostDid).release(bookingId)),
       expire: (hostDid, bookingId) => call(VoidReply, "expire", () => forHost(hostDid).expire(bookingId))
     })

@@ -51,6 +51,7 @@ export const HoldStoreTest: Layer.Layer<HoldStore, never, CalendarProvider | Boo
       getMatchStatus: (token, callerDid) => Effect.flatMap(byToken(token), (engine) => engine.getMatchStatus(token, callerDid)),
       resumeMatch: (token) => Effect.flatMap(byToken(token), (engine) => engine.resumeMatch(token)),
       confirm: (hostDid, bookingId) => Effect.flatMap(host(hostDid), (engine) => engine.confirm(bookingId)),
+      reschedule: (request) => Effect.flatMap(host(request.hostDid), (engine) => engine.reschedule(request)),
       release: (hostDid, bookingId) => Effect.flatMap(host(hostDid), (engine) => engine.release(bookingId)),
       expire: (hostDid, bookingId) => Effect.flatMap(host(hostDid), (engine) => engine.expire(bookingId))
     })

@@ -2,6 +2,7 @@ import type { Effect } from "effect"
 import { Context, Schema } from "effect"
 import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "../domain/holds/policy"
 import { GuestConstraints, HostRules, Instant, Offer, SlotInputInvalid } from "../domain/slots"
+import { Booking, BookingNotFound, BookingStatus, BookingVersionConflict } from "./BookingsRepo"
 import { AtUri, Did, EpochMillis } from "./Columns"
 
 /**
@@ -37,6 +38,32 @@ export const MatchRequest = Schema.Struct({
   budgetMs: Schema.optional(Schema.Int.pipe(Schema.between(1, 60_000)))
 }).annotations({ identifier: "MatchRequest" })
 export type MatchRequest = typeof MatchRequest.Type
+
+/**
+ * Moves an existing booking's meeting to a new time, in place: same booking id, same calendar events, same
+ * D1 row. The new time is found like a match's (the booking's own current time is not counted as busy, so
+ * it may move to an overlapping time) and written to D1 by compare-and-set on `expectedVersion`, together
+ * with the caller's `patch` (the state machine's status, SEQUENCE and invitation key).
+ */
+export const RescheduleRequest = Schema.Struct({
+  hostDid: MatchRequest.fields.hostDid,
+  guestDid: MatchRequest.fields.guestDid,
+  bookingId: MatchRequest.fields.bookingId,
+  offers: MatchRequest.fields.offers,
+  guest: MatchRequest.fields.guest,
+  host: MatchRequest.fields.host,
+  now: MatchRequest.fields.now,
+  budgetMs: MatchRequest.fields.budgetMs,
+  /** The D1 `bookings` version the caller decided on; a write in between is `BookingVersionConflict`. */
+  expectedVersion: Schema.Int.pipe(Schema.positive()),
+  /** Written in the same compare-and-set as the new start and end. */
+  patch: Schema.Struct({
+    status: Schema.optional(BookingStatus),
+    sequence: Schema.optional(Schema.NonNegativeInt),
+    icsR2Key: Schema.optional(Schema.NullOr(Schema.String))
+  })
+}).annotations({ identifier: "RescheduleRequest" })
+export type RescheduleRequest = typeof RescheduleRequest.Type
 
 // ---------------------------------------------------------------- outcomes
 
@@ -106,6 +133,16 @@ export class HoldStoreError extends Schema.TaggedError<HoldStoreError>()("HoldSt
 
 export type MatchError = NoSlotAvailable | CalendarUnavailable | SlotInputInvalid | HoldStoreError
 
+/**
+ * Why a reschedule did not move the booking (nothing changed then). `HoldNotFound`: the host object has no
+ * booked meeting under that id; `BookingNotFound` / `BookingVersionConflict`: the D1 row is gone or changed.
+ */
+export type RescheduleError =
+  | MatchError
+  | HoldNotFound
+  | BookingNotFound
+  | BookingVersionConflict
+
 // ---------------------------------------------------------------- the service
 
 export class HoldStore extends Context.Tag("overlap/HoldStore")<HoldStore, {
@@ -130,6 +167,14 @@ export class HoldStore extends Context.Tag("overlap/HoldStore")<HoldStore, {
     void,
     HoldNotFound | CalendarUnavailable | HoldStoreError
   >
+  /**
+   * Moves a booked meeting to a new time in place (reschedule): a new slot is chosen and reserved like a
+   * match's, with the meeting's own current time not counting as busy; both calendar events are moved
+   * (`moveHold`, rolled back if either calendar fails) and the booking's existing D1 row gets the new time
+   * and `patch` in one compare-and-set. Answers the row as written. No pending path: a rate-limited or
+   * slow calendar is `CalendarUnavailable`.
+   */
+  readonly reschedule: (request: RescheduleRequest) => Effect.Effect<Booking, RescheduleError>
   /**
    * Frees the time and releases both calendars (decline, cancel). Idempotent: releasing a released or
    * unknown hold succeeds. A provider failure is retried by the object, not reported.
@@ -163,6 +208,18 @@ export const ConfirmReply = Schema.Either({
   left: Schema.Union(HoldNotFound, CalendarUnavailable, HoldStoreError)
 })
 export const VoidReply = Schema.Either({ right: Schema.Void, left: HoldStoreError })
+export const RescheduleReply = Schema.Either({
+  right: Booking,
+  left: Schema.Union(
+    NoSlotAvailable,
+    CalendarUnavailable,
+    SlotInputInvalid,
+    HoldNotFound,
+    BookingNotFound,
+    BookingVersionConflict,
+    HoldStoreError
+  )
+})
 
 /** The RPC methods of `HostMatchDO` (see src/entry/objects/HostMatchDO.ts). */
 export interface HostMatchRpc {
@@ -170,6 +227,7 @@ export interface HostMatchRpc {
   getMatchStatus(token: string, callerDid: string): Promise<typeof StatusReply.Encoded>
   resumeMatch(token: string): Promise<typeof ResumeReply.Encoded>
   confirm(bookingId: string): Promise<typeof ConfirmReply.Encoded>
+  reschedule(request: typeof RescheduleRequest.Encoded): Promise<typeof RescheduleReply.Encoded>
   release(bookingId: string): Promise<typeof VoidReply.Encoded>
   expire(bookingId: string): Promise<typeof VoidReply.Encoded>
 }

@@ -4,6 +4,7 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeXrpcHandler, type XrpcHandler } from "../../src/api/xrpcHandler"
 import { type BookingDO, pdsWrites } from "../../src/entry/objects/BookingDO"
+import type { HostMatchDO } from "../../src/entry/objects/HostMatchDO"
 import { BookingLifecycleLive } from "../../src/layers/booking/BookingLifecycleLive"
 import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
 import { D1Live } from "../../src/layers/D1Live"
@@ -77,6 +78,60 @@ const call = async (who: TestAccount, method: string, body: Record<string, unkno
   return { status: response.status, body: (await response.json()) as any }
 }
 
+/** A query (GET) as `who`. */
+const query = async (who: TestAccount, method: string, params: Record<string, string> = {}) => {
+  const nsid = `app.overlap.${method}`
+  const response = await xrpc.handle(
+    new Request(`http://appview.test/xrpc/${nsid}?${new URLSearchParams(params)}`, {
+      headers: { authorization: `Bearer ${await who.token(nsid)}` }
+    })
+  )
+  return { status: response.status, body: (await response.json()) as any }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** Every D1 row that belongs to the booking, including any `<id>~…` row a reschedule could have left. */
+const rowsOf = async (id: string) =>
+  (await env.DB.prepare("SELECT id, status, start_at, end_at, sequence FROM bookings WHERE id = ? OR id LIKE ? ORDER BY id")
+    .bind(id, `${id}~%`).all<{ id: string; status: string; start_at: number; end_at: number; sequence: number }>()).results
+
+/** What each person's listBookings shows of the booking (and of any `<id>~…` row). */
+const listed = async (who: TestAccount, id: string) => {
+  const page = await query(who, "listBookings", { limit: "100" })
+  expect(page.status).toBe(200)
+  return (page.body.bookings as Array<{ id: string; status: string; slot: { start: string; end: string } }>)
+    .filter((b) => b.id === id || b.id.startsWith(`${id}~`))
+}
+
+/** The events both calendars have for the booking (local calendar in D1). */
+const calendarEvents = async (id: string) =>
+  (await env.DB.prepare(
+    "SELECT did, booking_id, start_at, end_at, status FROM local_calendar_events WHERE did IN (?, ?) AND (booking_id = ? OR booking_id LIKE ?) ORDER BY did"
+  ).bind(host.did, guest.did, id, `${id}~%`).all<{ did: string; booking_id: string; start_at: number; end_at: number; status: string }>()).results
+
+/** The host object's ledger records of the booking (its own, and any key derived from it). */
+const ledgerOf = (id: string) =>
+  runInDurableObject(env.HOST_MATCH.get(env.HOST_MATCH.idFromName(host.did)) as unknown as DurableObjectStub<HostMatchDO>, (_, state) =>
+    state.storage.sql.exec<{ booking_id: string; start_at: number; end_at: number; state: string }>(
+      "SELECT booking_id, start_at, end_at, state FROM holds WHERE booking_id LIKE ? ORDER BY booking_id",
+      `${id}%`
+    ).toArray().map((r) => ({ ...r })))
+
+/** After a reschedule to [start, end): one booking everywhere, at the new time only. */
+const expectMovedInPlace = async (id: string, start: number, end: number, sequence: number) => {
+  expect(await rowsOf(id)).toEqual([{ id, status: "rescheduled", start_at: start, end_at: end, sequence }])
+  for (const who of [host, guest]) {
+    expect(await listed(who, id)).toEqual([
+      expect.objectContaining({ id, status: "rescheduled", slot: expect.objectContaining({ start: iso(start), end: iso(end) }) })
+    ])
+  }
+  expect(await calendarEvents(id)).toEqual(
+    [host.did, guest.did].sort().map((did) => ({ did, booking_id: id, start_at: start, end_at: end, status: "confirmed" }))
+  )
+  expect(await ledgerOf(id)).toEqual([{ booking_id: id, start_at: start, end_at: end, state: "booked" }])
+}
+
 const status = async (id: string) =>
   (await env.DB.prepare("SELECT status FROM bookings WHERE id = ?").bind(id).first<{ status: string }>())?.status
 
@@ -108,6 +163,8 @@ describe("booking lifecycle over XRPC, in workerd", () => {
     })
     expect(moved.status).toBe(200)
     expect(moved.body.booking).toMatchObject({ id: "life-1", status: "rescheduled", slot: { start: new Date(newStart).toISOString() } })
+    // Moved in place: one D1 row (no `life-1~2`), in both people's listBookings, and both calendars at the new time only.
+    await expectMovedInPlace("life-1", newStart, newStart + 30 * MIN, 2)
 
     const canceled = await call(host, "cancel", { bookingId: "life-1" })
     expect(canceled).toMatchObject({ status: 200, body: { booking: { status: "canceled" } } })
@@ -145,6 +202,48 @@ describe("booking lifecycle over XRPC, in workerd", () => {
     const writes = await runInDurableObject(stub, (instance) => instance[pdsWrites]())
     expect(writes[0]).toMatchObject({ repo: host.did, collection: "app.overlap.booking", record: { status: "confirmed", timeMasked: true } })
     expect(JSON.stringify(writes)).not.toMatch(/start|end/i)
+  })
+
+  it("a confirmed booking moves in place to a time overlapping its own old slot, and again", async () => {
+    const day = monday + 7 * DAY
+    await hold("life-5", day)
+    expect((await call(host, "finalize", { bookingId: "life-5" })).status).toBe(200)
+    const [old] = await rowsOf("life-5")
+    expect(old).toMatchObject({ status: "confirmed", sequence: 1 })
+
+    // 15 minutes later: overlaps the meeting's own time, which must not block it.
+    const later = old!.start_at + 15 * MIN
+    const first = await call(guest, "reschedule", { bookingId: "life-5", slot: { start: iso(later), end: iso(later + 30 * MIN) } })
+    expect(first.status).toBe(200)
+    expect(first.body.booking).toMatchObject({ id: "life-5", status: "rescheduled", slot: { start: iso(later), end: iso(later + 30 * MIN) } })
+    await expectMovedInPlace("life-5", later, later + 30 * MIN, 2)
+
+    // And back over it the other way, from `rescheduled`, longer this time.
+    const earlier = later - 20 * MIN
+    const second = await call(host, "reschedule", { bookingId: "life-5", slot: { start: iso(earlier), end: iso(earlier + 45 * MIN) } })
+    expect(second.status).toBe(200)
+    await expectMovedInPlace("life-5", earlier, earlier + 45 * MIN, 3)
+
+    const versions = await Promise.all([1, 2, 3].map((n) => parseIcs(`ics/life-5/${n}.ics`)))
+    expect(new Set(versions.map((v) => v.uid)).size).toBe(1)
+    expect(versions.map((v) => [v.method, v.sequence, v.start])).toEqual([
+      ["REQUEST", 1, old!.start_at],
+      ["REQUEST", 2, later],
+      ["REQUEST", 3, earlier]
+    ])
+    const audits = (await env.DB.prepare("SELECT event_type, from_state, to_state FROM audit_events WHERE booking_id = ? ORDER BY id")
+      .bind("life-5").all<{ event_type: string; from_state: string; to_state: string }>()).results
+    expect(audits.map((a) => [a.event_type, a.from_state, a.to_state])).toEqual([
+      ["booking.finalize", "held", "confirmed"],
+      ["booking.reschedule", "confirmed", "rescheduled"],
+      ["booking.reschedule", "rescheduled", "rescheduled"]
+    ])
+
+    // A cancel after the moves releases the (moved) events on both calendars.
+    const canceled = await call(host, "cancel", { bookingId: "life-5" })
+    expect(canceled).toMatchObject({ status: 200, body: { booking: { status: "canceled" } } })
+    expect((await rowsOf("life-5"))[0]).toMatchObject({ status: "canceled", sequence: 4 })
+    expect(await calendarEvents("life-5")).toEqual([])
   })
 
   it("every illegal transition is a 409 naming the current state", async () => {

@@ -137,7 +137,8 @@ describe("CalDAV connectors", () => {
         getMatchStatus: () => Effect.die("not expected"),
         resumeMatch: () => Effect.die("not expected"),
         confirm: () => Effect.die("not expected"),
-        expire: () => Effect.die("not expected")
+        expire: () => Effect.die("not expected"),
+        reschedule: () => Effect.die("not expected")
       }))
       const layer = Layer.mergeAll(h.layer, BookingsRepoTest, holdStore)
       yield* Effect.gen(function*() {

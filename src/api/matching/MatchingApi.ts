@@ -1,4 +1,4 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import {
   DefsHold,
@@ -16,6 +16,7 @@ import { InvalidCursorError } from "../bookings/BookingsApi"
 import { IdempotencyErrors } from "../Idempotency"
 import { RateLimit } from "../RateLimit"
 import { XrpcAuth } from "../XrpcAuth"
+import { XrpcOptionalAuth } from "../XrpcOptionalAuth"
 
 // The lexicons' named errors for matching (the `_tag` is the XRPC error name). Messages never carry a time
 // from anyone's calendar.
@@ -79,6 +80,26 @@ export class MatchingNotConfiguredError extends Schema.TaggedError<MatchingNotCo
   HttpApiSchema.annotations({ status: 503 })
 ) {}
 
+/**
+ * An anonymous call (no `Authorization`) to a method that needs the guest's account: `match` reads the
+ * guest's free/busy and places a tentative hold on the guest's calendar, and the booking is recorded under
+ * the guest's DID, so an anonymous guest (who has neither) cannot hold a time. 401, like `AuthMissing`.
+ */
+export class AccountRequiredError extends Schema.TaggedError<AccountRequiredError>()(
+  "AccountRequired",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 401 })
+) {}
+
+/**
+ * Runs before `XrpcAuth` on `match` and `getMatchStatus`: a call without `Authorization` is refused with
+ * `AccountRequired` (saying why a DID is needed) instead of the generic `AuthMissing`. With the header it
+ * does nothing: `XrpcAuth` verifies it. Implemented in MatchingHttp.ts (`AccountRequiredLive`).
+ */
+export class AccountRequired extends HttpApiMiddleware.Tag<AccountRequired>()("overlap/matching/AccountRequired", {
+  failure: AccountRequiredError
+}) {}
+
 /** `app.overlap.match` answered with a hold (200). */
 export const MatchHeldOutput = Schema.Struct({
   result: Schema.Struct({ $type: Schema.Literal("app.overlap.defs#hold"), ...DefsHold.fields })
@@ -89,7 +110,16 @@ export const MatchPendingOutput = Schema.Struct({
   result: Schema.Struct({ $type: Schema.Literal("app.overlap.defs#pendingMatch"), ...DefsPendingMatch.fields })
 }).annotations({ identifier: "app.overlap.match#output.pending" })
 
-/** Private matching: offers a caller may book, candidate slots, match-and-hold, and a pending match's progress. */
+/**
+ * Private matching: offers a caller may book, candidate slots, match-and-hold, and a pending match's progress.
+ *
+ * Auth is per endpoint. `getOffers` and `getAvailability` take anonymous callers too (`XrpcOptionalAuth`:
+ * service-auth, or a Turnstile token; an anonymous caller sees and queries only tier-`anyone` offers).
+ * `match` and `getMatchStatus` need the guest's account (`AccountRequired`, then `XrpcAuth`).
+ * HttpApi runs endpoint middleware before group middleware (and, within one, the last added first), so
+ * every method authenticates first and `RateLimit` (group) then spends the verified DID's bucket — or,
+ * for an anonymous caller, the bucket of their IP prefix (/24, /56).
+ */
 export class MatchingApi extends HttpApiGroup.make("matching")
   .add(
     HttpApiEndpoint.get("getOffers", "/xrpc/app.overlap.getOffers")
@@ -98,6 +128,7 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .addError(HostNotFoundError)
       .addError(InvalidCursorError)
       .addError(GraphUnavailable)
+      .middleware(XrpcOptionalAuth)
   )
   .add(
     HttpApiEndpoint.get("getAvailability", "/xrpc/app.overlap.getAvailability")
@@ -109,6 +140,7 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .addError(InvalidConstraintsError)
       .addError(CalendarUnavailableError)
       .addError(GraphUnavailable)
+      .middleware(XrpcOptionalAuth)
   )
   .add(
     HttpApiEndpoint.post("match", "/xrpc/app.overlap.match")
@@ -123,6 +155,8 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .addError(CalendarUnavailableError)
       .addError(GraphUnavailable)
       .addError(IdempotencyErrors)
+      .middleware(XrpcAuth)
+      .middleware(AccountRequired)
   )
   .add(
     HttpApiEndpoint.get("getMatchStatus", "/xrpc/app.overlap.getMatchStatus")
@@ -130,8 +164,8 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .addSuccess(GetMatchStatusOutput)
       .addError(MatchNotFoundError)
       .addError(NotParticipantError)
+      .middleware(XrpcAuth)
+      .middleware(AccountRequired)
   )
   .addError(MatchingNotConfiguredError)
-  // RateLimit before XrpcAuth: auth runs first, then the verified DID's bucket (availability / match / read) is spent.
-  .middleware(RateLimit)
-  .middleware(XrpcAuth) {}
+  .middleware(RateLimit) {}

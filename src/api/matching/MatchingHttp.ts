@@ -1,5 +1,5 @@
 import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
-import { Clock, Context, Duration, Effect, Either, Option } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Option } from "effect"
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../domain/idempotency"
 import { toMatchRequest } from "../../domain/holds/matchInput"
 import { hostRulesIn, lexiconField } from "../../domain/matching/hostRules"
@@ -13,12 +13,16 @@ import { type Held, HoldStore } from "../../services/HoldStore"
 import { IdentityResolver } from "../../services/IdentityResolver"
 import { type IndexedOffer, OffersRepo } from "../../services/OffersRepo"
 import { encodeCursor } from "../../services/Page"
-import { SocialGraph } from "../../services/SocialGraph"
+import { type Guest, SocialGraph } from "../../services/SocialGraph"
 import { InvalidCursorError } from "../bookings/BookingsApi"
 import { Caller } from "../Caller"
 import { idempotent } from "../Idempotency"
 import { OverlapApi } from "../OverlapApi"
+import { CurrentRequester, Requester } from "../Requester"
+import { nsidOf } from "../xrpcGate"
 import {
+  AccountRequired,
+  AccountRequiredError,
   CalendarUnavailableError,
   HostNotFoundError,
   InvalidConstraintsError,
@@ -68,8 +72,8 @@ const resolveHost = (host: string) =>
     )
 
 /** bookableOffers with its refusals as XRPC errors (and, for a match, counted). */
-const offersFor = (hostDid: string, guestDid: string, offerUri: string | undefined) =>
-  bookableOffers(hostDid, guestDid, offerUri).pipe(
+const offersFor = (hostDid: string, guest: string | Guest, offerUri: string | undefined) =>
+  bookableOffers(hostDid, guest, offerUri).pipe(
     Effect.catchTags({
       OfferMissing: () => Effect.fail(new OfferNotFoundError({ message: `offer: no published offer ${offerUri} by this host` })),
       NoOffers: () => Effect.fail(new HostNotFoundError({ message: "host: no published offers on this service" })),
@@ -78,6 +82,34 @@ const offersFor = (hostDid: string, guestDid: string, offerUri: string | undefin
       RepositoryError: (error) => Effect.die(error)
     })
   )
+
+/**
+ * Who is asking, for the methods anonymous callers may use (`XrpcOptionalAuth`): a DID, or an anonymous,
+ * Turnstile-verified guest — who sees and queries only tier-`anyone` offers and has no calendar.
+ */
+const currentGuest: Effect.Effect<Guest, never, CurrentRequester> = Effect.map(
+  CurrentRequester,
+  Requester.$match({ Authenticated: ({ did }): Guest => ({ did }), Anonymous: (): Guest => ({ anonymous: true }) })
+)
+
+/**
+ * `AccountRequired` (MatchingApi.ts): `match` and `getMatchStatus` without `Authorization` are refused with
+ * the reason (the hold goes on the guest's calendar, the booking is the guest DID's) before `XrpcAuth`
+ * would answer a bare `AuthMissing`. With the header, `XrpcAuth` decides.
+ */
+export const AccountRequiredLive = Layer.succeed(
+  AccountRequired,
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (request.headers.authorization !== undefined) return
+    const method = nsidOf(new URL(request.url, "http://xrpc").pathname) ?? "this method"
+    return yield* new AccountRequiredError({
+      message: `${method} needs your atproto account (service-auth): a match reads your calendar's free/busy, holds the time on it ` +
+        "and records the booking under your DID, so it cannot be made anonymously. Anonymous callers may use getOffers and " +
+        "getAvailability (tier-anyone offers, with a Turnstile token)"
+    })
+  })
+)
 
 /** The services the matching methods use; the AppView graph provides them all. */
 export type MatchingServices = OffersRepo | SocialGraph | HoldStore | CalendarProvider | Analytics | IdentityResolver
@@ -110,15 +142,16 @@ const matchingContext = Effect.gen(function*() {
 const withMatching = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(matchingContext, (context) => Effect.provide(effect, context))
 
+/** The matching handlers, with the `AccountRequired` middleware they use (the other middleware come from xrpcHandler). */
 export const MatchingHttpLive = HttpApiBuilder.group(OverlapApi, "matching", (handlers) =>
   Effect.sync(() =>
     handlers
       .handle("getOffers", ({ urlParams }) =>
         withMatching(Effect.gen(function*() {
           const offers = yield* OffersRepo
-          const caller = yield* Caller
+          const guest = yield* currentGuest
           const hostDid = yield* resolveHost(urlParams.host)
-          const visible = yield* visibleTo(hostDid, caller.did)
+          const visible = yield* visibleTo(hostDid, guest)
           const from = urlParams.from !== undefined ? Date.parse(urlParams.from) : undefined
           const to = urlParams.until !== undefined ? Date.parse(urlParams.until) : undefined
           const shown: Array<IndexedOffer> = []
@@ -150,9 +183,9 @@ export const MatchingHttpLive = HttpApiBuilder.group(OverlapApi, "matching", (ha
       .handle("getAvailability", ({ urlParams }) =>
         withMatching(Effect.gen(function*() {
           const calendar = yield* CalendarProvider
-          const caller = yield* Caller
+          const guest = yield* currentGuest
           const hostDid = yield* resolveHost(urlParams.host)
-          const usable = yield* offersFor(hostDid, caller.did, urlParams.offer)
+          const usable = yield* offersFor(hostDid, guest, urlParams.offer)
           const constraints: DefsConstraints = {
             durationMin: urlParams.durationMin,
             durationMax: urlParams.durationMax ?? urlParams.durationMin,
@@ -164,7 +197,7 @@ export const MatchingHttpLive = HttpApiBuilder.group(OverlapApi, "matching", (ha
           const now = yield* Clock.currentTimeMillis
           const request = toMatchRequest({
             hostDid,
-            guestDid: caller.did,
+            guestDid: "did" in guest ? guest.did : "anonymous",
             bookingId: "availability",
             offers: usable,
             constraints,
@@ -193,9 +226,10 @@ export const MatchingHttpLive = HttpApiBuilder.group(OverlapApi, "matching", (ha
           const unavailable = (party: string) => () =>
             new CalendarUnavailableError({ message: `the ${party}'s calendar cannot be reached right now; try again later` })
           // The busy intervals live only in this fiber: they go into the slot engine and nowhere else.
+          // An anonymous guest has no calendar here: only the host's busy time (and the offer) shapes the slots.
           const { guestBusy, hostBusy } = yield* Effect.all({
             hostBusy: Effect.mapError(calendar.busy(hostDid, range), unavailable("host")),
-            guestBusy: Effect.mapError(calendar.busy(caller.did, range), unavailable("guest"))
+            guestBusy: "did" in guest ? Effect.mapError(calendar.busy(guest.did, range), unavailable("guest")) : Effect.succeed([])
           }, { concurrency: 2 }).pipe(
             Effect.timeoutFail({ duration: Duration.millis(AVAILABILITY_BUDGET_MS), onTimeout: unavailable("host or guest") })
           )
@@ -258,4 +292,4 @@ export const MatchingHttpLive = HttpApiBuilder.group(OverlapApi, "matching", (ha
               return { status: "failed" as const, failure: status.failure }
           }
         })))
-  ))
+  )).pipe(Layer.provide(AccountRequiredLive))

@@ -58,3 +58,22 @@ export const clashingPairs = (spans: ReadonlyArray<Span>, gapMs = 0): Array<read
   }
   return pairs
 }
+
+/**
+ * `spans` with [cut.start, cut.end) taken out (a span may split in two). A reschedule reads both calendars'
+ * busy time, which includes the meeting being moved: its own time must not block its new one.
+ */
+export const subtractSpan = (spans: ReadonlyArray<Span>, cut: Span): Array<Span> =>
+  spans.flatMap((s) => {
+    if (s.end <= cut.start || s.start >= cut.end) return [s]
+    const parts: Array<Span> = []
+    if (s.start < cut.start) parts.push({ start: s.start, end: cut.start })
+    if (s.end > cut.end) parts.push({ start: cut.end, end: s.end })
+    return parts
+  })
+
+/** `spans` without one span equal to `own` (a host's commitments, minus the meeting being moved). */
+export const withoutOne = (spans: ReadonlyArray<Span>, own: Span): Array<Span> => {
+  const i = spans.findIndex((s) => s.start === own.start && s.end === own.end)
+  return i < 0 ? [...spans] : [...spans.slice(0, i), ...spans.slice(i + 1)]
+}

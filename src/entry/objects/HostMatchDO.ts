@@ -6,6 +6,7 @@ import { CloudflareEnv, type Env } from "../../layers/CloudflareEnv"
 import { D1Live } from "../../layers/D1Live"
 import type { HoldLedgerShape } from "../../layers/holds/HoldLedger"
 import { HoldLedger } from "../../layers/holds/HoldLedger"
+import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "../../domain/holds/policy"
 import { type HostMatchEngine, makeHostMatchEngine } from "../../layers/holds/HostMatchEngine"
 import { HostWake, MatchTasks } from "../../layers/holds/HostMatchPorts"
 import { sqliteHoldLedger } from "../../layers/holds/SqliteHoldLedger"
@@ -17,6 +18,8 @@ import {
   type HostMatchRpc,
   MatchReply,
   MatchRequest,
+  RescheduleReply,
+  RescheduleRequest,
   ResumeReply,
   StatusReply,
   VoidReply
@@ -33,6 +36,12 @@ export const useCalendarProvider = Symbol.for("overlap/HostMatchDO/useCalendarPr
  * The calendars a host object talks to: per DID, the user's connectors (Google, Microsoft, CalDAV through
  * their UserConnectorDO) when they have any, otherwise their local calendar in D1.
  */
+/** `HOLD_TTL_MS` (local dev and the e2e test shorten holds with it); ignored unless within the allowed range. */
+const holdTtlFrom = (env: Env): { defaultHoldTtlMs?: number } => {
+  const ms = Number(env.HOLD_TTL_MS)
+  return env.HOLD_TTL_MS !== undefined && Number.isInteger(ms) && ms >= MIN_HOLD_TTL_MS && ms <= MAX_HOLD_TTL_MS ? { defaultHoldTtlMs: ms } : {}
+}
+
 const liveCalendars = (env: Env, d1: Layer.Layer<SqlClient.SqlClient>): Layer.Layer<CalendarProvider> =>
   calendarProviderFor(env, d1)
 
@@ -40,7 +49,8 @@ const liveCalendars = (env: Env, d1: Layer.Layer<SqlClient.SqlClient>): Layer.La
  * One per host DID (`idFromName(hostDid)`): the single writer for a host's holds (see
  * src/layers/holds/HostMatchEngine.ts for the match itself). Holds and pending matches live in this
  * object's SQLite storage; its alarm expires holds on time and retries failed calendar releases; every
- * hold is mirrored to D1 `bookings` for the API and the `expire-holds` cron.
+ * hold is mirrored to D1 `bookings` for the API and the `expire-holds` cron. A reschedule moves a booked
+ * meeting in place (its calendar events and its existing D1 row), never a second hold or row.
  *
  * RPC methods take and return the schemas' encoded forms (`HoldStore` decodes them); call them through
  * the `HoldStore` service, never directly.
@@ -95,7 +105,7 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
         Layer.succeed(HostWake, wake)
       )
       const runtime = ManagedRuntime.make(layer)
-      const engine = await runtime.runPromise(makeHostMatchEngine({ objectKey: this.ctx.id.toString() }))
+      const engine = await runtime.runPromise(makeHostMatchEngine({ objectKey: this.ctx.id.toString(), ...holdTtlFrom(this.env) }))
       return { run: <A>(effect: Effect.Effect<A>) => runtime.runPromise(effect), engine }
     })().catch((error: unknown) => {
       this.#built = undefined // build again on the next call rather than failing forever
@@ -128,6 +138,15 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
 
   async confirm(bookingId: string) {
     return this.#run(ConfirmReply, (engine) => Effect.either(engine.confirm(bookingId)))
+  }
+
+  async reschedule(request: typeof RescheduleRequest.Encoded) {
+    return this.#run(RescheduleReply, (engine) =>
+      Schema.decodeUnknown(RescheduleRequest)(request).pipe(
+        Effect.mapError((cause) => new HoldStoreError({ message: "malformed reschedule request", cause })),
+        Effect.flatMap(engine.reschedule),
+        Effect.either
+      ))
   }
 
   async release(bookingId: string) {

@@ -23,8 +23,9 @@ import { NotifyOutbox } from "../../services/NotifyOutbox"
 import { PdsWriter } from "../../services/PdsWriter"
 
 /**
- * Where a booking's current hold lives in the hold store. A match writes its hold under the id it is given,
- * so a reschedule's new hold has its own id (`<bookingId>~<sequence>`); the booking keeps pointing at it.
+ * Where a booking's hold lives in the hold store: under the booking's own id (a reschedule moves it in place
+ * with `HoldStore.reschedule`, so nothing sets another id any more). Kept for bookings that an earlier build
+ * rescheduled under `<bookingId>~<sequence>`, so their finalize/cancel still release the right hold.
  * BookingDO keeps this in its own storage; the Test layer in memory.
  */
 export interface HoldKeys {
@@ -100,20 +101,24 @@ export const makeBookingEngine = (holdKeys: HoldKeys) =>
             : Effect.fail(new ActionNotAllowed({ actor: error.actor, command: error.command, message: error.message }))
       })
 
+    /** A compare-and-set lost to another writer: a 409 naming the state now. */
+    const lostRace = (booking: Booking, command: BookingCommand["_tag"]) =>
+      Effect.flatMap(load(booking.id), (now) =>
+        Effect.fail(
+          new TransitionRefused({
+            from: now.status,
+            command,
+            message: `cannot ${command.toLowerCase()}: the booking is now ${now.status}`
+          })
+        ))
+    const committed = (booking: Booking) => Effect.sync(() => void laneOf(booking.id).committed++)
+
     /** Compare-and-set in D1; a lost race (the hold store expired it meanwhile) is a 409 naming the state now. */
     const commit = (booking: Booking, command: BookingCommand["_tag"], patch: BookingPatch) =>
       bookings.transition(booking.id, booking.version, patch).pipe(
-        Effect.tap(() => Effect.sync(() => laneOf(booking.id).committed++)),
+        Effect.tap(() => committed(booking)),
         Effect.catchTags({
-          BookingVersionConflict: () =>
-            Effect.flatMap(load(booking.id), (now) =>
-              Effect.fail(
-                new TransitionRefused({
-                  from: now.status,
-                  command,
-                  message: `cannot ${command.toLowerCase()}: the booking is now ${now.status}`
-                })
-              )),
+          BookingVersionConflict: () => lostRace(booking, command),
           RepositoryError: (e) => Effect.fail(unavailable("could not write the booking")(e))
         })
       )
@@ -289,47 +294,45 @@ export const makeBookingEngine = (holdKeys: HoldKeys) =>
         Effect.gen(function*() {
           const constraints = yield* constraintsOf(input, booking)
           const sequence = booking.sequence + 1
-          const newHoldId = `${booking.id}~${sequence}`
           const now = yield* Clock.currentTimeMillis
           const earliest = constraints.earliest !== undefined ? Date.parse(constraints.earliest) : now
           const latest = constraints.latest !== undefined ? Date.parse(constraints.latest) : earliest + 30 * 86_400_000
-          // The match path: the new time is found and held on both calendars like any match (the old hold
-          // still blocks its time, so the new one never overlaps it).
-          const outcome = yield* holds.match(toMatchRequest({
+          const search = toMatchRequest({
             hostDid: booking.hostDid,
             guestDid: booking.guestDid,
-            bookingId: newHoldId,
+            bookingId: booking.id,
             offers: [{ startAt: earliest, endAt: latest, tz: constraints.tz }],
             constraints,
             hostRules: { ...RESCHEDULE_HOST_RULES, timeZone: booking.tz },
             now
-          })).pipe(Effect.catchTag("HoldStoreError", (e) => Effect.fail(hostStoreFailure(e))))
-          if (outcome._tag === "Pending") {
-            return yield* new CalendarUnavailable({ party: "host", reason: "rate-limited", message: "the calendars are busy; try the reschedule again shortly" })
-          }
-          const dropNew = holds.release(booking.hostDid, newHoldId).pipe(Effect.ignore)
-          yield* holds.confirm(booking.hostDid, newHoldId).pipe(
+          })
+          // In place: the host's object finds the new time (the meeting's own time does not block it), moves
+          // both calendar events and writes the new time into this booking's row together with the
+          // transition, by compare-and-set on the version this command was judged against.
+          const after = yield* holds.reschedule({
+            hostDid: search.hostDid,
+            guestDid: search.guestDid,
+            bookingId: search.bookingId,
+            offers: search.offers,
+            guest: search.guest,
+            host: search.host,
+            now,
+            expectedVersion: booking.version,
+            patch: { status: to, sequence, icsR2Key: icsKey(booking.id, sequence) }
+          }).pipe(
+            Effect.tap(() => committed(booking)),
             Effect.catchTags({
-              HoldNotFound: () => Effect.fail(new HoldExpired({ bookingId: booking.id })),
+              BookingVersionConflict: () => lostRace(booking, "Reschedule"),
+              HoldNotFound: () =>
+                Effect.fail(
+                  new CalendarUnavailable({
+                    party: "host",
+                    reason: "gone",
+                    message: "the host's calendar no longer tracks this meeting; cancel it and book again"
+                  })
+                ),
               HoldStoreError: (e) => Effect.fail(hostStoreFailure(e))
-            }),
-            Effect.tapError(() => dropNew)
-          )
-          const after = yield* commit(booking, "Reschedule", {
-            status: to,
-            startAt: outcome.start,
-            endAt: outcome.end,
-            sequence,
-            icsR2Key: icsKey(booking.id, sequence)
-          }).pipe(Effect.tapError(() => dropNew))
-          const oldHoldId = yield* holdKeys.get(booking.id)
-          yield* holdKeys.set(booking.id, newHoldId)
-          yield* holds.release(booking.hostDid, oldHoldId).pipe(afterCommit("releasing the old hold", booking.id))
-          // The match mirrored its hold into D1 as a booking of its own; it is not one. Take it out of `held`
-          // so the expiry sweep leaves it alone (see the report: HoldStore needs a match that does not mirror).
-          yield* bookings.get(newHoldId).pipe(
-            Effect.flatMap((shadow) => bookings.transition(newHoldId, shadow.version, { status: "expired", holdExpiresAt: null })),
-            afterCommit("retiring the hold's own row", booking.id)
+            })
           )
           yield* publish(booking, after, "Reschedule", input.callerDid, actor, { method: "REQUEST", event: "booking.rescheduled", reason: input.reason })
           return after

@@ -124,6 +124,10 @@ export const makeDavSession = (client: HttpClient.HttpClient, config: DavSession
       const body = yield* response.text
       return { status: response.status, headers: response.headers, body, url: url.href } satisfies DavResponse
     }).pipe(
+      // A server that answers before reading the request body (Radicale's 301 for /.well-known/caldav) closes the
+      // keep-alive connection; workerd may have sent the next request on it already ("Network connection lost").
+      // Every request here is safe to send again (reads, conditional PUTs, DELETE): one retry on a transport error.
+      Effect.retry({ times: 1, while: (error) => error._tag === "RequestError" && error.reason === "Transport" }),
       // Redirects are ours to follow (fetch would follow them with the method and credentials unchecked).
       Effect.provideService(FetchHttpClient.RequestInit, { redirect: "manual" }),
       Effect.timeoutFail({

@@ -100,10 +100,13 @@ export class HoldLedger extends Context.Tag("overlap/HoldLedger")<HoldLedger, Ho
 
 /**
  * The critical section: inserts `record` (blocking) unless it clashes with a blocking commitment within
- * `gapMs`. Synchronous, so nothing interleaves between the check and the insert.
+ * `gapMs` — other than the one of `excluding` (a meeting being moved does not block its own new time).
+ * Synchronous, so nothing interleaves between the check and the insert.
  */
-export const tryReserve = (ledger: HoldLedgerShape, record: HoldRecord, gapMs: number): boolean => {
-  if (firstClash(record, ledger.blockingStartingIn(clashSearchRange(record, gapMs)), gapMs) !== undefined) return false
+export const tryReserve = (ledger: HoldLedgerShape, record: HoldRecord, gapMs: number, excluding?: string): boolean => {
+  const nearby = ledger.blockingStartingIn(clashSearchRange(record, gapMs))
+  const others = excluding === undefined ? nearby : nearby.filter((r) => r.bookingId !== excluding)
+  if (firstClash(record, others, gapMs) !== undefined) return false
   ledger.put(record)
   return true
 }

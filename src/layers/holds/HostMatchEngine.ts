@@ -1,5 +1,5 @@
 import { Clock, Data, Duration, Effect, Either, Option } from "effect"
-import { MAX_HOLD_MS, separationMs, type Span } from "../../domain/holds/overlap"
+import { MAX_HOLD_MS, separationMs, type Span, subtractSpan, withoutOne } from "../../domain/holds/overlap"
 import {
   BOOKED_RETENTION_MS,
   DEFAULT_HOLD_TTL_MS,
@@ -17,9 +17,10 @@ import {
 import { findSlots, type SlotQuery, validateQuery } from "../../domain/slots"
 import type { SlotInputInvalid } from "../../domain/slots"
 import { DAY_MS, MINUTE_MS } from "../../domain/slots/civil"
-import { type BookingNotFound, BookingsRepo, type BookingVersionConflict } from "../../services/BookingsRepo"
+import { type Booking, type BookingNotFound, BookingsRepo, type BookingVersionConflict } from "../../services/BookingsRepo"
 import {
   CalendarProvider,
+  type HoldGone,
   type HoldRef,
   type HoldRequest,
   type ProviderError,
@@ -38,7 +39,9 @@ import {
   type MatchStatus,
   NoSlotAvailable,
   NotParticipant,
-  PendingMatch
+  PendingMatch,
+  type RescheduleError,
+  type RescheduleRequest
 } from "../../services/HoldStore"
 import type { RepositoryError } from "../../services/RepositoryError"
 import { HostWake, MatchTasks } from "./HostMatchPorts"
@@ -54,24 +57,43 @@ import { HoldLedger, type HoldRecord, noHold, type PartyHold, tryReserve, unknow
  * one reserved in the ledger → tentative holds on both calendars in parallel → D1 mirror → held. Any
  * failure after the reservation rolls back: the calendars that took the hold release it, the reservation
  * is dropped, and the next candidate is tried (when a calendar refused that time) or the match refuses.
+ *
+ * A reschedule moves a booked meeting in place through the same two steps: free/busy, then the same
+ * synchronous reserve with the meeting's own time left out of the busy set (so it may move to an overlapping
+ * time). The new time is reserved under the meeting's move key while both calendar events are moved; the
+ * old time stays blocked until the D1 row has the new time, then the meeting's record takes the new time
+ * and the move key is dropped. A failure moves the events back.
  */
 
 /** Providers are rate-limited or slow: the match goes on through the queue. Internal only. */
-class Backoff extends Data.TaggedError("Backoff")<{ readonly retryAfterMs: number; readonly reason: string }> {}
+class Backoff extends Data.TaggedError("Backoff")<{
+  readonly retryAfterMs: number
+  readonly reason: string
+  readonly party?: CalendarParty
+}> {}
 
 interface PartyFailure {
   readonly party: CalendarParty
   readonly error: ProviderError
 }
 
+interface MoveFailure {
+  readonly party: CalendarParty
+  readonly error: ProviderError | HoldGone
+}
+
 export interface HostMatchEngineConfig {
   /** Names the object in pending-match tokens (the Durable Object id). */
   readonly objectKey: string
+  /** Hold lifetime when a request gives none (`HOLD_TTL_MS`); default DEFAULT_HOLD_TTL_MS. */
+  readonly defaultHoldTtlMs?: number
 }
 
 const DEFAULT_SUMMARY = "Overlap: tentative hold"
 const DUE_BATCH = 100
 const IN_FLIGHT_RECHECK_MS = 5_000
+/** How long a move key blocks the new time if nothing finishes the move (both moves, D1, a move back). */
+const MOVE_RESERVED_MS = 3 * PLACE_TIMEOUT_MS + STORE_RETRY_MS
 
 const whose = (party: CalendarParty) => (party === "host" ? "the host's calendar" : "the guest's calendar")
 
@@ -79,7 +101,7 @@ const whose = (party: CalendarParty) => (party === "host" ? "the host's calendar
 const classify = ({ error, party }: PartyFailure): Backoff | CalendarUnavailable => {
   switch (error._tag) {
     case "ProviderRateLimited":
-      return new Backoff({ retryAfterMs: error.retryAfterMs, reason: `${whose(party)} is rate-limited` })
+      return new Backoff({ retryAfterMs: error.retryAfterMs, reason: `${whose(party)} is rate-limited`, party })
     case "ProviderUnavailable":
       return new CalendarUnavailable({ party, reason: "unavailable", message: `${whose(party)} cannot be reached right now` })
     case "ConnectorBroken":
@@ -90,6 +112,17 @@ const classify = ({ error, party }: PartyFailure): Backoff | CalendarUnavailable
 }
 
 const retryAfterSec = (ms: number) => Math.max(1, Math.min(600, Math.ceil(ms / 1_000)))
+
+/**
+ * The ledger key of a meeting's new time while it is being moved (booking ids never contain `#`). The record
+ * has no calendar holds of its own (`none`), so if a crash leaves it behind, the alarm just drops it.
+ */
+export const moveKeyOf = (bookingId: string) => `${bookingId}#move`
+
+/** What the slot search needs of a match or a reschedule. */
+type SearchInput = Pick<MatchRequest, "hostDid" | "guestDid" | "offers" | "guest" | "host" | "now">
+/** What a reservation needs to name its record. */
+type ReserveInput = Pick<MatchRequest, "bookingId" | "hostDid" | "guestDid" | "guest" | "host" | "summary">
 
 export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
   Effect.gen(function*() {
@@ -268,34 +301,47 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
 
     // ------------------------------------------------------------ matching
 
-    /** The critical section: candidates against the ledger as it is NOW, first one reserved. Synchronous. */
-    const reserve = (request: MatchRequest, query: SlotQuery, tried: ReadonlyArray<Span>, createdAt: number, reservedUntil: number) =>
+    /**
+     * The critical section: candidates against the ledger as it is NOW, first one reserved. Synchronous.
+     * `moving`: a booked meeting being rescheduled — its own time is not counted, and the new time is
+     * reserved under its move key with no calendar holds (the meeting's events are moved, not placed).
+     */
+    const reserve = (
+      request: ReserveInput,
+      query: SlotQuery,
+      tried: ReadonlyArray<Span>,
+      createdAt: number,
+      reservedUntil: number,
+      moving?: HoldRecord
+    ) =>
       Effect.sync((): Either.Either<HoldRecord | undefined, SlotInputInvalid> => {
         const around = { from: query.guest.earliest - DAY_MS, until: query.guest.latest + DAY_MS }
-        const { bookings: booked, holds } = ledger.commitmentsBetween(around.from, around.until)
+        const commitments = ledger.commitmentsBetween(around.from, around.until)
+        const holds = moving === undefined ? commitments.holds : withoutOne(commitments.holds, moving)
+        const booked = moving === undefined ? commitments.bookings : withoutOne(commitments.bookings, moving)
         const slots = findSlots({ ...query, guestBusy: [...query.guestBusy, ...tried], holds, bookings: booked })
         if (Either.isLeft(slots)) return Either.left(slots.left)
         const gap = separationMs(request.host)
         for (const slot of slots.right) {
           if (slot.end - slot.start > MAX_HOLD_MS) continue
           const record: HoldRecord = {
-            bookingId: request.bookingId,
+            bookingId: moving === undefined ? request.bookingId : moveKeyOf(moving.bookingId),
             hostDid: request.hostDid,
             guestDid: request.guestDid,
             start: slot.start,
             end: slot.end,
             state: "reserved",
             dueAt: reservedUntil,
-            host: unknownHold,
-            guest: unknownHold,
+            host: moving === undefined ? unknownHold : noHold,
+            guest: moving === undefined ? unknownHold : noHold,
             attempts: 0,
-            hostTz: request.host.timeZone,
-            guestTz: request.guest.timeZone,
-            summary: request.summary ?? DEFAULT_SUMMARY,
+            hostTz: moving?.hostTz ?? request.host.timeZone,
+            guestTz: moving?.guestTz ?? request.guest.timeZone,
+            summary: moving?.summary ?? request.summary ?? DEFAULT_SUMMARY,
             createdAt
           }
           // The slot engine already counted every commitment; the ledger re-checks before it inserts.
-          if (tryReserve(ledger, record, gap)) return Either.right(record)
+          if (tryReserve(ledger, record, gap, moving?.bookingId)) return Either.right(record)
         }
         return Either.right(undefined)
       })
@@ -317,8 +363,11 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
         ? unknownHold
         : noHold
 
-    /** One full match attempt sequence; the caller holds the booking exclusively. */
-    const runMatch = (request: MatchRequest, budgetMs: number): Effect.Effect<Held, MatchError | Backoff> =>
+    /**
+     * Validates the query (no provider call for bad input), then both calendars' busy time in parallel within
+     * `budgetMs`: the slot query, ready for `reserve`.
+     */
+    const searchFor = (request: SearchInput, budgetMs: number): Effect.Effect<SlotQuery, MatchError | Backoff> =>
       Effect.gen(function*() {
         const now = request.now ?? (yield* Clock.currentTimeMillis)
         const query: SlotQuery = {
@@ -355,8 +404,14 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
             onTimeout: () => new Backoff({ retryAfterMs: 1_000, reason: "free/busy slower than the budget" })
           })
         )
+        return { ...query, hostBusy, guestBusy }
+      })
 
-        const ttl = request.holdTtlMs ?? DEFAULT_HOLD_TTL_MS
+    /** One full match attempt sequence; the caller holds the booking exclusively. */
+    const runMatch = (request: MatchRequest, budgetMs: number): Effect.Effect<Held, MatchError | Backoff> =>
+      Effect.gen(function*() {
+        const query = yield* searchFor(request, budgetMs)
+        const ttl = request.holdTtlMs ?? config.defaultHoldTtlMs ?? DEFAULT_HOLD_TTL_MS
         const tried: Array<Span> = []
         let refusal: CalendarUnavailable | undefined
         for (let attempt = 0; attempt < MAX_PLACE_ATTEMPTS; attempt++) {
@@ -365,7 +420,7 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
             return yield* new Backoff({ retryAfterMs: 30_000, reason: "the booking's previous hold is still being released" })
           }
           const clock = yield* Clock.currentTimeMillis
-          const reserved = yield* reserve(request, { ...query, hostBusy, guestBusy }, tried, clock, clock + ttl + PLACE_TIMEOUT_MS)
+          const reserved = yield* reserve(request, query, tried, clock, clock + ttl + PLACE_TIMEOUT_MS)
           if (Either.isLeft(reserved)) return yield* reserved.left
           const record = reserved.right
           if (record === undefined) break
@@ -555,6 +610,150 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
         return (record.state === "releasing" ? releaseCalendars(record) : startRelease(record)).pipe(exclusive(bookingId))
       })
 
+    // ------------------------------------------------------------ reschedule
+
+    /** Moves one calendar's event of a booked meeting; a calendar whose event this object never learned is left. */
+    const moveParty = (record: HoldRecord, party: CalendarParty, to: Span): Effect.Effect<Either.Either<PartyHold, MoveFailure>> => {
+      const hold = party === "host" ? record.host : record.guest
+      if (hold._tag !== "placed") return Effect.succeed(Either.right(hold))
+      return calendar.moveHold(didOf(record, party), hold.ref, to).pipe(
+        Effect.timeoutFail({
+          duration: Duration.millis(PLACE_TIMEOUT_MS),
+          onTimeout: () => new ProviderUnavailable({ provider: "timeout", cause: `no answer in ${PLACE_TIMEOUT_MS} ms` })
+        }),
+        Effect.map((ref): PartyHold => ({ _tag: "placed", ref })),
+        Effect.mapError((error): MoveFailure => ({ party, error })),
+        Effect.either
+      )
+    }
+
+    /**
+     * Puts one calendar's event back at the meeting's current time after a failed move: the one that moved
+     * (with its new ref), or the one whose outcome is unknown (a timeout or a 5xx: moving it back is harmless
+     * if it never moved). Answers what the ledger should keep for that calendar.
+     */
+    const moveBack = (record: HoldRecord, party: CalendarParty, result: Either.Either<PartyHold, MoveFailure>): Effect.Effect<PartyHold> => {
+      const before = party === "host" ? record.host : record.guest
+      if (before._tag !== "placed") return Effect.succeed(before)
+      const ref = Either.isRight(result)
+        ? (result.right._tag === "placed" ? result.right.ref : undefined)
+        : result.left.error._tag === "ProviderUnavailable"
+        ? before.ref
+        : undefined
+      if (ref === undefined) return Effect.succeed(before)
+      return calendar.moveHold(didOf(record, party), ref, { start: record.start, end: record.end }).pipe(
+        Effect.timeout(Duration.millis(PLACE_TIMEOUT_MS)),
+        Effect.map((moved): PartyHold => ({ _tag: "placed", ref: moved })),
+        Effect.catchAll((error) =>
+          Effect.logError("could not move a rescheduled event back; it needs fixing by hand", {
+            bookingId: record.bookingId,
+            party,
+            error: String(error)
+          }).pipe(Effect.as(Either.isRight(result) ? result.right : before)))
+      )
+    }
+
+    /** A failed move: events back, the meeting's record as the calendars now have it, the move key dropped. */
+    const rollBackMove = (
+      own: HoldRecord,
+      target: HoldRecord,
+      host: Either.Either<PartyHold, MoveFailure>,
+      guest: Either.Either<PartyHold, MoveFailure>
+    ) =>
+      Effect.gen(function*() {
+        const [hostNow, guestNow] = yield* Effect.all([moveBack(own, "host", host), moveBack(own, "guest", guest)], { concurrency: 2 })
+        const restored: HoldRecord = { ...own, host: hostNow, guest: guestNow }
+        ledger.put(restored)
+        ledger.remove(target.bookingId)
+        yield* wake.refresh
+        return restored
+      })
+
+    /** One reschedule; the caller holds the booking and its move key exclusively. */
+    const runMove = (request: RescheduleRequest, booked: HoldRecord): Effect.Effect<Booking, RescheduleError | Backoff> =>
+      Effect.gen(function*() {
+        const found = yield* searchFor(request, request.budgetMs ?? QUEUED_MATCH_BUDGET_MS)
+        // Both calendars carry the meeting's own events: its current time is not busy for its new one.
+        const query: SlotQuery = {
+          ...found,
+          hostBusy: subtractSpan(found.hostBusy, booked),
+          guestBusy: subtractSpan(found.guestBusy, booked)
+        }
+        let own = booked
+        const tried: Array<Span> = []
+        let refusal: CalendarUnavailable | undefined
+        for (let attempt = 0; attempt < MAX_PLACE_ATTEMPTS; attempt++) {
+          const clock = yield* Clock.currentTimeMillis
+          const reserved = yield* reserve(request, query, tried, clock, clock + MOVE_RESERVED_MS, own)
+          if (Either.isLeft(reserved)) return yield* reserved.left
+          const target = reserved.right
+          if (target === undefined) break
+          yield* wake.refresh // a crash from here on: the alarm drops the move key (it has no calendar holds)
+
+          const to: Span = { start: target.start, end: target.end }
+          const [host, guest] = yield* Effect.all([moveParty(own, "host", to), moveParty(own, "guest", to)], { concurrency: 2 })
+          if (Either.isRight(host) && Either.isRight(guest)) {
+            const written = yield* Effect.either(
+              bookings.transition(own.bookingId, request.expectedVersion, { ...request.patch, startAt: to.start, endAt: to.end })
+            )
+            if (Either.isRight(written)) {
+              // One synchronous step: the meeting takes its new time, its old time is free, the move key goes.
+              ledger.put({ ...own, start: to.start, end: to.end, host: host.right, guest: guest.right, dueAt: to.end + BOOKED_RETENTION_MS })
+              ledger.remove(target.bookingId)
+              yield* wake.refresh
+              return written.right
+            }
+            yield* rollBackMove(own, target, host, guest)
+            const error = written.left
+            return yield* error._tag === "RepositoryError"
+              ? new HoldStoreError({ message: "could not record the new time in D1", cause: error })
+              : error
+          }
+
+          own = yield* rollBackMove(own, target, host, guest)
+          const failure = Either.isLeft(host) ? host.left : (guest as Either.Left<MoveFailure, PartyHold>).left
+          if (failure.error._tag === "HoldGone") {
+            return yield* new CalendarUnavailable({
+              party: failure.party,
+              reason: "gone",
+              message: `${whose(failure.party)} no longer has the meeting`
+            })
+          }
+          const meaning = classify({ party: failure.party, error: failure.error })
+          if (meaning._tag === "Backoff") return yield* meaning
+          refusal = meaning
+          // Another time is worth a try only when a calendar refused this one.
+          if (meaning.reason !== "rejected") return yield* meaning
+          tried.push(to)
+        }
+        return yield* refusal ?? new NoSlotAvailable({ message: "no time fits both calendars within the constraints" })
+      })
+
+    const reschedule = (request: RescheduleRequest): Effect.Effect<Booking, RescheduleError> =>
+      Effect.suspend((): Effect.Effect<Booking, RescheduleError> => {
+        const id = request.bookingId
+        const key = moveKeyOf(id)
+        // A move key with no move running was left by a crash: the alarm drops it shortly.
+        if (inFlight.has(id) || inFlight.has(key) || ledger.get(key) !== undefined) return Effect.fail(busyError(id))
+        const own = ledger.get(id)
+        if (own === undefined || own.state !== "booked") return Effect.fail(new HoldNotFound({ bookingId: id }))
+        if (own.hostDid !== request.hostDid || own.guestDid !== request.guestDid) {
+          return Effect.fail(new HoldStoreError({ message: `booking ${id} belongs to other participants`, cause: null }))
+        }
+        return runMove(request, own).pipe(
+          Effect.catchTag("Backoff", (backoff) =>
+            Effect.fail(
+              new CalendarUnavailable({
+                party: backoff.party ?? "host",
+                reason: "rate-limited",
+                message: `${backoff.reason}; try the reschedule again shortly`
+              })
+            )),
+          exclusive(key),
+          exclusive(id)
+        )
+      })
+
     const expire = (bookingId: string): Effect.Effect<void, HoldStoreError> =>
       Effect.gen(function*() {
         if (inFlight.has(bookingId)) return
@@ -614,7 +813,7 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
       yield* wake.refresh
     })
 
-    return { match, resumeMatch, getMatchStatus, confirm, release, expire, wakeUp } as const
+    return { match, resumeMatch, getMatchStatus, confirm, reschedule, release, expire, wakeUp } as const
   })
 
 export type HostMatchEngine = Effect.Effect.Success<ReturnType<typeof makeHostMatchEngine>>
