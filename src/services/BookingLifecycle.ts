@@ -96,6 +96,6 @@ export class BookingLifecycle extends Context.Tag("overlap/BookingLifecycle")<Bo
   readonly decline: (command: LifecycleCommand) => Effect.Effect<Booking, LifecycleError>
   /** held → canceled (guest) or confirmed/rescheduled → canceled (either): releases both calendars, METHOD:CANCEL. */
   readonly cancel: (command: LifecycleCommand) => Effect.Effect<Booking, LifecycleError>
-  /** confirmed/rescheduled → rescheduled (either): a new hold through the match path, moved in place. */
+  /** confirmed/rescheduled → rescheduled (either): moved in place by the host object (HoldStore.reschedule): same booking, same calendar events, a new time. */
   readonly reschedule: (command: RescheduleCommand) => Effect.Effect<Booking, LifecycleError>
 }>() {}
