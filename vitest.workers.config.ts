@@ -11,7 +11,7 @@ export default defineWorkersConfig(async () => {
       setupFiles: ["./test/support/applyMigrations.ts"],
       testTimeout: 30_000,
       reporters: process.env.OVERLAP_TEST_REPORT_DIR ? ["default", "json"] : ["default"],
-      outputFile: { json: `${process.env.OVERLAP_TEST_REPORT_DIR ?? ".tmp"}/vitest-workers.json` },
+      outputFile: { json: `${process.env.OVERLAP_TEST_REPORT_DIR ?? ".tmp"}/${process.env.OVERLAP_TEST_REPORT_NAME ?? "vitest-workers"}.json` },
       poolOptions: {
         workers: {
           singleWorker: true,
