@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "node:child_process"
 import path from "node:path"
 import { registryAddress, startProxy } from "./devProxy.mjs"
 import { makeEmailPrinter, startWebhookReceiver } from "./devReceiver.mjs"
+import { startLocalGraph } from "./localGraph.mjs"
 import { radicaleInstalled, startRadicale } from "./localRadicale.mjs"
 import { startLocalAtproto } from "./localAtproto.mjs"
 import { workers } from "./workers.mjs"
@@ -53,6 +54,9 @@ const wrangler = path.join(root, "node_modules", ".bin", "wrangler")
 const PLC_PORT = Number(process.env.OVERLAP_PLC_PORT ?? 2582)
 const PDS_PORT = Number(process.env.OVERLAP_PDS_PORT ?? 2583)
 const RECEIVER_PORT = Number(process.env.OVERLAP_RECEIVER_PORT ?? 8791)
+const GRAPH_PORT = Number(process.env.OVERLAP_GRAPH_PORT ?? 2584)
+// a shorter hold lifetime than the 15 min default (ms), e.g. for the end-to-end test's expiry check
+const HOLD_TTL_MS = process.env.OVERLAP_HOLD_TTL_MS
 const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }
 const line = (part, where) => console.log(`  ${part.padEnd(22)} ${where}`)
 
@@ -86,6 +90,13 @@ stoppers.push(() => atproto.close())
 line("PLC directory", atproto.plcUrl)
 line("PDS", atproto.pdsUrl)
 
+// Policy tiers read app.bsky.graph.getRelationships; local accounts exist only on the local PDS, so the
+// AppView asks a local stand-in that answers from the follow / block records there (scripts/localGraph.mjs).
+const graph = await startLocalGraph(GRAPH_PORT, atproto.pdsUrl)
+stoppers.push(() => new Promise((resolve) => graph.close(() => resolve())))
+const graphUrl = `http://127.0.0.1:${graph.address().port}`
+line("social graph", `${graphUrl}  (follows and blocks from the local PDS)`)
+
 // A real CalDAV server when radicale is installed (connect it with app.overlap.connector.start);
 // otherwise every user's calendar is the local calendar in D1.
 if (radicaleInstalled()) {
@@ -111,6 +122,9 @@ const dev = spawn(
     "127.0.0.1",
     "--var",
     `PLC_URL:${atproto.plcUrl}`,
+    "--var",
+    `BSKY_APPVIEW_URL:${graphUrl}`,
+    ...(HOLD_TTL_MS ? ["--var", `HOLD_TTL_MS:${HOLD_TTL_MS}`] : []),
     "--var",
     `FIREHOSE_SOURCES:${JSON.stringify([{ id: "local-pds", kind: "firehose", url: `ws://127.0.0.1:${PDS_PORT}/xrpc/com.atproto.sync.subscribeRepos` }])}`,
     "--show-interactive-dev-session=false"

@@ -34,7 +34,9 @@ const stages = [
   ...(workerdFiles.length > 0
     ? workerdFiles.map((file, i) => ({ name: `workerd: ${file}`, ...vitest("vitest.workers.config.ts", [file], `vitest-workers-${i}`) }))
     : [{ name: "workerd tests", ...vitest("vitest.workers.config.ts") }]),
-  { name: "firehose workerd tests", ...vitest("vitest.firehose.config.ts") }
+  { name: "firehose workerd tests", ...vitest("vitest.firehose.config.ts") },
+  // last: it starts the whole system (scripts/dev.mjs: workers on 8787–8790, PLC/PDS on 2582/2583) and stops it
+  { name: "end-to-end test", ...vitest("vitest.e2e.config.ts") }
 ]
 
 const failed = []

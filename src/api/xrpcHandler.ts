@@ -11,6 +11,7 @@ import { LifecycleHttpLive } from "./bookings/LifecycleHttp"
 import { ConnectorsHttpLive } from "./connectors/ConnectorsHttp"
 import { MatchingHttpLive, type MatchingServices } from "./matching/MatchingHttp"
 import { OverlapApi } from "./OverlapApi"
+import { SubscriptionsHttpLive } from "./webhooks/SubscriptionsHttp"
 import { RateLimitLive } from "./RateLimit"
 import { XrpcAuthLive } from "./XrpcAuth"
 import { XrpcOptionalAuthLive } from "./XrpcOptionalAuth"
@@ -44,6 +45,7 @@ export const makeXrpcHandler = <E>(services: Layer.Layer<XrpcServices, E>, memoM
     Layer.provide(LifecycleHttpLive),
     Layer.provide(ConnectorsHttpLive),
     Layer.provide(MatchingHttpLive),
+    Layer.provide(SubscriptionsHttpLive),
     // the middleware any group may use: XrpcAuth, XrpcOptionalAuth (anonymous + Turnstile), RateLimit
     Layer.provide([XrpcAuthLive, XrpcOptionalAuthLive, RateLimitLive]),
     Layer.provide(services)

@@ -1,0 +1,210 @@
+// The booking journey of `npm run demo`, as a function the end-to-end test runs too. Every step goes through a
+// public interface (PDS records, XRPC over HTTP, the CalDAV servers, the dev webhook receiver) and throws when
+// what it expects does not happen. `say` gets one line per step, written for a person.
+import { spawnSync } from "node:child_process"
+import path from "node:path"
+import {
+  calendarOn, createAccount, deliveriesOn, expectStatus, putRecord, waitFor, xrpc
+} from "./overlapClient.mjs"
+import { radicaleInstalled, startRadicale } from "./localRadicale.mjs"
+
+const root = path.resolve(import.meta.dirname, "..")
+
+export const defaultUrls = () => ({
+  appviewUrl: process.env.OVERLAP_APPVIEW_URL ?? "http://localhost:8787",
+  pdsUrl: process.env.OVERLAP_PDS_URL ?? `http://localhost:${process.env.OVERLAP_PDS_PORT ?? 2583}`,
+  receiverUrl: process.env.OVERLAP_RECEIVER_URL ?? `http://127.0.0.1:${process.env.OVERLAP_RECEIVER_PORT ?? 8791}`
+})
+
+/** Tomorrow (UTC) at hh:mm as an ISO instant. */
+export const tomorrowAt = (hhmm, plusDays = 1) => {
+  const day = new Date(Date.now() + plusDays * 86_400_000).toISOString().slice(0, 10)
+  return new Date(`${day}T${hhmm}:00.000Z`).toISOString()
+}
+
+/** Connects a fresh Radicale server (one per person) as the account's CalDAV calendar. */
+export const connectCaldav = async (appviewUrl, account, radicale) => {
+  const calendar = await calendarOn(radicale)
+  const res = await xrpc(appviewUrl, account, "app.overlap.connector.start", {
+    body: { provider: "caldav", serverUrl: `${radicale.url}/`, username: radicale.username, appPassword: radicale.password }
+  })
+  expectStatus(res, 200, "connector.start (caldav)")
+  return calendar
+}
+
+/** The invitation in local R2, read with wrangler's own R2 command against the dev state (.wrangler/state). */
+export const readLocalIcs = (bookingId, sequence) => {
+  const key = `overlap-blobs/ics/${bookingId}/${sequence}.ics`
+  const out = spawnSync(path.join(root, "node_modules", ".bin", "wrangler"), ["r2", "object", "get", key, "--local", "--pipe", "-c", "wrangler.toml"], {
+    cwd: root, encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }
+  })
+  return out.status === 0 && out.stdout.includes("BEGIN:VCALENDAR") ? out.stdout : undefined
+}
+
+const overlaps = (a, b) => Date.parse(a.start) < Date.parse(b.end) && Date.parse(b.start) < Date.parse(a.end)
+const fmt = (slot) => `${slot.start.slice(0, 16).replace("T", " ")}–${slot.end.slice(11, 16)} UTC`
+
+/**
+ * Plays the whole journey. Returns what a test may want to look at further.
+ * @param {{ appviewUrl: string, pdsUrl: string, receiverUrl: string, say?: (line: string) => void, useRadicale?: boolean }} options
+ */
+export const runJourney = async ({ appviewUrl, pdsUrl, receiverUrl, say = () => {}, useRadicale = radicaleInstalled() }) => {
+  const cleanup = []
+  try {
+    // 0. two people, each with their own calendar
+    const host = await createAccount(pdsUrl, "host")
+    const guest = await createAccount(pdsUrl, "guest")
+    say(`Two people sign up on the local PDS: host ${host.handle} (${host.did}), guest ${guest.handle} (${guest.did}).`)
+    let hostCal, guestCal
+    if (useRadicale) {
+      const hostServer = await startRadicale({ username: "host", password: "host-app-password" })
+      cleanup.push(() => hostServer.stop())
+      const guestServer = await startRadicale({ username: "guest", password: "guest-app-password" })
+      cleanup.push(() => guestServer.stop())
+      hostCal = await connectCaldav(appviewUrl, host, hostServer)
+      guestCal = await connectCaldav(appviewUrl, guest, guestServer)
+      say(`Both connect a CalDAV calendar (app.overlap.connector.start): host ${hostCal.calendarUrl}, guest ${guestCal.calendarUrl}.`)
+    } else {
+      say("Radicale is not installed: both use the local calendar (D1); calendar checks go through getBooking only.")
+    }
+
+    // the host already has something in their calendar tomorrow morning: Overlap must route around it
+    const busy = { start: tomorrowAt("08:00"), end: tomorrowAt("10:00") }
+    if (hostCal) {
+      await hostCal.addBusy("dentist", new Date(busy.start), new Date(busy.end))
+      say(`The host's calendar has a private appointment ${fmt(busy)} (Overlap will never show it).`)
+    }
+
+    // 1. webhook subscription for the host, pointing at the dev receiver
+    const hookPath = `/demo/${host.handle}`
+    const sub = expectStatus(await xrpc(appviewUrl, host, "app.overlap.webhook.createSubscription", { body: { url: `${receiverUrl}${hookPath}` } }), 200, "webhook.createSubscription")
+    if (!sub.secret?.startsWith("whsec_")) throw new Error(`createSubscription: no whsec_ secret in ${JSON.stringify(sub)}`)
+    say(`The host subscribes a webhook: ${receiverUrl}${hookPath} (subscription ${sub.subscription.id}, secret shown once).`)
+
+    // 2. the guest follows the host (a real app.bsky.graph.follow record): the offer is for followers
+    await putRecord(guest, "app.bsky.graph.follow", { subject: host.did })
+    const window = { start: tomorrowAt("08:00"), end: tomorrowAt("16:00") }
+    const offerUri = await putRecord(host, "app.overlap.slotOffer", { ...window, policy: "follower", tz: "Europe/Berlin", note: "Office hours" })
+    say(`The guest follows the host. The host publishes an offer for followers, ${fmt(window)}: ${offerUri}`)
+
+    // 3. the firehose worker indexes it
+    const t0 = Date.now()
+    const offer = await waitFor("the offer to be indexed (getOffers)", async () => {
+      const res = await xrpc(appviewUrl, guest, "app.overlap.getOffers", { params: { host: host.did } })
+      return expectStatus(res, 200, "getOffers").offers.find((o) => o.uri === offerUri)
+    }, { timeoutMs: 60_000, intervalMs: 1_000 })
+    say(`The firehose worker indexed it (${((Date.now() - t0) / 1000).toFixed(1)} s): getOffers shows ${offer.policy}, ${fmt(offer)}.`)
+
+    // 4. availability: candidate slots only
+    const constraints = { durationMin: 30, durationMax: 30, tz: "Europe/Berlin", earliest: window.start, latest: window.end }
+    const avail = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.getAvailability", {
+      params: { host: host.did, offer: offerUri, durationMin: 30, earliest: window.start, latest: window.end, tz: "Europe/Berlin" }
+    }), 200, "getAvailability")
+    const keys = Object.keys(avail).sort().join(",")
+    if (keys !== "slots") throw new Error(`getAvailability answered more than slots: ${keys}`)
+    if (avail.slots.length === 0 || avail.slots.length > 5) throw new Error(`getAvailability: ${avail.slots.length} slots`)
+    for (const slot of avail.slots) {
+      if (Object.keys(slot).sort().join(",") !== "end,start") throw new Error(`a slot carries more than start/end: ${JSON.stringify(slot)}`)
+      if (Date.parse(slot.start) < Date.parse(window.start) || Date.parse(slot.end) > Date.parse(window.end)) throw new Error(`slot outside the offer: ${fmt(slot)}`)
+      if (hostCal && overlaps(slot, busy)) throw new Error(`slot overlaps the host's private appointment: ${fmt(slot)}`)
+    }
+    say(`The guest asks for availability and sees ${avail.slots.length} candidate slots, nothing else: ${avail.slots.map(fmt).join(", ")}.`)
+
+    // 5. match: a hold on both calendars
+    let matched = await xrpc(appviewUrl, guest, "app.overlap.match", { body: { hostDid: host.did, offerUri, constraints, note: "Let's talk" } })
+    let hold
+    if (matched.status === 202) {
+      const token = matched.body.result.token
+      say(`match answered 202 (pending, token ${token}); polling getMatchStatus…`)
+      const status = await waitFor("the pending match to settle", async () => {
+        const s = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.getMatchStatus", { params: { token } }), 200, "getMatchStatus")
+        return s.status === "pending" ? undefined : s
+      }, { timeoutMs: 60_000, intervalMs: 2_000 })
+      if (status.status !== "held") throw new Error(`match failed: ${JSON.stringify(status)}`)
+      hold = status.hold
+    } else {
+      hold = expectStatus(matched, 200, "match").result
+    }
+    const bookingId = hold.bookingId
+    say(`match holds ${fmt(hold.slot)} (booking ${bookingId}, hold expires ${hold.expiresAt}).`)
+    const heldView = expectStatus(await xrpc(appviewUrl, host, "app.overlap.getBooking", { params: { id: bookingId } }), 200, "getBooking (host)").booking
+    if (heldView.status !== "held") throw new Error(`getBooking after match: status ${heldView.status}`)
+    if (hostCal) {
+      for (const [who, cal] of [["host", hostCal], ["guest", guestCal]]) {
+        const events = await cal.events(bookingId)
+        if (events.length !== 1 || events[0].status !== "TENTATIVE" || events[0].start !== hold.slot.start) {
+          throw new Error(`the ${who}'s calendar should show one TENTATIVE hold at ${hold.slot.start}: ${JSON.stringify(events)}`)
+        }
+      }
+      say("Both calendars show a TENTATIVE hold at that time (read from the CalDAV servers).")
+    }
+
+    // 6. the host finalizes
+    const finalized = expectStatus(await xrpc(appviewUrl, host, "app.overlap.finalize", { body: { bookingId } }), 200, "finalize").booking
+    if (finalized.status !== "confirmed") throw new Error(`finalize: status ${finalized.status}`)
+    say(`The host finalizes: booking ${finalized.status}, ${fmt(finalized.slot)}.`)
+    if (hostCal) {
+      for (const [who, cal] of [["host", hostCal], ["guest", guestCal]]) {
+        await waitFor(`the ${who}'s calendar to show the CONFIRMED event`, async () => {
+          const events = await cal.events(bookingId)
+          return events.length === 1 && events[0].status === "CONFIRMED" && events[0].start === finalized.slot.start
+        }, { timeoutMs: 15_000 })
+      }
+      say("Both calendars show the event CONFIRMED.")
+    }
+
+    // 7. the signed webhook delivery, then the invitation in R2 (the delivery names its sequence)
+    const confirmed = await waitFor("a booking.confirmed webhook delivery", async () =>
+      (await deliveriesOn(receiverUrl, hookPath, sub.secret)).find((d) => d.payload?.type === "booking.confirmed" && d.payload.data?.bookingId === bookingId),
+    { timeoutMs: 60_000, intervalMs: 1_000 })
+    if (!confirmed.verified) throw new Error("the booking.confirmed delivery's signature does not verify with the subscription's secret")
+    if (confirmed.payload.data.start !== finalized.slot.start) throw new Error(`webhook time ${confirmed.payload.data.start} ≠ booking ${finalized.slot.start}`)
+    say(`The webhook receiver got booking.confirmed (id ${confirmed.headers["webhook-id"]}); its Standard Webhooks signature verifies with the secret.`)
+    const ics = readLocalIcs(bookingId, confirmed.payload.data.sequence)
+    if (ics === undefined || !/METHOD:REQUEST/.test(ics) || !ics.includes(`SEQUENCE:${confirmed.payload.data.sequence}`)) {
+      throw new Error(`no REQUEST invitation at R2 ics/${bookingId}/${confirmed.payload.data.sequence}.ics`)
+    }
+    say(`The invitation is in R2 at ics/${bookingId}/${confirmed.payload.data.sequence}.ics (METHOD:REQUEST; read with \`wrangler r2 object get --local\`).`)
+
+    // 8. the guest reschedules to the afternoon
+    const later = { start: tomorrowAt("13:00"), end: tomorrowAt("16:00") }
+    const moved = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.reschedule", {
+      body: { bookingId, constraints: { durationMin: 30, durationMax: 30, tz: "Europe/Berlin", earliest: later.start, latest: later.end }, reason: "Morning got busy" }
+    }), 200, "reschedule").booking
+    if (!moved.slot || Date.parse(moved.slot.start) < Date.parse(later.start)) throw new Error(`reschedule: ${JSON.stringify(moved)}`)
+    say(`The guest reschedules to the afternoon: booking ${moved.status}, now ${fmt(moved.slot)}.`)
+    if (hostCal) {
+      for (const [who, cal] of [["host", hostCal], ["guest", guestCal]]) {
+        await waitFor(`the ${who}'s calendar to show only the new time`, async () => {
+          const events = await cal.events(bookingId)
+          return events.length === 1 && events[0].start === moved.slot.start
+        }, { timeoutMs: 15_000 })
+      }
+      say("Both calendars moved: one event, at the new time.")
+    }
+    await waitFor("a booking.rescheduled webhook delivery", async () =>
+      (await deliveriesOn(receiverUrl, hookPath, sub.secret)).find((d) => d.verified && d.payload.type === "booking.rescheduled" && d.payload.data.bookingId === bookingId),
+    { timeoutMs: 60_000, intervalMs: 1_000 })
+    say("The webhook receiver got a signed booking.rescheduled.")
+
+    // 9. the guest cancels
+    const canceled = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.cancel", { body: { bookingId, reason: "Something came up" } }), 200, "cancel").booking
+    if (canceled.status !== "canceled") throw new Error(`cancel: status ${canceled.status}`)
+    say(`The guest cancels: booking ${canceled.status}.`)
+    if (hostCal) {
+      for (const [who, cal] of [["host", hostCal], ["guest", guestCal]]) {
+        await waitFor(`the ${who}'s calendar to drop the event`, async () => (await cal.events(bookingId)).length === 0, { timeoutMs: 15_000 })
+      }
+      say("Both calendars no longer show it.")
+    }
+    await waitFor("a booking.canceled webhook delivery", async () =>
+      (await deliveriesOn(receiverUrl, hookPath, sub.secret)).find((d) => d.verified && d.payload.type === "booking.canceled" && d.payload.data.bookingId === bookingId),
+    { timeoutMs: 60_000, intervalMs: 1_000 })
+    say("The webhook receiver got a signed booking.canceled.")
+    const final = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.getBooking", { params: { id: bookingId } }), 200, "getBooking (guest)").booking
+    if (final.status !== "canceled") throw new Error(`getBooking at the end: ${final.status}`)
+    return { host, guest, offerUri, bookingId }
+  } finally {
+    for (const step of cleanup.reverse()) await step().catch(() => {})
+  }
+}
