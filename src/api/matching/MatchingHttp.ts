@@ -3,7 +3,8 @@ import { Clock, Context, Duration, Effect, Either, Layer, Option } from "effect"
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../domain/idempotency"
 import { toMatchRequest } from "../../domain/holds/matchInput"
 import { hostRulesIn, lexiconField } from "../../domain/matching/hostRules"
-import { findSlots, type SlotInputInvalid, validateQuery } from "../../domain/slots"
+import { slotSearchFor } from "../../domain/holds/slotSearch"
+import { findSlots, type SlotInputInvalid } from "../../domain/slots"
 import type { DefsConstraints, DefsHold } from "../../lexicon/schemas"
 import { bookableOffers, visibleTo } from "../../matching/bookableOffers"
 import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "../../matching/matchAndRecord"
@@ -204,25 +205,11 @@ export const MatchingHttpLive = HttpApiBuilder.group(OverlapApi, "matching", (ha
             hostRules: hostRulesIn(usable[0]!.tz),
             now
           })
-          const query = {
-            now,
-            limit: AVAILABILITY_SLOTS,
-            offers: request.offers,
-            hostBusy: [],
-            guestBusy: [],
-            holds: [],
-            bookings: [],
-            host: request.host,
-            guest: request.guest
-          }
-          // Bad input is refused before any calendar is asked.
-          const valid = validateQuery(query)
-          if (Either.isLeft(valid)) return yield* invalidConstraints("")(valid.left)
-          const range = {
-            start: Math.max(request.guest.earliest, now + request.host.minimumNoticeMin * 60_000),
-            end: request.guest.latest
-          }
-          if (range.end <= range.start) return { slots: [] }
+          // Bad input is refused before any calendar is asked; the range is the one `match` reads.
+          const search = slotSearchFor(request, now, AVAILABILITY_SLOTS)
+          if (Either.isLeft(search)) return yield* invalidConstraints("")(search.left)
+          const { query, range } = search.right
+          if (range === undefined) return { slots: [] }
           const unavailable = (party: string) => () =>
             new CalendarUnavailableError({ message: `the ${party}'s calendar cannot be reached right now; try again later` })
           // The busy intervals live only in this fiber: they go into the slot engine and nowhere else.

@@ -14,9 +14,10 @@ import {
   releaseRetryDelayMs,
   STORE_RETRY_MS
 } from "../../domain/holds/policy"
-import { findSlots, type SlotQuery, validateQuery } from "../../domain/slots"
+import { slotSearchFor } from "../../domain/holds/slotSearch"
+import { findSlots, type SlotQuery } from "../../domain/slots"
 import type { SlotInputInvalid } from "../../domain/slots"
-import { DAY_MS, MINUTE_MS } from "../../domain/slots/civil"
+import { DAY_MS } from "../../domain/slots/civil"
 import { type Booking, type BookingNotFound, BookingsRepo, type BookingVersionConflict } from "../../services/BookingsRepo"
 import {
   CalendarProvider,
@@ -370,26 +371,11 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
     const searchFor = (request: SearchInput, budgetMs: number): Effect.Effect<SlotQuery, MatchError | Backoff> =>
       Effect.gen(function*() {
         const now = request.now ?? (yield* Clock.currentTimeMillis)
-        const query: SlotQuery = {
-          now,
-          limit: MAX_PLACE_ATTEMPTS + 2,
-          offers: request.offers,
-          hostBusy: [],
-          guestBusy: [],
-          holds: [],
-          bookings: [],
-          host: request.host,
-          guest: request.guest
-        }
         // Bad input is refused before any calendar is asked.
-        const valid = validateQuery(query)
-        if (Either.isLeft(valid)) return yield* valid.left
-        const reach = Math.max(request.host.bufferBeforeMin, request.host.bufferAfterMin) * MINUTE_MS
-        const range = {
-          start: Math.max(request.guest.earliest, now + request.host.minimumNoticeMin * MINUTE_MS) - reach,
-          end: request.guest.latest + reach
-        }
-        if (range.end - range.start <= 2 * reach) {
+        const search = slotSearchFor(request, now, MAX_PLACE_ATTEMPTS + 2)
+        if (Either.isLeft(search)) return yield* search.left
+        const { query, range } = search.right
+        if (range === undefined) {
           return yield* new NoSlotAvailable({ message: "the requested window has no time left after the notice period" })
         }
 
