@@ -25,12 +25,10 @@ import type { HealthProbe } from "../health"
 /** Tests only: the public records this object handed to PdsWriter (a symbol, so not an RPC method). */
 export const pdsWrites = Symbol.for("overlap/BookingDO/pdsWrites")
 
-const HOLD_KEY = "holdId"
-
 /**
  * One per booking (`idFromName(bookingId)`): the serialized booking state machine. The engine
  * (src/layers/booking/BookingEngine.ts) lets one command run at a time and judges each against the state it
- * arrived at; the object's own storage keeps which hold-store id the booking's current hold has.
+ * arrived at.
  *
  * RPC methods take and return the schemas' encoded forms; call them through `BookingLifecycle`.
  */
@@ -55,16 +53,10 @@ export class BookingDO extends DurableObject<Env> implements HealthProbe, Bookin
         AuditLogLive.pipe(Layer.provide(repositories)),
         pds.layer
       ).pipe(Layer.provide(root))
-      const storage = this.ctx.storage
       // One runtime for the instance's life: the services (D1 client, bindings) stay built between calls.
       const runtime = ManagedRuntime.make(services)
       this.#run_ = (effect) => runtime.runPromise(effect)
-      const engine = await runtime.runPromise(
-        makeBookingEngine({
-          get: (bookingId) => Effect.promise(async () => (await storage.get<string>(HOLD_KEY)) ?? bookingId),
-          set: (_bookingId, holdId) => Effect.promise(() => storage.put(HOLD_KEY, holdId))
-        })
-      )
+      const engine = await runtime.runPromise(makeBookingEngine)
       return { engine, writes: pds.writes }
     })()
     return this.#built

@@ -22,17 +22,6 @@ import { IcsStore } from "../../services/IcsStore"
 import { NotifyOutbox } from "../../services/NotifyOutbox"
 import { PdsWriter } from "../../services/PdsWriter"
 
-/**
- * Where a booking's hold lives in the hold store: under the booking's own id (a reschedule moves it in place
- * with `HoldStore.reschedule`, so nothing sets another id any more). Kept for bookings that an earlier build
- * rescheduled under `<bookingId>~<sequence>`, so their finalize/cancel still release the right hold.
- * BookingDO keeps this in its own storage; the Test layer in memory.
- */
-export interface HoldKeys {
-  readonly get: (bookingId: string) => Effect.Effect<string>
-  readonly set: (bookingId: string, holdId: string) => Effect.Effect<void>
-}
-
 /** Host rules a reschedule matches with (the booking does not store the offer's rules yet). */
 const RESCHEDULE_HOST_RULES = {
   timeZone: "UTC",
@@ -61,7 +50,8 @@ const eventTypeOf: Record<BookingCommand["_tag"], string> = {
   Reschedule: "booking.reschedule"
 }
 
-export const makeBookingEngine = (holdKeys: HoldKeys) =>
+/** A booking's hold lives in the hold store under the booking's own id (a reschedule moves it in place). */
+export const makeBookingEngine =
   Effect.gen(function*() {
     const bookings = yield* BookingsRepo
     const holds = yield* HoldStore
@@ -225,8 +215,7 @@ export const makeBookingEngine = (holdKeys: HoldKeys) =>
     const finalize = (input: LifecycleCommand) =>
       serialized(input, { _tag: "Finalize" }, (booking, actor, to) =>
         Effect.gen(function*() {
-          const holdId = yield* holdKeys.get(booking.id)
-          yield* holds.confirm(booking.hostDid, holdId).pipe(
+          yield* holds.confirm(booking.hostDid, booking.id).pipe(
             Effect.catchTags({
               HoldNotFound: () => Effect.fail(new HoldExpired({ bookingId: booking.id })),
               HoldStoreError: (e) => Effect.fail(hostStoreFailure(e))
@@ -243,7 +232,7 @@ export const makeBookingEngine = (holdKeys: HoldKeys) =>
         }))
 
     const release = (booking: Booking) =>
-      Effect.flatMap(holdKeys.get(booking.id), (holdId) => holds.release(booking.hostDid, holdId)).pipe(
+      holds.release(booking.hostDid, booking.id).pipe(
         afterCommit("releasing the holds", booking.id)
       )
 
@@ -341,4 +330,4 @@ export const makeBookingEngine = (holdKeys: HoldKeys) =>
     return { finalize, decline, cancel, reschedule } as const
   })
 
-export type BookingEngine = Effect.Effect.Success<ReturnType<typeof makeBookingEngine>>
+export type BookingEngine = Effect.Effect.Success<typeof makeBookingEngine>

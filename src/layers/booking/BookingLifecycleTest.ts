@@ -16,11 +16,7 @@ export const BookingLifecycleTest: Layer.Layer<
 > = Layer.effect(
   BookingLifecycle,
   Effect.gen(function*() {
-    const pointers = new Map<string, string>()
-    const engine = yield* makeBookingEngine({
-      get: (bookingId) => Effect.sync(() => pointers.get(bookingId) ?? bookingId),
-      set: (bookingId, holdId) => Effect.sync(() => void pointers.set(bookingId, holdId))
-    })
+    const engine = yield* makeBookingEngine
     return BookingLifecycle.of(engine)
   })
 )
