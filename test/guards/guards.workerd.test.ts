@@ -5,11 +5,18 @@ import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
 import { RateLimiterLive } from "../../src/layers/RateLimiterLive"
 import { RepositoriesLive } from "../../src/layers/RepositoriesLive"
 import { makeAccount, type TestAccount } from "../api/xrpcTestKit"
+import { leavingNoAlarms } from "../support/alarms"
 import { get, type GuardsHarness, makeGuards, post, read } from "./guardsKit"
 import { idempotencySuite } from "./idempotencySuite"
 
 // The same guards inside workerd: the idempotency ledger in D1 (IdempotencyKeysRepoLive), the
 // limiter in the RATE_LIMITER Durable Object (RateLimiterLive, limits from RATE_LIMITS).
+//
+// Every take arms the object's cleanup alarm, due when the bucket is full again. Alarms outlive the pool's
+// isolated storage, so each test that takes deletes them before it ends (test/support/alarms.ts), and the
+// limits refill slowly enough that none comes due while the file runs (a mutation bucket refilling 10 tokens
+// a second had its alarm fire 100 ms after each test, often while the pool was popping the test's storage).
+const limiterAlarms = [env.RATE_LIMITER]
 let alice: TestAccount
 let bob: TestAccount
 let guards: GuardsHarness
@@ -19,7 +26,7 @@ beforeAll(async () => {
   bob = await makeAccount("wdidbob")
   const root = CloudflareEnv.layer({
     ...env,
-    RATE_LIMITS: JSON.stringify({ availability: { capacity: 2, refillPerSecond: 0.01 }, mutation: { capacity: 100, refillPerSecond: 10 } })
+    RATE_LIMITS: JSON.stringify({ availability: { capacity: 2, refillPerSecond: 0.01 }, mutation: { capacity: 100, refillPerSecond: 0.01 } })
   })
   guards = await makeGuards({
     accounts: [alice, bob],
@@ -30,9 +37,9 @@ beforeAll(async () => {
 afterAll(() => guards?.dispose())
 
 describe("guards in workerd over D1 and RateLimiterDO", () => {
-  idempotencySuite(() => ({ guards, alice, bob }))
+  idempotencySuite(() => ({ guards, alice, bob }), (body) => leavingNoAlarms(limiterAlarms, body))
 
-  it("keeps a completed response in D1 for 24 hours", async () => {
+  it("keeps a completed response in D1 for 24 hours", leavingNoAlarms(limiterAlarms, async () => {
     const key = "ttl-key-0000000000000001"
     const answer = await read(
       await guards.handle(post("test.overlap.book", { slot: "ttl" }, { authorization: `Bearer ${await alice.token("test.overlap.book")}`, "idempotency-key": key }))
@@ -49,16 +56,16 @@ describe("guards in workerd over D1 and RateLimiterDO", () => {
       response_body: JSON.stringify(answer.body),
       ttl: 86_400_000
     })
-  })
+  }))
 
-  it("rate-limits availability queries through the Durable Object", async () => {
+  it("rate-limits availability queries through the Durable Object", leavingNoAlarms(limiterAlarms, async () => {
     const ask = async () =>
       read(await guards.handle(get("app.overlap.getAvailability", { authorization: `Bearer ${await bob.token("app.overlap.getAvailability")}` })))
     const answers = [await ask(), await ask(), await ask()]
     expect(answers.map((a) => a.status)).toEqual([200, 200, 429])
     expect(answers[2]!.headers).toMatchObject({ "ratelimit-limit": "2", "ratelimit-remaining": "0", "retry-after": "100" })
     expect(answers[2]!.body.error).toBe("RateLimited")
-  })
+  }))
 })
 
 describe("the AppView worker", () => {

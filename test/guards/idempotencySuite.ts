@@ -3,7 +3,11 @@ import type { TestAccount } from "../api/xrpcTestKit"
 import { type GuardsHarness, post, read } from "./guardsKit"
 
 /** The Idempotency-Key contract, run against the in-memory ledger (Node) and D1 (workerd). */
-export const idempotencySuite = (setup: () => { guards: GuardsHarness; alice: TestAccount; bob: TestAccount }) => {
+export const idempotencySuite = (
+  setup: () => { guards: GuardsHarness; alice: TestAccount; bob: TestAccount },
+  /** Wraps each test's body: in workerd, `leavingNoAlarms`, so the limiter's cleanup alarms end with the test. */
+  around: (body: () => Promise<void>) => () => Promise<void> = (body) => body
+) => {
   let n = 0
   const freshKey = () => `key-${Date.now()}-${++n}-0000000000`
   const book = async (account: TestAccount, body: unknown, key: string | undefined, extra: Record<string, string> = {}) => {
@@ -13,7 +17,7 @@ export const idempotencySuite = (setup: () => { guards: GuardsHarness; alice: Te
     return read(await guards.handle(post("test.overlap.book", body, headers)))
   }
 
-  it("requires the Idempotency-Key header and names it", async () => {
+  it("requires the Idempotency-Key header and names it", around(async () => {
     const { guards, alice } = setup()
     const before = guards.runs()
     for (const key of [undefined, "short"]) {
@@ -22,9 +26,9 @@ export const idempotencySuite = (setup: () => { guards: GuardsHarness; alice: Te
       expect(answer.body).toEqual({ error: "InvalidRequest", message: expect.stringMatching(/^Idempotency-Key: /) })
     }
     expect(guards.runs()).toBe(before)
-  })
+  }))
 
-  it("replays the stored status and body for the same key and body, without running the handler again", async () => {
+  it("replays the stored status and body for the same key and body, without running the handler again", around(async () => {
     const { guards, alice } = setup()
     const key = freshKey()
     const first = await book(alice, { slot: "s2", outcome: "ok" }, key)
@@ -38,9 +42,9 @@ export const idempotencySuite = (setup: () => { guards: GuardsHarness; alice: Te
     expect(replay.headers).toMatchObject({ "idempotent-replayed": "true", "content-type": "application/json" })
     expect(replay.headers["ratelimit-limit"]).toBeDefined()
     expect(guards.runs()).toBe(runs)
-  })
+  }))
 
-  it("refuses the same key with another body (422) and scopes keys per caller and method", async () => {
+  it("refuses the same key with another body (422) and scopes keys per caller and method", around(async () => {
     const { guards, alice, bob } = setup()
     const key = freshKey()
     expect((await book(alice, { slot: "s3" }, key)).status).toBe(201)
@@ -53,9 +57,9 @@ export const idempotencySuite = (setup: () => { guards: GuardsHarness; alice: Te
     expect(bobs.status).toBe(201)
     expect(bobs.headers["idempotent-replayed"]).toBeUndefined()
     expect(guards.runs()).toBe(runs + 1)
-  })
+  }))
 
-  it("answers 409 while the first request with the key is still running", async () => {
+  it("answers 409 while the first request with the key is still running", around(async () => {
     const { guards, alice } = setup()
     const key = freshKey()
     const slow = book(alice, { slot: "s4", outcome: "slow" }, key)
@@ -69,9 +73,9 @@ export const idempotencySuite = (setup: () => { guards: GuardsHarness; alice: Te
     const replay = await book(alice, { slot: "s4", outcome: "slow" }, key)
     expect(replay.body).toEqual(first.body)
     expect(replay.headers["idempotent-replayed"]).toBe("true")
-  })
+  }))
 
-  it("does not store requests refused before they executed: decode 400, auth 401, handler refusal, defect", async () => {
+  it("does not store requests refused before they executed: decode 400, auth 401, handler refusal, defect", around(async () => {
     const { guards, alice } = setup()
     const key = freshKey()
     // payload fails to decode: the handler never ran, the key is not taken
@@ -94,9 +98,9 @@ export const idempotencySuite = (setup: () => { guards: GuardsHarness; alice: Te
     // and the key of all those refusals is still free for a request that succeeds
     const ok = await book(alice, { slot: "s5" }, key)
     expect(ok.status).toBe(201)
-  })
+  }))
 
-  it("stores a failure the handler declares executed, and replays it as it was sent", async () => {
+  it("stores a failure the handler declares executed, and replays it as it was sent", around(async () => {
     const { guards, alice } = setup()
     const key = freshKey()
     const taken = await book(alice, { slot: "s6", outcome: "taken" }, key)
@@ -108,5 +112,5 @@ export const idempotencySuite = (setup: () => { guards: GuardsHarness; alice: Te
     expect(replay.body).toEqual(taken.body)
     expect(replay.headers["idempotent-replayed"]).toBe("true")
     expect(guards.runs()).toBe(runs)
-  })
+  }))
 }

@@ -5,13 +5,17 @@ import type { RateLimiterDO } from "../../src/entry/objects/RateLimiterDO"
 import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
 import { RateLimiterLive } from "../../src/layers/RateLimiterLive"
 import { RateLimiter } from "../../src/services/RateLimiter"
+import { leavingNoAlarms } from "../support/alarms"
 
 const namespace = env.RATE_LIMITER as unknown as DurableObjectNamespace<RateLimiterDO>
 const stubFor = (name: string) => namespace.get(namespace.idFromName(name))
 const limit = { capacity: 3, refillPerSecond: 0.5 }
+// A `take` arms the object's cleanup alarm (2 s later for `limit`); alarms outlive the pool's isolated
+// storage, so the tests that take delete them before they end (test/support/alarms.ts).
+const limiterAlarms = [env.RATE_LIMITER]
 
 describe("RateLimiterDO", () => {
-  it("spends a bucket down over RPC and refuses with retry-after; buckets and objects are independent", async () => {
+  it("spends a bucket down over RPC and refuses with retry-after; buckets and objects are independent", leavingNoAlarms(limiterAlarms, async () => {
     const alice = stubFor("did:plc:alice")
     const decisions = []
     for (let i = 0; i < 4; i++) decisions.push(await alice.take("availability", { ...limit, cost: 1 }))
@@ -22,7 +26,7 @@ describe("RateLimiterDO", () => {
     expect(await alice.take("read", { ...limit, cost: 1 })).toMatchObject({ allowed: true, remaining: 2 })
     expect(await stubFor("ip:203.0.113.0/24").take("availability", { ...limit, cost: 1 })).toMatchObject({ allowed: true, remaining: 2 })
     expect(await alice.health()).toEqual({ object: "RateLimiterDO", ok: true })
-  })
+  }))
 
   it("keeps the token count as a float in SQLite and refills from the exact elapsed time", async () => {
     const stub = stubFor("did:plc:exact")
@@ -40,11 +44,11 @@ describe("RateLimiterDO", () => {
     })
   })
 
-  it("serializes concurrent takes: 20 racing calls against 3 tokens allow exactly 3", async () => {
+  it("serializes concurrent takes: 20 racing calls against 3 tokens allow exactly 3", leavingNoAlarms(limiterAlarms, async () => {
     const stub = stubFor("did:plc:racer")
     const results = await Promise.all(Array.from({ length: 20 }, () => stub.take("match", { ...limit, cost: 1 })))
     expect(results.filter((r) => r.allowed)).toHaveLength(3)
-  })
+  }))
 
   it("refuses a nonsensical limit instead of guessing", async () => {
     await runInDurableObject(stubFor("did:plc:bad"), (object) => {
@@ -54,7 +58,7 @@ describe("RateLimiterDO", () => {
     })
   })
 
-  it("the cleanup alarm deletes refilled buckets, and the whole storage once all are full", async () => {
+  it("the cleanup alarm deletes refilled buckets, and the whole storage once all are full", leavingNoAlarms(limiterAlarms, async () => {
     const stub = stubFor("did:plc:cleanup")
     await runInDurableObject(stub, (object) => {
       object.takeAt("read", { capacity: 2, refillPerSecond: 1_000, cost: 1 }, Date.now() - 10_000) // refilled long ago
@@ -78,14 +82,14 @@ describe("RateLimiterDO", () => {
     })
     // and the object still works afterwards
     expect(await stub.take("read", { ...limit, cost: 1 })).toMatchObject({ allowed: true, remaining: 2 })
-  })
+  }))
 })
 
 describe("RateLimiterLive over the RATE_LIMITER binding", () => {
   const run = <A, E>(effect: Effect.Effect<A, E, RateLimiter>, vars: Record<string, string> = {}) =>
     Effect.runPromise(Effect.either(effect.pipe(Effect.provide(RateLimiterLive.pipe(Layer.provide(CloudflareEnv.layer({ ...env, ...vars })))))))
 
-  it("uses RATE_LIMITS over the defaults, one object per subject", async () => {
+  it("uses RATE_LIMITS over the defaults, one object per subject", leavingNoAlarms(limiterAlarms, async () => {
     const result = await run(
       Effect.gen(function* () {
         const limiter = yield* RateLimiter
@@ -101,7 +105,7 @@ describe("RateLimiterLive over the RATE_LIMITER binding", () => {
     expect(a[2]).toMatchObject({ methodClass: "availability", limit: { capacity: 2, refillPerSecond: 0.01 }, remaining: 0 })
     expect(a[2]!.retryAfterMs).toBeGreaterThan(99_000)
     expect(other.allowed).toBe(true)
-  })
+  }))
 
   it("a RATE_LIMITS that does not parse stops the layer with a message naming it", async () => {
     await expect(run(Effect.flatMap(RateLimiter, (l) => l.take("did:plc:x", "read")), { RATE_LIMITS: `{"read":{"capacity":-1}}` })).rejects.toThrow(
