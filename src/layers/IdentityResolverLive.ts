@@ -1,5 +1,5 @@
 import { FetchHttpClient, HttpClient } from "@effect/platform"
-import { Cache, Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Option, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Option, Schema } from "effect"
 import {
   Did,
   type DidDocument,
@@ -18,6 +18,7 @@ import {
   signingKeyOf
 } from "../services/IdentityResolver"
 import { CloudflareEnv } from "./CloudflareEnv"
+import { type FinishedValueCache, makeFinishedValueCache } from "./FinishedValueCache"
 
 export interface IdentityResolverOptions {
   /** Per HTTP request, body included. */
@@ -70,7 +71,8 @@ const didWebUrl = (host: string): string => {
 /**
  * IdentityResolver over the network: did:plc from `PLC_URL`, did:web from the host's `/.well-known/did.json`,
  * handles from DNS-over-HTTPS (`DOH_URL`) and `https://<handle>/.well-known/atproto-did`.
- * Needs an `HttpClient` (`FetchHttpClient.layer` in the workers). Caches live per isolate, in the layer.
+ * Needs an `HttpClient` (`FetchHttpClient.layer` in the workers). Caches of finished answers live per
+ * isolate, in the layer.
  */
 export const makeIdentityResolverLive = (
   overrides: Partial<IdentityResolverOptions> = {}
@@ -191,15 +193,20 @@ export const makeIdentityResolverLive = (
               ? options.negativeTtl
               : Duration.zero
 
-      const didCache = yield* Cache.makeWith({
+      // Finished answers only, shared by the isolate's requests; a burst of misses for one DID waits on its
+      // own timer for the first caller's answer instead of joining that caller's in-flight fetch.
+      const follow = { pollEvery: "10 millis", maxWait: options.requestTimeout } as const
+      const didCache = yield* makeFinishedValueCache({
         capacity: options.capacity,
         lookup: fetchDidDocument,
-        timeToLive: timeToLive(options.didTtl)
+        timeToLive: timeToLive(options.didTtl),
+        follow
       })
-      const handleCache = yield* Cache.makeWith({
+      const handleCache = yield* makeFinishedValueCache({
         capacity: options.capacity,
         lookup: (handle: string) => fetchHandle(handle),
-        timeToLive: timeToLive(options.handleTtl)
+        timeToLive: timeToLive(options.handleTtl),
+        follow
       })
 
       const lastForcedRefresh = new Map<string, number>()
@@ -207,7 +214,7 @@ export const makeIdentityResolverLive = (
 
       /** Reads through a cache; a forced refresh refetches (rate-limited per key); outages are never kept. */
       const readThrough = <A, E extends { readonly _tag: string }>(
-        cache: Cache.Cache<string, A, E>,
+        cache: FinishedValueCache<string, A, E>,
         key: string,
         resolveOptions: ResolveOptions | undefined
       ): Effect.Effect<A, E> =>
@@ -222,7 +229,7 @@ export const makeIdentityResolverLive = (
             }
           }
           return yield* cache.get(key)
-        }).pipe(Effect.tapError((error) => (error._tag === "IdentityUnavailable" ? cache.invalidate(key) : Effect.void)))
+        })
 
       const resolveDid = (did: string, resolveOptions?: ResolveOptions) => readThrough(didCache, did, resolveOptions)
 

@@ -1,4 +1,4 @@
-import { Effect, Either, Layer, Option } from "effect"
+import { Effect, Either, Exit, Layer, Option } from "effect"
 import { bindingAad, type Envelope, formatEnvelope, IV_BYTES, parseEnvelope } from "../domain/tokenVault/envelopeFormat"
 import { DEVELOPMENT_KEY_ID, DEVELOPMENT_KEY_LABEL, parseKeyRing } from "../domain/tokenVault/keyring"
 import {
@@ -53,8 +53,12 @@ const GCM = "AES-GCM"
 /** The TokenVault over WebCrypto for one key-ring configuration (works in workerd and Node). */
 export const makeTokenVault = (config: TokenVaultConfig): Effect.Effect<TokenVault["Type"]> =>
   Effect.gen(function*() {
-    // The configuration is fixed for the isolate: import the keys once, and remember a failure too.
-    const keys = yield* Effect.cached(loadKeys(config))
+    // The configuration is fixed for the isolate: remember the imported keys (or the failure) once they are
+    // finished. Not `Effect.cached`: that would let one request await another request's in-flight import.
+    let loaded: Exit.Exit<KeyEncryptionKeys, VaultKeyMissing | VaultConfigInvalid> | undefined
+    const keys = Effect.suspend(() =>
+      loaded ?? Effect.onExit(loadKeys(config), (exit) => Effect.sync(() => void (Exit.isInterrupted(exit) ? undefined : (loaded = exit))))
+    )
 
     const open = (text: string) =>
       Either.mapLeft(parseEnvelope(text), (reason) => new VaultDecryptFailed({ reason }))
