@@ -1,5 +1,6 @@
-import { HttpApiBuilder, HttpServer } from "@effect/platform"
-import { Layer } from "effect"
+import { HttpApiBuilder, HttpApp, HttpServer } from "@effect/platform"
+import { Effect, Layer } from "effect"
+import { buildIsolateRuntime } from "../layers/isolateRuntime"
 import type { BookingsRepo } from "../services/BookingsRepo"
 import type { ConnectorsRepo } from "../services/ConnectorsRepo"
 import type { IdempotencyKeysRepo } from "../services/IdempotencyKeysRepo"
@@ -36,7 +37,7 @@ export interface XrpcHandler {
 const routes = xrpcRoutes(OverlapApi)
 
 /**
- * The AppView's `/xrpc/*` handler over a service graph. Build it once per `env` (its layers —
+ * The AppView's `/xrpc/*` handler over a service graph, built at once. Build it once per `env` (its layers —
  * caches, clients — live as long as the handler) and call `handle` per request.
  */
 export const makeXrpcHandler = <E>(services: Layer.Layer<XrpcServices, E>, memoMap?: Layer.MemoMap): XrpcHandler => {
@@ -50,10 +51,13 @@ export const makeXrpcHandler = <E>(services: Layer.Layer<XrpcServices, E>, memoM
     Layer.provide([XrpcAuthLive, XrpcOptionalAuthLive, RateLimitLive]),
     Layer.provide(services)
   )
-  const web = HttpApiBuilder.toWebHandler(Layer.mergeAll(api, HttpServer.layerContext), {
-    middleware: xrpcWireFormat,
-    ...(memoMap ? { memoMap } : {})
-  })
+  // Built here, synchronously, not lazily by the first request that arrives (which others would then await).
+  const built = buildIsolateRuntime(
+    Layer.mergeAll(api, HttpServer.layerContext, HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer),
+    memoMap
+  )
+  const app = Effect.runSync(Effect.provide(HttpApiBuilder.httpApp, built.runtime))
+  const web = { handler: HttpApp.toWebHandlerRuntime(built.runtime)(app, xrpcWireFormat), dispose: built.dispose }
   return {
     handle: async (request) => {
       const nsid = nsidOf(new URL(request.url).pathname)

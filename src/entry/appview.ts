@@ -1,4 +1,4 @@
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, Layer } from "effect"
 import { handleOAuthRoute, isOAuthRoute } from "../api/connectors/oauthCallback"
 import { makeXrpcHandler, type XrpcHandler } from "../api/xrpcHandler"
 import { calendarTaskBatch } from "../jobs/calendarTasks"
@@ -7,6 +7,7 @@ import { indexTaskBatch } from "../jobs/indexTasks"
 import { refreshConnectors } from "../jobs/refreshConnectors"
 import { reindexDrift } from "../jobs/reindexDrift"
 import type { Env } from "../layers/CloudflareEnv"
+import { buildIsolateRuntime, type IsolateRuntime } from "../layers/isolateRuntime"
 import { appviewLayer } from "./appviewGraph"
 import { appviewBindings } from "./bindings"
 import { cronJobOf } from "./crons"
@@ -19,18 +20,20 @@ export { UserConnectorDO } from "./objects/UserConnectorDO"
 
 interface AppviewRuntime {
   readonly xrpc: XrpcHandler
-  readonly runtime: ManagedRuntime.ManagedRuntime<Layer.Layer.Success<ReturnType<typeof appviewLayer>>, never>
+  readonly runtime: IsolateRuntime<Layer.Layer.Success<ReturnType<typeof appviewLayer>>>
 }
 
-// One service graph per `env` (per isolate in practice), never per request. The XRPC handler and the
-// cron/queue runtime share one memo map, so they share the same layer instances (caches, clients).
+// One service graph per `env` (per isolate in practice), never per request, built synchronously by the first
+// caller (nobody awaits a build in flight). The XRPC handler and the cron/queue runtime share one memo map,
+// so they share the same layer instances (caches, clients).
 const runtimes = new WeakMap<Env, AppviewRuntime>()
 const runtimeFor = (env: Env): AppviewRuntime => {
   let built = runtimes.get(env)
   if (!built) {
     const memoMap = Effect.runSync(Layer.makeMemoMap)
     const services = appviewLayer(env)
-    built = { xrpc: makeXrpcHandler(services, memoMap), runtime: ManagedRuntime.make(services, memoMap) }
+    const runtime = buildIsolateRuntime(services, memoMap)
+    built = { xrpc: makeXrpcHandler(services, memoMap), runtime }
     runtimes.set(env, built)
   }
   return built

@@ -1,7 +1,8 @@
-import { Effect, Either, ManagedRuntime } from "effect"
+import { Effect, Either } from "effect"
 import { TAP_SOURCE, handleTapWebhook } from "../ingest/tapWebhook"
 import { type IngestSource, sourcesOf } from "../ingest/sources"
 import type { Env } from "../layers/CloudflareEnv"
+import { isolateRuntimes } from "../layers/isolateRuntime"
 import { firehoseBindings } from "./bindings"
 import { firehoseLayer, type FirehoseServices } from "./firehoseGraph"
 import { checkHealth } from "./health"
@@ -10,15 +11,7 @@ import type { FirehoseDO, FirehoseStatus } from "./objects/FirehoseDO"
 
 export { FirehoseDO } from "./objects/FirehoseDO"
 
-const runtimes = new WeakMap<Env, ManagedRuntime.ManagedRuntime<FirehoseServices, never>>()
-const runtimeFor = (env: Env) => {
-  let runtime = runtimes.get(env)
-  if (!runtime) {
-    runtime = ManagedRuntime.make(firehoseLayer(env))
-    runtimes.set(env, runtime)
-  }
-  return runtime
-}
+const runtimeFor = isolateRuntimes<FirehoseServices, never>(firehoseLayer)
 
 const firehoseObject = (env: Env, source: IngestSource) => {
   const ns = env.FIREHOSE as unknown as DurableObjectNamespace<FirehoseDO>

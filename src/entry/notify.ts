@@ -1,7 +1,8 @@
-import { Layer, ManagedRuntime } from "effect"
+import { Layer } from "effect"
 import { parseMaxRetries } from "../domain/notify/retry"
 import { CloudflareEnv, type Env } from "../layers/CloudflareEnv"
 import { D1Live } from "../layers/D1Live"
+import { isolateRuntimes } from "../layers/isolateRuntime"
 import { notifyLayer } from "../layers/NotifyLive"
 import { WebhookSubscriptionsRepoLive } from "../layers/WebhookSubscriptionsRepoLive"
 import type { DeadLetters } from "../services/DeadLetters"
@@ -15,16 +16,9 @@ import { processNotifyBatch } from "./notifyConsumer"
 // One service graph per `env` (per isolate in practice), never per batch: the DM session and the vault's
 // imported keys live as long as the isolate. The subscriptions repo is for planning connector notices.
 type Services = Notifier | DeadLetters | WebhookSubscriptionsRepo
-const runtimes = new WeakMap<Env, ManagedRuntime.ManagedRuntime<Services, never>>()
-const runtimeFor = (env: Env) => {
-  let runtime = runtimes.get(env)
-  if (!runtime) {
-    const subscriptions = WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live), Layer.provide(CloudflareEnv.layer(env)))
-    runtime = ManagedRuntime.make(Layer.merge(notifyLayer(env), subscriptions))
-    runtimes.set(env, runtime)
-  }
-  return runtime
-}
+const runtimeFor = isolateRuntimes<Services, never>((env: Env) =>
+  Layer.merge(notifyLayer(env), WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live), Layer.provide(CloudflareEnv.layer(env))))
+)
 
 export default {
   async fetch(request, env) {
