@@ -16,9 +16,13 @@ import { TurnstileTest } from "../../src/layers/TurnstileTest"
 import { HoldStore } from "../../src/services/HoldStore"
 import { makeAccount, serviceAuthFor, type TestAccount } from "../api/xrpcTestKit"
 import { DAY, matchRequest, MIN, mondayAfter } from "../holds/fixtures"
+import { leavingNoAlarms } from "../support/alarms"
 
 // The whole path in workerd: XRPC → BookingLifecycle Live → BookingDO → HostMatchDO (local calendar in D1),
 // D1 bookings + audit_events, R2 ics/ + audit/. Holds are made through the real match path.
+// A hold arms HostMatchDO's alarm (its expiry, 15 min out; the first two tests leave one due 60 s out). Alarms
+// outlive the pool's isolated storage, so each test deletes the ones it leaves before it ends (test/support/alarms.ts).
+const hostMatchAlarms = [env.HOST_MATCH]
 let host: TestAccount
 let guest: TestAccount
 let stranger: TestAccount
@@ -150,7 +154,7 @@ const parseIcs = async (key: string) => {
 }
 
 describe("booking lifecycle over XRPC, in workerd", () => {
-  it("held -> finalize -> reschedule -> cancel: invitations, audit trail, public record", async () => {
+  it("held -> finalize -> reschedule -> cancel: invitations, audit trail, public record", leavingNoAlarms(hostMatchAlarms, async () => {
     await hold("life-1")
     const finalized = await call(host, "finalize", { bookingId: "life-1" })
     expect(finalized).toMatchObject({ status: 200, body: { booking: { status: "confirmed" } } })
@@ -202,9 +206,9 @@ describe("booking lifecycle over XRPC, in workerd", () => {
     const writes = await runInDurableObject(stub, (instance) => instance[pdsWrites]())
     expect(writes[0]).toMatchObject({ repo: host.did, collection: "app.overlap.booking", record: { status: "confirmed", timeMasked: true } })
     expect(JSON.stringify(writes)).not.toMatch(/start|end/i)
-  })
+  }))
 
-  it("a confirmed booking moves in place to a time overlapping its own old slot, and again", async () => {
+  it("a confirmed booking moves in place to a time overlapping its own old slot, and again", leavingNoAlarms(hostMatchAlarms, async () => {
     const day = monday + 7 * DAY
     await hold("life-5", day)
     expect((await call(host, "finalize", { bookingId: "life-5" })).status).toBe(200)
@@ -244,9 +248,9 @@ describe("booking lifecycle over XRPC, in workerd", () => {
     expect(canceled).toMatchObject({ status: 200, body: { booking: { status: "canceled" } } })
     expect((await rowsOf("life-5"))[0]).toMatchObject({ status: "canceled", sequence: 4 })
     expect(await calendarEvents("life-5")).toEqual([])
-  })
+  }))
 
-  it("every illegal transition is a 409 naming the current state", async () => {
+  it("every illegal transition is a 409 naming the current state", leavingNoAlarms(hostMatchAlarms, async () => {
     await hold("life-2")
     const held = await call(host, "reschedule", { bookingId: "life-2", slot: { start: new Date(monday).toISOString(), end: new Date(monday + 30 * MIN).toISOString() } })
     expect(held).toMatchObject({ status: 409, body: { error: "InvalidTransition" } })
@@ -274,9 +278,9 @@ describe("booking lifecycle over XRPC, in workerd", () => {
     expect(afterDecline.status).toBe(409)
     expect(afterDecline.body.message).toContain("declined")
     expect(await status("life-3")).toBe("declined")
-  })
+  }))
 
-  it("a non-participant gets 403 and changes nothing; the guest may not finalize; an unknown booking is 404", async () => {
+  it("a non-participant gets 403 and changes nothing; the guest may not finalize; an unknown booking is 404", leavingNoAlarms(hostMatchAlarms, async () => {
     await hold("life-4")
     for (const method of ["finalize", "decline", "cancel"]) {
       expect(await call(stranger, method, { bookingId: "life-4" }), method).toMatchObject({ status: 403, body: { error: "NotParticipant" } })
@@ -286,9 +290,9 @@ describe("booking lifecycle over XRPC, in workerd", () => {
     expect(await status("life-4")).toBe("held")
     expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_events WHERE booking_id = 'life-4'").first<{ n: number }>())?.n).toBe(0)
     expect(await call(host, "finalize", { bookingId: "nope" })).toMatchObject({ status: 404, body: { error: "BookingNotFound" } })
-  })
+  }))
 
-  it("finalize races cancel on the same booking: exactly one wins, the other gets a 409", async () => {
+  it("finalize races cancel on the same booking: exactly one wins, the other gets a 409", leavingNoAlarms(hostMatchAlarms, async () => {
     for (const round of [1, 2, 3]) {
       const id = `life-race-${round}`
       await hold(id, monday + round * DAY)
@@ -305,5 +309,5 @@ describe("booking lifecycle over XRPC, in workerd", () => {
       const audits = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_events WHERE booking_id = ?").bind(id).first<{ n: number }>()
       expect(audits?.n).toBe(1)
     }
-  })
+  }))
 })
