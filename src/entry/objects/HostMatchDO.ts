@@ -7,6 +7,7 @@ import { D1Live } from "../../layers/D1Live"
 import type { HoldLedgerShape } from "../../layers/holds/HoldLedger"
 import { HoldLedger } from "../../layers/holds/HoldLedger"
 import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "../../domain/holds/policy"
+import { type GroupCommitD1, type GroupCommitStats, groupCommitD1 } from "../../layers/holds/D1GroupCommit"
 import { type HostMatchEngine, makeHostMatchEngine } from "../../layers/holds/HostMatchEngine"
 import { HostWake, MatchTasks } from "../../layers/holds/HostMatchPorts"
 import { sqliteHoldLedger } from "../../layers/holds/SqliteHoldLedger"
@@ -31,6 +32,9 @@ import type { HealthProbe } from "../health"
  * provider with injected latency) instead of the Live calendars. A symbol, so it is not an RPC method.
  */
 export const useCalendarProvider = Symbol.for("overlap/HostMatchDO/useCalendarProvider")
+
+/** Tests and benches only: how the object's D1 group commit has batched so far (see D1GroupCommit.ts). */
+export const d1GroupCommitStats = Symbol.for("overlap/HostMatchDO/d1GroupCommitStats")
 
 /**
  * The calendars a host object talks to: per DID, the user's connectors (Google, Microsoft, CalDAV through
@@ -57,6 +61,8 @@ const liveCalendars = (env: Env, d1: Layer.Layer<SqlClient.SqlClient>): Layer.La
  */
 export class HostMatchDO extends DurableObject<Env> implements HealthProbe, HostMatchRpc {
   readonly #ledger: HoldLedgerShape
+  /** Every D1 statement of this object (mirror, local calendar, connector look-ups) goes through it. */
+  readonly #d1: GroupCommitD1
   #calendar: Layer.Layer<CalendarProvider> | undefined
   /** The alarm this instance last set; undefined when unknown or already fired (a new instance, or in alarm()). */
   #alarmAt: number | undefined
@@ -65,11 +71,16 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.#ledger = sqliteHoldLedger(ctx.storage.sql)
+    this.#d1 = groupCommitD1(env.DB)
   }
 
   [useCalendarProvider](layer: Layer.Layer<CalendarProvider>): void {
     this.#calendar = layer
     this.#built = undefined
+  }
+
+  [d1GroupCommitStats](): GroupCommitStats {
+    return this.#d1.stats()
   }
 
   async health() {
@@ -82,7 +93,8 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
       const ledger = this.#ledger
       const storage = this.ctx.storage
       const root = CloudflareEnv.layer(this.env)
-      const d1 = D1Live.pipe(Layer.provide(root))
+      // The object's concurrent matches share D1 round trips: their statements go as one batch.
+      const d1 = D1Live.pipe(Layer.provide(CloudflareEnv.layer({ ...this.env, DB: this.#d1.db })))
       const wake = HostWake.of({
         // Reads the ledger and sets the alarm in one synchronous step, so the last refresh has the newest view.
         // An alarm already set no later than needed is left alone (an early wake-up finds nothing due and sets
