@@ -29,6 +29,11 @@ export type PartyHold = typeof PartyHold.Type
 export const noHold: PartyHold = { _tag: "none" }
 export const unknownHold: PartyHold = { _tag: "unknown" }
 
+/** Where a blocking record sits, without the rest of it. */
+export interface BlockingSpan extends Span {
+  readonly bookingId: string
+}
+
 export interface HoldRecord {
   readonly bookingId: string
   readonly hostDid: string
@@ -75,8 +80,8 @@ export interface HoldLedgerShape {
     readonly holds: ReadonlyArray<Span>
     readonly bookings: ReadonlyArray<Span>
   }
-  /** Blocking records starting in [range.start, range.end). */
-  readonly blockingStartingIn: (range: Span) => ReadonlyArray<HoldRecord>
+  /** Blocking records starting in [range.start, range.end): their ids and spans (all the clash check needs). */
+  readonly blockingStartingIn: (range: Span) => ReadonlyArray<BlockingSpan>
   readonly get: (bookingId: string) => HoldRecord | undefined
   /** Inserts or replaces the record of `record.bookingId`. */
   readonly put: (record: HoldRecord) => void
@@ -134,7 +139,8 @@ export const memoryHoldLedger = (): HoldLedgerShape => {
         bookings: meeting.filter((h) => h.state === "booked").map(({ end, start }) => ({ start, end }))
       }
     },
-    blockingStartingIn: (range) => blocking().filter((h) => h.start >= range.start && h.start < range.end),
+    blockingStartingIn: (range) =>
+      blocking().filter((h) => h.start >= range.start && h.start < range.end).map(({ bookingId, end, start }) => ({ bookingId, start, end })),
     get: (bookingId) => holds.get(bookingId),
     put: (record) => void holds.set(record.bookingId, record),
     remove: (bookingId) => void holds.delete(bookingId),

@@ -1,13 +1,17 @@
 import { Schema } from "effect"
 import type { Span } from "../../domain/holds/overlap"
 import {
+  type BlockingSpan,
   type HoldLedgerShape,
   type HoldRecord,
   HoldState,
   type MatchRecord,
   MatchRequestJson,
   MatchStatusJson,
-  PartyHoldJson
+  noHold,
+  type PartyHold,
+  PartyHoldJson,
+  unknownHold
 } from "./HoldLedger"
 
 /**
@@ -77,7 +81,12 @@ interface MatchRow extends Record<string, SqlStorageValue> {
   created_at: number
 }
 
-const decodeParty = Schema.decodeSync(PartyHoldJson)
+const decodePartyJson = Schema.decodeSync(PartyHoldJson)
+/** Most rows carry one of two constant values: those skip the schema (read on every reservation). */
+const NONE_JSON = JSON.stringify({ _tag: "none" })
+const UNKNOWN_JSON = JSON.stringify({ _tag: "unknown" })
+const decodeParty = (json: string): PartyHold =>
+  json === NONE_JSON ? noHold : json === UNKNOWN_JSON ? unknownHold : decodePartyJson(json)
 const encodeParty = Schema.encodeSync(PartyHoldJson)
 const decodeState = Schema.decodeUnknownSync(HoldState)
 const decodeRequest = Schema.decodeSync(MatchRequestJson)
@@ -135,8 +144,12 @@ export const sqliteHoldLedger = (sql: SqlStorage): HoldLedgerShape => {
       ),
       bookings: spans("SELECT start_at, end_at FROM holds WHERE state = 'booked' AND end_at > ? AND start_at < ?", from, until)
     }),
-    blockingStartingIn: (range) =>
-      holds("SELECT * FROM holds WHERE state <> 'releasing' AND start_at >= ? AND start_at < ?", range.start, range.end),
+    blockingStartingIn: (range): Array<BlockingSpan> =>
+      sql.exec<{ booking_id: string; start_at: number; end_at: number }>(
+        "SELECT booking_id, start_at, end_at FROM holds WHERE state <> 'releasing' AND start_at >= ? AND start_at < ?",
+        range.start,
+        range.end
+      ).toArray().map((r) => ({ bookingId: r.booking_id, start: r.start_at, end: r.end_at })),
     get: (bookingId) => holds("SELECT * FROM holds WHERE booking_id = ?", bookingId)[0],
     put: (r) =>
       void sql.exec(
