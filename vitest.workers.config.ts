@@ -5,6 +5,17 @@ import path from "node:path"
 // from wrangler.toml. The same migrations the dev server applies are applied before each file.
 export default defineWorkersConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"))
+  // The default limits (src/domain/rateLimits.ts) with buckets that refill slowly. Every RateLimiterDO take arms
+  // the object's cleanup alarm, due when the bucket is full again: 500 ms after a read at the default 2 tokens a
+  // second. Alarms are outside isolated storage, so one left by a test fired into the next test, or while the
+  // pool popped the test's storage (workers-sdk#11031). At 0.001 tokens a second none comes due during a run.
+  // Tests that spend tokens at other rates pass their own RATE_LIMITS and delete their alarms (test/support/alarms.ts).
+  const rateLimits = {
+    availability: { capacity: 10, refillPerSecond: 0.001 },
+    match: { capacity: 5, refillPerSecond: 0.001 },
+    mutation: { capacity: 30, refillPerSecond: 0.001 },
+    read: { capacity: 60, refillPerSecond: 0.001 }
+  }
   return {
     test: {
       include: ["test/**/*.workerd.test.ts"],
@@ -19,7 +30,7 @@ export default defineWorkersConfig(async () => {
           main: "./src/entry/appview.ts",
           wrangler: { configPath: "./wrangler.toml" },
           miniflare: {
-            bindings: { TEST_MIGRATIONS: migrations }
+            bindings: { TEST_MIGRATIONS: migrations, RATE_LIMITS: JSON.stringify(rateLimits) }
           }
         }
       }
