@@ -1,5 +1,6 @@
 import { HttpApiBuilder, HttpApp, HttpServer } from "@effect/platform"
 import { Effect, Layer } from "effect"
+import { type Admission, defaultAdmission, makeAdmission } from "../domain/admission"
 import { buildIsolateRuntime } from "../layers/isolateRuntime"
 import type { BookingsRepo } from "../services/BookingsRepo"
 import type { ConnectorsRepo } from "../services/ConnectorsRepo"
@@ -36,11 +37,21 @@ export interface XrpcHandler {
 
 const routes = xrpcRoutes(OverlapApi)
 
+const overloaded = () => {
+  const response = xrpcErrorResponse(429, "Overloaded", "the AppView is busy with other requests right now; retry after 1 s")
+  response.headers.set("retry-after", "1")
+  return response
+}
+
 /**
  * The AppView's `/xrpc/*` handler over a service graph, built at once. Build it once per `env` (its layers —
  * caches, clients — live as long as the handler) and call `handle` per request.
  */
-export const makeXrpcHandler = <E>(services: Layer.Layer<XrpcServices, E>, memoMap?: Layer.MemoMap): XrpcHandler => {
+export const makeXrpcHandler = <E>(
+  services: Layer.Layer<XrpcServices, E>,
+  memoMap?: Layer.MemoMap,
+  admission: Admission = makeAdmission(defaultAdmission)
+): XrpcHandler => {
   const api = HttpApiBuilder.api(OverlapApi).pipe(
     Layer.provide(BookingsHttpLive),
     Layer.provide(LifecycleHttpLive),
@@ -62,7 +73,15 @@ export const makeXrpcHandler = <E>(services: Layer.Layer<XrpcServices, E>, memoM
     handle: async (request) => {
       const nsid = nsidOf(new URL(request.url).pathname)
       if (nsid === undefined) return xrpcErrorResponse(404, "NotFound", "not an XRPC path")
-      return gateXrpc(routes, request, nsid) ?? web.handler(request)
+      const refused = gateXrpc(routes, request, nsid)
+      if (refused !== undefined) return refused
+      const ticket = admission.enter(Date.now())
+      if (ticket === undefined) return overloaded()
+      try {
+        return await web.handler(request)
+      } finally {
+        admission.leave(ticket)
+      }
     },
     dispose: web.dispose
   }

@@ -1,6 +1,7 @@
 import { Effect, Layer } from "effect"
 import { handleOAuthRoute, isOAuthRoute } from "../api/connectors/oauthCallback"
 import { makeXrpcHandler, type XrpcHandler } from "../api/xrpcHandler"
+import { defaultAdmission, makeAdmission, parseMaxInFlight } from "../domain/admission"
 import { calendarTaskBatch } from "../jobs/calendarTasks"
 import { expirySweep } from "../jobs/expirySweep"
 import { indexTaskBatch } from "../jobs/indexTasks"
@@ -33,7 +34,8 @@ const runtimeFor = (env: Env): AppviewRuntime => {
     const memoMap = Effect.runSync(Layer.makeMemoMap)
     const services = appviewLayer(env)
     const runtime = buildIsolateRuntime(services, memoMap)
-    built = { xrpc: makeXrpcHandler(services, memoMap), runtime }
+    const admission = makeAdmission({ ...defaultAdmission, maxInFlight: parseMaxInFlight(env.MAX_INFLIGHT_XRPC) })
+    built = { xrpc: makeXrpcHandler(services, memoMap, admission), runtime }
     runtimes.set(env, built)
   }
   return built
