@@ -92,7 +92,7 @@ line("PDS", atproto.pdsUrl)
 
 // Policy tiers read app.bsky.graph.getRelationships; local accounts exist only on the local PDS, so the
 // AppView asks a local stand-in that answers from the follow / block records there (scripts/localGraph.mjs).
-const graph = await startLocalGraph(GRAPH_PORT, atproto.pdsUrl)
+const graph = await startLocalGraph(GRAPH_PORT, atproto.readRecords)
 stoppers.push(() => new Promise((resolve) => graph.close(() => resolve())))
 const graphUrl = `http://127.0.0.1:${graph.address().port}`
 line("social graph", `${graphUrl}  (follows and blocks from the local PDS)`)

@@ -25,6 +25,8 @@ export interface LocalAtproto {
   readonly adminPassword: string
   /** Creates an account; a bare name gets the `.test` handle domain ("alice" → "alice.test"). */
   readonly createAccount: (handle: string) => Promise<LocalAccount>
+  /** Every record of a collection in a repo, read in process from the PDS's store; undefined if the repo is not hosted there. */
+  readonly readRecords: (did: string, collection: string) => Promise<ReadonlyArray<{ uri: string; cid: string; value: any }> | undefined>
   /** Stops both servers and removes the temp dir. */
   readonly close: () => Promise<void>
 }

@@ -113,7 +113,17 @@ export async function startLocalAtproto(options = {}) {
       return { did: res.data.did, handle: res.data.handle, agent }
     }
 
-    return { plcUrl, pdsUrl, adminPassword: ADMIN_PASSWORD, createAccount, close }
+    /**
+     * Every record of `collection` in `did`'s repo, read from the PDS's own store in this process (what
+     * listRecords would answer, without the HTTP round trips); undefined when the PDS does not host the repo.
+     */
+    const readRecords = async (did, collection) => {
+      if (!(await pds.ctx.actorStore.exists(did))) return undefined
+      return pds.ctx.actorStore.read(did, (store) =>
+        store.record.listRecordsForCollection({ collection, limit: 100_000, reverse: false }))
+    }
+
+    return { plcUrl, pdsUrl, adminPassword: ADMIN_PASSWORD, createAccount, readRecords, close }
   } catch (error) {
     await close()
     throw error

@@ -2,37 +2,18 @@
 // app.bsky.graph.getRelationships, answered from the follow and block records in the local PDS.
 // Local accounts exist only on the local PDS, so the public Bluesky AppView cannot know them (and the
 // machine may be offline); `npm run dev` points BSKY_APPVIEW_URL here. A follow is a real
-// app.bsky.graph.follow record written to the PDS; nothing here is invented.
+// app.bsky.graph.follow record written to the PDS; nothing here is invented. The records are read from the
+// PDS's own store in this process (`readRecords` of scripts/localAtproto.mjs): exact as of the request, and
+// without four listRecords round trips per question, which a burst of matches turned into the bottleneck.
 import http from "node:http"
-
-/** Every record of `collection` in `did`'s repo, or undefined when the PDS does not host that repo. */
-const listAll = async (pdsUrl, did, collection) => {
-  const records = []
-  let cursor
-  for (let page = 0; page < 50; page++) {
-    const url = new URL("/xrpc/com.atproto.repo.listRecords", pdsUrl)
-    url.searchParams.set("repo", did)
-    url.searchParams.set("collection", collection)
-    url.searchParams.set("limit", "100")
-    if (cursor) url.searchParams.set("cursor", cursor)
-    const response = await fetch(url)
-    if (response.status === 400) return undefined
-    if (!response.ok) throw new Error(`listRecords ${did} ${collection}: ${response.status}`)
-    const body = await response.json()
-    records.push(...body.records)
-    if (!body.cursor || body.records.length === 0) break
-    cursor = body.cursor
-  }
-  return records
-}
 
 const recordFor = (records, subject) => records?.find((r) => r.value?.subject === subject)?.uri
 
-const relationships = async (pdsUrl, actor, others) => {
-  const [actorFollows, actorBlocks] = await Promise.all([listAll(pdsUrl, actor, "app.bsky.graph.follow"), listAll(pdsUrl, actor, "app.bsky.graph.block")])
+const relationships = async (readRecords, actor, others) => {
+  const [actorFollows, actorBlocks] = await Promise.all([readRecords(actor, "app.bsky.graph.follow"), readRecords(actor, "app.bsky.graph.block")])
   if (actorFollows === undefined) return undefined
   return Promise.all(others.map(async (other) => {
-    const [otherFollows, otherBlocks] = await Promise.all([listAll(pdsUrl, other, "app.bsky.graph.follow"), listAll(pdsUrl, other, "app.bsky.graph.block")])
+    const [otherFollows, otherBlocks] = await Promise.all([readRecords(other, "app.bsky.graph.follow"), readRecords(other, "app.bsky.graph.block")])
     if (otherFollows === undefined) return { $type: "app.bsky.graph.defs#notFoundActor", actor: other, notFound: true }
     const view = { $type: "app.bsky.graph.defs#relationship", did: other }
     const following = recordFor(actorFollows, other)
@@ -43,8 +24,8 @@ const relationships = async (pdsUrl, actor, others) => {
   }))
 }
 
-/** Starts the server on 127.0.0.1:port (0 = any free port); resolves to the http.Server. */
-export const startLocalGraph = (port, pdsUrl) =>
+/** Starts the server on 127.0.0.1:port (0 = any free port) over `readRecords(did, collection)`; resolves to the http.Server. */
+export const startLocalGraph = (port, readRecords) =>
   new Promise((resolve, reject) => {
     const server = http.createServer(async (req, res) => {
       const send = (status, body) => {
@@ -57,7 +38,7 @@ export const startLocalGraph = (port, pdsUrl) =>
       const others = url.searchParams.getAll("others")
       if (!actor) return send(400, { error: "InvalidRequest", message: "actor: required" })
       try {
-        const found = await relationships(pdsUrl, actor, others)
+        const found = await relationships(readRecords, actor, others)
         if (found === undefined) return send(400, { error: "ActorNotFound", message: "actor not found" })
         send(200, { actor, relationships: found })
       } catch (error) {
