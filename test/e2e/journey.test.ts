@@ -2,88 +2,31 @@
 // the PLC, PDS, social graph stand-in and webhook receiver; the workers on 8787–8790) and used only through its
 // public interfaces: PDS records, XRPC over HTTP, CalDAV servers (Radicale, one per person), the webhook receiver.
 // Holds live 20 s here (OVERLAP_HOLD_TTL_MS → HOLD_TTL_MS) so that expiry can be watched.
-import { type ChildProcess, spawn } from "node:child_process"
-import net from "node:net"
-import path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { allDevPorts, devUrls, type DevSystem, portInUse, startDevSystem } from "../../scripts/devSystem.mjs"
 import { connectCaldav, runJourney, tomorrowAt } from "../../scripts/journey.mjs"
+import {
+  burst, createAccounts, dayAt, holdsOf, mapLimit, overlapsOf, prepareAvailability, prepareMatch, publishOffer as publishAndTime
+} from "../../scripts/load.mjs"
 import { startRadicale, type Radicale } from "../../scripts/localRadicale.mjs"
 import { type Account, createAccount, expectStatus, putRecord, waitFor, xrpc } from "../../scripts/overlapClient.mjs"
 
-const root = path.resolve(import.meta.dirname, "../..")
-// The default ports: `wrangler dev --var` reaches only the first config (the AppView), so the firehose worker keeps
-// the PLC and PDS addresses in wrangler.firehose.toml (2582, 2583); other ports would leave ingest pointed elsewhere.
-const PORTS = { plc: 2582, pds: 2583, graph: 2584, receiver: 8791 }
-const WORKER_PORTS = [8787, 8788, 8789, 8790]
 const HOLD_TTL_MS = 20_000
-const appviewUrl = "http://localhost:8787"
-const pdsUrl = `http://localhost:${PORTS.pds}`
-const receiverUrl = `http://127.0.0.1:${PORTS.receiver}`
+const { appviewUrl, pdsUrl, receiverUrl } = devUrls
 
-const portInUse = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = net.connect(port, "127.0.0.1")
-    socket.once("connect", () => (socket.destroy(), resolve(true)))
-    socket.once("error", () => resolve(false))
-  })
-
-let dev: ChildProcess | undefined
-let output = ""
+let system: DevSystem | undefined
 const radicales: Array<Radicale> = []
 
-const stopDev = async () => {
-  if (dev === undefined || dev.pid === undefined) return
-  const child = dev
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once("exit", resolve))
-    child.kill("SIGINT") // dev.mjs stops wrangler's process group, the PDS/PLC, Radicale and the receiver
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))])
-  }
-  const groupAlive = () => {
-    try {
-      process.kill(-child.pid!, 0)
-      return true
-    } catch {
-      return false
-    }
-  }
-  if (groupAlive()) process.kill(-child.pid!, "SIGKILL") // whatever of dev.mjs' own group is left
-  await waitFor("dev.mjs' process group to be gone", async () => !groupAlive(), { timeoutMs: 10_000, intervalMs: 200 })
-}
-
 beforeAll(async () => {
-  for (const port of [...WORKER_PORTS, ...Object.values(PORTS)]) {
-    if (await portInUse(port)) throw new Error(`port ${port} is in use: stop \`npm run dev\` (or whatever holds it) before the end-to-end test`)
-  }
-  dev = spawn(process.execPath, ["scripts/dev.mjs"], {
-    cwd: root,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      OVERLAP_PLC_PORT: String(PORTS.plc),
-      OVERLAP_PDS_PORT: String(PORTS.pds),
-      OVERLAP_GRAPH_PORT: String(PORTS.graph),
-      OVERLAP_RECEIVER_PORT: String(PORTS.receiver),
-      OVERLAP_HOLD_TTL_MS: String(HOLD_TTL_MS)
-    }
-  })
-  dev.stdout!.on("data", (chunk) => (output += chunk))
-  dev.stderr!.on("data", (chunk) => (output += chunk))
-  await waitFor("npm run dev to say ready", async () => {
-    if (dev!.exitCode !== null) throw new Error(`scripts/dev.mjs exited ${dev!.exitCode}:\n${output}`)
-    return output.includes("ready —")
-  }, { timeoutMs: 200_000, intervalMs: 500 }).catch((error) => {
-    throw new Error(`${error.message}\n${output.slice(-3000)}`)
-  })
+  system = await startDevSystem({ vars: { OVERLAP_HOLD_TTL_MS: String(HOLD_TTL_MS) } })
 })
 
 afterAll(async () => {
   for (const r of radicales) await r.stop().catch(() => {})
-  await stopDev()
+  await system?.stop()
   // nothing left listening
   const left = []
-  for (const port of [...WORKER_PORTS, ...Object.values(PORTS)]) if (await portInUse(port)) left.push(port)
+  for (const port of allDevPorts()) if (await portInUse(port)) left.push(port)
   expect(left, "ports still in use after stopping the system").toEqual([])
 })
 
@@ -194,5 +137,36 @@ describe("Overlap end to end", () => {
     const noKey = await xrpc(appviewUrl, guest, "app.overlap.cancel", { body: { bookingId: "nope" }, idempotencyKey: null })
     expect(noKey.status).toBe(400)
     expect(noKey.body.message).toMatch(/Idempotency-Key/i)
+  })
+
+  it("a burst (100 match + 100 getAvailability from 50 guests at one host) gets no 5xx and no hang, never two holds on one time, and ingest keeps indexing", async () => {
+    const [host] = await createAccounts(pdsUrl, "bursthost", 1)
+    const guests = await createAccounts(pdsUrl, "burstguest", 50)
+    const window = { start: dayAt(5, "08:00"), end: dayAt(5, "12:00") }
+    const offer = await publishAndTime(appviewUrl, host!, window)
+    // two of each per guest, tokens minted first, then everything at once
+    const calls = await mapLimit(guests.flatMap((guest) => [guest, guest]), 16, async (guest) => [
+      await prepareMatch(appviewUrl, guest, host!, offer, window),
+      await prepareAvailability(appviewUrl, guest, host!, offer, window)
+    ])
+    const outcome = await burst(appviewUrl, calls.flat())
+    const summary = JSON.stringify({ statuses: outcome.statuses, p99: outcome.p99, health: outcome.health })
+    expect(outcome.requests).toBe(200)
+    expect(outcome.hangs, summary).toBe(0)
+    expect(outcome.networkErrors, summary).toBe(0)
+    const serverErrors = outcome.results.filter((r) => typeof r.status === "number" && r.status >= 500)
+    expect(serverErrors.map((r) => `${r.status} ${JSON.stringify(r.body)}`), summary).toEqual([])
+    // every refusal is a clear XRPC error
+    for (const r of outcome.results.filter((r) => typeof r.status === "number" && r.status >= 400)) {
+      expect(r.body, `${r.status}`).toEqual({ error: expect.any(String), message: expect.any(String) })
+    }
+    const { holds } = await holdsOf(appviewUrl, outcome.results.filter((r) => r.call.nsid === "app.overlap.match"))
+    // a 4-hour window holds at most eight 30-minute meetings, and at least one guest got one
+    expect(holds.length).toBeGreaterThanOrEqual(1)
+    expect(holds.length).toBeLessThanOrEqual(8)
+    expect(overlapsOf(holds)).toEqual([])
+    // ingest still works: an offer written right after the burst is indexed
+    const after = await publishAndTime(appviewUrl, host!, { start: dayAt(6, "08:00"), end: dayAt(6, "09:00") }, { timeoutMs: 30_000 })
+    expect(after.indexedMs).toBeLessThan(30_000)
   })
 })
