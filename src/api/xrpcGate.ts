@@ -22,9 +22,27 @@ export const xrpcRoutes = (api: HttpApi.HttpApi.Any): ReadonlyMap<string, XrpcRo
   return routes
 }
 
-/** The NSID named by an /xrpc/<nsid> path, or undefined for any other path. */
-export const nsidOf = (pathname: string): string | undefined =>
-  pathname.startsWith(XRPC_PREFIX) ? decodeURIComponent(pathname.slice(XRPC_PREFIX.length)).replace(/\/+$/, "") : undefined
+/** What a request path names: an XRPC method, an /xrpc/ path whose percent-encoding does not decode, or neither. */
+export type XrpcPath =
+  | { readonly _tag: "Method"; readonly nsid: string }
+  | { readonly _tag: "Malformed" }
+  | { readonly _tag: "NotXrpc" }
+
+export const parseXrpcPath = (pathname: string): XrpcPath => {
+  if (!pathname.startsWith(XRPC_PREFIX)) return { _tag: "NotXrpc" }
+  try {
+    return { _tag: "Method", nsid: decodeURIComponent(pathname.slice(XRPC_PREFIX.length)).replace(/\/+$/, "") }
+  } catch {
+    // a URIError thrown here once escaped the handler and left the request hanging
+    return { _tag: "Malformed" }
+  }
+}
+
+/** The NSID named by an /xrpc/<nsid> path, or undefined for any other path (or one that does not decode). */
+export const nsidOf = (pathname: string): string | undefined => {
+  const path = parseXrpcPath(pathname)
+  return path._tag === "Method" ? path.nsid : undefined
+}
 
 /**
  * Answers what the API itself must not see: an unknown or not-yet-served method is 501

@@ -18,7 +18,7 @@ import { RateLimitLive } from "./RateLimit"
 import { XrpcAuthLive } from "./XrpcAuth"
 import { XrpcOptionalAuthLive } from "./XrpcOptionalAuth"
 import { xrpcErrorResponse } from "./XrpcErrors"
-import { gateXrpc, nsidOf, xrpcRoutes } from "./xrpcGate"
+import { gateXrpc, parseXrpcPath, xrpcRoutes } from "./xrpcGate"
 import { xrpcWireFormat } from "./xrpcWireFormat"
 
 /** What the XRPC handlers need from the service graph. */
@@ -71,8 +71,10 @@ export const makeXrpcHandler = <E>(
   const web = { handler: HttpApp.toWebHandlerRuntime(built.runtime)(app, xrpcWireFormat), dispose: built.dispose }
   return {
     handle: async (request) => {
-      const nsid = nsidOf(new URL(request.url).pathname)
-      if (nsid === undefined) return xrpcErrorResponse(404, "NotFound", "not an XRPC path")
+      const path = parseXrpcPath(new URL(request.url).pathname)
+      if (path._tag === "NotXrpc") return xrpcErrorResponse(404, "NotFound", "not an XRPC path")
+      if (path._tag === "Malformed") return xrpcErrorResponse(400, "InvalidRequest", "path: malformed percent-encoding in the method name")
+      const nsid = path.nsid
       const refused = gateXrpc(routes, request, nsid)
       if (refused !== undefined) return refused
       const ticket = admission.enter(Date.now())

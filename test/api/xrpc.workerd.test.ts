@@ -72,6 +72,13 @@ describe("XRPC over D1 in workerd", () => {
     expect(claims?.n).toBeGreaterThanOrEqual(1)
   })
 
+  it("answers a method name with malformed percent-encoding with 400, not a thrown URIError", async () => {
+    const { SELF } = await import("cloudflare:test")
+    const response = await SELF.fetch("http://localhost/xrpc/app.overlap.getBooking%E0%A4%A")
+    expect(response.status).toBe(400)
+    expect(await response.json()).toEqual({ error: "InvalidRequest", message: expect.stringMatching(/^path: /) })
+  })
+
   it("answers an unknown method with 501 through the real worker entry", async () => {
     const { SELF } = await import("cloudflare:test")
     const response = await SELF.fetch("http://localhost/xrpc/app.overlap.nope")
