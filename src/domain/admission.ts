@@ -18,7 +18,7 @@ export interface AdmissionOptions {
   readonly forgetAfterMs: number
 }
 
-export const defaultAdmission: AdmissionOptions = { maxInFlight: 48, forgetAfterMs: 60_000 }
+export const defaultAdmission: AdmissionOptions = { maxInFlight: 24, forgetAfterMs: 60_000 }
 
 /** Reads `MAX_INFLIGHT_XRPC` (a positive integer); anything else keeps the default. */
 export const parseMaxInFlight = (text: string | undefined): number => {

@@ -63,7 +63,7 @@ export interface Env {
   readonly NOTIFY_MAX_RETRIES?: string
   /** Rate limits per method class, JSON (src/domain/rateLimits.ts); absent = the defaults in code. */
   readonly RATE_LIMITS?: string
-  /** XRPC requests one isolate works on at once; more are refused with 429 Overloaded (src/domain/admission.ts, default 48). */
+  /** XRPC requests one isolate works on at once; more are refused with 429 Overloaded (src/domain/admission.ts, default 24). */
   readonly MAX_INFLIGHT_XRPC?: string
   /** How long a hold lives when the request does not say (ms, 1 s … 24 h); absent = 15 min. Local dev / e2e tests. */
   readonly HOLD_TTL_MS?: string

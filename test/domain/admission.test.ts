@@ -24,6 +24,6 @@ describe("admission: how many XRPC requests one isolate takes on at once", () =>
 
   it("reads MAX_INFLIGHT_XRPC as a positive integer, else the default", () => {
     expect(parseMaxInFlight("12")).toBe(12)
-    for (const bad of [undefined, "", "0", "-3", "2.5", "many"]) expect(parseMaxInFlight(bad)).toBe(48)
+    for (const bad of [undefined, "", "0", "-3", "2.5", "many"]) expect(parseMaxInFlight(bad)).toBe(24)
   })
 })
