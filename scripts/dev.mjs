@@ -184,8 +184,13 @@ try {
   // the firehose worker subscribes to the local PDS (its cron would too, within 5 minutes), then demo accounts
   // write records that it indexes
   const firehose = workers.find((w) => w.id === "firehose")
-  await fetch(`http://127.0.0.1:${firehose.port}/firehose/ensure`, { method: "POST" })
+  const ensureFirehose = () => fetch(`http://127.0.0.1:${firehose.port}/firehose/ensure`, { method: "POST" }).then((r) => r.arrayBuffer())
+  await ensureFirehose()
   line("firehose", `subscribed to ${atproto.pdsUrl}`)
+  // wrangler dev triggers no crons, and a reload after an edit drops the socket: do what the firehose worker's
+  // cron does (ensure every source runs), every 30 s, so ingest comes back on its own
+  const keepIngesting = setInterval(() => ensureFirehose().catch(() => {}), 30_000)
+  stoppers.push(async () => clearInterval(keepIngesting))
   for (const account of await seedDemoAccounts(atproto)) line(`demo ${account.role}`, `${account.handle} (${account.did}), password "password"`)
   console.log("\nready — Ctrl-C stops everything")
 } catch (error) {

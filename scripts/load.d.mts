@@ -11,12 +11,17 @@ export interface CallResult {
   readonly call: PreparedCall
   readonly status: number | "hang" | "network-error"
   readonly body: any
+  /** The first answer's status; `status` is the last, after Overloaded retries. */
+  readonly firstStatus: number | "hang" | "network-error"
+  readonly retries: number
   readonly ms: number
 }
 export interface BurstOutcome {
   readonly results: ReadonlyArray<CallResult>
   readonly requests: number
   readonly statuses: Record<string, number>
+  readonly firstStatuses: Record<string, number>
+  readonly retried: number
   readonly serverErrors: number
   readonly hangs: number
   readonly networkErrors: number
@@ -43,7 +48,7 @@ export declare const createAccounts: (pdsUrl: string, prefix: string, n: number,
 export declare const mintToken: (account: Account, nsid: string) => Promise<string>
 export declare const prepareCall: (appviewUrl: string, account: Account, nsid: string, options?: { params?: Record<string, unknown>; body?: unknown }) => Promise<PreparedCall>
 export declare const watchHealth: (appviewUrl: string, everyMs?: number) => () => Promise<BurstOutcome["health"]>
-export declare const burst: (appviewUrl: string, calls: ReadonlyArray<PreparedCall>, options?: { timeoutMs?: number }) => Promise<BurstOutcome>
+export declare const burst: (appviewUrl: string, calls: ReadonlyArray<PreparedCall>, options?: { timeoutMs?: number; retryForMs?: number }) => Promise<BurstOutcome>
 export declare const publishOffer: (appviewUrl: string, host: Account, window: Window, options?: { policy?: string; timeoutMs?: number }) => Promise<Offer>
 export declare const holdsOf: (appviewUrl: string, results: ReadonlyArray<CallResult>, options?: { timeoutMs?: number }) => Promise<{ holds: Array<Hold>; pendingSettled: number; statusErrors: number }>
 export declare const overlapsOf: (holds: ReadonlyArray<Hold>) => Array<[Hold, Hold]>

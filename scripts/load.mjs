@@ -46,8 +46,7 @@ export const prepareCall = async (appviewUrl, account, nsid, { params, body } = 
 }
 
 /** Sends one prepared call; a call with no answer within `timeoutMs` is a hang. */
-const send = async (call, timeoutMs) => {
-  const started = performance.now()
+const sendOnce = async (call, timeoutMs) => {
   try {
     const response = await fetch(call.url, { ...call.init, signal: AbortSignal.timeout(timeoutMs) })
     const text = await response.text()
@@ -57,11 +56,29 @@ const send = async (call, timeoutMs) => {
     } catch {
       body = text
     }
-    return { call, status: response.status, body, ms: performance.now() - started }
+    return { status: response.status, body, retryAfter: Number(response.headers.get("retry-after") ?? 1) }
   } catch (error) {
-    const hang = error?.name === "TimeoutError"
-    return { call, status: hang ? "hang" : "network-error", body: String(error), ms: performance.now() - started }
+    return { status: error?.name === "TimeoutError" ? "hang" : "network-error", body: String(error) }
   }
+}
+
+/**
+ * Sends a call as a well-behaved client does: an `Overloaded` 429 is sent again after its Retry-After (with
+ * jitter and backoff, for up to `retryForMs`); it was refused before anything was read or written, so the
+ * same token and idempotency key are still unused. Reports the first answer, the last, and the time to it.
+ */
+const send = async (call, timeoutMs, retryForMs) => {
+  const started = performance.now()
+  const first = await sendOnce(call, timeoutMs)
+  let last = first
+  let retries = 0
+  while (last.status === 429 && last.body?.error === "Overloaded" && performance.now() - started < retryForMs) {
+    const backoff = Math.min(8, 2 ** retries) * (last.retryAfter || 1) * 1000
+    await sleep(backoff * (0.5 + Math.random()))
+    retries++
+    last = await sendOnce(call, timeoutMs)
+  }
+  return { call, status: last.status, body: last.body, firstStatus: first.status, retries, ms: performance.now() - started }
 }
 
 /** Polls `/healthz` until `stop()` and reports the slowest answer (a failed or missing answer counts as ∞). */
@@ -95,20 +112,27 @@ export const watchHealth = (appviewUrl, everyMs = 250) => {
 
 const quantile = (sorted, q) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))])
 
-/** Fires every call at once (one `fetch` each, all started together) while watching /healthz. */
-export const burst = async (appviewUrl, calls, { timeoutMs = 60_000 } = {}) => {
+/**
+ * Fires every call at once (one `fetch` each, all started together) while watching /healthz; calls refused as
+ * Overloaded are sent again as a client would for up to `retryForMs` (0: never).
+ */
+export const burst = async (appviewUrl, calls, { timeoutMs = 60_000, retryForMs = 120_000 } = {}) => {
   const stopWatching = watchHealth(appviewUrl)
   const started = performance.now()
-  const results = await Promise.all(calls.map((call) => send(call, timeoutMs)))
+  const results = await Promise.all(calls.map((call) => send(call, timeoutMs, retryForMs)))
   const wallMs = performance.now() - started
   const health = await stopWatching()
   const statuses = {}
+  const firstStatuses = {}
   for (const r of results) statuses[r.status] = (statuses[r.status] ?? 0) + 1
+  for (const r of results) firstStatuses[r.firstStatus] = (firstStatuses[r.firstStatus] ?? 0) + 1
   const latencies = results.map((r) => r.ms).sort((a, b) => a - b)
   return {
     results,
     requests: results.length,
     statuses,
+    firstStatuses,
+    retried: results.filter((r) => r.retries > 0).length,
     serverErrors: results.filter((r) => typeof r.status === "number" && r.status >= 500).length,
     hangs: results.filter((r) => r.status === "hang").length,
     networkErrors: results.filter((r) => r.status === "network-error").length,
@@ -182,11 +206,12 @@ export const prepareOffers = (appviewUrl, guest, host) => prepareCall(appviewUrl
 /** One line per scenario, for people. */
 export const describeBurst = (name, outcome, extra = {}) => {
   const fmt = (ms) => (Number.isFinite(ms) ? `${Math.round(ms)} ms` : "∞")
-  const statuses = Object.entries(outcome.statuses).map(([status, n]) => `${status}×${n}`).join(" ")
+  const list = (counts) => Object.entries(counts).map(([status, n]) => `${status}×${n}`).join(" ")
   const parts = [
     `${name}: ${outcome.requests} requests in ${fmt(outcome.wallMs)}`,
-    `statuses ${statuses}`,
-    `p50 ${fmt(outcome.p50)} p99 ${fmt(outcome.p99)} max ${fmt(outcome.max)}`,
+    `first answers ${list(outcome.firstStatuses)}`,
+    `after ${outcome.retried} clients retried Overloaded: ${list(outcome.statuses)}`,
+    `time to final answer p50 ${fmt(outcome.p50)} p99 ${fmt(outcome.p99)} max ${fmt(outcome.max)}`,
     `≥500: ${outcome.serverErrors}, hangs: ${outcome.hangs}`,
     `/healthz worst ${fmt(outcome.health.worstMs)} over ${outcome.health.probes} probes (${outcome.health.worstMs < 1000 ? "under 1 s" : "NOT under 1 s"})`,
     ...Object.entries(extra).map(([key, value]) => `${key}: ${value}`)
