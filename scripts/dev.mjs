@@ -57,6 +57,10 @@ const RECEIVER_PORT = Number(process.env.OVERLAP_RECEIVER_PORT ?? 8791)
 const GRAPH_PORT = Number(process.env.OVERLAP_GRAPH_PORT ?? 2584)
 // a shorter hold lifetime than the 15 min default (ms), e.g. for the end-to-end test's expiry check
 const HOLD_TTL_MS = process.env.OVERLAP_HOLD_TTL_MS
+// A dev registry of this checkout's own: other wrangler processes on the machine (another checkout's dev, a test
+// pool, a bench) that register workers under the same names would otherwise rewire ours and restart its runtime
+// mid-request. scripts/devProxy.mjs reads the same path.
+process.env.WRANGLER_REGISTRY_PATH ??= path.join(root, ".wrangler", "registry")
 const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }
 const line = (part, where) => console.log(`  ${part.padEnd(22)} ${where}`)
 
