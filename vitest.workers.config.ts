@@ -1,5 +1,18 @@
 import { defineWorkersConfig, readD1Migrations } from "@cloudflare/vitest-pool-workers/config"
+import { Server } from "node:http"
 import path from "node:path"
+
+// Miniflare's loopback server, which the pool calls to push and pop every test's isolated storage, keeps Node's
+// default 5 s keepAliveTimeout. workerd pools and reuses its connections to it, so a call sent on a socket Node is
+// closing at that moment fails with "Network connection lost" (workers-sdk#14848): a test that ended about 5 s after
+// the previous loopback call failed its storage pop that way. Miniflare turns the timeout off since #14850, later than
+// the miniflare wrangler 4.66 brings; until the toolchain moves, the same change from here. Every HTTP server this
+// process starts is Miniflare's (this config has no globalSetup), and each listens with no keep-alive timeout.
+const listen = Server.prototype.listen as (this: Server, ...args: Array<unknown>) => Server
+Server.prototype.listen = function (this: Server, ...args: Array<unknown>) {
+  this.keepAliveTimeout = 0
+  return listen.apply(this, args)
+} as Server["listen"]
 
 // Tests that run inside workerd against real local bindings (D1, KV, R2, Durable Objects, Queues)
 // from wrangler.toml. The same migrations the dev server applies are applied before each file.
