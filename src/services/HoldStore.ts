@@ -188,6 +188,60 @@ export class HoldStore extends Context.Tag("overlap/HoldStore")<HoldStore, {
   readonly expire: (hostDid: string, bookingId: string) => Effect.Effect<void, HoldStoreError>
 }>() {}
 
+// ---------------------------------------------------------------- the dayShards switch
+
+/** The switch was not changed: doing it now could let two holds overlap (see the message). Nothing changed. */
+export class DayShardsSwitchRefused extends Schema.TaggedError<DayShardsSwitchRefused>()("DayShardsSwitchRefused", {
+  message: Schema.String
+}) {}
+
+/**
+ * The per-host `dayShards` setting (default off): with it on, the host's object routes each match to the
+ * object of one UTC day (`shardName(hostDid, day)`), earliest day first, so a very busy host's holds are
+ * spread over several single writers. See docs/architecture.md, "Host+day shards". The host's own object
+ * keeps the setting and checks, when it changes, that no hold can end up on both sides of the change:
+ * turning it on needs no live hold or meeting in the host's object, turning it off needs none in its day
+ * shards and no match sent to one for DAY_SHARDS_QUIET_MS. A separate tag from `HoldStore` (operators and
+ * tests use it, the API does not).
+ */
+export class HoldStoreAdmin extends Context.Tag("overlap/HoldStoreAdmin")<HoldStoreAdmin, {
+  readonly dayShards: (hostDid: string) => Effect.Effect<boolean, HoldStoreError>
+  readonly setDayShards: (hostDid: string, on: boolean) => Effect.Effect<void, DayShardsSwitchRefused | HoldStoreError>
+}>() {}
+
+// ---------------------------------------------------------------- between a host's objects (day shards)
+
+/** A day shard's match is rate-limited or slow: the host's object turns it into a pending match. */
+export class ShardBackoff extends Schema.TaggedError<ShardBackoff>()("ShardBackoff", {
+  retryAfterMs: Schema.Number,
+  reason: Schema.String,
+  party: Schema.optional(CalendarParty)
+}) {}
+
+/** A hold homed in another day shard, registered in this one (its real span, blocking until `dueAt`). */
+export const MarkerClaim = Schema.Struct({
+  key: Schema.String,
+  hostDid: Schema.String,
+  guestDid: Schema.String,
+  start: Schema.Number,
+  end: Schema.Number,
+  dueAt: Schema.Number,
+  gapMs: Schema.Number
+})
+export type MarkerClaim = typeof MarkerClaim.Type
+
+/** What a hold's home shard says about it when a marker of it comes due. */
+export const MarkerLease = Schema.Union(
+  Schema.TaggedStruct("blocking", {
+    start: Schema.Number,
+    end: Schema.Number,
+    state: Schema.Literal("reserved", "held", "booked"),
+    dueAt: Schema.Number
+  }),
+  Schema.TaggedStruct("gone", {})
+)
+export type MarkerLease = typeof MarkerLease.Type
+
 // ---------------------------------------------------------------- the object's RPC surface
 
 /** Every reply crosses the RPC boundary encoded, as `Either` (tagged errors do not survive structured clone). */
@@ -221,8 +275,28 @@ export const RescheduleReply = Schema.Either({
   )
 })
 
+export const MatchInDayReply = Schema.Either({
+  right: Held,
+  left: Schema.Union(NoSlotAvailable, CalendarUnavailable, SlotInputInvalid, HoldStoreError, ShardBackoff)
+})
+export const ClaimReply = Schema.Either({ right: Schema.Boolean, left: HoldStoreError })
+export const LeaseReply = Schema.Either({ right: MarkerLease, left: HoldStoreError })
+export const CountReply = Schema.Either({ right: Schema.Number, left: HoldStoreError })
+export const SettingReply = Schema.Either({ right: Schema.Boolean, left: HoldStoreError })
+export const SwitchReply = Schema.Either({ right: Schema.Void, left: Schema.Union(DayShardsSwitchRefused, HoldStoreError) })
+
 /** The RPC methods of `HostMatchDO` (see src/entry/objects/HostMatchDO.ts). */
 export interface HostMatchRpc {
+  // a day shard, called by the host's object and by the other day shards
+  matchInDay(request: typeof MatchRequest.Encoded, day: number): Promise<typeof MatchInDayReply.Encoded>
+  claimMarker(claim: typeof MarkerClaim.Encoded): Promise<typeof ClaimReply.Encoded>
+  dropMarker(key: string): Promise<typeof VoidReply.Encoded>
+  markerLease(bookingId: string): Promise<typeof LeaseReply.Encoded>
+  blockingCount(): Promise<typeof CountReply.Encoded>
+  // the host's object: the dayShards switch
+  dayShards(): Promise<typeof SettingReply.Encoded>
+  setDayShards(hostDid: string, on: boolean): Promise<typeof SwitchReply.Encoded>
+
   match(request: typeof MatchRequest.Encoded): Promise<typeof MatchReply.Encoded>
   getMatchStatus(token: string, callerDid: string): Promise<typeof StatusReply.Encoded>
   resumeMatch(token: string): Promise<typeof ResumeReply.Encoded>

@@ -46,3 +46,12 @@ export const objectKeyOfToken = (token: string): string | undefined => {
   const match = /^([0-9a-z-]{1,64})\.([0-9a-f]{32})$/.exec(token)
   return match?.[1]
 }
+
+/**
+ * Turning a host's `dayShards` switch off waits until no match has been sent to a day shard for this long
+ * (longer than any match can run: the longest budget, placements and the mirror), so nothing sent before the
+ * switch can still reserve in a shard after it.
+ */
+export const DAY_SHARDS_QUIET_MS = 5 * MINUTE_MS
+/** A marker whose owner keeps blocking is looked at again no sooner than this. */
+export const MARKER_RECHECK_MS = MINUTE_MS

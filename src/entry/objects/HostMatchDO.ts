@@ -9,20 +9,28 @@ import { HoldLedger } from "../../layers/holds/HoldLedger"
 import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "../../domain/holds/policy"
 import { type GroupCommitD1, type GroupCommitStats, groupCommitD1 } from "../../layers/holds/D1GroupCommit"
 import { type HostMatchEngine, makeHostMatchEngine } from "../../layers/holds/HostMatchEngine"
-import { HostWake, MatchTasks } from "../../layers/holds/HostMatchPorts"
+import { DayShards, HostWake, MatchTasks } from "../../layers/holds/HostMatchPorts"
+import { dayShardsOver } from "../../layers/HoldStoreLive"
 import { sqliteHoldLedger } from "../../layers/holds/SqliteHoldLedger"
 import { calendarProviderFor } from "../../layers/connectors/connectorsGraph"
 import type { CalendarProvider } from "../../services/CalendarProvider"
 import {
+  ClaimReply,
   ConfirmReply,
+  CountReply,
   HoldStoreError,
   type HostMatchRpc,
+  LeaseReply,
+  MarkerClaim,
+  MatchInDayReply,
   MatchReply,
   MatchRequest,
   RescheduleReply,
   RescheduleRequest,
   ResumeReply,
+  SettingReply,
   StatusReply,
+  SwitchReply,
   VoidReply
 } from "../../services/HoldStore"
 import type { HealthProbe } from "../health"
@@ -114,7 +122,8 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
         this.#calendar ?? liveCalendars(this.env, d1),
         MatchTasks.Live.pipe(Layer.provide(root)),
         Layer.succeed(HoldLedger, ledger),
-        Layer.succeed(HostWake, wake)
+        Layer.succeed(HostWake, wake),
+        Layer.succeed(DayShards, dayShardsOver(this.env.HOST_MATCH))
       )
       const runtime = ManagedRuntime.make(layer)
       const engine = await runtime.runPromise(makeHostMatchEngine({ objectKey: this.ctx.id.toString(), ...holdTtlFrom(this.env) }))
@@ -167,6 +176,48 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
 
   async expire(bookingId: string) {
     return this.#run(VoidReply, (engine) => Effect.either(engine.expire(bookingId)))
+  }
+
+  // ---------------------------------------------------------------- day shards (see src/domain/holds/shards.ts)
+
+  /** This object as the shard of `day`: the match, for slots starting on that day only. */
+  async matchInDay(request: typeof MatchRequest.Encoded, day: number) {
+    return this.#run(MatchInDayReply, (engine) =>
+      Schema.decodeUnknown(MatchRequest)(request).pipe(
+        Effect.mapError((cause) => new HoldStoreError({ message: "malformed match request", cause })),
+        Effect.flatMap((decoded) => engine.matchInDay(decoded, day)),
+        Effect.either
+      ))
+  }
+
+  async claimMarker(claim: typeof MarkerClaim.Encoded) {
+    return this.#run(ClaimReply, (engine) =>
+      Schema.decodeUnknown(MarkerClaim)(claim).pipe(
+        Effect.mapError((cause) => new HoldStoreError({ message: "malformed marker claim", cause })),
+        Effect.flatMap(engine.claimMarker),
+        Effect.either
+      ))
+  }
+
+  async dropMarker(key: string) {
+    return this.#run(VoidReply, (engine) => Effect.either(engine.dropMarker(key)))
+  }
+
+  async markerLease(bookingId: string) {
+    return this.#run(LeaseReply, (engine) => Effect.either(engine.markerLease(bookingId)))
+  }
+
+  async blockingCount() {
+    return this.#run(CountReply, (engine) => Effect.either(engine.blockingCount))
+  }
+
+  /** The host's `dayShards` switch (on the host's own object). */
+  async dayShards() {
+    return this.#run(SettingReply, (engine) => Effect.either(engine.dayShards))
+  }
+
+  async setDayShards(hostDid: string, on: boolean) {
+    return this.#run(SwitchReply, (engine) => Effect.either(engine.setDayShards(hostDid, on)))
   }
 
   /** Expires holds on time, retries calendar releases, ends stale pending matches. */

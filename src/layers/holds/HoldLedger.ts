@@ -29,6 +29,12 @@ export type PartyHold = typeof PartyHold.Type
 export const noHold: PartyHold = { _tag: "none" }
 export const unknownHold: PartyHold = { _tag: "unknown" }
 
+/** Which day shard holds a booking (the host's object keeps this while its day shards are on). */
+export interface ShardHome {
+  readonly hostDid: string
+  readonly day: number
+}
+
 /** Where a blocking record sits, without the rest of it. */
 export interface BlockingSpan extends Span {
   readonly bookingId: string
@@ -97,8 +103,31 @@ export interface HoldLedgerShape {
   readonly removeMatch: (token: string) => void
   readonly dueMatches: (now: number, limit: number) => ReadonlyArray<MatchRecord>
 
-  /** The earliest `dueAt` of any record: when the object must wake up next. */
+  /** The earliest `dueAt` of any record (and `forgetAt` of any home): when the object must wake up next. */
   readonly nextDueAt: () => number | undefined
+
+  // -------------------------------------------------------------- day shards (the host's main object)
+
+  /** The host's `dayShards` switch (kept by the host's main object; never on in a day shard). */
+  readonly dayShards: () => boolean
+  readonly setDayShards: (on: boolean) => void
+  /** A match is being sent to the shard of `day` at `at`: remembered for the switch's safety checks. */
+  readonly noteForward: (day: number, at: number) => void
+  /** When a match was last sent to a day shard (0: never). */
+  readonly lastForwardAt: () => number
+  /** The days whose shards were sent matches, from `fromDay` on. */
+  readonly shardDaysFrom: (fromDay: number) => ReadonlyArray<number>
+  /** The home shard of a booking held in a day shard (its host and UTC day); forgotten after `forgetAt`. */
+  readonly putHome: (bookingId: string, home: ShardHome, forgetAt: number) => void
+  readonly homeOf: (bookingId: string) => ShardHome | undefined
+  /** Drops homes (and shard days) no longer needed at `now`. */
+  readonly forgetHomes: (now: number) => void
+  /** The other day shards a hold homed here is registered in (markers), so a release can drop them there. */
+  readonly putMarks: (bookingId: string, days: ReadonlyArray<number>) => void
+  /** Those days, forgotten here as they are answered. */
+  readonly takeMarks: (bookingId: string) => ReadonlyArray<number>
+  /** Blocking records of this object's own (markers of other shards' holds are not counted). */
+  readonly ownBlockingCount: () => number
 }
 
 export class HoldLedger extends Context.Tag("overlap/HoldLedger")<HoldLedger, HoldLedgerShape>() {}
@@ -108,6 +137,9 @@ export class HoldLedger extends Context.Tag("overlap/HoldLedger")<HoldLedger, Ho
  * `gapMs` — other than the one of `excluding` (a meeting being moved does not block its own new time).
  * Synchronous, so nothing interleaves between the check and the insert.
  */
+/** A marker's key (see src/domain/holds/shards.ts): `<bookingId>#d<day>`. */
+export const isMarker = (bookingId: string): boolean => /#d-?\d+$/.test(bookingId)
+
 export const tryReserve = (ledger: HoldLedgerShape, record: HoldRecord, gapMs: number, excluding?: string): boolean => {
   const nearby = ledger.blockingStartingIn(clashSearchRange(record, gapMs))
   const others = excluding === undefined ? nearby : nearby.filter((r) => r.bookingId !== excluding)
@@ -128,6 +160,10 @@ export const MatchStatusJson = Schema.parseJson(MatchStatus)
 export const memoryHoldLedger = (): HoldLedgerShape => {
   const holds = new Map<string, HoldRecord>()
   const matches = new Map<string, MatchRecord>()
+  const homes = new Map<string, { readonly home: ShardHome; readonly forgetAt: number }>()
+  const shardDays = new Set<number>()
+  const marks = new Map<string, ReadonlyArray<number>>()
+  const settings = { dayShards: false, lastForwardAt: 0 }
   const blocking = () => [...holds.values()].filter((h) => isBlocking(h.state))
   const soonest = <A extends { readonly dueAt: number }>(items: Iterable<A>, now: number, limit: number) =>
     [...items].filter((r) => r.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt).slice(0, limit)
@@ -154,7 +190,28 @@ export const memoryHoldLedger = (): HoldLedgerShape => {
     nextDueAt: () => {
       let next: number | undefined
       for (const r of [...holds.values(), ...matches.values()]) if (next === undefined || r.dueAt < next) next = r.dueAt
+      for (const h of homes.values()) if (next === undefined || h.forgetAt < next) next = h.forgetAt
       return next
-    }
+    },
+    dayShards: () => settings.dayShards,
+    setDayShards: (on) => void (settings.dayShards = on),
+    noteForward: (day, at) => {
+      shardDays.add(day)
+      settings.lastForwardAt = Math.max(settings.lastForwardAt, at)
+    },
+    lastForwardAt: () => settings.lastForwardAt,
+    shardDaysFrom: (fromDay) => [...shardDays].filter((d) => d >= fromDay).sort((a, b) => a - b),
+    putHome: (bookingId, home, forgetAt) => void homes.set(bookingId, { home, forgetAt }),
+    homeOf: (bookingId) => homes.get(bookingId)?.home,
+    forgetHomes: (now) => {
+      for (const [id, home] of homes) if (home.forgetAt <= now) homes.delete(id)
+    },
+    putMarks: (bookingId, days) => void (days.length > 0 ? marks.set(bookingId, [...days]) : marks.delete(bookingId)),
+    takeMarks: (bookingId) => {
+      const days = marks.get(bookingId) ?? []
+      marks.delete(bookingId)
+      return days
+    },
+    ownBlockingCount: () => blocking().filter((h) => !isMarker(h.bookingId)).length
   }
 }

@@ -1,11 +1,14 @@
 import { Clock, Data, Duration, Effect, Either, Option } from "effect"
 import { MAX_HOLD_MS, separationMs, type Span, subtractSpan, withoutOne } from "../../domain/holds/overlap"
+import { dayOf, markerKey, markerOwner, shardDaysOf, startDays, windowOfDay } from "../../domain/holds/shards"
 import {
   BOOKED_RETENTION_MS,
+  DAY_SHARDS_QUIET_MS,
   DEFAULT_HOLD_TTL_MS,
   DEFAULT_MATCH_BUDGET_MS,
   makeMatchToken,
   MATCH_RECORD_RETENTION_MS,
+  MARKER_RECHECK_MS,
   MAX_PLACE_ATTEMPTS,
   MAX_RELEASE_ATTEMPTS,
   PENDING_MATCH_DEADLINE_MS,
@@ -17,7 +20,7 @@ import {
 import { slotSearchFor } from "../../domain/holds/slotSearch"
 import { findSlots, type SlotQuery } from "../../domain/slots"
 import type { SlotInputInvalid } from "../../domain/slots"
-import { DAY_MS } from "../../domain/slots/civil"
+import { DAY_MS, MINUTE_MS } from "../../domain/slots/civil"
 import { type Booking, type BookingNotFound, BookingsRepo, type BookingVersionConflict } from "../../services/BookingsRepo"
 import {
   CalendarProvider,
@@ -30,9 +33,12 @@ import {
 import {
   type CalendarParty,
   CalendarUnavailable,
+  DayShardsSwitchRefused,
   Held,
   HoldNotFound,
   HoldStoreError,
+  type MarkerClaim,
+  type MarkerLease,
   type MatchError,
   MatchNotFound,
   type MatchOutcome,
@@ -42,11 +48,12 @@ import {
   NotParticipant,
   PendingMatch,
   type RescheduleError,
-  type RescheduleRequest
+  type RescheduleRequest,
+  ShardBackoff
 } from "../../services/HoldStore"
 import type { RepositoryError } from "../../services/RepositoryError"
-import { HostWake, MatchTasks } from "./HostMatchPorts"
-import { HoldLedger, type HoldRecord, noHold, type PartyHold, tryReserve, unknownHold } from "./HoldLedger"
+import { DayShards, HostWake, MatchTasks } from "./HostMatchPorts"
+import { HoldLedger, type HoldRecord, isMarker, noHold, type PartyHold, tryReserve, unknownHold } from "./HoldLedger"
 
 /**
  * The host's single writer: matching, atomic holds, expiry and releases, over a `HoldLedger` (the object's
@@ -93,6 +100,10 @@ export interface HostMatchEngineConfig {
 const DEFAULT_SUMMARY = "Overlap: tentative hold"
 const DUE_BATCH = 100
 const IN_FLIGHT_RECHECK_MS = 5_000
+/** Times a day shard tries when the other shards of a hold's footprint refuse it, before it gives up. */
+const MAX_CLAIM_REFUSALS = 8
+/** Shard days older than this many days before today cannot hold anything blocking any more. */
+const SHARD_DAYS_LOOKBACK = 4
 /** How long a move key blocks the new time if nothing finishes the move (both moves, D1, a move back). */
 const MOVE_RESERVED_MS = 3 * PLACE_TIMEOUT_MS + STORE_RETRY_MS
 
@@ -132,6 +143,7 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
     const ledger = yield* HoldLedger
     const tasks = yield* MatchTasks
     const wake = yield* HostWake
+    const shards = yield* DayShards
 
     /** Booking ids with a match, confirm or release running in this instance: nothing else touches them. */
     const inFlight = new Set<string>()
@@ -207,13 +219,23 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
         yield* wake.refresh
       })
 
-    /** Frees the time now (the record stops blocking) and releases the calendars. */
+    /**
+     * Frees the time now (the record stops blocking), releases the calendars and drops the hold's markers in
+     * other day shards (a marker that cannot be dropped now goes when it next comes due: its home says gone).
+     */
     const startRelease = (record: HoldRecord, host = record.host, guest = record.guest) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const releasing: HoldRecord = { ...record, state: "releasing", host, guest, attempts: 0, dueAt: now }
         ledger.put(releasing)
-        yield* releaseCalendars(releasing)
+        const marks = ledger.takeMarks(record.bookingId)
+        yield* Effect.all([
+          releaseCalendars(releasing),
+          Effect.forEach(marks, (day) => {
+            const owner = markerKey(record.bookingId, dayOf(record.start))
+            return Effect.ignore(shards.drop(record.hostDid, day, owner))
+          }, { discard: true })
+        ], { concurrency: 2, discard: true })
       })
 
     // ------------------------------------------------------------ D1 mirror
@@ -313,9 +335,15 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
       tried: ReadonlyArray<Span>,
       createdAt: number,
       reservedUntil: number,
-      moving?: HoldRecord
+      moving?: HoldRecord,
+      inDay?: number
     ) =>
-      Effect.sync((): Either.Either<HoldRecord | undefined, SlotInputInvalid> => {
+      Effect.sync((): Either.Either<HoldRecord | undefined, SlotInputInvalid | HoldStoreError> => {
+        // The host's object holds nothing of its own while its day shards are on (checked in the same step as
+        // the insert, so a switch turned on while this match waited for free/busy cannot be slipped past).
+        if (inDay === undefined && ledger.dayShards()) {
+          return Either.left(new HoldStoreError({ message: "the host's day shards were turned on; retry", cause: null }))
+        }
         const around = { from: query.guest.earliest - DAY_MS, until: query.guest.latest + DAY_MS }
         const commitments = ledger.commitmentsBetween(around.from, around.until)
         const holds = moving === undefined ? commitments.holds : withoutOne(commitments.holds, moving)
@@ -325,6 +353,7 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
         const gap = separationMs(request.host)
         for (const slot of slots.right) {
           if (slot.end - slot.start > MAX_HOLD_MS) continue
+          if (inDay !== undefined && dayOf(slot.start) !== inDay) continue // another day's shard holds it
           const record: HoldRecord = {
             bookingId: moving === undefined ? request.bookingId : moveKeyOf(moving.bookingId),
             hostDid: request.hostDid,
@@ -393,23 +422,80 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
         return { ...query, hostBusy, guestBusy }
       })
 
-    /** One full match attempt sequence; the caller holds the booking exclusively. */
-    const runMatch = (request: MatchRequest, budgetMs: number): Effect.Effect<Held, MatchError | Backoff> =>
+    /**
+     * Registers a hold reserved here (its home shard `home`) in the other day shards its buffered footprint
+     * touches, in ascending day order, without waiting. Any refusal (or failure) rolls back the shards already
+     * taken: false, and the caller drops its reservation.
+     */
+    const claimFootprint = (record: HoldRecord, gapMs: number, home: number): Effect.Effect<boolean> =>
       Effect.gen(function*() {
-        const query = yield* searchFor(request, budgetMs)
+        const key = markerKey(record.bookingId, home)
+        const claim: MarkerClaim = {
+          key,
+          hostDid: record.hostDid,
+          guestDid: record.guestDid,
+          start: record.start,
+          end: record.end,
+          dueAt: record.dueAt,
+          gapMs
+        }
+        const taken: Array<number> = []
+        for (const day of shardDaysOf(record, gapMs)) {
+          if (day === home) continue
+          const accepted = yield* shards.claim(day, claim).pipe(
+            Effect.catchAll((error) =>
+              Effect.logWarning("a day shard could not be asked; the reservation is dropped", { day, error: String(error) }).pipe(
+                Effect.as(false)
+              )
+            )
+          )
+          if (!accepted) {
+            yield* Effect.forEach(taken, (d) => Effect.ignore(shards.drop(record.hostDid, d, key)), { discard: true })
+            return false
+          }
+          taken.push(day)
+        }
+        ledger.putMarks(record.bookingId, taken)
+        return true
+      })
+
+    /**
+     * One full match attempt sequence; the caller holds the booking exclusively. `inDay`: this object is the
+     * day shard of that UTC day and holds only slots starting on it (registered in the neighbouring shards
+     * their footprint reaches).
+     */
+    const runMatch = (request: MatchRequest, budgetMs: number, inDay?: number): Effect.Effect<Held, MatchError | Backoff> =>
+      Effect.gen(function*() {
+        let search: MatchRequest = request
+        if (inDay !== undefined) {
+          const window = windowOfDay(request.guest, inDay, request.guest.durationMax * MINUTE_MS)
+          if (window === undefined) return yield* new NoSlotAvailable({ message: "no time of the window starts on this day" })
+          search = { ...request, guest: { ...request.guest, ...window } }
+        }
+        const query = yield* searchFor(search, budgetMs)
         const ttl = request.holdTtlMs ?? config.defaultHoldTtlMs ?? DEFAULT_HOLD_TTL_MS
+        const gap = separationMs(request.host)
         const tried: Array<Span> = []
         let refusal: CalendarUnavailable | undefined
+        let claimRefusals = 0
         for (let attempt = 0; attempt < MAX_PLACE_ATTEMPTS; attempt++) {
           if (ledger.get(request.bookingId) !== undefined) {
             // An earlier attempt's release is still being retried under this booking id: later.
             return yield* new Backoff({ retryAfterMs: 30_000, reason: "the booking's previous hold is still being released" })
           }
           const clock = yield* Clock.currentTimeMillis
-          const reserved = yield* reserve(request, query, tried, clock, clock + ttl + PLACE_TIMEOUT_MS)
+          const reserved = yield* reserve(search, query, tried, clock, clock + ttl + PLACE_TIMEOUT_MS, undefined, inDay)
           if (Either.isLeft(reserved)) return yield* reserved.left
           const record = reserved.right
           if (record === undefined) break
+          if (inDay !== undefined && !(yield* claimFootprint(record, gap, inDay))) {
+            // A neighbouring shard has a hold too close to this time: not this time, and not a calendar attempt.
+            ledger.remove(record.bookingId)
+            tried.push({ start: record.start, end: record.end })
+            if (++claimRefusals >= MAX_CLAIM_REFUSALS) break
+            attempt--
+            continue
+          }
           yield* wake.refresh // a crash from here on is cleaned up by the alarm
 
           const [hostResult, guestResult] = yield* Effect.all([place(record, "host"), place(record, "guest")], {
@@ -451,6 +537,196 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
 
     const heldOf = (record: HoldRecord) =>
       new Held({ bookingId: record.bookingId, start: record.start, end: record.end, expiresAt: record.dueAt })
+
+    // ------------------------------------------------------------ day shards
+
+    /** Matches this object (the host's, with its day shards on) has sent to a shard and not had back. */
+    let forwardsInFlight = 0
+    /** Counts every match sent to a shard: the off switch checks that none was sent while it asked the shards. */
+    let forwardSeq = 0
+
+    /**
+     * The host's object with its day shards on: the match goes to the shards of the days a slot may start on,
+     * earliest first (the slot engine's ranking), until one holds it; a day with no room answers
+     * NoSlotAvailable and the next day is asked. Bad input is refused here, before any shard is asked. A
+     * booking held before goes to its home shard first (a retry meets its hold there).
+     */
+    const routeToShards = (request: MatchRequest, budgetMs: number): Effect.Effect<Held, MatchError | Backoff> =>
+      Effect.gen(function*() {
+        const now = request.now ?? (yield* Clock.currentTimeMillis)
+        const search = slotSearchFor(request, now, 1)
+        if (Either.isLeft(search)) return yield* search.left
+        if (search.right.range === undefined) {
+          return yield* new NoSlotAvailable({ message: "the requested window has no time left after the notice period" })
+        }
+        const from = Math.max(request.guest.earliest, now + request.host.minimumNoticeMin * MINUTE_MS)
+        const all = startDays(from, request.guest.latest, request.guest.durationMin * MINUTE_MS)
+        const known = ledger.homeOf(request.bookingId)?.day
+        const days = known === undefined ? all : [known, ...all.filter((d) => d !== known)]
+        const forwarded: MatchRequest = { ...request, now, budgetMs }
+        for (const day of days) {
+          ledger.noteForward(day, yield* Clock.currentTimeMillis)
+          forwardSeq++
+          forwardsInFlight++
+          const result = yield* Effect.either(shards.matchInDay(forwarded, day)).pipe(
+            Effect.ensuring(Effect.sync(() => void forwardsInFlight--))
+          )
+          if (Either.isRight(result)) {
+            const held = result.right
+            const at = yield* Clock.currentTimeMillis
+            ledger.putHome(request.bookingId, { hostDid: request.hostDid, day }, Math.max(held.end, at) + BOOKED_RETENTION_MS)
+            yield* wake.refresh
+            return held
+          }
+          const error = result.left
+          switch (error._tag) {
+            case "NoSlotAvailable":
+              continue
+            case "ShardBackoff":
+              return yield* new Backoff({
+                retryAfterMs: error.retryAfterMs,
+                reason: error.reason,
+                ...(error.party !== undefined ? { party: error.party } : {})
+              })
+            default:
+              return yield* error
+          }
+        }
+        return yield* new NoSlotAvailable({ message: "no time fits both calendars within the constraints" })
+      })
+
+    /** A match here: in this object, or (the host's day shards on) in the day shards. */
+    const searchAndHold = (request: MatchRequest, budgetMs: number): Effect.Effect<Held, MatchError | Backoff> =>
+      Effect.suspend(() => (ledger.dayShards() ? routeToShards(request, budgetMs) : runMatch(request, budgetMs)))
+
+    /** A day shard's part of a match (called by the host's object): slots starting on `day` only. */
+    const matchInDay = (request: MatchRequest, day: number): Effect.Effect<Held, MatchError | ShardBackoff> =>
+      Effect.suspend((): Effect.Effect<Held, MatchError | ShardBackoff> => {
+        const id = request.bookingId
+        if (inFlight.has(id)) return Effect.fail(busyError(id))
+        const existing = ledger.get(id)
+        if (existing !== undefined) {
+          if (existing.guestDid !== request.guestDid || existing.hostDid !== request.hostDid) {
+            return Effect.fail(new HoldStoreError({ message: `booking ${id} belongs to another match`, cause: null }))
+          }
+          if (existing.state === "held" || existing.state === "booked") return Effect.succeed(heldOf(existing))
+          return Effect.fail(busyError(id))
+        }
+        return runMatch(request, request.budgetMs ?? DEFAULT_MATCH_BUDGET_MS, day).pipe(
+          Effect.catchTag("Backoff", (backoff) =>
+            Effect.fail(
+              new ShardBackoff({
+                retryAfterMs: backoff.retryAfterMs,
+                reason: backoff.reason,
+                ...(backoff.party !== undefined ? { party: backoff.party } : {})
+              })
+            )),
+          Effect.zipLeft(wake.refresh),
+          exclusive(id)
+        )
+      })
+
+    /**
+     * Another shard's hold registered here (a marker with its real span): accepted unless it clashes with a
+     * blocking commitment here, checked and inserted in one step. A claim again under the same key (its home
+     * retried with another time) replaces the old marker.
+     */
+    const claimMarker = (claim: MarkerClaim): Effect.Effect<boolean> =>
+      Effect.gen(function*() {
+        if (!isMarker(claim.key) || !(claim.end > claim.start) || claim.end - claim.start > MAX_HOLD_MS) return false
+        const now = yield* Clock.currentTimeMillis
+        const marker: HoldRecord = {
+          bookingId: claim.key,
+          hostDid: claim.hostDid,
+          guestDid: claim.guestDid,
+          start: claim.start,
+          end: claim.end,
+          state: "reserved",
+          dueAt: claim.dueAt,
+          host: noHold,
+          guest: noHold,
+          attempts: 0,
+          hostTz: "UTC",
+          guestTz: "UTC",
+          summary: "",
+          createdAt: now
+        }
+        const accepted = tryReserve(ledger, marker, claim.gapMs, claim.key)
+        if (accepted) yield* wake.refresh
+        return accepted
+      })
+
+    const dropMarker = (key: string): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        if (!isMarker(key) || ledger.get(key) === undefined) return Effect.void
+        ledger.remove(key)
+        return wake.refresh
+      })
+
+    /** Whether a hold homed here still blocks, for a marker of it in another shard. */
+    const markerLease = (bookingId: string): Effect.Effect<MarkerLease> =>
+      Effect.sync((): MarkerLease => {
+        const record = ledger.get(bookingId)
+        return record === undefined || record.state === "releasing"
+          ? { _tag: "gone" }
+          : { _tag: "blocking", start: record.start, end: record.end, state: record.state, dueAt: record.dueAt }
+      })
+
+    /**
+     * A marker came due: its home says whether the hold still blocks. Blocking with the same span: the marker
+     * follows it (state and due time); gone, released or moved: the marker goes. Home unreachable: it stays.
+     */
+    const renewMarker = (marker: HoldRecord): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        const owner = markerOwner(marker.bookingId)
+        const lease = owner === undefined
+          ? Either.right<MarkerLease>({ _tag: "gone" })
+          : yield* Effect.either(shards.lease(marker.hostDid, owner.homeDay, owner.bookingId))
+        const now = yield* Clock.currentTimeMillis
+        const current = ledger.get(marker.bookingId)
+        if (current === undefined) return
+        if (Either.isLeft(lease)) {
+          yield* Effect.logWarning("a marker's home shard could not be asked; the marker keeps blocking", {
+            key: marker.bookingId,
+            error: String(lease.left)
+          })
+          ledger.put({ ...current, dueAt: now + STORE_RETRY_MS })
+        } else if (lease.right._tag === "blocking" && lease.right.start === current.start && lease.right.end === current.end) {
+          ledger.put({ ...current, state: lease.right.state, dueAt: Math.max(lease.right.dueAt, now + MARKER_RECHECK_MS) })
+        } else {
+          ledger.remove(current.bookingId)
+        }
+      })
+
+    /** The host's `dayShards` switch (this object must be the host's own, `idFromName(hostDid)`). */
+    const setDayShards = (hostDid: string, on: boolean): Effect.Effect<void, DayShardsSwitchRefused | HoldStoreError> =>
+      Effect.gen(function*() {
+        if (on === ledger.dayShards()) return
+        const refuse = (message: string) => new DayShardsSwitchRefused({ message })
+        if (on) {
+          // One synchronous step: no reservation can be made here after it (`reserve` checks the switch).
+          if (inFlight.size > 0 || ledger.ownBlockingCount() > 0) {
+            return yield* refuse("the host's object has live holds, meetings or operations; turn day shards on when none are left")
+          }
+          ledger.setDayShards(true)
+          return yield* Effect.logInfo("day shards on", { hostDid })
+        }
+        const now = yield* Clock.currentTimeMillis
+        if (forwardsInFlight > 0 || now - ledger.lastForwardAt() < DAY_SHARDS_QUIET_MS) {
+          return yield* refuse(`a match was sent to a day shard less than ${DAY_SHARDS_QUIET_MS / 60_000} minutes ago`)
+        }
+        const started = forwardSeq
+        const counts = yield* Effect.forEach(
+          ledger.shardDaysFrom(dayOf(now) - SHARD_DAYS_LOOKBACK),
+          (day) => shards.blockingCount(hostDid, day),
+          { concurrency: 8 }
+        )
+        if (counts.some((n) => n > 0)) return yield* refuse("the host's day shards still have live holds or meetings")
+        // Nothing was sent to a shard while they were asked: nothing can reserve there any more.
+        if (forwardSeq !== started || forwardsInFlight > 0) return yield* refuse("a match was sent to a day shard meanwhile; try again")
+        ledger.setDayShards(false)
+        yield* Effect.logInfo("day shards off", { hostDid })
+      })
 
     const startPending = (request: MatchRequest, backoff: Backoff) =>
       Effect.gen(function*() {
@@ -496,7 +772,7 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
           if (pending.status._tag === "held") return Effect.succeed(pending.status.hold)
           ledger.removeMatch(pending.token) // it failed before: this is a new attempt
         }
-        return runMatch(request, request.budgetMs ?? DEFAULT_MATCH_BUDGET_MS).pipe(
+        return searchAndHold(request, request.budgetMs ?? DEFAULT_MATCH_BUDGET_MS).pipe(
           Effect.catchTag("Backoff", (backoff) => startPending(request, backoff)),
           exclusive(id)
         )
@@ -508,7 +784,7 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
         if (record === undefined) return Effect.fail(new MatchNotFound({ token }))
         if (record.status._tag !== "pending" || inFlight.has(record.bookingId)) return Effect.succeed(record.status)
         return Effect.gen(function*() {
-          const result = yield* Effect.either(runMatch(record.request, QUEUED_MATCH_BUDGET_MS))
+          const result = yield* Effect.either(searchAndHold(record.request, QUEUED_MATCH_BUDGET_MS))
           const now = yield* Clock.currentTimeMillis
           const finished = (status: MatchStatus): MatchStatus => {
             ledger.putMatch({ ...record, status, attempts: record.attempts + 1, dueAt: now + MATCH_RECORD_RETENTION_MS })
@@ -551,7 +827,9 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
       Effect.suspend((): Effect.Effect<void, HoldNotFound | CalendarUnavailable | HoldStoreError> => {
         if (inFlight.has(bookingId)) return Effect.fail(busyError(bookingId))
         const record = ledger.get(bookingId)
-        if (record === undefined || record.state === "releasing" || record.state === "reserved") {
+        const home = record === undefined ? ledger.homeOf(bookingId) : undefined
+        if (home !== undefined) return shards.confirm(home.hostDid, home.day, bookingId)
+        if (record === undefined || record.state === "releasing" || record.state === "reserved" || isMarker(bookingId)) {
           return Effect.fail(new HoldNotFound({ bookingId }))
         }
         // Booked first: from here on the alarm will not expire it, whatever the calendars answer.
@@ -592,7 +870,11 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
       Effect.suspend((): Effect.Effect<void, HoldStoreError> => {
         if (inFlight.has(bookingId)) return Effect.fail(busyError(bookingId))
         const record = ledger.get(bookingId)
-        if (record === undefined) return Effect.void
+        if (record === undefined) {
+          const home = ledger.homeOf(bookingId)
+          return home === undefined ? Effect.void : shards.release(home.hostDid, home.day, bookingId)
+        }
+        if (isMarker(bookingId)) return Effect.void
         return (record.state === "releasing" ? releaseCalendars(record) : startRelease(record)).pipe(exclusive(bookingId))
       })
 
@@ -719,6 +1001,11 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
       Effect.suspend((): Effect.Effect<Booking, RescheduleError> => {
         const id = request.bookingId
         const key = moveKeyOf(id)
+        if (ledger.dayShards()) {
+          return Effect.fail(
+            new HoldStoreError({ message: "reschedule is not available for a host with day shards on (docs/architecture.md)", cause: null })
+          )
+        }
         // A move key with no move running was left by a crash: the alarm drops it shortly.
         if (inFlight.has(id) || inFlight.has(key) || ledger.get(key) !== undefined) return Effect.fail(busyError(id))
         const own = ledger.get(id)
@@ -745,6 +1032,9 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
         if (inFlight.has(bookingId)) return
         const now = yield* Clock.currentTimeMillis
         const record = ledger.get(bookingId)
+        const home = record === undefined ? ledger.homeOf(bookingId) : undefined
+        if (home !== undefined) return yield* shards.expire(home.hostDid, home.day, bookingId)
+        if (isMarker(bookingId)) return
         if (record === undefined) {
           // Unknown here (released already, or never mirrored correctly): only D1 may still say held.
           const booking = yield* Effect.option(bookings.get(bookingId))
@@ -768,6 +1058,7 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
           // Read again: an earlier item of this batch, or a call meanwhile, may have changed it.
           const record = ledger.get(bookingId)
           if (record === undefined || record.dueAt > now) return Effect.void
+          if (isMarker(bookingId)) return renewMarker(record)
           if (inFlight.has(bookingId)) {
             // Its own operation decides; look again shortly rather than spinning on a due time in the past.
             return Effect.sync(() => ledger.put({ ...record, dueAt: now + IN_FLIGHT_RECHECK_MS }))
@@ -796,10 +1087,28 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig) =>
           ledger.removeMatch(record.token)
         }
       }
+      ledger.forgetHomes(now)
       yield* wake.refresh
     })
 
-    return { match, resumeMatch, getMatchStatus, confirm, reschedule, release, expire, wakeUp } as const
+    return {
+      match,
+      resumeMatch,
+      getMatchStatus,
+      confirm,
+      reschedule,
+      release,
+      expire,
+      wakeUp,
+      // day shards
+      matchInDay,
+      claimMarker,
+      dropMarker,
+      markerLease,
+      blockingCount: Effect.sync(() => ledger.ownBlockingCount()),
+      dayShards: Effect.sync(() => ledger.dayShards()),
+      setDayShards
+    } as const
   })
 
 export type HostMatchEngine = Effect.Effect.Success<ReturnType<typeof makeHostMatchEngine>>

@@ -51,6 +51,25 @@ CREATE TABLE IF NOT EXISTS matches (
   created_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS matches_by_due ON matches (due_at);
+CREATE TABLE IF NOT EXISTS settings (
+  name  TEXT    NOT NULL PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS shard_days (
+  day INTEGER NOT NULL PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS shard_homes (
+  booking_id TEXT    NOT NULL PRIMARY KEY,
+  host_did   TEXT    NOT NULL,
+  day        INTEGER NOT NULL,
+  forget_at  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS shard_homes_by_forget ON shard_homes (forget_at);
+CREATE TABLE IF NOT EXISTS shard_marks (
+  booking_id TEXT    NOT NULL,
+  day        INTEGER NOT NULL,
+  PRIMARY KEY (booking_id, day)
+);
 `
 
 interface HoldRow extends Record<string, SqlStorageValue> {
@@ -135,6 +154,11 @@ export const sqliteHoldLedger = (sql: SqlStorage): HoldLedgerShape => {
       end: r.end_at
     }))
 
+  const setting = (name: string): number =>
+    sql.exec<{ value: number }>("SELECT value FROM settings WHERE name = ?", name).toArray()[0]?.value ?? 0
+  const putSetting = (name: string, value: number) =>
+    void sql.exec("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", name, value)
+
   return {
     commitmentsBetween: (from, until) => ({
       holds: spans(
@@ -196,10 +220,49 @@ export const sqliteHoldLedger = (sql: SqlStorage): HoldLedgerShape => {
     nextDueAt: () => {
       const row = sql
         .exec<{ next: number | null }>(
-          "SELECT min(next) AS next FROM (SELECT min(due_at) AS next FROM holds UNION ALL SELECT min(due_at) FROM matches)"
+          `SELECT min(next) AS next FROM (SELECT min(due_at) AS next FROM holds UNION ALL SELECT min(due_at) FROM matches
+                                          UNION ALL SELECT min(forget_at) FROM shard_homes)`
         )
         .one()
       return row.next ?? undefined
-    }
+    },
+
+    dayShards: () => setting("day_shards") === 1,
+    setDayShards: (on) => putSetting("day_shards", on ? 1 : 0),
+    noteForward: (day, at) => {
+      sql.exec("INSERT OR IGNORE INTO shard_days (day) VALUES (?)", day)
+      if (at > setting("last_forward_at")) putSetting("last_forward_at", at)
+    },
+    lastForwardAt: () => setting("last_forward_at"),
+    shardDaysFrom: (fromDay) =>
+      sql.exec<{ day: number }>("SELECT day FROM shard_days WHERE day >= ? ORDER BY day", fromDay).toArray().map((r) => r.day),
+    putHome: (bookingId, home, forgetAt) =>
+      void sql.exec(
+        "INSERT OR REPLACE INTO shard_homes (booking_id, host_did, day, forget_at) VALUES (?, ?, ?, ?)",
+        bookingId,
+        home.hostDid,
+        home.day,
+        forgetAt
+      ),
+    homeOf: (bookingId) => {
+      const row = sql.exec<{ host_did: string; day: number }>("SELECT host_did, day FROM shard_homes WHERE booking_id = ?", bookingId)
+        .toArray()[0]
+      return row === undefined ? undefined : { hostDid: row.host_did, day: row.day }
+    },
+    forgetHomes: (now) => void sql.exec("DELETE FROM shard_homes WHERE forget_at <= ?", now),
+    putMarks: (bookingId, days) => {
+      sql.exec("DELETE FROM shard_marks WHERE booking_id = ?", bookingId)
+      for (const day of days) sql.exec("INSERT INTO shard_marks (booking_id, day) VALUES (?, ?)", bookingId, day)
+    },
+    takeMarks: (bookingId) => {
+      const days = sql.exec<{ day: number }>("SELECT day FROM shard_marks WHERE booking_id = ? ORDER BY day", bookingId)
+        .toArray().map((r) => r.day)
+      if (days.length > 0) sql.exec("DELETE FROM shard_marks WHERE booking_id = ?", bookingId)
+      return days
+    },
+    ownBlockingCount: () =>
+      sql.exec<{ n: number }>(
+        "SELECT count(*) AS n FROM holds WHERE state <> 'releasing' AND NOT (booking_id GLOB '*#d[0-9]*' OR booking_id GLOB '*#d-[0-9]*')"
+      ).one().n
   }
 }
