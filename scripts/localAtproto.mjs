@@ -113,14 +113,41 @@ export async function startLocalAtproto(options = {}) {
       return { did: res.data.did, handle: res.data.handle, agent }
     }
 
-    /**
-     * Every record of `collection` in `did`'s repo, read from the PDS's own store in this process (what
-     * listRecords would answer, without the HTTP round trips); undefined when the PDS does not host the repo.
-     */
+    // Every record of a collection, read from the PDS's own store in this process and kept until that repo is
+    // written again: each write to a repo (transact, writeNoTransaction, create, destroy) moves the repo's
+    // generation before and after it, and a read stores its answer only if no write began or ended meanwhile —
+    // so an answer is never older than the last write that returned to its caller.
+    const store = pds.ctx.actorStore
+    const generations = new Map()
+    const records = new Map()
+    const bump = (did) => {
+      generations.set(did, (generations.get(did) ?? 0) + 1)
+      for (const key of records.keys()) if (key.startsWith(`${did} `)) records.delete(key)
+    }
+    for (const method of ["transact", "writeNoTransaction", "create", "destroy"]) {
+      const original = store[method].bind(store)
+      store[method] = async (did, ...rest) => {
+        bump(did)
+        try {
+          return await original(did, ...rest)
+        } finally {
+          bump(did)
+        }
+      }
+    }
+    /** Every record of `collection` in `did`'s repo (what listRecords would answer); undefined when the PDS does not host it. */
     const readRecords = async (did, collection) => {
-      if (!(await pds.ctx.actorStore.exists(did))) return undefined
-      return pds.ctx.actorStore.read(did, (store) =>
-        store.record.listRecordsForCollection({ collection, limit: 100_000, reverse: false }))
+      const key = `${did} ${collection}`
+      if (records.has(key)) return records.get(key)
+      const generation = generations.get(did)
+      const found = (await store.exists(did))
+        ? await store.read(did, (reader) => reader.record.listRecordsForCollection({ collection, limit: 100_000, reverse: false }))
+        : undefined
+      if (generations.get(did) === generation) {
+        if (records.size > 50_000) records.clear()
+        records.set(key, found)
+      }
+      return found
     }
 
     return { plcUrl, pdsUrl, adminPassword: ADMIN_PASSWORD, createAccount, readRecords, close }
