@@ -67,3 +67,4 @@ export declare const runLoadScenarios: (options: {
   say?: (line: string) => void
 }) => Promise<Array<Scenario>>
 export declare const describeScenario: (scenario: Scenario) => string
+export declare const CLIENT_CONNECTIONS: number

@@ -3,6 +3,7 @@
 // and by the end-to-end test (a smaller burst). Every function throws when the system does something it must
 // never do only where the caller asks it to; otherwise it reports what happened.
 import { randomUUID } from "node:crypto"
+import http from "node:http"
 import { APPVIEW_DID, createAccount, putRecord, sleep, waitFor, xrpc } from "./overlapClient.mjs"
 
 /** Runs `work` over `items` with at most `limit` in flight. */
@@ -45,22 +46,45 @@ export const prepareCall = async (appviewUrl, account, nsid, { params, body } = 
   return { nsid, account, url: url.toString(), init: { method: body === undefined ? "GET" : "POST", headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) } }
 }
 
-/** Sends one prepared call; a call with no answer within `timeoutMs` is a hang. */
-const sendOnce = async (call, timeoutMs) => {
-  try {
-    const response = await fetch(call.url, { ...call.init, signal: AbortSignal.timeout(timeoutMs) })
-    const text = await response.text()
-    let body
-    try {
-      body = text === "" ? undefined : JSON.parse(text)
-    } catch {
-      body = text
-    }
-    return { status: response.status, body, retryAfter: Number(response.headers.get("retry-after") ?? 1) }
-  } catch (error) {
-    return { status: error?.name === "TimeoutError" ? "hang" : "network-error", body: String(error) }
-  }
-}
+/**
+ * The client side of a burst: every request is issued at once, over at most `CLIENT_CONNECTIONS` keep-alive
+ * connections (the rest wait in the client's queue), as requests reach a Worker through Cloudflare's edge rather
+ * than as hundreds of fresh TCP connections. Locally, hundreds of simultaneous connects overflow the accept queues
+ * of wrangler dev's own proxy chain and come back as its "worker restarted mid-request" 503s, which measure the
+ * dev proxy, not Overlap.
+ */
+export const CLIENT_CONNECTIONS = 32
+const clientAgent = new http.Agent({ keepAlive: true, maxSockets: CLIENT_CONNECTIONS })
+
+/** Sends one prepared call; a call with no answer within `timeoutMs` (queueing in the client included) is a hang. */
+const sendOnce = (call, timeoutMs) =>
+  new Promise((resolve) => {
+    const url = new URL(call.url)
+    const body = call.init.body
+    const request = http.request(url, { method: call.init.method, headers: call.init.headers, agent: clientAgent }, (response) => {
+      const chunks = []
+      response.on("data", (chunk) => chunks.push(chunk))
+      response.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8")
+        let parsed
+        try {
+          parsed = text === "" ? undefined : JSON.parse(text)
+        } catch {
+          parsed = text
+        }
+        resolve({ status: response.statusCode, body: parsed, retryAfter: Number(response.headers["retry-after"] ?? 1) })
+      })
+      response.on("error", (error) => resolve({ status: "network-error", body: String(error) }))
+    })
+    const timer = setTimeout(() => {
+      request.destroy()
+      resolve({ status: "hang", body: `no answer within ${timeoutMs} ms` })
+    }, timeoutMs)
+    request.on("close", () => clearTimeout(timer))
+    request.on("error", (error) => resolve({ status: "network-error", body: String(error) }))
+    if (body !== undefined) request.write(body)
+    request.end()
+  })
 
 /**
  * Sends a call as a well-behaved client does: an `Overloaded` 429 is sent again after its Retry-After (with
