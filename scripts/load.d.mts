@@ -15,6 +15,8 @@ export interface CallResult {
   readonly firstStatus: number | "hang" | "network-error"
   readonly retries: number
   readonly ms: number
+  /** When the final answer arrived (epoch ms). */
+  readonly answeredAt: number
 }
 export interface BurstOutcome {
   readonly results: ReadonlyArray<CallResult>
@@ -31,7 +33,14 @@ export interface BurstOutcome {
   readonly wallMs: number
   readonly health: { readonly probes: number; readonly worstMs: number; readonly failures: ReadonlyArray<string> }
 }
-export interface Hold { readonly host: string; readonly slot: { readonly start: string; readonly end: string }; readonly bookingId: string }
+export interface Hold {
+  readonly host: string
+  readonly slot: { readonly start: string; readonly end: string }
+  readonly bookingId: string
+  /** Known live from its answer (epoch ms) until it expires. */
+  readonly liveFrom: number
+  readonly liveUntil: number
+}
 export interface Scenario {
   readonly name: string
   readonly outcome: BurstOutcome

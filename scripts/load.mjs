@@ -102,7 +102,7 @@ const send = async (call, timeoutMs, retryForMs) => {
     retries++
     last = await sendOnce(call, timeoutMs)
   }
-  return { call, status: last.status, body: last.body, firstStatus: first.status, retries, ms: performance.now() - started }
+  return { call, status: last.status, body: last.body, firstStatus: first.status, retries, ms: performance.now() - started, answeredAt: Date.now() }
 }
 
 /** Polls `/healthz` until `stop()` and reports the slowest answer (a failed or missing answer counts as ∞). */
@@ -179,12 +179,16 @@ export const publishOffer = async (appviewUrl, host, window, { policy = "anyone"
   return { uri, indexedMs: Date.now() - started }
 }
 
-/** The holds a burst of `match` calls made: 200s directly, 202s once getMatchStatus settles. */
+/**
+ * The holds a burst of `match` calls made: 200s directly, 202s once getMatchStatus settles. Each hold is known to
+ * be live from the moment its answer arrived until its `expiresAt` (nothing in a burst releases holds early).
+ */
 export const holdsOf = async (appviewUrl, results, { timeoutMs = 120_000 } = {}) => {
   const holds = []
   const failed = []
+  const holdFrom = (host, hold, answeredAt) => ({ host, slot: hold.slot, bookingId: hold.bookingId, liveFrom: answeredAt, liveUntil: Date.parse(hold.expiresAt) })
   for (const r of results) {
-    if (r.status === 200 && r.body?.result?.slot) holds.push({ host: r.call.hostDid, slot: r.body.result.slot, bookingId: r.body.result.bookingId })
+    if (r.status === 200 && r.body?.result?.slot) holds.push(holdFrom(r.call.hostDid, r.body.result, r.answeredAt))
   }
   const pending = results.filter((r) => r.status === 202 && r.body?.result?.token)
   await mapLimit(pending, 8, async (r) => {
@@ -193,20 +197,29 @@ export const holdsOf = async (appviewUrl, results, { timeoutMs = 120_000 } = {})
       if (res.status >= 500) failed.push(res)
       return res.status === 200 && res.body.status !== "pending" ? res.body : undefined
     }, { timeoutMs, intervalMs: 500 })
-    if (status.status === "held") holds.push({ host: r.call.hostDid, slot: status.hold.slot, bookingId: status.hold.bookingId })
+    if (status.status === "held") holds.push(holdFrom(r.call.hostDid, status.hold, Date.now()))
   })
   return { holds, pendingSettled: pending.length, statusErrors: failed.length }
 }
 
-/** Pairs of holds at one host whose times overlap (must be none). */
+const intersects = (a, b) => a.start < b.end && b.start < a.end
+
+/**
+ * Pairs of holds at one host that were live at the same moment with overlapping times: a double booking (must be
+ * none). Holds that expired before another took their time are not a pair (short hold lifetimes in tests).
+ */
 export const overlapsOf = (holds) => {
   const found = []
   const byHost = new Map()
   for (const hold of holds) byHost.set(hold.host, [...(byHost.get(hold.host) ?? []), hold])
   for (const list of byHost.values()) {
-    const sorted = [...list].sort((a, b) => Date.parse(a.slot.start) - Date.parse(b.slot.start))
-    for (let i = 1; i < sorted.length; i++) {
-      if (Date.parse(sorted[i].slot.start) < Date.parse(sorted[i - 1].slot.end)) found.push([sorted[i - 1], sorted[i]])
+    for (let i = 0; i < list.length; i++) {
+      for (let j = i + 1; j < list.length; j++) {
+        const [a, b] = [list[i], list[j]]
+        const times = intersects({ start: Date.parse(a.slot.start), end: Date.parse(a.slot.end) }, { start: Date.parse(b.slot.start), end: Date.parse(b.slot.end) })
+        const lives = intersects({ start: a.liveFrom, end: a.liveUntil }, { start: b.liveFrom, end: b.liveUntil })
+        if (times && lives) found.push([a, b])
+      }
     }
   }
   return found

@@ -163,9 +163,9 @@ describe("Overlap end to end", () => {
       expect(r.body, `${r.status}`).toEqual({ error: expect.any(String), message: expect.any(String) })
     }
     const { holds } = await holdsOf(appviewUrl, outcome.results.filter((r) => r.call.nsid === "app.overlap.match"))
-    // a 4-hour window holds at most eight 30-minute meetings, and at least one guest got one
+    // at least one guest got a hold, and no two holds were ever live on overlapping times (holds live 20 s here,
+    // so a slot can be held again once the first hold has expired)
     expect(holds.length).toBeGreaterThanOrEqual(1)
-    expect(holds.length).toBeLessThanOrEqual(8)
     expect(overlapsOf(holds)).toEqual([])
     // ingest still works: an offer written right after the burst is indexed
     const after = await publishAndTime(appviewUrl, host!, { start: dayAt(6, "08:00"), end: dayAt(6, "09:00") }, { timeoutMs: 30_000 })
