@@ -28,8 +28,11 @@ const weekdayOf = (day: number): number => (((day + 4) % 7) + 7) % 7
  */
 const MARGIN_MS = 2 * DAY_MS
 
+/** Largest INTERVAL skipped ahead: a cycle of at most this many weeks is searched day by day. */
+const MAX_SKIPPED_INTERVAL = 520
+
 /** Upper bound on the instant of the rule's UNTIL (a floating or DATE UNTIL is read in the widest zone). */
-const untilBound = (until: ICAL.Time): number =>
+export const untilBound = (until: ICAL.Time): number =>
   until.zone === ICAL.Timezone.utcTimezone ? until.toUnixTime() * 1000 : wallOf(until) + DAY_MS
 
 export const seriesWindow = (event: ICAL.Event, rangeStart: number, durationMs: number): SeriesWindow => {
@@ -58,6 +61,9 @@ export const seriesWindow = (event: ICAL.Event, rangeStart: number, durationMs: 
     weekdays = new Set(indexes)
   }
   const interval = recur.interval > 0 ? recur.interval : 1
+  // The search below walks up to one cycle day by day; a longer cycle is rare enough to walk from DTSTART
+  // (where the expansion budget counts every step) rather than spin here uncounted (INTERVAL=2000000000).
+  if (interval > MAX_SKIPPED_INTERVAL) return FROM_DTSTART
   // WKST as a JavaScript weekday (ical.js numbers Sunday as 1); weeks are what INTERVAL counts for WEEKLY.
   const weekStartDay = (recur.wkst ?? ICAL.Time.MONDAY) - 1
   const weekStartOf = (day: number): number => day - ((weekdayOf(day) - weekStartDay + 7) % 7)
