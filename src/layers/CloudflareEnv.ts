@@ -83,6 +83,11 @@ export interface Env {
   /** Includes the tenant segment, e.g. https://login.microsoftonline.com/common */
   readonly MICROSOFT_LOGIN_BASE?: string
   readonly GRAPH_API_BASE?: string
+  /**
+   * Bounds on expanding recurring CalDAV events, JSON with any of the keys of ExpansionLimits
+   * (src/domain/calendar/expansionBudget.ts); absent keys keep the defaults there.
+   */
+  readonly RECURRENCE_LIMITS?: string
 
   // --- secrets (optional: absent locally until set) ---
   readonly TURNSTILE_SECRET?: string

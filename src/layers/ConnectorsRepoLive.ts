@@ -17,7 +17,7 @@ export const ConnectorsRepoLive: Layer.Layer<ConnectorsRepo, never, SqlClient.Sq
     const sql = yield* SqlClient.SqlClient
 
     const columns = sql`id, did, provider, status, account_ref, CAST(token_ciphertext AS TEXT) AS token_ciphertext, key_id,
-      token_expires_at, calendars, holds_target, last_sync_at, created_at, updated_at`
+      token_expires_at, calendars, holds_target, last_sync_at, warning, created_at, updated_at`
 
     const select = (where: Statement.Fragment, operation: string) =>
       sql`SELECT ${columns} FROM connectors WHERE ${where}`.pipe(Effect.flatMap(decodeConnectors), orRepositoryError(operation))
@@ -75,6 +75,9 @@ export const ConnectorsRepoLive: Layer.Layer<ConnectorsRepo, never, SqlClient.Sq
 
       markSynced: (id, at) =>
         sql`UPDATE connectors SET last_sync_at = ${at} WHERE id = ${id}`.pipe(Effect.asVoid, orRepositoryError("ConnectorsRepo.markSynced")),
+
+      setWarning: (id, warning) =>
+        sql`UPDATE connectors SET warning = ${warning} WHERE id = ${id}`.pipe(Effect.asVoid, orRepositoryError("ConnectorsRepo.setWarning")),
 
       setHoldsTarget: (did, id) =>
         Effect.gen(function*() {

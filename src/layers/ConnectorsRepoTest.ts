@@ -36,6 +36,7 @@ export const ConnectorsRepoTest: Layer.Layer<ConnectorsRepo> = Layer.effect(
               calendars: c.calendars,
               holdsTarget: false,
               lastSyncAt: null,
+              warning: null,
               createdAt: now,
               updatedAt: now
             })
@@ -67,6 +68,12 @@ export const ConnectorsRepoTest: Layer.Layer<ConnectorsRepo> = Layer.effect(
         Ref.update(rows, (m) => {
           const current = m.get(id)
           return current === undefined ? m : new Map(m).set(id, new Connector({ ...current, lastSyncAt: at }))
+        }),
+
+      setWarning: (id, warning) =>
+        Ref.update(rows, (m) => {
+          const current = m.get(id)
+          return current === undefined ? m : new Map(m).set(id, new Connector({ ...current, warning }))
         }),
 
       setHoldsTarget: (did, id) =>

@@ -5,7 +5,7 @@ import type { RepositoryError } from "./RepositoryError"
 import type { SealedToken } from "./TokenVault"
 
 /**
- * The `connectors` table (migrations/0001 + 0004): one row per calendar account a user connected. Credentials
+ * The `connectors` table (migrations/0001 + 0004 + 0008): one row per calendar account a user connected. Credentials
  * are held only as TokenVault ciphertext (a refresh token for Google / Microsoft, `{ username, password }` JSON
  * for CalDAV), bound to (did, provider, id); nothing here can hold a plaintext token.
  */
@@ -46,6 +46,8 @@ export class Connector extends Schema.Class<Connector>("Connector")({
   /** This connector's calendar receives the holds. */
   holdsTarget: SqliteBoolean,
   lastSyncAt: Schema.NullOr(EpochMillis),
+  /** What the owner should know while the connector keeps working (migrations/0008); null: nothing. */
+  warning: Schema.NullOr(Schema.String),
   createdAt: EpochMillis,
   updatedAt: EpochMillis
 }) {}
@@ -99,6 +101,8 @@ export class ConnectorsRepo extends Context.Tag("overlap/ConnectorsRepo")<Connec
     account: { readonly accountRef: string | null; readonly calendars: ReadonlyArray<ConnectorCalendarEntry> }
   ) => Effect.Effect<void, ConnectorNotFound | RepositoryError>
   readonly markSynced: (id: string, at: number) => Effect.Effect<void, RepositoryError>
+  /** Sets (or, with null, clears) the owner's warning; a missing row is left alone. */
+  readonly setWarning: (id: string, warning: string | null) => Effect.Effect<void, RepositoryError>
   /** Makes `id` the DID's holds target (and no other connector of the DID). */
   readonly setHoldsTarget: (did: string, id: string) => Effect.Effect<void, ConnectorNotFound | RepositoryError>
   /** Disconnected: status removed, credential and expiry deleted, no longer the holds target. */

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Ref } from "effect"
+import { toConnectorView } from "../../src/api/connectors/connectorView"
+import { DEFAULT_EXPANSION_LIMITS } from "../../src/domain/calendar/expansionBudget"
 import { handleCalendarChanged } from "../../src/jobs/calendarChanged"
 import { refreshConnectors } from "../../src/jobs/refreshConnectors"
 import { CalendarTaskQueue } from "../../src/services/CalendarTaskQueue"
@@ -125,6 +127,67 @@ describe("CalDAV connectors", () => {
         yield* put(calendarUrl, "over.ics", singleEvent("over", "20260303T103000", "20260303T113000"))
         expect(yield* fresh.findConflicts(check)).toEqual([bookingId])
       })))
+
+  // Radicale itself spins on FREQ=DAILY;BYMONTH=2;BYMONTHDAY=31 (its time-range filter expands the rule), so the
+  // hostile rules here are ones it serves: a rule ical.js refuses, and an ordinary one under a tight step limit
+  // (test/connectors/hostileRecurrence.test.ts has the rules that never end).
+  it.live("a recurring event Overlap cannot expand fails closed for its whole span and is reported on the connector", () =>
+    withEngine(() =>
+      Effect.gen(function*() {
+        const calendarUrl = yield* Effect.promise(() => radicale.makeCalendar(`hostile-${counter}`))
+        const owner = did()
+        const engine = yield* makeUserConnectorEngine(owner)
+        const connector = yield* engine.connectCaldav(credentials())
+        const repo = yield* ConnectorsRepo
+        yield* repo.updateAccount(connector.id, {
+          accountRef: connector.accountRef,
+          calendars: connector.calendars.map((c) => ({ ...c, checkBusy: c.id === calendarUrl }))
+        })
+        yield* put(calendarUrl, "lunch.ics", singleEvent("lunch", "20260303T120000", "20260303T130000"))
+        // RFC 5545 forbids BYMONTHDAY in a WEEKLY rule; ical.js refuses to expand it (it used to fail the whole calendar).
+        yield* put(calendarUrl, "weekly.ics", singleEvent("weekly", "20260303T150000", "20260303T153000", ["RRULE:FREQ=WEEKLY;BYMONTHDAY=3"]))
+        const fresh = yield* makeUserConnectorEngine(owner)
+        const range = { start: T10 - HOUR, end: T10 + 24 * HOUR }
+        expect(yield* fresh.busy(range)).toEqual([{ start: T10 + 2 * HOUR, end: T10 + 3 * HOUR }, { start: T10 + 5 * HOUR, end: range.end }])
+        const warned = Option.getOrThrow(yield* repo.get(connector.id))
+        expect(warned.status).toBe("active")
+        expect(warned.warning).toBe(
+          `1 recurring event counts as busy for its whole span: Overlap could not expand it within its limits. ` +
+            `${new URL(calendarUrl).pathname}: 1 (a rule that is not valid iCalendar). Edit or delete it to free that time.`
+        )
+        expect(toConnectorView(warned).warning).toBe(warned.warning)
+
+        // The owner fixes the event: the next busy read expands it and clears the warning.
+        yield* put(calendarUrl, "weekly.ics", singleEvent("weekly", "20260303T150000", "20260303T153000", ["RRULE:FREQ=WEEKLY;COUNT=2"]))
+        yield* fresh.calendarChanged(connector.id)
+        expect(yield* fresh.busy(range)).toEqual([{ start: T10 + 2 * HOUR, end: T10 + 3 * HOUR }, { start: T10 + 5 * HOUR, end: T10 + 5 * HOUR + HOUR / 2 }])
+        const cleared = Option.getOrThrow(yield* repo.get(connector.id))
+        expect(cleared.warning).toBeNull()
+        expect(toConnectorView(cleared)).not.toHaveProperty("warning")
+      })))
+
+  it.live("the expansion limits are settings: under a tight step limit an ordinary daily series fails closed and is reported", () =>
+    Effect.gen(function*() {
+      yield* started
+      const h = connectorHarness({ settings: { expansionLimits: { ...DEFAULT_EXPANSION_LIMITS, maxStepsPerSeries: 50 } } })
+      yield* Effect.gen(function*() {
+        const calendarUrl = yield* Effect.promise(() => radicale.makeCalendar(`tight-${counter}`))
+        const owner = did()
+        const engine = yield* makeUserConnectorEngine(owner)
+        const connector = yield* engine.connectCaldav(credentials())
+        const repo = yield* ConnectorsRepo
+        yield* repo.updateAccount(connector.id, {
+          accountRef: connector.accountRef,
+          calendars: connector.calendars.map((c) => ({ ...c, checkBusy: c.id === calendarUrl }))
+        })
+        // Daily since 2020 with a COUNT: walked from its first instance, about 2,250 steps to reach March 2026.
+        yield* put(calendarUrl, "daily.ics", singleEvent("daily", "20200101T090000", "20200101T091500", ["RRULE:FREQ=DAILY;COUNT=100000"]))
+        const fresh = yield* makeUserConnectorEngine(owner)
+        const range = { start: T10 - HOUR, end: T10 + 24 * HOUR }
+        expect(yield* fresh.busy(range)).toEqual([range])
+        expect(Option.getOrThrow(yield* repo.get(connector.id)).warning).toContain("1 (a rule too costly to expand)")
+      }).pipe(Effect.provide(h.layer))
+    }))
 
   it.live("calendar-changed: a held booking that now clashes is expired, released and both people are told; others are left alone", () =>
     Effect.gen(function*() {

@@ -134,6 +134,20 @@ export const connectorsRepoSuite = (name: string, layer: Layer.Layer<ConnectorsR
         expect((yield* repo.listActiveByProvider("caldav", 2, "d2")).map((c) => c.id)).toEqual(["d3"])
       }))
 
+    test("warning: none at first, set, replaced and cleared; a missing row is left alone", () =>
+      Effect.gen(function*() {
+        const repo = yield* ConnectorsRepo
+        expect((yield* repo.create(connector("c1", { provider: "caldav" }))).warning).toBeNull()
+        yield* repo.setWarning("c1", "1 recurring event counts as busy")
+        expect(Option.getOrThrow(yield* repo.get("c1")).warning).toBe("1 recurring event counts as busy")
+        yield* repo.setWarning("c1", "2 recurring events count as busy")
+        expect(Option.getOrThrow(yield* repo.get("c1")).warning).toBe("2 recurring events count as busy")
+        yield* repo.setWarning("c1", null)
+        expect(Option.getOrThrow(yield* repo.get("c1")).warning).toBeNull()
+        yield* repo.setWarning("missing", "x")
+        expect(yield* repo.get("missing")).toEqual(Option.none())
+      }))
+
     test("sync tokens: per connector calendar, replaced, cleared", () =>
       Effect.gen(function*() {
         const repo = yield* ConnectorsRepo

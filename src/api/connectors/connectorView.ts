@@ -17,7 +17,7 @@ const displayUrl = (text: string): string => {
 }
 
 /**
- * A connector as its owner sees it: provider, status, account, calendars, last sync. Built field by field
+ * A connector as its owner sees it: provider, status, account, calendars, last sync, a warning. Built field by field
  * from an allow-list, so no credential column (ciphertext, key id, token expiry) can reach the answer.
  */
 export const toConnectorView = (connector: Connector): DefsConnectorView => {
@@ -33,6 +33,7 @@ export const toConnectorView = (connector: Connector): DefsConnectorView => {
       ...(calendar.primary === undefined ? {} : { primary: calendar.primary }),
       checkBusy: calendar.checkBusy
     })),
-    ...(connector.lastSyncAt === null ? {} : { lastSyncAt: iso(connector.lastSyncAt) })
+    ...(connector.lastSyncAt === null ? {} : { lastSyncAt: iso(connector.lastSyncAt) }),
+    ...(connector.warning === null || connector.status === "removed" ? {} : { warning: clip(connector.warning, 300) })
   }
 }

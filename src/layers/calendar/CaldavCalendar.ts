@@ -11,6 +11,8 @@ import {
   withHoldStatus,
   withHoldTimes
 } from "../../domain/calendar/holdEvent"
+import type { ExpansionLimits } from "../../domain/calendar/expansionBudget"
+import type { UnexpandedSeries } from "../../domain/calendar/expansionWarning"
 import { collectBusy, UnreadableCalendarObject } from "../../domain/calendar/icalBusy"
 import { mergeBusy, type Span } from "../../domain/calendar/ranges"
 import { DAY_MS } from "../../domain/slots/civil"
@@ -60,11 +62,15 @@ export interface CaldavConfig {
   readonly requestTimeout?: Duration.DurationInput
   /** Calendars queried at once; default 4. */
   readonly concurrency?: number
+  /** Bounds on expanding recurring events (per series, per calendar); default DEFAULT_EXPANSION_LIMITS. */
+  readonly expansionLimits?: Partial<ExpansionLimits>
 }
 
 export interface CaldavCalendar extends ConnectorCalendar {
   /** Principal, homes and calendars (cached after the first success): for connector.start and listConnectors. */
   readonly discover: Effect.Effect<CaldavAccount, ProviderError>
+  /** `busy`, and the recurring events that hit an expansion bound and count busy for their whole span. */
+  readonly busyReport: (range: Interval) => Effect.Effect<CaldavBusyReport, ProviderError>
   /** Busy time from everything but Overlap's own holds (re-checking a hold against the rest of the calendar). */
   readonly foreignBusy: (range: Interval) => Effect.Effect<ReadonlyArray<Interval>, ProviderError>
   /**
@@ -72,6 +78,11 @@ export interface CaldavCalendar extends ConnectorCalendar {
    * the token to keep. No token = an initial sync. SyncTokenGone when the server no longer knows the token.
    */
   readonly syncChanges: (calendarUrl: string, syncToken: string | undefined) => Effect.Effect<CaldavSyncResult, ProviderError | SyncTokenGone>
+}
+
+export interface CaldavBusyReport {
+  readonly intervals: ReadonlyArray<Interval>
+  readonly unexpanded: ReadonlyArray<UnexpandedSeries>
 }
 
 export interface CaldavSyncResult {
@@ -172,9 +183,9 @@ export const makeCaldavCalendar = (config: CaldavConfig): Effect.Effect<CaldavCa
         })
       })
 
-    const busyWhere = (range: Interval, keep: (object: string) => boolean): Effect.Effect<ReadonlyArray<Interval>, ProviderError> =>
+    const busyWhere = (range: Interval, keep: (object: string) => boolean): Effect.Effect<CaldavBusyReport, ProviderError> =>
       Effect.gen(function*() {
-        if (!(range.end > range.start)) return []
+        if (!(range.end > range.start)) return { intervals: [], unexpanded: [] }
         const calendars = yield* busyCalendars
         const perCalendar = yield* Effect.forEach(
           calendars,
@@ -182,18 +193,23 @@ export const makeCaldavCalendar = (config: CaldavConfig): Effect.Effect<CaldavCa
           { concurrency: config.concurrency ?? 4 }
         )
         const intervals: Array<Span> = []
+        const unexpanded: Array<UnexpandedSeries> = []
         for (const { calendar, objects } of perCalendar) {
-          yield* Effect.try({
-            try: () => collectBusy(objects, range, { calendarZone: zoneOf(calendar) }, intervals),
+          const path = new URL(calendar.url).pathname
+          // One expansion budget per calendar (collectBusy makes it).
+          const report = yield* Effect.try({
+            try: () => collectBusy(objects, range, { ...config.expansionLimits, calendarZone: zoneOf(calendar) }, intervals),
             catch: (error) =>
-              rejected(207, `calendar ${new URL(calendar.url).pathname}: ${error instanceof UnreadableCalendarObject ? error.message : "unreadable iCalendar"}`)
+              rejected(207, `calendar ${path}: ${error instanceof UnreadableCalendarObject ? error.message : "unreadable iCalendar"}`)
           })
+          for (const limit of report.unexpanded) unexpanded.push({ calendar: path, limit })
         }
-        return mergeBusy(intervals, range)
+        return { intervals: mergeBusy(intervals, range), unexpanded }
       })
 
-    const busy = (range: Interval) => busyWhere(range, () => true)
-    const foreignBusy = (range: Interval) => busyWhere(range, (object) => !HOLD_MARKER.test(object))
+    const busyReport = (range: Interval) => busyWhere(range, () => true)
+    const busy = (range: Interval) => Effect.map(busyReport(range), (report) => report.intervals)
+    const foreignBusy = (range: Interval) => Effect.map(busyWhere(range, (object) => !HOLD_MARKER.test(object)), (report) => report.intervals)
 
     const syncChanges = (calendarUrl: string, syncToken: string | undefined): Effect.Effect<CaldavSyncResult, ProviderError | SyncTokenGone> =>
       Effect.gen(function*() {
@@ -344,7 +360,7 @@ export const makeCaldavCalendar = (config: CaldavConfig): Effect.Effect<CaldavCa
         return yield* dav.failure(response, "DELETE hold")
       })
 
-    return { discover, busy, foreignBusy, syncChanges, placeHold, confirmHold, moveHold, releaseHold }
+    return { discover, busy, busyReport, foreignBusy, syncChanges, placeHold, confirmHold, moveHold, releaseHold }
   })
 
 /** For callers that list calendars (connector.start / listConnectors). */

@@ -1,4 +1,5 @@
 import { Context, Effect, Layer } from "effect"
+import { type ExpansionLimits, parseExpansionLimits } from "../../domain/calendar/expansionBudget"
 import { CloudflareEnv, type Env } from "../CloudflareEnv"
 
 /** The most a free/busy answer may be reused (issue 6: a cache of at most 60 s, inside the object only). */
@@ -16,6 +17,8 @@ export interface ConnectorSettingsShape {
   readonly graphApiBase: string | undefined
   /** How long a free/busy answer is reused; clamped to MAX_BUSY_CACHE_MS. */
   readonly busyCacheMs: number
+  /** Bounds on expanding recurring CalDAV events (`RECURRENCE_LIMITS`, else the defaults). */
+  readonly expansionLimits: ExpansionLimits
 }
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value.trim() === "" ? undefined : value.trim())
@@ -27,6 +30,7 @@ export class ConnectorSettings extends Context.Tag("overlap/ConnectorSettings")<
     pushChannelSecret: nonEmpty(env.PUSH_CHANNEL_SECRET),
     googleApiBase: nonEmpty(env.GOOGLE_API_BASE),
     graphApiBase: nonEmpty(env.GRAPH_API_BASE),
+    expansionLimits: parseExpansionLimits(env.RECURRENCE_LIMITS),
     ...overrides,
     busyCacheMs: Math.max(0, Math.min(MAX_BUSY_CACHE_MS, overrides.busyCacheMs ?? MAX_BUSY_CACHE_MS))
   })

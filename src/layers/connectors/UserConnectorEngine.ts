@@ -3,6 +3,7 @@ import { Clock, Effect, Option, Schedule, Schema } from "effect"
 import { pushUrls } from "../../api/webhooks/routes"
 import { pushChannelToken } from "../../api/webhooks/pushSecret"
 import { connectorBrokenNoticeId } from "../../domain/calendar/connectorNotice"
+import { expansionWarning, type UnexpandedSeries } from "../../domain/calendar/expansionWarning"
 import { mergeBusy } from "../../domain/calendar/ranges"
 import type { OAuthProvider } from "../../domain/oauth/providers"
 import {
@@ -56,6 +57,8 @@ import { concurrencyClient, quotaClient, rateLimitedByQuota } from "./providerTh
  * - Quotas: a token bucket per Google connector (600 requests/min/user), a semaphore of 4 per Microsoft mailbox.
  * - Free/busy answers are reused for at most ConnectorSettings.busyCacheMs (≤ 60 s), in memory only, and
  *   dropped whenever a hold is written or the calendar changes.
+ * - A CalDAV recurring event that cannot be expanded within ConnectorSettings.expansionLimits counts busy for its
+ *   whole span, and the connector's `warning` tells its owner (set and cleared by the busy reads that see it).
  */
 
 /** A token that expires within this long counts as expired. */
@@ -345,6 +348,7 @@ export const makeUserConnectorEngine = (did: string): Effect.Effect<UserConnecto
           serverUrl: row.accountRef,
           username: secret.username,
           password: secret.password,
+          expansionLimits: settings.expansionLimits,
           ...(busyCalendars.length > 0 ? { calendarUrls: busyCalendars } : {})
         })
         return { signature, calendar: caldav, caldav }
@@ -379,7 +383,7 @@ export const makeUserConnectorEngine = (did: string): Effect.Effect<UserConnecto
         const broken = list.find((row) => row.status === "broken")
         if (broken !== undefined) return yield* brokenError(broken)
         if (list.length === 0) return yield* new ConnectorBroken({ provider: "overlap", connectorId: "", reason: "no calendar connector is active" })
-        const parts = yield* Effect.forEach(list, (row) => guard(row, Effect.flatMap(backendFor(row), (b) => b.calendar.busy(range))), {
+        const parts = yield* Effect.forEach(list, (row) => guard(row, Effect.flatMap(backendFor(row), (b) => busyOf(row, b, range))), {
           concurrency: 4
         })
         const merged = mergeBusy(parts.flat(), range)
@@ -390,6 +394,33 @@ export const makeUserConnectorEngine = (did: string): Effect.Effect<UserConnecto
         }
         yield* Effect.forEach(list, (row) => markSynced(row, now), { discard: true })
         return merged
+      })
+
+    /**
+     * A backend's busy time. For CalDAV also what the expansion ran into: recurring events counted busy for
+     * their whole span are the owner's to fix, so the connector's warning says so (written only when it changes).
+     */
+    const busyOf = (row: Connector, backend: Backend, range: Interval): Effect.Effect<ReadonlyArray<Interval>, ProviderError> =>
+      backend.caldav === undefined
+        ? backend.calendar.busy(range)
+        : Effect.tap(backend.caldav.busyReport(range), (report) => noteExpansion(row, report.unexpanded)).pipe(
+          Effect.map((report) => report.intervals)
+        )
+
+    const noteExpansion = (row: Connector, unexpanded: ReadonlyArray<UnexpandedSeries>) =>
+      Effect.gen(function*() {
+        const warning = expansionWarning(unexpanded)
+        if (warning === row.warning) return
+        if (warning !== null) {
+          yield* Effect.logWarning("connectors: recurring events exceed the expansion limits and count as busy", {
+            connectorId: row.id,
+            series: unexpanded.length
+          })
+        }
+        yield* repo.setWarning(row.id, warning).pipe(
+          Effect.catchAll((error) => Effect.logError("connectors: could not record a connector warning", { connectorId: row.id, error: error._tag }))
+        )
+        invalidateRows()
       })
 
     /** Where holds go: the connector marked for holds, else the oldest active one. */
@@ -654,7 +685,8 @@ export const makeUserConnectorEngine = (did: string): Effect.Effect<UserConnecto
           connectorId: id,
           serverUrl: credentials.serverUrl,
           username: credentials.username,
-          password: credentials.password
+          password: credentials.password,
+          expansionLimits: settings.expansionLimits
         }).pipe(Effect.provideService(HttpClient.HttpClient, concurrencyClient(http)))
         const account = yield* caldav.discover.pipe(Effect.mapError(failed))
         const calendars = caldavCalendars(account.calendars, new Map())
