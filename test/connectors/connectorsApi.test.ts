@@ -85,6 +85,9 @@ describe("connector XRPC methods", () => {
     expect(url.body.message).toMatch(/^serverUrl: /)
     const extra = await start(alice, { provider: "google", appPassword: "secret" })
     expect(extra.body).toEqual({ error: "InvalidRequest", message: expect.stringMatching(/^appPassword: only for provider caldav/) })
+    // passes the lexicon's uri check, but WHATWG URL refuses it: a 400 naming the field, not a thrown TypeError
+    const unparsable = await start(alice, { provider: "caldav", serverUrl: "https://[::1", username: "a", appPassword: "b" })
+    expect(unparsable).toMatchObject({ status: 400, body: { error: "InvalidRequest", message: expect.stringMatching(/^serverUrl: /) } })
     const userinfo = await start(alice, { provider: "caldav", serverUrl: "https://u:p@dav.example.com/", username: "a", appPassword: "b" })
     expect(userinfo).toMatchObject({ status: 400, body: { error: "InvalidCredentials", message: expect.stringMatching(/^serverUrl: /) } })
     const insecure = await start(alice, { provider: "caldav", serverUrl: "http://dav.example.com/", username: "a", appPassword: "b" })

@@ -63,7 +63,9 @@ export const ConnectorsHttpLive = HttpApiBuilder.group(OverlapApi, "connectors",
           if (missing.length > 0) {
             return yield* new CredentialsRequiredError({ message: `${missing.join(", ")}: required when provider is caldav` })
           }
-          const serverUrl = new URL(payload.serverUrl!)
+          // the lexicon's uri format lets through what WHATWG URL refuses (e.g. "https://[::1")
+          const serverUrl = URL.canParse(payload.serverUrl!) ? new URL(payload.serverUrl!) : undefined
+          if (serverUrl === undefined) return yield* new InvalidRequest({ message: "serverUrl: not a URL this service can open" })
           if (serverUrl.username !== "" || serverUrl.password !== "") {
             return yield* new InvalidCredentialsError({ message: "serverUrl: must not carry a user name or password (use username and appPassword)" })
           }
