@@ -106,8 +106,14 @@ const NONE_JSON = JSON.stringify({ _tag: "none" })
 const UNKNOWN_JSON = JSON.stringify({ _tag: "unknown" })
 const decodeParty = (json: string): PartyHold =>
   json === NONE_JSON ? noHold : json === UNKNOWN_JSON ? unknownHold : decodePartyJson(json)
-const encodeParty = Schema.encodeSync(PartyHoldJson)
-const decodeState = Schema.decodeUnknownSync(HoldState)
+const encodePartyJson = Schema.encodeSync(PartyHoldJson)
+const encodeParty = (party: PartyHold): string =>
+  party._tag === "none" ? NONE_JSON : party._tag === "unknown" ? UNKNOWN_JSON : encodePartyJson(party)
+const STATES: ReadonlyArray<string> = HoldState.literals
+const decodeState = (state: string): HoldState => {
+  if (!STATES.includes(state)) throw new Error(`unknown hold state ${JSON.stringify(state)}`)
+  return state as HoldState
+}
 const decodeRequest = Schema.decodeSync(MatchRequestJson)
 const encodeRequest = Schema.encodeSync(MatchRequestJson)
 const decodeStatus = Schema.decodeSync(MatchStatusJson)
