@@ -123,7 +123,9 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
         MatchTasks.Live.pipe(Layer.provide(root)),
         Layer.succeed(HoldLedger, ledger),
         Layer.succeed(HostWake, wake),
-        Layer.succeed(DayShards, dayShardsOver(this.env.HOST_MATCH))
+        Layer.succeed(DayShards, dayShardsOver(this.env.HOST_MATCH)),
+        // Nothing here exports spans; @effect/sql would otherwise make one per statement.
+        Layer.setTracerEnabled(false)
       )
       const runtime = ManagedRuntime.make(layer)
       const engine = await runtime.runPromise(makeHostMatchEngine({ objectKey: this.ctx.id.toString(), ...holdTtlFrom(this.env) }))
