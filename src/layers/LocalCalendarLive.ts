@@ -24,7 +24,21 @@ const PROVIDER = "local"
 export const localHoldEventId = (bookingId: string): string => `ovl-${bookingId}`
 
 const decodeEvents = Schema.decodeUnknown(Schema.Array(LocalEvent))
-const SpanRows = Schema.Array(Schema.Struct({ startAt: Schema.Number, endAt: Schema.Number }))
+
+/**
+ * Free/busy rows: two numbers each. Read on every match for both people, and a busy host has many, so they
+ * are checked by hand rather than through a schema (same strictness: anything else is a failure).
+ */
+const spansOf = (rows: ReadonlyArray<unknown>) =>
+  Effect.try({
+    try: () =>
+      rows.map((row) => {
+        const { endAt, startAt } = row as { readonly startAt?: unknown; readonly endAt?: unknown }
+        if (typeof startAt !== "number" || typeof endAt !== "number") throw new Error("a busy row is not two numbers")
+        return { start: startAt, end: endAt }
+      }),
+    catch: (cause) => cause
+  })
 const VersionRows = Schema.Array(Schema.Struct({ eventId: Schema.String, version: Schema.Number }))
 
 const refOf = (did: string, eventId: string, version: number): HoldRef =>
@@ -53,8 +67,8 @@ export const makeLocalCalendarProvider = Effect.gen(function*() {
     busy: (did, range) =>
       sql`SELECT start_at, end_at FROM local_calendar_events
           WHERE did = ${did} AND end_at > ${range.start} AND start_at < ${range.end}`.pipe(
-        Effect.flatMap(Schema.decodeUnknown(SpanRows)),
-        Effect.map((rows) => mergeBusy(rows.map((r) => ({ start: r.startAt, end: r.endAt })), range)),
+        Effect.flatMap(spansOf),
+        Effect.map((spans) => mergeBusy(spans, range)),
         unavailable
       ),
 
