@@ -2,11 +2,19 @@
 // for the end-to-end test and the load bench. The ports are dev.mjs' defaults: `wrangler dev --var` reaches only
 // the first config (the AppView), so the firehose worker keeps the PLC and PDS addresses of wrangler.firehose.toml.
 import { spawn } from "node:child_process"
+import { existsSync } from "node:fs"
 import net from "node:net"
 import path from "node:path"
-import { waitFor } from "./overlapClient.mjs"
+import { sleep } from "./overlapClient.mjs"
 
-const root = path.resolve(import.meta.dirname, "..")
+/** The checkout this file belongs to: the nearest folder up with wrangler.toml (benches run it bundled elsewhere). */
+const findRoot = (from) => {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, "wrangler.toml")) && existsSync(path.join(dir, "scripts", "dev.mjs"))) return dir
+    if (path.dirname(dir) === dir) return process.cwd()
+  }
+}
+const root = findRoot(import.meta.dirname)
 
 export const DEV_PORTS = { plc: 2582, pds: 2583, graph: 2584, receiver: 8791 }
 export const WORKER_PORTS = [8787, 8788, 8789, 8790]
@@ -66,17 +74,18 @@ export const startDevSystem = async ({ vars = {}, readyTimeoutMs = 240_000 } = {
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))])
     }
     if (groupAlive()) process.kill(-dev.pid, "SIGKILL") // whatever of dev.mjs' own group is left
-    await waitFor("dev.mjs' process group to be gone", async () => !groupAlive(), { timeoutMs: 10_000, intervalMs: 200 })
+    for (let waited = 0; groupAlive() && waited < 10_000; waited += 200) await sleep(200)
+    if (groupAlive()) throw new Error("dev.mjs' process group is still there 10 s after SIGKILL")
   }
 
-  try {
-    await waitFor("npm run dev to say ready", async () => {
-      if (dev.exitCode !== null) throw new Error(`scripts/dev.mjs exited ${dev.exitCode}:\n${output}`)
-      return output.includes("ready —")
-    }, { timeoutMs: readyTimeoutMs, intervalMs: 500 })
-  } catch (error) {
-    await stop()
-    throw new Error(`${error.message}\n${output.slice(-3000)}`)
+  const deadline = Date.now() + readyTimeoutMs
+  while (!output.includes("ready —")) {
+    const problem = dev.exitCode !== null ? `scripts/dev.mjs exited ${dev.exitCode}` : Date.now() > deadline ? `not ready within ${readyTimeoutMs / 1000}s` : undefined
+    if (problem !== undefined) {
+      await stop()
+      throw new Error(`npm run dev: ${problem}\n${output.slice(-3000)}`)
+    }
+    await sleep(500)
   }
   return { stop, output: () => output }
 }
