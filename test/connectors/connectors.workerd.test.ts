@@ -114,4 +114,16 @@ describe("connectors in workerd", () => {
       expect((yield* routed(at(PUSH_PATHS.google, "forged")))?.status).toBe(403)
       expect(yield* routed(at("/healthz", token))).toBeUndefined()
     }))
+
+  it.effect("Graph push through the webhooks router in workerd: an oversized post is 413 with { error, message }, a small one is read", () =>
+    Effect.gen(function* () {
+      const workerEnv = { ...env, PUSH_CHANNEL_SECRET: "workerd-push-secret" }
+      const post = (body: string) =>
+        new Request(new URL(PUSH_PATHS.microsoft, "https://webhooks.overlap.test"), { method: "POST", headers: { "content-type": "application/json" }, body })
+      const big = yield* Effect.promise(() => routeCalendarPush(post(JSON.stringify({ value: [{ subscriptionId: "s", resource: "x".repeat(2 * 1024 * 1024) }] })), workerEnv))
+      expect(big?.status).toBe(413)
+      expect(yield* Effect.promise(() => big!.json())).toMatchObject({ error: "PayloadTooLarge", message: expect.any(String) })
+      const unknown = yield* Effect.promise(() => routeCalendarPush(post(JSON.stringify({ value: [{ subscriptionId: "s", clientState: "x" }] })), workerEnv))
+      expect(unknown?.status).toBe(403)
+    }))
 })

@@ -270,4 +270,50 @@ describe("Microsoft Graph subscriptions", () => {
       expect((yield* handleGraphNotification(post(JSON.stringify({ value: [{ subscriptionId: "unknown", clientState: "x", changeType: "updated" }] })), deps)).status).toBe(403)
       expect(sent).toEqual([])
     }).pipe(Effect.provide(PushChannelsTest)))
+
+  it.live("handler: a post is bounded — body size 413, slow body 408, items and subscriptions 400, one lookup per subscription", () =>
+    Effect.gen(function* () {
+      const channels = yield* PushChannels
+      const sent: Array<CalendarChanged> = []
+      const lookups: Array<string> = []
+      const deps = {
+        secret: SECRET,
+        findChannel: (provider: "microsoft", id: string) => Effect.suspend(() => (lookups.push(id), channels.find(provider, id))),
+        enqueue: (m: CalendarChanged) => Effect.sync(() => void sent.push(m))
+      }
+      const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+        new Request("https://webhooks.test/graph", { method: "POST", headers: { "content-type": "application/json", ...headers }, body, duplex: "half" } as RequestInit)
+      const refusal = (response: Response) =>
+        Effect.promise(async () => {
+          const text = await response.text()
+          return { status: response.status, body: (text === "" ? null : JSON.parse(text)) as { error: string; message: string } | null }
+        })
+      const item = (subscriptionId: string, n = 0) => ({ subscriptionId, clientState: "x", changeType: "updated", resource: `me/events/${n}` })
+
+      // 2 MiB of one valid notification collection: refused for its size, nothing looked up.
+      const big = JSON.stringify({ value: [{ ...item("sub-big"), resource: "x".repeat(2 * 1024 * 1024) }] })
+      expect(yield* refusal(yield* handleGraphNotification(post(big), deps))).toMatchObject({ status: 413, body: { error: "PayloadTooLarge" } })
+      // A declared length past the limit is refused before the body is read; so is a stream without one.
+      expect((yield* handleGraphNotification(post("{}", { "content-length": String(5 * 1024 * 1024) }), deps)).status).toBe(413)
+      const endless = new ReadableStream<Uint8Array>({ pull: (controller) => controller.enqueue(new Uint8Array(64 * 1024).fill(32)) })
+      expect((yield* handleGraphNotification(post(endless), deps)).status).toBe(413)
+      // A body that stops coming: 408 after the read timeout, not a request held open.
+      const stalled = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new TextEncoder().encode("{\"value\":[")) })
+      const started = Date.now()
+      const slow = yield* handleGraphNotification(post(stalled), { ...deps, limits: { bodyTimeoutMs: 300 } })
+      expect(yield* refusal(slow)).toMatchObject({ status: 408, body: { error: "RequestTimeout" } })
+      expect(Date.now() - started).toBeLessThan(5_000)
+
+      const tooMany = yield* handleGraphNotification(post(JSON.stringify({ value: Array.from({ length: 1_001 }, (_, n) => item("sub-1", n)) })), deps)
+      expect(yield* refusal(tooMany)).toMatchObject({ status: 400, body: { error: "InvalidRequest", message: expect.stringContaining("1000 items") } })
+      const spread = yield* handleGraphNotification(post(JSON.stringify({ value: Array.from({ length: 101 }, (_, n) => item(`sub-${n}`)) })), deps)
+      expect(yield* refusal(spread)).toMatchObject({ status: 400, body: { error: "InvalidRequest", message: expect.stringContaining("100 subscriptions") } })
+      expect(yield* refusal(yield* handleGraphNotification(post("not json"), deps))).toMatchObject({ status: 400, body: { error: "InvalidRequest" } })
+      expect(lookups).toEqual([])
+
+      // 500 items naming one unknown subscription: one lookup, then 403 as before.
+      expect((yield* handleGraphNotification(post(JSON.stringify({ value: Array.from({ length: 500 }, (_, n) => item("sub-unknown", n)) })), deps)).status).toBe(403)
+      expect(lookups).toEqual(["sub-unknown"])
+      expect(sent).toEqual([])
+    }).pipe(Effect.provide(PushChannelsTest)))
 })
