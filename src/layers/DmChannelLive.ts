@@ -3,7 +3,8 @@ import { messageText } from "../domain/notify/render"
 import type { DmTask } from "../domain/notify/task"
 import { DmChannel, SendFailed } from "../services/NotifyChannels"
 import { CloudflareEnv } from "./CloudflareEnv"
-import { DEFAULT_REQUEST_TIMEOUT_MS, failureOf, fetchWithTimeout } from "./notifyHttp"
+import { readBoundedText } from "./boundedBody"
+import { DEFAULT_REQUEST_TIMEOUT_MS, failureOf, fetchWithTimeout, MAX_RESPONSE_BODY_BYTES } from "./notifyHttp"
 
 /** Bluesky's chat service and the service id a PDS proxies chat.bsky.* to. */
 export const DEFAULT_CHAT_SERVICE_PROXY = "did:web:api.bsky.chat#bsky_chat"
@@ -42,8 +43,15 @@ export const makeDmChannel = (config: DmSenderConfig) =>
     const json = <A, I>(what: string, schema: Schema.Schema<A, I>, url: string, init: RequestInit) =>
       Effect.gen(function*() {
         const response = yield* fetchWithTimeout(what, url, init, timeoutMs)
-        if (!response.ok) return yield* Effect.flip(failureOf(what, response))
-        const body = yield* Effect.promise(() => response.json().catch(() => undefined))
+        if (!response.ok) return yield* Effect.flip(failureOf(what, response, timeoutMs))
+        const read = yield* readBoundedText(response.body, { maxBytes: MAX_RESPONSE_BODY_BYTES, timeoutMs })
+        if (read._tag === "TimedOut") return yield* new SendFailed({ reason: `${what}: the answer did not arrive within ${timeoutMs} ms`, retryable: true })
+        let body: unknown
+        try {
+          body = read._tag === "Complete" ? JSON.parse(read.text) : undefined
+        } catch {
+          body = undefined
+        }
         return yield* Schema.decodeUnknown(schema)(body).pipe(
           Effect.mapError(() => new SendFailed({ reason: `${what}: unexpected response`, retryable: true }))
         )

@@ -54,7 +54,7 @@ export const makeWebhookChannel = (options: WebhookChannelOptions = {}) =>
         if (response.status === 410) {
           yield* repo.disable(subscription.id, "the endpoint answered 410 Gone").pipe(Effect.ignore)
         }
-        return yield* Effect.flip(failureOf("webhook", response))
+        return yield* Effect.flip(failureOf("webhook", response, timeoutMs))
       })
 
     return WebhookChannel.of({ send })

@@ -15,6 +15,8 @@ export interface Reply {
   readonly body?: string
   /** Answer only after this long (to provoke a client timeout). */
   readonly delayMs?: number
+  /** Send the headers and the body's first byte at once, the rest only after this long (a body that trickles). */
+  readonly bodyDelayMs?: number
 }
 
 /**
@@ -42,7 +44,11 @@ export const startStandIn = async (respond: (seen: Seen) => Reply | Promise<Repl
       const send = () => {
         if (res.destroyed) return
         res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers })
-        res.end(reply.body ?? "")
+        const body = reply.body ?? ""
+        if (reply.bodyDelayMs === undefined) return void res.end(body)
+        res.write(body.slice(0, 1))
+        const t = setTimeout(() => (timers.delete(t), res.destroyed || res.end(body.slice(1))), reply.bodyDelayMs)
+        timers.add(t)
       }
       if (reply.delayMs) {
         const t = setTimeout(() => (timers.delete(t), send()), reply.delayMs)

@@ -131,6 +131,19 @@ describe("WebhookChannel (Live) against a local receiver that verifies like a re
       expect(yield* Effect.flip(send(task(id)))).toMatchObject({ retryable: false, reason: "webhook: HTTP 400 Nope" })
     }).pipe(Effect.provide(layer())))
 
+  it.live("an error body that trickles is read for the channel's timeout only; the failure is still classified by status", () =>
+    Effect.gen(function*() {
+      const id = yield* setUp([
+        { status: 503, body: JSON.stringify({ error: "Slow" }), bodyDelayMs: 15_000 },
+        { status: 400, body: JSON.stringify({ error: "Nope", padding: "x".repeat(256 * 1024) }) }
+      ])
+      const started = Date.now()
+      expect(yield* Effect.flip(send(task(id)))).toMatchObject({ _tag: "SendFailed", retryable: true, reason: "webhook: HTTP 503" })
+      expect(Date.now() - started).toBeLessThan(5_000)
+      // Past MAX_ERROR_BODY_BYTES the body names no error; the status still decides.
+      expect(yield* Effect.flip(send(task(id)))).toMatchObject({ retryable: false, reason: "webhook: HTTP 400" })
+    }).pipe(Effect.provide(layer())), 20_000)
+
   it.live("410 Gone disables the subscription; disabled, deleted or foreign subscriptions are skipped", () =>
     Effect.gen(function*() {
       const id = yield* setUp([{ status: 410 }])
