@@ -6,6 +6,7 @@ import { isolateRuntimes } from "../layers/isolateRuntime"
 import { firehoseBindings } from "./bindings"
 import { firehoseLayer, type FirehoseServices } from "./firehoseGraph"
 import { checkHealth } from "./health"
+import { refuseNonOperator } from "./operatorAuth"
 import { xrpcNotImplemented } from "./notImplemented"
 import type { FirehoseDO, FirehoseStatus } from "./objects/FirehoseDO"
 
@@ -36,10 +37,14 @@ export default {
         return checkHealth("firehose", env, firehoseBindings)
       case "/tap/webhook":
         return runtimeFor(env).runPromise(handleTapWebhook(request).pipe(Effect.annotateLogs({ source: TAP_SOURCE })))
-      // Idempotent: what the cron does, on demand (npm run dev calls it once the workers are up).
-      case "/firehose/ensure":
+      // Idempotent: what the cron does, on demand (npm run dev calls it once the workers are up). Operators only:
+      // it starts ingest and shows sources, cursors and counters.
+      case "/firehose/ensure": {
         if (request.method !== "POST") return Response.json({ error: "MethodNotAllowed", message: "POST only" }, { status: 405 })
+        const refused = await refuseNonOperator(request, env)
+        if (refused !== undefined) return refused
         return Response.json({ sources: await ensureSources(env) })
+      }
       default:
         return xrpcNotImplemented(url)
     }

@@ -98,6 +98,8 @@ export interface Env {
   readonly PUSH_CHANNEL_SECRET?: string
   readonly TAP_WEBHOOK_SECRET?: string
   readonly DM_SENDER_APP_PASSWORD?: string
+  /** Bearer token for operator endpoints (`POST /firehose/ensure`); required outside ENVIRONMENT=development. */
+  readonly OPERATOR_SECRET?: string
 }
 
 /** The root of every service graph: the worker's `env`, provided once per isolate. */
