@@ -1,5 +1,5 @@
 import { FetchHttpClient, HttpClient } from "@effect/platform"
-import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Option, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Schema } from "effect"
 import {
   Did,
   type DidDocument,
@@ -89,7 +89,10 @@ export const makeIdentityResolverLive = (
       /** GET → status and body text; transport errors and timeouts become IdentityUnavailable. */
       const getText = (subject: string, url: string, accept: string) =>
         Effect.gen(function* () {
-          const response = yield* client.get(url, { headers: { accept } })
+          // a connection that fails before any answer (a reset, a refused connect) is tried once more: it is a GET
+          const response = yield* client.get(url, { headers: { accept } }).pipe(
+            Effect.retry({ times: 1, schedule: Schedule.spaced("100 millis"), while: (error) => error._tag === "RequestError" })
+          )
           const text = yield* response.text
           return { status: response.status, text }
         }).pipe(

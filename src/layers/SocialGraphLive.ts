@@ -1,5 +1,5 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Duration, Effect, Layer, Option, Schema } from "effect"
+import { Duration, Effect, Layer, Option, Schedule, Schema } from "effect"
 import { noRelationship, type Relationship } from "../domain/policy"
 import { GraphUnavailable, SocialGraph } from "../services/SocialGraph"
 import { CloudflareEnv } from "./CloudflareEnv"
@@ -89,7 +89,8 @@ export const makeSocialGraphLive = (
             HttpClientRequest.setUrlParams({ actor, others: other }),
             HttpClientRequest.acceptJson
           )
-          const response = yield* client.execute(request)
+          // a connection that fails before any answer (a reset, a refused connect) is tried once more: it is a GET
+          const response = yield* client.execute(request).pipe(Effect.retry({ times: 1, schedule: Schedule.spaced("100 millis"), while: (error) => error._tag === "RequestError" }))
           const body = yield* response.json.pipe(Effect.orElseSucceed(() => undefined as unknown))
           if (response.status !== 200) {
             // The primary actor is unknown to the graph: nobody follows or blocks them there.
