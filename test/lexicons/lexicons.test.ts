@@ -125,9 +125,8 @@ describe("generated code", () => {
     const b = fs.mkdtempSync(path.join(os.tmpdir(), "overlap-codegen-b-"))
     try {
       const script = path.join(ROOT, "scripts/codegen-lexicons.mjs")
-      const started = Date.now()
+      // (no time limit here: a loaded CI machine took 21 s once; speed belongs in a benchmark, not in a test)
       execFileSync(process.execPath, [script, "--out", a], { cwd: ROOT, stdio: "pipe" })
-      expect(Date.now() - started).toBeLessThan(10_000)
       execFileSync(process.execPath, [script, "--out", b], { cwd: ROOT, stdio: "pipe" })
       const snapshot = (dir: string) =>
         Object.fromEntries(
