@@ -50,9 +50,9 @@ describe("HoldStore (in memory, the HostMatchDO engine)", () => {
       const holds = yield* HoldStore
       const calendars = yield* CalendarTestControl
       calendars.configure(host, { busyLatencyMs: 100 }).configure(guestDidOf(1), { busyLatencyMs: 100 })
-      const started = Date.now()
       held(yield* holds.match(request(1)))
-      expect(Date.now() - started).toBeLessThan(180)
+      // the two calls were in flight at the same time (each began before the other ended); a wall-clock bound
+      // here would fail on a loaded machine without saying anything about the code
       const [a, b] = calendars.calls.filter((c) => c.op === "busy")
       expect(a!.startedAt).toBeLessThan(b!.endedAt!)
       expect(b!.startedAt).toBeLessThan(a!.endedAt!)
