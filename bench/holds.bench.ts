@@ -13,9 +13,10 @@
  *
  * The machine may be shared: besides wall-clock holds/s, each run prints the CPU time workerd (the bench worker,
  * the object and local D1 together) spent per hold, read from /proc, which other processes' load does not
- * inflate. A burst that wrangler's proxy answers with "503 Your worker restarted mid-request" (its connection to
- * workerd dropped before the request reached the worker; seen under heavy machine load) is sent again and
- * counted; matches are idempotent per booking id, so a resent burst cannot make extra holds.
+ * inflate. A burst that wrangler's proxy answers with "503 Your worker restarted mid-request" (workerd logs "stream
+ * disconnected prematurely"; seen under heavy machine load, mostly after bursts of several seconds) is sent again
+ * and counted. Matches are idempotent per booking id, so a resent burst makes no extra holds, but the first
+ * attempt may have run: a run that resent bursts overstates time and CPU per hold.
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { measure } from "./harness"
