@@ -42,7 +42,9 @@ const stages = [
 const failed = []
 for (const stage of stages) {
   console.log(`\n▶ ${stage.name}`)
-  const result = spawnSync(stage.cmd, stage.args, { cwd: root, stdio: "inherit", env: { ...process.env, ...stage.env } })
+  // a stage that hangs (a vitest stuck after a storage failure) fails after 20 minutes instead of eating CI's 90
+  const result = spawnSync(stage.cmd, stage.args, { cwd: root, stdio: "inherit", env: { ...process.env, ...stage.env }, timeout: 20 * 60_000, killSignal: "SIGKILL" })
+  if (result.error !== undefined) console.log(`\n✗ ${stage.name}: ${result.error.message}`)
   if (result.status !== 0) failed.push(stage.name)
 }
 console.log(failed.length === 0 ? "\nall stages passed" : `\nfailed: ${failed.join(", ")}`)
