@@ -1,12 +1,12 @@
-import { env, runInDurableObject } from "cloudflare:test"
+import { env } from "cloudflare:test"
 import { Effect, Either, Layer, ManagedRuntime } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { clashingPairs } from "../../src/domain/holds/overlap"
 import { dayOf, markerKey, shardDaysOf, shardName } from "../../src/domain/holds/shards"
-import type { HostMatchDO } from "../../src/entry/objects/HostMatchDO"
 import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
 import { HoldStoreAdminLive, HoldStoreLive } from "../../src/layers/HoldStoreLive"
 import { Held, HoldStore, HoldStoreAdmin, type MatchRequest } from "../../src/services/HoldStore"
+import { hostMatchObject, storedHolds, d1Bookings } from "./hostMatchObjects"
 import { DAY, guestDidOf, hostDidOf, MIN, mondayAfter } from "./fixtures"
 
 // The per-host `dayShards` switch through the real objects: HoldStore Live → the host's HostMatchDO → the day
@@ -16,15 +16,6 @@ afterAll(() => runtime.dispose())
 const matchEither = (request: MatchRequest) => runtime.runPromise(Effect.flatMap(HoldStore, (s) => Effect.either(s.match(request))))
 const admin = <A, E>(f: (a: HoldStoreAdmin["Type"]) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(HoldStoreAdmin, f))
 
-const objectNamed = (name: string) => env.HOST_MATCH.get(env.HOST_MATCH.idFromName(name)) as unknown as DurableObjectStub<HostMatchDO>
-const recordsIn = (name: string) =>
-  runInDurableObject(objectNamed(name), (_, state) =>
-    state.storage.sql.exec<{ booking_id: string; state: string; start_at: number; end_at: number }>(
-      "SELECT booking_id, state, start_at, end_at FROM holds ORDER BY start_at"
-    ).toArray())
-const d1Bookings = async (hostDid: string) =>
-  (await env.DB.prepare("SELECT id, status, start_at, end_at FROM bookings WHERE host_did = ? ORDER BY start_at").bind(hostDid)
-    .all<{ id: string; status: string; start_at: number; end_at: number }>()).results
 
 const night = mondayAfter(Date.now()) + DAY // a Tuesday 00:00 UTC in the future
 const GAP = 15 * MIN
@@ -46,9 +37,9 @@ describe("HostMatchDO with the dayShards switch", () => {
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => matchEither(nightRequest(host, i, night - 2 * 60 * MIN, night + 2 * 60 * MIN))))
     const held = results.filter(Either.isRight).map((r) => r.right as Held)
     expect(held).toHaveLength(5) // 22:00, 22:45, 23:30, 00:15, 01:00
-    expect((await recordsIn(host)).map((r) => r.booking_id).sort()).toEqual(held.map((h) => h.bookingId).sort())
-    expect(await recordsIn(shardName(host, dayOf(night) - 1))).toEqual([])
-    expect(await recordsIn(shardName(host, dayOf(night)))).toEqual([])
+    expect((await storedHolds(host)).map((r) => r.booking_id).sort()).toEqual(held.map((h) => h.bookingId).sort())
+    expect(await storedHolds(shardName(host, dayOf(night) - 1))).toEqual([])
+    expect(await storedHolds(shardName(host, dayOf(night)))).toEqual([])
   })
 
   it("on: concurrent matches around midnight land in the shards of their start days, registered across the boundary, never overlapping", async () => {
@@ -73,9 +64,9 @@ describe("HostMatchDO with the dayShards switch", () => {
 
     // The host's object holds nothing; each hold is in its start day's shard and marked in every other day its
     // buffered footprint reaches.
-    expect(await recordsIn(host)).toEqual([])
-    const byShard = new Map<number, Awaited<ReturnType<typeof recordsIn>>>()
-    for (const day of [dayOf(night) - 1, dayOf(night)]) byShard.set(day, await recordsIn(shardName(host, day)))
+    expect(await storedHolds(host)).toEqual([])
+    const byShard = new Map<number, Awaited<ReturnType<typeof storedHolds>>>()
+    for (const day of [dayOf(night) - 1, dayOf(night)]) byShard.set(day, await storedHolds(shardName(host, day)))
     for (const hold of held) {
       const home = dayOf(hold.start)
       for (const day of shardDaysOf(hold, GAP)) {

@@ -2,10 +2,11 @@ import { env, runInDurableObject } from "cloudflare:test"
 import { Effect, Either, Layer, ManagedRuntime } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { clashingPairs, separationMs } from "../../src/domain/holds/overlap"
-import { d1GroupCommitStats, type HostMatchDO } from "../../src/entry/objects/HostMatchDO"
+import { d1GroupCommitStats } from "../../src/entry/objects/HostMatchDO"
 import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
 import { HoldStoreLive } from "../../src/layers/HoldStoreLive"
 import { Held, HoldStore, type MatchRequest } from "../../src/services/HoldStore"
+import { hostMatchObject, storedHolds, d1Bookings } from "./hostMatchObjects"
 import { DAY, guestDidOf, hostDidOf, matchRequest, mondayAfter } from "./fixtures"
 
 // The object's D1 group commit (src/layers/holds/D1GroupCommit.ts) under real concurrency: HoldStore Live →
@@ -15,16 +16,7 @@ const runtime = ManagedRuntime.make(HoldStoreLive.pipe(Layer.provide(CloudflareE
 afterAll(() => runtime.dispose())
 const matchEither = (request: MatchRequest) => runtime.runPromise(Effect.flatMap(HoldStore, (s) => Effect.either(s.match(request))))
 
-const stubOf = (hostDid: string) => env.HOST_MATCH.get(env.HOST_MATCH.idFromName(hostDid)) as unknown as DurableObjectStub<HostMatchDO>
-const statsOf = (hostDid: string) => runInDurableObject(stubOf(hostDid), (instance) => instance[d1GroupCommitStats]())
-const storedHolds = (hostDid: string) =>
-  runInDurableObject(stubOf(hostDid), (_, state) =>
-    state.storage.sql.exec<{ booking_id: string; state: string; start_at: number; end_at: number }>(
-      "SELECT booking_id, state, start_at, end_at FROM holds ORDER BY start_at"
-    ).toArray())
-const d1Bookings = async (hostDid: string) =>
-  (await env.DB.prepare("SELECT id, status, start_at, end_at FROM bookings WHERE host_did = ? ORDER BY start_at").bind(hostDid)
-    .all<{ id: string; status: string; start_at: number; end_at: number }>()).results
+const statsOf = (hostDid: string) => runInDurableObject(hostMatchObject(hostDid), (instance) => instance[d1GroupCommitStats]())
 const holdEvents = async (dids: ReadonlyArray<string>) =>
   (await env.DB.prepare(`SELECT did, booking_id FROM local_calendar_events WHERE booking_id IS NOT NULL AND did IN (${dids.map(() => "?").join(", ")})`)
     .bind(...dids).all<{ did: string; booking_id: string }>()).results
