@@ -10,9 +10,9 @@
  */
 import { Effect, Either, Layer, ManagedRuntime } from "effect"
 import { HostMatchDO, useCalendarProvider } from "../../src/entry/objects/HostMatchDO"
-import { type CalendarBehaviour, calendarProviderTestLayer, CalendarProviderTestControl } from "../../src/layers/CalendarProviderTest"
-import { CloudflareEnv, type Env } from "../../src/layers/CloudflareEnv"
-import { HoldStoreLive } from "../../src/layers/HoldStoreLive"
+import { type CalendarBehaviour, calendarProviderTestLayer, CalendarProviderTestControl } from "../../src/adapters/memory/CalendarProviderTest"
+import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
+import { HoldStoreLive } from "../../src/adapters/objects/HoldStoreLive"
 import { Held, HoldStore, type MatchRequest } from "../../src/services/HoldStore"
 
 export { HostMatchDO }

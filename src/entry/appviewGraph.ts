@@ -1,19 +1,19 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Layer } from "effect"
-import { CloudflareEnv, type Env } from "../layers/CloudflareEnv"
-import { HoldStoreLive } from "../layers/HoldStoreLive"
-import { BookingLifecycleLive } from "../layers/booking/BookingLifecycleLive"
-import { IdentityResolverLive } from "../layers/IdentityResolverLive"
-import { RepositoriesLive } from "../layers/RepositoriesLive"
-import { ServiceAuthLive } from "../layers/ServiceAuthLive"
-import { AnalyticsLive } from "../layers/AnalyticsLive"
-import { RateLimiterLive } from "../layers/RateLimiterLive"
-import { SocialGraphLive } from "../layers/SocialGraphLive"
-import { TurnstileLive } from "../layers/TurnstileLive"
-import { indexerLayer } from "../jobs/indexerLayer"
-import { connectorServices } from "../layers/connectors/connectorsGraph"
-import { D1Live } from "../layers/D1Live"
-import { WebhookSubscriptionsRepoLive } from "../layers/WebhookSubscriptionsRepoLive"
+import { CloudflareEnv, type Env } from "../platform/CloudflareEnv"
+import { HoldStoreLive } from "../adapters/objects/HoldStoreLive"
+import { BookingLifecycleLive } from "../features/bookings/BookingLifecycleLive"
+import { IdentityResolverLive } from "../adapters/atproto/IdentityResolverLive"
+import { RepositoriesLive } from "../adapters/d1/RepositoriesLive"
+import { ServiceAuthLive } from "../adapters/atproto/ServiceAuthLive"
+import { AnalyticsLive } from "../adapters/analytics/AnalyticsLive"
+import { RateLimiterLive } from "../adapters/objects/RateLimiterLive"
+import { SocialGraphLive } from "../adapters/atproto/SocialGraphLive"
+import { TurnstileLive } from "../adapters/http/TurnstileLive"
+import { indexerLayer } from "../features/ingest/indexerLayer"
+import { connectorServices } from "./connectorsGraph"
+import { D1Live } from "../adapters/d1/D1Live"
+import { WebhookSubscriptionsRepoLive } from "../adapters/d1/WebhookSubscriptionsRepoLive"
 
 /** The AppView's service graph over the worker's bindings: built once per `env`. */
 export const appviewLayer = (env: Env) => {
@@ -28,7 +28,7 @@ export const appviewLayer = (env: Env) => {
   const analytics = AnalyticsLive.pipe(Layer.provide(root))
   const connectors = connectorServices(env, repositories)
   const lifecycle = BookingLifecycleLive.pipe(Layer.provide(root))
-  // app.overlap.webhook.* (src/api/webhooks/SubscriptionsHttp.ts): the subscriptions repo; root for ENVIRONMENT
+  // app.overlap.webhook.* (src/features/webhooks/SubscriptionsHttp.ts): the subscriptions repo; root for ENVIRONMENT
   const webhookSubscriptions = WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live.pipe(Layer.provide(root))))
   return Layer.mergeAll(root, repositories, identity, auth, indexerLayer(env), holds, rateLimiter, graph, turnstile, analytics, connectors, lifecycle, webhookSubscriptions)
 }

@@ -1,11 +1,11 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Layer } from "effect"
-import { IndexTaskQueue } from "../ingest/indexTaskQueue"
-import { AuditEventsRepoLive } from "../layers/AuditEventsRepoLive"
-import { CloudflareEnv, type Env } from "../layers/CloudflareEnv"
-import { D1Live } from "../layers/D1Live"
-import { FirehoseCursorsRepoLive } from "../layers/FirehoseCursorsRepoLive"
-import { IdentityResolverLive } from "../layers/IdentityResolverLive"
+import { IndexTaskQueue } from "../features/ingest/indexTaskQueue"
+import { AuditEventsRepoLive } from "../adapters/d1/AuditEventsRepoLive"
+import { CloudflareEnv, type Env } from "../platform/CloudflareEnv"
+import { D1Live } from "../adapters/d1/D1Live"
+import { FirehoseCursorsRepoLive } from "../adapters/d1/FirehoseCursorsRepoLive"
+import { IdentityResolverLive } from "../adapters/atproto/IdentityResolverLive"
 import { IngestMetrics } from "../services/IngestMetrics"
 
 /** The firehose worker's service graph (FirehoseDO and the Tap webhook): built once per `env`. */

@@ -1,4 +1,4 @@
-import type { Env } from "../layers/CloudflareEnv"
+import type { Env } from "../platform/CloudflareEnv"
 
 /** What a binding looks like from /healthz: probed (`ok`), present but not probe-able without side effects (`bound`), or broken. */
 export type BindingStatus = "ok" | "bound" | "missing" | `error: ${string}`

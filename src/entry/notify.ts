@@ -1,17 +1,17 @@
 import { Layer } from "effect"
 import { parseMaxRetries } from "../domain/notify/retry"
-import { CloudflareEnv, type Env } from "../layers/CloudflareEnv"
-import { D1Live } from "../layers/D1Live"
-import { isolateRuntimes } from "../layers/isolateRuntime"
-import { notifyLayer } from "../layers/NotifyLive"
-import { WebhookSubscriptionsRepoLive } from "../layers/WebhookSubscriptionsRepoLive"
+import { CloudflareEnv, type Env } from "../platform/CloudflareEnv"
+import { D1Live } from "../adapters/d1/D1Live"
+import { isolateRuntimes } from "../platform/isolateRuntime"
+import { notifyLayer } from "./notifyGraph"
+import { WebhookSubscriptionsRepoLive } from "../adapters/d1/WebhookSubscriptionsRepoLive"
 import type { DeadLetters } from "../services/DeadLetters"
 import type { Notifier } from "../services/Notifier"
 import type { WebhookSubscriptionsRepo } from "../services/WebhookSubscriptionsRepo"
 import { notifyBindings } from "./bindings"
 import { checkHealth } from "./health"
 import { xrpcNotImplemented } from "./notImplemented"
-import { processNotifyBatch } from "./notifyConsumer"
+import { processNotifyBatch } from "../features/notify/notifyConsumer"
 
 // One service graph per `env` (per isolate in practice), never per batch: the DM session and the vault's
 // imported keys live as long as the isolate. The subscriptions repo is for planning connector notices.

@@ -1,5 +1,5 @@
-import { routeCalendarPush } from "../api/webhooks/routes"
-import type { Env } from "../layers/CloudflareEnv"
+import { routeCalendarPush } from "../features/push/routes"
+import type { Env } from "../platform/CloudflareEnv"
 import { webhooksBindings } from "./bindings"
 import { checkHealth } from "./health"
 import { xrpcNotImplemented } from "./notImplemented"

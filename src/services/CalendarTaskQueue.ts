@@ -1,6 +1,6 @@
 import { Context, Effect, Layer, Ref, Schema } from "effect"
 import type { CalendarChanged } from "../domain/calendar/calendarTask"
-import { CloudflareEnv } from "../layers/CloudflareEnv"
+import { CloudflareEnv } from "../platform/CloudflareEnv"
 
 export class CalendarTaskEnqueueError extends Schema.TaggedError<CalendarTaskEnqueueError>()("CalendarTaskEnqueueError", {
   cause: Schema.Defect

@@ -1,6 +1,6 @@
 import { Context, Effect, Layer, Ref, Schema } from "effect"
 import type { ConnectorNotice } from "../domain/calendar/connectorNotice"
-import { CloudflareEnv } from "../layers/CloudflareEnv"
+import { CloudflareEnv } from "../platform/CloudflareEnv"
 
 /** The queue refused or failed the send; safe to retry (notices carry a stable id). */
 export class NoticeEnqueueError extends Schema.TaggedError<NoticeEnqueueError>()("NoticeEnqueueError", {
@@ -13,7 +13,7 @@ export class ConnectorNotices extends Context.Tag("overlap/ConnectorNotices")<Co
 }>() {
   /**
    * Over the `NOTIFY_TASKS` queue, as the notice itself: the notify consumer plans its deliveries when it
-   * arrives (src/entry/notifyConsumer.ts), against the subscriptions as they are then.
+   * arrives (src/features/notify/notifyConsumer.ts), against the subscriptions as they are then.
    */
   static Live: Layer.Layer<ConnectorNotices, never, CloudflareEnv> = Layer.effect(
     this,

@@ -12,7 +12,7 @@ import { AtUri, Did, EpochMillis } from "./Columns"
  * both do, and rolls back otherwise. Holds lapse after a TTL (15 minutes by default) unless confirmed.
  *
  * The API layer calls this service, never the Durable Object. `Live` goes over the `HOST_MATCH` binding
- * (src/layers/HoldStoreLive.ts); `Test` runs the same engine in memory (src/layers/HoldStoreTest.ts).
+ * (src/adapters/objects/HoldStoreLive.ts); `Test` runs the same engine in memory (src/adapters/memory/HoldStoreTest.ts).
  */
 
 // ---------------------------------------------------------------- inputs

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Ref } from "effect"
-import { CloudflareEnv } from "../layers/CloudflareEnv"
+import { CloudflareEnv } from "../platform/CloudflareEnv"
 
 /** One ingest metric point: what happened, at which source, how many times. */
 export interface IngestPoint {

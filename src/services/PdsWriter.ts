@@ -19,7 +19,7 @@ export interface RecordWrite {
 /**
  * Writes a user's public `app.overlap.*` records to their own PDS. The Live layer goes through the user's
  * atproto OAuth session and lands with a later issue; until then the AppView runs `PdsWriterTest`
- * (src/layers/PdsWriterTest.ts), which records what would have been written.
+ * (src/adapters/memory/PdsWriterTest.ts), which records what would have been written.
  */
 export class PdsWriter extends Context.Tag("overlap/PdsWriter")<PdsWriter, {
   readonly putRecord: (write: RecordWrite) => Effect.Effect<void, PdsWriteFailed>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Ref } from "effect"
-import { AnalyticsLive } from "../../src/layers/AnalyticsLive"
-import { AnalyticsRecording, AnalyticsTest } from "../../src/layers/AnalyticsTest"
-import { CloudflareEnv, type Env } from "../../src/layers/CloudflareEnv"
+import { AnalyticsLive } from "../../src/adapters/analytics/AnalyticsLive"
+import { AnalyticsRecording, AnalyticsTest } from "../../src/adapters/memory/AnalyticsTest"
+import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
 import { Analytics, type DataPoint, safeLabel } from "../../src/services/Analytics"
 
 const report = Effect.gen(function* () {

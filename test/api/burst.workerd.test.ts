@@ -1,6 +1,6 @@
 import { env, fetchMock, SELF } from "cloudflare:test"
 import { afterEach, beforeAll, describe, expect, it } from "vitest"
-import { makeDidDocument } from "../../src/layers/IdentityResolverTest"
+import { makeDidDocument } from "../../src/adapters/memory/IdentityResolverTest"
 import { makeAccount, type TestAccount } from "./xrpcTestKit"
 
 // Concurrent requests through the real worker entry (SELF: one isolate, one request context each) that all

@@ -1,8 +1,8 @@
 import { env, fetchMock, SELF } from "cloudflare:test"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { OverlapApi } from "../../src/api/OverlapApi"
-import { xrpcRoutes } from "../../src/api/xrpcGate"
-import { makeDidDocument } from "../../src/layers/IdentityResolverTest"
+import { OverlapApi } from "../../src/features/OverlapApi"
+import { xrpcRoutes } from "../../src/features/xrpc/xrpcGate"
+import { makeDidDocument } from "../../src/adapters/memory/IdentityResolverTest"
 import { makeAccount, type TestAccount } from "./xrpcTestKit"
 
 // Issue 12, item 11: every XRPC method, through the real worker entry, fed what a hostile or broken client

@@ -1,10 +1,10 @@
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makeXrpcHandler, type XrpcHandler } from "../../src/api/xrpcHandler"
-import { RepositoriesTest } from "../../src/layers/RepositoriesTest"
+import { makeXrpcHandler, type XrpcHandler } from "../../src/features/xrpcHandler"
+import { RepositoriesTest } from "../../src/adapters/memory/RepositoriesTest"
 import { BookingsRepo, type NewBooking } from "../../src/services/BookingsRepo"
-import { RateLimiterTest } from "../../src/layers/RateLimiterTest"
-import { TurnstileTest } from "../../src/layers/TurnstileTest"
+import { RateLimiterTest } from "../../src/adapters/memory/RateLimiterTest"
+import { TurnstileTest } from "../../src/adapters/memory/TurnstileTest"
 import { makeAccount, serviceAuthFor, type TestAccount } from "./xrpcTestKit"
 
 // The XRPC plumbing end to end over Test repositories: real HttpApi, real service-auth verification

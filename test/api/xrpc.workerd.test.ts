@@ -1,12 +1,12 @@
 import { env } from "cloudflare:test"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makeXrpcHandler, type XrpcHandler } from "../../src/api/xrpcHandler"
-import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
-import { RepositoriesLive } from "../../src/layers/RepositoriesLive"
+import { makeXrpcHandler, type XrpcHandler } from "../../src/features/xrpcHandler"
+import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
+import { RepositoriesLive } from "../../src/adapters/d1/RepositoriesLive"
 import { BookingsRepo } from "../../src/services/BookingsRepo"
-import { RateLimiterTest } from "../../src/layers/RateLimiterTest"
-import { TurnstileTest } from "../../src/layers/TurnstileTest"
+import { RateLimiterTest } from "../../src/adapters/memory/RateLimiterTest"
+import { TurnstileTest } from "../../src/adapters/memory/TurnstileTest"
 import { makeAccount, serviceAuthFor, type TestAccount } from "./xrpcTestKit"
 
 // The XRPC handler inside workerd over the real D1 binding (Live repositories, real jti ledger).

@@ -1,8 +1,8 @@
 import { Secp256k1Keypair } from "@atproto/crypto"
 import { Layer } from "effect"
-import { CloudflareEnv, type Env } from "../../src/layers/CloudflareEnv"
-import { makeDidDocument, makeIdentityResolverTest } from "../../src/layers/IdentityResolverTest"
-import { ServiceAuthLive } from "../../src/layers/ServiceAuthLive"
+import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
+import { makeDidDocument, makeIdentityResolverTest } from "../../src/adapters/memory/IdentityResolverTest"
+import { ServiceAuthLive } from "../../src/adapters/atproto/ServiceAuthLive"
 import type { JtiLedger } from "../../src/services/JtiLedger"
 import type { IdentityResolver } from "../../src/services/IdentityResolver"
 

@@ -2,7 +2,7 @@ import { FetchHttpClient } from "@effect/platform"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { holdResourceName } from "../../src/domain/calendar/holdEvent"
-import { type CaldavCalendar, type CaldavConfig, makeCaldavCalendar } from "../../src/layers/calendar/CaldavCalendar"
+import { type CaldavCalendar, type CaldavConfig, makeCaldavCalendar } from "../../src/adapters/providers/caldav/CaldavCalendar"
 import { HoldRef, type Interval } from "../../src/services/CalendarProvider"
 import { type Radicale, startRadicale } from "../support/radicale"
 import {

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "@effect/vi
 import { fetchMock } from "cloudflare:test"
 import { Effect } from "effect"
 import { holdResourceName } from "../../src/domain/calendar/holdEvent"
-import { makeCaldavCalendar } from "../../src/layers/calendar/CaldavCalendar"
+import { makeCaldavCalendar } from "../../src/adapters/providers/caldav/CaldavCalendar"
 import { BERLIN_CALENDAR_TIMEZONE, STANDUP_WITH_EXCEPTIONS } from "./icsFixtures"
 
 /**

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { makeCaldavCalendar } from "../../src/layers/calendar/CaldavCalendar"
-import { mayCarryCredentials } from "../../src/layers/calendar/caldavHttp"
+import { makeCaldavCalendar } from "../../src/adapters/providers/caldav/CaldavCalendar"
+import { mayCarryCredentials } from "../../src/adapters/providers/caldav/caldavHttp"
 
 /**
  * Status codes Radicale will not produce on demand (429, 503 with Retry-After, 5xx, redirects), from a

@@ -3,7 +3,7 @@ import { base32hex, googleHoldEventId, isGoogleEventId } from "../../src/domain/
 import { chunk, mergeBusy, splitRange } from "../../src/domain/calendar/ranges"
 import { parseRetryAfter } from "../../src/domain/calendar/retryAfter"
 import { timingSafeEqual } from "../../src/domain/crypto/timingSafeEqual"
-import { instantOfGraphDateTime } from "../../src/layers/calendar/MicrosoftCalendar"
+import { instantOfGraphDateTime } from "../../src/adapters/providers/microsoft/MicrosoftCalendar"
 
 describe("calendar domain helpers", () => {
   it("splitRange cuts into consecutive windows no longer than the limit", () => {

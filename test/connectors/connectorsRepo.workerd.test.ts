@@ -2,9 +2,9 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { env } from "cloudflare:test"
 import { Effect, Layer } from "effect"
-import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
-import { ConnectorsRepoLive } from "../../src/layers/ConnectorsRepoLive"
-import { D1Live } from "../../src/layers/D1Live"
+import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
+import { ConnectorsRepoLive } from "../../src/adapters/d1/ConnectorsRepoLive"
+import { D1Live } from "../../src/adapters/d1/D1Live"
 import { connectorsRepoSuite } from "./connectorsRepoSuite"
 
 // ConnectorsRepo over the real D1 binding (migrations applied, fresh storage per test): the BLOB ciphertext

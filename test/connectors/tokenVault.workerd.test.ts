@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test"
 import { Layer } from "effect"
-import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
-import { TokenVaultLive } from "../../src/layers/TokenVaultLive"
+import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
+import { TokenVaultLive } from "../../src/adapters/crypto/TokenVaultLive"
 import { tokenVaultSuite } from "./tokenVaultSuite"
 
 // TokenVaultLive exactly as a worker builds it: from the env's TOKEN_VAULT_KEYS and ENVIRONMENT.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Encoding, Either, Option } from "effect"
 import type { Layer } from "effect"
-import type { TokenVaultConfig } from "../../src/layers/TokenVaultLive"
+import type { TokenVaultConfig } from "../../src/adapters/crypto/TokenVaultLive"
 import { type TokenBinding, TokenVault } from "../../src/services/TokenVault"
 
 /**

@@ -2,11 +2,11 @@ import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Exit, Layer, Option, Ref, TestClock } from "effect"
 import { afterEach, beforeEach } from "vitest"
-import { handleOAuthRoute } from "../../src/api/connectors/oauthCallback"
-import { makeGoogleCalendar } from "../../src/layers/calendar/GoogleCalendar"
-import { quotaClient, rateLimitedByQuota } from "../../src/layers/connectors/providerThrottle"
-import { makeUserConnectorEngine } from "../../src/layers/connectors/UserConnectorEngine"
-import { refreshConnectors } from "../../src/jobs/refreshConnectors"
+import { handleOAuthRoute } from "../../src/features/connectors/oauthCallback"
+import { makeGoogleCalendar } from "../../src/adapters/providers/google/GoogleCalendar"
+import { quotaClient, rateLimitedByQuota } from "../../src/features/connectors/providerThrottle"
+import { makeUserConnectorEngine } from "../../src/features/connectors/UserConnectorEngine"
+import { refreshConnectors } from "../../src/features/connectors/refreshConnectors"
 import { CalendarTaskQueue } from "../../src/services/CalendarTaskQueue"
 import { ConnectorsRepo } from "../../src/services/ConnectorsRepo"
 import { OAuthClient } from "../../src/services/OAuthClient"
@@ -18,7 +18,7 @@ import { type FakeGoogle, startFakeGoogle } from "../support/fakeGoogle"
 import { type FakeGraph, startFakeGraph } from "../support/fakeGraph"
 
 /**
- * UserConnectorDO's engine (src/layers/connectors/UserConnectorEngine.ts) in Node, against the local Google and
+ * UserConnectorDO's engine (src/features/connectors/UserConnectorEngine.ts) in Node, against the local Google and
  * Microsoft fakes, which check every request as the providers do: the real OAuth client, the real vault
  * (test keys), real HTTP. Repositories, push channels and notices are in memory.
  */

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test"
 import { describe, expect, it } from "vitest"
 import firehose from "../../src/entry/firehose"
-import type { Env } from "../../src/layers/CloudflareEnv"
+import type { Env } from "../../src/platform/CloudflareEnv"
 
 /**
  * Issue 12, item 13: `POST /firehose/ensure` starts ingest and answers with every source, its cursor and its

@@ -3,7 +3,7 @@
 // ingest path. Only the composition is test-specific; every handler is the production one.
 import appview from "../../src/entry/appview"
 import firehose from "../../src/entry/firehose"
-import type { Env } from "../../src/layers/CloudflareEnv"
+import type { Env } from "../../src/platform/CloudflareEnv"
 
 export { FirehoseDO } from "../../src/entry/objects/FirehoseDO"
 

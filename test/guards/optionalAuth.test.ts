@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { RepositoriesTest } from "../../src/layers/RepositoriesTest"
+import { RepositoriesTest } from "../../src/adapters/memory/RepositoriesTest"
 import { makeAccount, type TestAccount } from "../api/xrpcTestKit"
 import { get, type GuardsHarness, makeGuards, read } from "./guardsKit"
 

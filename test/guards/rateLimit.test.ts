@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { RepositoriesTest } from "../../src/layers/RepositoriesTest"
+import { RepositoriesTest } from "../../src/adapters/memory/RepositoriesTest"
 import { makeAccount, type TestAccount } from "../api/xrpcTestKit"
 import { get, type GuardsHarness, makeGuards, post, read } from "./guardsKit"
 
@@ -100,9 +100,9 @@ describe("RateLimit middleware", () => {
 describe("the AppView's own API", () => {
   it("limits the bookings inbox as a read", async () => {
     const { Layer } = await import("effect")
-    const { makeXrpcHandler } = await import("../../src/api/xrpcHandler")
-    const { makeRateLimiterTest } = await import("../../src/layers/RateLimiterTest")
-    const { TurnstileTest } = await import("../../src/layers/TurnstileTest")
+    const { makeXrpcHandler } = await import("../../src/features/xrpcHandler")
+    const { makeRateLimiterTest } = await import("../../src/adapters/memory/RateLimiterTest")
+    const { TurnstileTest } = await import("../../src/adapters/memory/TurnstileTest")
     const { serviceAuthFor } = await import("../api/xrpcTestKit")
     const xrpc = makeXrpcHandler(
       Layer.mergeAll(RepositoriesTest, serviceAuthFor([alice])(RepositoriesTest), makeRateLimiterTest({ read: { capacity: 1, refillPerSecond: 0.1 } }), TurnstileTest)

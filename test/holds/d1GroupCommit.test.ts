@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { groupCommitD1 } from "../../src/layers/holds/D1GroupCommit"
+import { groupCommitD1 } from "../../src/features/matching/engine/D1GroupCommit"
 
 // The group commit over a scripted D1: every statement is "SQL with params"; a statement whose SQL starts
 // with FAIL fails (alone, and spoils any batch it is in, which then takes effect for none of its statements,

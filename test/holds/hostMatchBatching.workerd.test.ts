@@ -3,13 +3,13 @@ import { Effect, Either, Layer, ManagedRuntime } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { clashingPairs, separationMs } from "../../src/domain/holds/overlap"
 import { d1GroupCommitStats } from "../../src/entry/objects/HostMatchDO"
-import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
-import { HoldStoreLive } from "../../src/layers/HoldStoreLive"
+import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
+import { HoldStoreLive } from "../../src/adapters/objects/HoldStoreLive"
 import { Held, HoldStore, type MatchRequest } from "../../src/services/HoldStore"
 import { hostMatchObject, storedHolds, d1Bookings } from "./hostMatchObjects"
 import { DAY, guestDidOf, hostDidOf, matchRequest, mondayAfter } from "./fixtures"
 
-// The object's D1 group commit (src/layers/holds/D1GroupCommit.ts) under real concurrency: HoldStore Live →
+// The object's D1 group commit (src/features/matching/engine/D1GroupCommit.ts) under real concurrency: HoldStore Live →
 // HostMatchDO → the local calendar and the `bookings` mirror in D1. A D1 trigger stands in for a mirror
 // write that fails. Isolated storage per test.
 const runtime = ManagedRuntime.make(HoldStoreLive.pipe(Layer.provide(CloudflareEnv.layer(env))))

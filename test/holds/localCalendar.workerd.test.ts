@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
-import { D1Live } from "../../src/layers/D1Live"
-import { LocalCalendarLive } from "../../src/layers/LocalCalendarLive"
+import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
+import { D1Live } from "../../src/adapters/d1/D1Live"
+import { LocalCalendarLive } from "../../src/adapters/d1/LocalCalendarLive"
 import { CalendarProvider, type HoldRequest } from "../../src/services/CalendarProvider"
 import { LocalCalendar } from "../../src/services/LocalCalendar"
 

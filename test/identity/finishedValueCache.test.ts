@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber, TestClock } from "effect"
-import { makeFinishedValueCache } from "../../src/layers/FinishedValueCache"
+import { makeFinishedValueCache } from "../../src/platform/FinishedValueCache"
 
 // The cache that replaced Effect's `Cache` on request paths. What it must never do is make one caller await a
 // lookup another caller started (in Workers that caller's request may end first and take the I/O with it).

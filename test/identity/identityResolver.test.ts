@@ -6,9 +6,9 @@ import http from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll } from "vitest"
 import { type LocalAccount, type LocalAtproto, startLocalAtproto } from "../../scripts/localAtproto.mjs"
-import { CloudflareEnv, type Env } from "../../src/layers/CloudflareEnv"
-import { makeIdentityResolverLive } from "../../src/layers/IdentityResolverLive"
-import { makeDidDocument, makeIdentityResolverTest, TestIdentities } from "../../src/layers/IdentityResolverTest"
+import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
+import { makeIdentityResolverLive } from "../../src/adapters/atproto/IdentityResolverLive"
+import { makeDidDocument, makeIdentityResolverTest, TestIdentities } from "../../src/adapters/memory/IdentityResolverTest"
 import { IdentityResolver } from "../../src/services/IdentityResolver"
 
 // --- a local stand-in for "the internet": did:web hosts, handle hosts and a DNS-over-HTTPS resolver ---

@@ -8,9 +8,9 @@ import { beforeAll } from "vitest"
 import { generateFrames, type GeneratedFrames } from "../../bench/firehoseFrames"
 import { proveCommitOps } from "../../src/domain/ingest/commitProof"
 import { type CommitFrame, decodeFrame, overlapOps } from "../../src/domain/ingest/firehoseFrame"
-import { verifyCommit } from "../../src/ingest/verifyCommit"
-import { intoBatches, MAX_BATCH_BYTES, taskBytes } from "../../src/ingest/indexTaskQueue"
-import { makeDidDocument, makeIdentityResolverTest } from "../../src/layers/IdentityResolverTest"
+import { verifyCommit } from "../../src/features/ingest/verifyCommit"
+import { intoBatches, MAX_BATCH_BYTES, taskBytes } from "../../src/features/ingest/indexTaskQueue"
+import { makeDidDocument, makeIdentityResolverTest } from "../../src/adapters/memory/IdentityResolverTest"
 
 // Real commit frames, built as a PDS builds them (bench/firehoseFrames.ts: @atproto/repo, signed commits, CARs),
 // decoded by ours and cross-checked against @ipld/dag-cbor + @atproto/repo's CAR reader as a reference.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type { NotifyTask } from "../../src/domain/notify/task"
-import { DEFAULT_CHAT_SERVICE_PROXY, dmChannelLayer, type DmSenderConfig } from "../../src/layers/DmChannelLive"
+import { DEFAULT_CHAT_SERVICE_PROXY, dmChannelLayer, type DmSenderConfig } from "../../src/adapters/channels/DmChannelLive"
 import { DmChannel } from "../../src/services/NotifyChannels"
 import { bookingEvent, GUEST, HOST } from "./fixtures"
 import { type Reply, type Seen, startStandIn } from "./httpStandIn"

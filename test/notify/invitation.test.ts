@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import ICAL from "ical.js"
 import { type Invitation, renderInvitation } from "../../src/domain/invitation"
-import { IcsStoreTest } from "../../src/layers/IcsStoreTest"
+import { IcsStoreTest } from "../../src/adapters/memory/IcsStoreTest"
 import { IcsStore } from "../../src/services/IcsStore"
 import { confirmInvitation, END, GUEST, HOST, START, STAMP } from "./fixtures"
 

@@ -4,9 +4,9 @@ import { Webhook, WebhookVerificationError } from "standardwebhooks"
 import { generateWebhookSecret, signWebhook } from "../../src/domain/notify/standardWebhooks"
 import type { NotifyTask } from "../../src/domain/notify/task"
 import { checkWebhookUrl } from "../../src/domain/notify/webhookUrl"
-import { TokenVaultTest } from "../../src/layers/TokenVaultTest"
-import { webhookChannelLayer } from "../../src/layers/WebhookChannelLive"
-import { WebhookSubscriptionsRepoTest } from "../../src/layers/WebhookSubscriptionsRepoTest"
+import { TokenVaultTest } from "../../src/adapters/memory/TokenVaultTest"
+import { webhookChannelLayer } from "../../src/adapters/channels/WebhookChannelLive"
+import { WebhookSubscriptionsRepoTest } from "../../src/adapters/memory/WebhookSubscriptionsRepoTest"
 import { WebhookChannel } from "../../src/services/NotifyChannels"
 import {
   createSubscription,

@@ -4,9 +4,9 @@ import { Effect, Either, Layer } from "effect"
 import http from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, beforeEach } from "vitest"
-import { CloudflareEnv, type Env } from "../../src/layers/CloudflareEnv"
-import { makeSocialGraphLive, relationshipCacheKey } from "../../src/layers/SocialGraphLive"
-import { makeSocialGraphTest } from "../../src/layers/SocialGraphTest"
+import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
+import { makeSocialGraphLive, relationshipCacheKey } from "../../src/adapters/atproto/SocialGraphLive"
+import { makeSocialGraphTest } from "../../src/adapters/memory/SocialGraphTest"
 import { checkTier, SocialGraph } from "../../src/services/SocialGraph"
 
 // A local stand-in for the Bluesky AppView's app.bsky.graph.getRelationships, answering with the

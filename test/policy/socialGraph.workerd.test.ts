@@ -2,8 +2,8 @@ import { FetchHttpClient } from "@effect/platform"
 import { env, fetchMock } from "cloudflare:test"
 import { Effect, Layer } from "effect"
 import { afterEach, beforeAll, describe, expect, it } from "vitest"
-import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
-import { makeSocialGraphLive, relationshipCacheKey } from "../../src/layers/SocialGraphLive"
+import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
+import { makeSocialGraphLive, relationshipCacheKey } from "../../src/adapters/atproto/SocialGraphLive"
 import { SocialGraph } from "../../src/services/SocialGraph"
 
 // SocialGraphLive inside workerd over the real GRAPH_CACHE KV binding and the real fetch; the

@@ -2,9 +2,9 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { env } from "cloudflare:test"
 import { Effect, Layer } from "effect"
-import { CloudflareEnv } from "../../src/layers/CloudflareEnv"
-import { D1Live } from "../../src/layers/D1Live"
-import { RepositoriesLive } from "../../src/layers/RepositoriesLive"
+import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
+import { D1Live } from "../../src/adapters/d1/D1Live"
+import { RepositoriesLive } from "../../src/adapters/d1/RepositoriesLive"
 import { repositorySuite } from "./repositorySuite"
 
 // The D1 layers over the real local D1 binding, inside workerd. isolatedStorage gives every test a

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import http from "node:http"
 import type { AddressInfo } from "node:net"
-import type { Env } from "../../src/layers/CloudflareEnv"
+import type { Env } from "../../src/platform/CloudflareEnv"
 import { ConnectorBroken, ProviderUnavailable } from "../../src/services/CalendarProvider"
 import type { OAuthTokens } from "../../src/services/OAuthClient"
 

@@ -1,5 +1,5 @@
 import type { D1Migration } from "@cloudflare/vitest-pool-workers/config"
-import type { Env } from "../../src/layers/CloudflareEnv"
+import type { Env } from "../../src/platform/CloudflareEnv"
 
 declare module "cloudflare:test" {
   interface ProvidedEnv extends Env {

@@ -4,8 +4,8 @@ import { Effect, Either, Layer } from "effect"
 import http from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, beforeEach } from "vitest"
-import { CloudflareEnv, type Env } from "../../src/layers/CloudflareEnv"
-import { makeTurnstileLive } from "../../src/layers/TurnstileLive"
+import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
+import { makeTurnstileLive } from "../../src/adapters/http/TurnstileLive"
 import { Turnstile, type TurnstileExpectation } from "../../src/services/Turnstile"
 
 // A local stand-in for https://challenges.cloudflare.com/turnstile/v0/siteverify: it checks the

@@ -1,15 +1,15 @@
 import { DurableObject } from "cloudflare:workers"
 import { Effect, Layer, ManagedRuntime, Schema } from "effect"
-import { makeBookingEngine, type BookingEngine } from "../../layers/booking/BookingEngine"
-import { AuditLogLive } from "../../layers/booking/AuditLogLive"
-import { CloudflareEnv, type Env } from "../../layers/CloudflareEnv"
-import { D1Live } from "../../layers/D1Live"
-import { HoldStoreLive } from "../../layers/HoldStoreLive"
-import { IcsStoreLive } from "../../layers/IcsStoreLive"
-import { NotifyOutboxLive } from "../../layers/NotifyOutboxLive"
-import { makePdsWriterTest } from "../../layers/PdsWriterTest"
-import { RepositoriesLive } from "../../layers/RepositoriesLive"
-import { WebhookSubscriptionsRepoLive } from "../../layers/WebhookSubscriptionsRepoLive"
+import { makeBookingEngine, type BookingEngine } from "../../features/bookings/BookingEngine"
+import { AuditLogLive } from "../../features/bookings/AuditLogLive"
+import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
+import { D1Live } from "../../adapters/d1/D1Live"
+import { HoldStoreLive } from "../../adapters/objects/HoldStoreLive"
+import { IcsStoreLive } from "../../adapters/r2/IcsStoreLive"
+import { NotifyOutboxLive } from "../../adapters/queues/NotifyOutboxLive"
+import { makePdsWriterTest } from "../../adapters/memory/PdsWriterTest"
+import { RepositoriesLive } from "../../adapters/d1/RepositoriesLive"
+import { WebhookSubscriptionsRepoLive } from "../../adapters/d1/WebhookSubscriptionsRepoLive"
 import {
   type BookingRpc,
   LifecycleCommand,
@@ -27,7 +27,7 @@ export const pdsWrites = Symbol.for("overlap/BookingDO/pdsWrites")
 
 /**
  * One per booking (`idFromName(bookingId)`): the serialized booking state machine. The engine
- * (src/layers/booking/BookingEngine.ts) lets one command run at a time and judges each against the state it
+ * (src/features/bookings/BookingEngine.ts) lets one command run at a time and judges each against the state it
  * arrived at.
  *
  * RPC methods take and return the schemas' encoded forms; call them through `BookingLifecycle`.

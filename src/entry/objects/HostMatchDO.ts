@@ -1,18 +1,18 @@
 import type { SqlClient } from "@effect/sql"
 import { DurableObject } from "cloudflare:workers"
 import { Effect, Layer, ManagedRuntime, Schema } from "effect"
-import { BookingsRepoLive } from "../../layers/BookingsRepoLive"
-import { CloudflareEnv, type Env } from "../../layers/CloudflareEnv"
-import { D1Live } from "../../layers/D1Live"
-import type { HoldLedgerShape } from "../../layers/holds/HoldLedger"
-import { HoldLedger } from "../../layers/holds/HoldLedger"
+import { BookingsRepoLive } from "../../adapters/d1/BookingsRepoLive"
+import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
+import { D1Live } from "../../adapters/d1/D1Live"
+import type { HoldLedgerShape } from "../../features/matching/engine/HoldLedger"
+import { HoldLedger } from "../../features/matching/engine/HoldLedger"
 import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "../../domain/holds/policy"
-import { type GroupCommitD1, type GroupCommitStats, groupCommitD1 } from "../../layers/holds/D1GroupCommit"
-import { type HostMatchEngine, makeHostMatchEngine } from "../../layers/holds/HostMatchEngine"
-import { DayShards, HostWake, MatchTasks } from "../../layers/holds/HostMatchPorts"
-import { dayShardsOver } from "../../layers/HoldStoreLive"
-import { sqliteHoldLedger } from "../../layers/holds/SqliteHoldLedger"
-import { calendarProviderFor } from "../../layers/connectors/connectorsGraph"
+import { type GroupCommitD1, type GroupCommitStats, groupCommitD1 } from "../../features/matching/engine/D1GroupCommit"
+import { type HostMatchEngine, makeHostMatchEngine } from "../../features/matching/engine/HostMatchEngine"
+import { DayShards, HostWake, MatchTasks } from "../../features/matching/engine/HostMatchPorts"
+import { dayShardsOver } from "../../adapters/objects/HoldStoreLive"
+import { sqliteHoldLedger } from "../../features/matching/engine/SqliteHoldLedger"
+import { calendarProviderFor } from "../connectorsGraph"
 import type { CalendarProvider } from "../../services/CalendarProvider"
 import {
   ClaimReply,
@@ -59,7 +59,7 @@ const liveCalendars = (env: Env, d1: Layer.Layer<SqlClient.SqlClient>): Layer.La
 
 /**
  * One per host DID (`idFromName(hostDid)`): the single writer for a host's holds (see
- * src/layers/holds/HostMatchEngine.ts for the match itself). Holds and pending matches live in this
+ * src/features/matching/engine/HostMatchEngine.ts for the match itself). Holds and pending matches live in this
  * object's SQLite storage; its alarm expires holds on time and retries failed calendar releases; every
  * hold is mirrored to D1 `bookings` for the API and the `expire-holds` cron. A reschedule moves a booked
  * meeting in place (its calendar events and its existing D1 row), never a second hold or row.

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers"
 import { type BucketDecision, type BucketLimit, type BucketState, isFull, isValidLimit, take } from "../../domain/tokenBucket"
-import type { Env } from "../../layers/CloudflareEnv"
+import type { Env } from "../../platform/CloudflareEnv"
 import type { HealthProbe } from "../health"
 
 /** What one `take` asks for: the bucket's limit (from the caller's config) and the tokens to spend. */

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers"
 import { Effect, ManagedRuntime, Schema } from "effect"
-import type { Env } from "../../layers/CloudflareEnv"
-import { connectorEngineLayer } from "../../layers/connectors/engineLayer"
-import { makeUserConnectorEngine, type UserConnectorEngine } from "../../layers/connectors/UserConnectorEngine"
+import type { Env } from "../../platform/CloudflareEnv"
+import { connectorEngineLayer } from "../../features/connectors/engineLayer"
+import { makeUserConnectorEngine, type UserConnectorEngine } from "../../features/connectors/UserConnectorEngine"
 import { HoldRef, type Interval } from "../../services/CalendarProvider"
 import {
   ActivateReply,

@@ -1,0 +1,91 @@
+import { SqlClient } from "@effect/sql"
+import type { D1Client } from "@effect/sql-d1"
+import { Clock, Effect, Layer, Option, Schema } from "effect"
+import { IndexedOffer, OfferRecord, OffersRepo } from "../../services/OffersRepo"
+import { clampLimit, decodeOptionalCursor, toPage } from "../../services/Page"
+import { orRepositoryError, validateInput } from "../../services/RepositoryError"
+import { deleteAtRev, notTombstoned } from "./RecordTombstones"
+
+const decodeOffers = Schema.decodeUnknown(Schema.Array(IndexedOffer))
+
+export const OffersRepoLive: Layer.Layer<OffersRepo, never, SqlClient.SqlClient | D1Client.D1Client> = Layer.effect(
+  OffersRepo,
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const d1 = yield* Effect.context<D1Client.D1Client>()
+
+    const upsert = (o: OfferRecord, now: number) =>
+      sql`INSERT INTO offers_index
+            (uri, did, rkey, cid, rev, start_at, end_at, policy, tz, note, created_at, indexed_at, hidden)
+          SELECT ${o.uri}, ${o.did}, ${o.rkey}, ${o.cid}, ${o.rev}, ${o.startAt}, ${o.endAt}, ${o.policy},
+                 ${o.tz}, ${o.note}, ${o.createdAt}, ${now}, 0
+          WHERE ${notTombstoned(sql, o.uri, o.rev)}
+          ON CONFLICT (uri) DO UPDATE SET
+            did = excluded.did, rkey = excluded.rkey, cid = excluded.cid, rev = excluded.rev,
+            start_at = excluded.start_at, end_at = excluded.end_at, policy = excluded.policy,
+            tz = excluded.tz, note = excluded.note, created_at = excluded.created_at,
+            indexed_at = excluded.indexed_at
+          WHERE excluded.rev > offers_index.rev
+          RETURNING uri`
+
+    return OffersRepo.of({
+      upsert: (input) =>
+        Effect.all([validateInput(OfferRecord, "OffersRepo.upsert")(input), Clock.currentTimeMillis]).pipe(
+          Effect.flatMap(([offer, now]) => upsert(offer, now)),
+          Effect.map((rows) => rows.length > 0),
+          orRepositoryError("OffersRepo.upsert")
+        ),
+
+      delete: (uri, rev) =>
+        deleteAtRev(sql, "offers_index", uri, rev).pipe(Effect.provide(d1), orRepositoryError("OffersRepo.delete")),
+
+      get: (uri, options) =>
+        sql`SELECT * FROM offers_index
+            WHERE uri = ${uri} ${options?.includeHidden ? sql`` : sql`AND hidden = 0`}`.pipe(
+          Effect.flatMap(decodeOffers),
+          Effect.map((rows) => Option.fromNullable(rows[0])),
+          orRepositoryError("OffersRepo.get")
+        ),
+
+      listByHost: (query) =>
+        Effect.gen(function*() {
+          const after = yield* decodeOptionalCursor(query.cursor)
+          const limit = clampLimit(query.limit)
+          const where = [
+            sql`did = ${query.did}`,
+            ...(query.includeHidden ? [] : [sql`hidden = 0`]),
+            ...(query.from !== undefined ? [sql`end_at > ${query.from}`] : []),
+            ...(query.to !== undefined ? [sql`start_at < ${query.to}`] : []),
+            ...Option.match(after, {
+              onNone: () => [],
+              onSome: ([startAt, uri]) => [sql`(start_at, uri) > (${startAt}, ${uri})`]
+            })
+          ]
+          const rows = yield* sql`SELECT * FROM offers_index WHERE ${sql.and(where)}
+                                  ORDER BY start_at, uri LIMIT ${limit + 1}`.pipe(
+            Effect.flatMap(decodeOffers),
+            orRepositoryError("OffersRepo.listByHost")
+          )
+          return toPage(rows, limit, (o) => [o.startAt, o.uri])
+        }),
+
+      hideForDid: (did) =>
+        sql`UPDATE offers_index SET hidden = 1 WHERE did = ${did} AND hidden = 0 RETURNING uri`.pipe(
+          Effect.map((rows) => rows.length),
+          orRepositoryError("OffersRepo.hideForDid")
+        ),
+
+      unhideForDid: (did) =>
+        sql`UPDATE offers_index SET hidden = 0 WHERE did = ${did} AND hidden = 1 RETURNING uri`.pipe(
+          Effect.map((rows) => rows.length),
+          orRepositoryError("OffersRepo.unhideForDid")
+        ),
+
+      purgeForDid: (did) =>
+        sql`DELETE FROM offers_index WHERE did = ${did} RETURNING uri`.pipe(
+          Effect.map((rows) => rows.length),
+          orRepositoryError("OffersRepo.purgeForDid")
+        )
+    })
+  })
+)

@@ -1,0 +1,24 @@
+import { Layer } from "effect"
+import type { Repositories } from "../../services/Repositories"
+import { AuditEventsRepoTest } from "./AuditEventsRepoTest"
+import { BookingRequestsRepoTest } from "./BookingRequestsRepoTest"
+import { BookingsRepoTest } from "./BookingsRepoTest"
+import { ConnectorsRepoTest } from "./ConnectorsRepoTest"
+import { FirehoseCursorsRepoTest } from "./FirehoseCursorsRepoTest"
+import { IdempotencyKeysRepoTest } from "./IdempotencyKeysRepoTest"
+import { JtiLedgerTest } from "./JtiLedgerTest"
+import { OffersRepoTest } from "./OffersRepoTest"
+import { UsersRepoTest } from "./UsersRepoTest"
+
+/** All repositories in memory; every build starts empty. */
+export const RepositoriesTest: Layer.Layer<Repositories> = Layer.mergeAll(
+  UsersRepoTest,
+  OffersRepoTest,
+  BookingRequestsRepoTest,
+  BookingsRepoTest,
+  AuditEventsRepoTest,
+  IdempotencyKeysRepoTest,
+  JtiLedgerTest,
+  FirehoseCursorsRepoTest,
+  ConnectorsRepoTest
+)

@@ -1,0 +1,128 @@
+import { Effect, type Either, Layer, Schema } from "effect"
+import { objectKeyOfToken } from "../../domain/holds/policy"
+import { shardName } from "../../domain/holds/shards"
+import {
+  ClaimReply,
+  ConfirmReply,
+  CountReply,
+  HoldStore,
+  HoldStoreAdmin,
+  HoldStoreError,
+  type HostMatchRpc,
+  LeaseReply,
+  MatchInDayReply,
+  MatchNotFound,
+  MatchReply,
+  MatchRequest,
+  RescheduleReply,
+  RescheduleRequest,
+  ResumeReply,
+  SettingReply,
+  StatusReply,
+  SwitchReply,
+  VoidReply
+} from "../../services/HoldStore"
+import { CloudflareEnv } from "../../platform/CloudflareEnv"
+import { DayShards } from "../../features/matching/engine/HostMatchPorts"
+
+/** One RPC to a host object: its encoded `Either` reply decoded into the service's tagged errors. */
+const call = <A, E, I, EI>(
+  reply: Schema.Schema<Either.Either<A, E>, Schema.EitherEncoded<I, EI>>,
+  method: string,
+  rpc: () => Promise<Schema.EitherEncoded<I, EI>>
+): Effect.Effect<A, E | HoldStoreError> =>
+  Effect.tryPromise({
+    try: rpc,
+    catch: (cause) => new HoldStoreError({ message: `HostMatchDO.${method} failed`, cause })
+  }).pipe(
+    Effect.flatMap((encoded) =>
+      Schema.decodeUnknown(reply)(encoded).pipe(
+        Effect.mapError((cause) => new HoldStoreError({ message: `HostMatchDO.${method}: unexpected reply`, cause }))
+      )
+    ),
+    Effect.flatMap((either) => either)
+  )
+
+const encodeRequest = Schema.encode(MatchRequest)
+const encodeReschedule = Schema.encode(RescheduleRequest)
+
+const hostObject = (namespace: DurableObjectNamespace, hostDid: string) =>
+  namespace.get(namespace.idFromName(hostDid)) as unknown as HostMatchRpc
+
+/**
+ * `HoldStore` over the `HOST_MATCH` Durable Object namespace: one object per host DID
+ * (`idFromName(hostDid)`); pending-match tokens carry their object's id, so a poll needs no host DID.
+ * Replies come back encoded and are decoded here into the service's tagged errors. With the host's day
+ * shards on, the host's object routes to them itself (`dayShardsOver`): callers never name a shard.
+ */
+export const HoldStoreLive: Layer.Layer<HoldStore, never, CloudflareEnv> = Layer.effect(
+  HoldStore,
+  Effect.map(CloudflareEnv, (env) => {
+    const namespace = env.HOST_MATCH
+    const forHost = (hostDid: string) => hostObject(namespace, hostDid)
+    const forToken = (token: string): HostMatchRpc | undefined => {
+      const key = objectKeyOfToken(token)
+      if (key === undefined) return undefined
+      try {
+        return namespace.get(namespace.idFromString(key)) as unknown as HostMatchRpc
+      } catch {
+        return undefined // not an id of this namespace
+      }
+    }
+
+    const byToken = <A, E>(token: string, use: (stub: HostMatchRpc) => Effect.Effect<A, E>) =>
+      Effect.suspend((): Effect.Effect<A, E | MatchNotFound> => {
+        const stub = forToken(token)
+        return stub === undefined ? Effect.fail(new MatchNotFound({ token })) : use(stub)
+      })
+
+    return HoldStore.of({
+      match: (request) =>
+        encodeRequest(request).pipe(
+          Effect.mapError((cause) => new HoldStoreError({ message: "match request does not encode", cause })),
+          Effect.flatMap((encoded) => call(MatchReply, "match", () => forHost(request.hostDid).match(encoded)))
+        ),
+      getMatchStatus: (token, callerDid) =>
+        byToken(token, (stub) => call(StatusReply, "getMatchStatus", () => stub.getMatchStatus(token, callerDid))),
+      resumeMatch: (token) => byToken(token, (stub) => call(ResumeReply, "resumeMatch", () => stub.resumeMatch(token))),
+      confirm: (hostDid, bookingId) => call(ConfirmReply, "confirm", () => forHost(hostDid).confirm(bookingId)),
+      reschedule: (request) =>
+        encodeReschedule(request).pipe(
+          Effect.mapError((cause) => new HoldStoreError({ message: "reschedule request does not encode", cause })),
+          Effect.flatMap((encoded) => call(RescheduleReply, "reschedule", () => forHost(request.hostDid).reschedule(encoded)))
+        ),
+      release: (hostDid, bookingId) => call(VoidReply, "release", () => forHost(hostDid).release(bookingId)),
+      expire: (hostDid, bookingId) => call(VoidReply, "expire", () => forHost(hostDid).expire(bookingId))
+    })
+  })
+)
+
+/** The `dayShards` switch, kept by each host's object. */
+export const HoldStoreAdminLive: Layer.Layer<HoldStoreAdmin, never, CloudflareEnv> = Layer.effect(
+  HoldStoreAdmin,
+  Effect.map(CloudflareEnv, (env) =>
+    HoldStoreAdmin.of({
+      dayShards: (hostDid) => call(SettingReply, "dayShards", () => hostObject(env.HOST_MATCH, hostDid).dayShards()),
+      setDayShards: (hostDid, on) =>
+        call(SwitchReply, "setDayShards", () => hostObject(env.HOST_MATCH, hostDid).setDayShards(hostDid, on))
+    }))
+)
+
+/** A host's day shards over the namespace: the object of (host, UTC day) is `idFromName(shardName(host, day))`. */
+export const dayShardsOver = (namespace: DurableObjectNamespace): DayShards["Type"] => {
+  const shard = (hostDid: string, day: number) => hostObject(namespace, shardName(hostDid, day))
+  return DayShards.of({
+    matchInDay: (request, day) =>
+      encodeRequest(request).pipe(
+        Effect.mapError((cause) => new HoldStoreError({ message: "match request does not encode", cause })),
+        Effect.flatMap((encoded) => call(MatchInDayReply, "matchInDay", () => shard(request.hostDid, day).matchInDay(encoded, day)))
+      ),
+    claim: (day, claim) => call(ClaimReply, "claimMarker", () => shard(claim.hostDid, day).claimMarker(claim)),
+    drop: (hostDid, day, key) => call(VoidReply, "dropMarker", () => shard(hostDid, day).dropMarker(key)),
+    lease: (hostDid, day, bookingId) => call(LeaseReply, "markerLease", () => shard(hostDid, day).markerLease(bookingId)),
+    blockingCount: (hostDid, day) => call(CountReply, "blockingCount", () => shard(hostDid, day).blockingCount()),
+    confirm: (hostDid, day, bookingId) => call(ConfirmReply, "confirm", () => shard(hostDid, day).confirm(bookingId)),
+    release: (hostDid, day, bookingId) => call(VoidReply, "release", () => shard(hostDid, day).release(bookingId)),
+    expire: (hostDid, day, bookingId) => call(VoidReply, "expire", () => shard(hostDid, day).expire(bookingId))
+  })
+}

@@ -1,0 +1,47 @@
+import { FetchHttpClient } from "@effect/platform"
+import type { SqlClient } from "@effect/sql"
+import { Layer } from "effect"
+import type { CalendarProvider } from "../services/CalendarProvider"
+import { CalendarTaskQueue } from "../services/CalendarTaskQueue"
+import { ConnectorNotices } from "../services/ConnectorNotices"
+import type { ConnectorsRepo } from "../services/ConnectorsRepo"
+import { CalendarProviderLive } from "../adapters/providers/CalendarProviderLive"
+import { CloudflareEnv, type Env } from "../platform/CloudflareEnv"
+import { ConnectorsRepoLive } from "../adapters/d1/ConnectorsRepoLive"
+import { D1Live } from "../adapters/d1/D1Live"
+import { makeOAuthClientLive } from "../adapters/providers/OAuthClientLive"
+import { PushChannelsLive } from "../adapters/providers/PushChannelsLive"
+import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
+import { ConnectorSettings } from "../features/connectors/ConnectorSettings"
+import { UserConnectorsLive } from "../adapters/objects/UserConnectorsLive"
+
+/**
+ * The AppView's connector services over its bindings: the connector API (OAuthClient, TokenVault), the
+ * user objects (UserConnectors over USER_CONNECTOR), the production CalendarProvider (connectors or the
+ * local calendar), and what the refresh-oauth cron and the calendar-changed consumer use.
+ */
+export const connectorServices = (env: Env, repositories: Layer.Layer<ConnectorsRepo>) => {
+  const root = CloudflareEnv.layer(env)
+  const userConnectors = UserConnectorsLive.pipe(Layer.provide(root))
+  return Layer.mergeAll(
+    makeOAuthClientLive().pipe(Layer.provide(Layer.merge(root, FetchHttpClient.layer))),
+    TokenVaultLive.pipe(Layer.provide(root)),
+    userConnectors,
+    ConnectorSettings.Live.pipe(Layer.provide(root)),
+    PushChannelsLive.pipe(Layer.provide(root)),
+    ConnectorNotices.Live.pipe(Layer.provide(root)),
+    CalendarTaskQueue.Live.pipe(Layer.provide(root)),
+    CalendarProviderLive.pipe(Layer.provide(Layer.mergeAll(D1Live.pipe(Layer.provide(root)), repositories, userConnectors)))
+  )
+}
+
+/**
+ * The production CalendarProvider for a Durable Object that builds its own graph over its own D1 layer:
+ * HostMatchDO's `liveCalendars` (today LocalCalendarLive only) becomes `calendarProviderFor(env, d1)`.
+ */
+export const calendarProviderFor = (env: Env, d1: Layer.Layer<SqlClient.SqlClient>): Layer.Layer<CalendarProvider> =>
+  CalendarProviderLive.pipe(Layer.provide(Layer.mergeAll(
+    d1,
+    ConnectorsRepoLive.pipe(Layer.provide(d1)),
+    UserConnectorsLive.pipe(Layer.provide(CloudflareEnv.layer(env)))
+  )))

@@ -1,0 +1,24 @@
+import { Layer } from "effect"
+import type { DeadLetters } from "../services/DeadLetters"
+import type { Notifier } from "../services/Notifier"
+import { CloudflareEnv, type Env } from "../platform/CloudflareEnv"
+import { D1Live } from "../adapters/d1/D1Live"
+import { DeadLettersLive } from "../adapters/queues/DeadLettersLive"
+import { DeliveriesRepoLive } from "../adapters/d1/DeliveriesRepoLive"
+import { DmChannelLive } from "../adapters/channels/DmChannelLive"
+import { EmailChannelLive } from "../adapters/channels/EmailChannelLive"
+import { IcsStoreLive } from "../adapters/r2/IcsStoreLive"
+import { NotifierLive } from "../features/notify/NotifierLive"
+import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
+import { WebhookChannelLive } from "../adapters/channels/WebhookChannelLive"
+import { WebhookSubscriptionsRepoLive } from "../adapters/d1/WebhookSubscriptionsRepoLive"
+
+/** The notify worker's service graph over one `env`: build it once per env (src/entry/notify.ts caches it). */
+export const notifyLayer = (env: Env): Layer.Layer<Notifier | DeadLetters> => {
+  const data = Layer.mergeAll(DeliveriesRepoLive, WebhookSubscriptionsRepoLive).pipe(Layer.provide(D1Live))
+  const stores = Layer.mergeAll(data, IcsStoreLive, TokenVaultLive)
+  const channels = Layer.mergeAll(EmailChannelLive, WebhookChannelLive, DmChannelLive).pipe(Layer.provide(stores))
+  return Layer.mergeAll(NotifierLive.pipe(Layer.provide(Layer.merge(channels, data))), DeadLettersLive).pipe(
+    Layer.provide(CloudflareEnv.layer(env))
+  )
+}

@@ -1,0 +1,89 @@
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+import {
+  CancelInput,
+  CancelOutput,
+  DeclineInput,
+  DeclineOutput,
+  FinalizeInput,
+  FinalizeOutput,
+  RescheduleInput,
+  RescheduleOutput
+} from "../../lexicon/schemas"
+import { IdempotencyErrors } from "../xrpc/Idempotency"
+import {
+  CalendarUnavailableError,
+  InvalidConstraintsError,
+  NoSlotAvailableError,
+  NotParticipantError
+} from "../matching/MatchingApi"
+import { RateLimit } from "../xrpc/RateLimit"
+import { XrpcAuth } from "../xrpc/XrpcAuth"
+import { BookingNotFoundError } from "./BookingsApi"
+
+/** The booking's state does not allow this (the message names the state it is in). */
+export class InvalidTransitionError extends Schema.TaggedError<InvalidTransitionError>()(
+  "InvalidTransition",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 409 })
+) {}
+
+/** The hold lapsed before it was finalized; match again. */
+export class HoldExpiredError extends Schema.TaggedError<HoldExpiredError>()(
+  "HoldExpired",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 410 })
+) {}
+
+/** A store the transition needs (D1, the booking or hold object) is unreachable; nothing changed. Retry. */
+export class BookingUnavailableError extends Schema.TaggedError<BookingUnavailableError>()(
+  "BookingUnavailable",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 503 })
+) {}
+
+/** Every refusal a lifecycle procedure can answer (reschedule uses them all; the others a subset). */
+const LifecycleErrors = Schema.Union(
+  BookingNotFoundError,
+  NotParticipantError,
+  InvalidTransitionError,
+  HoldExpiredError,
+  InvalidConstraintsError,
+  NoSlotAvailableError,
+  CalendarUnavailableError,
+  BookingUnavailableError
+)
+
+/** The booking lifecycle: finalize, decline, cancel, reschedule. Procedures; `Idempotency-Key` required. */
+export class LifecycleApi extends HttpApiGroup.make("lifecycle")
+  .add(
+    HttpApiEndpoint.post("finalize", "/xrpc/app.overlap.finalize")
+      .setPayload(FinalizeInput)
+      .addSuccess(FinalizeOutput)
+      .addError(LifecycleErrors)
+      .addError(IdempotencyErrors)
+  )
+  .add(
+    HttpApiEndpoint.post("decline", "/xrpc/app.overlap.decline")
+      .setPayload(DeclineInput)
+      .addSuccess(DeclineOutput)
+      .addError(LifecycleErrors)
+      .addError(IdempotencyErrors)
+  )
+  .add(
+    HttpApiEndpoint.post("cancel", "/xrpc/app.overlap.cancel")
+      .setPayload(CancelInput)
+      .addSuccess(CancelOutput)
+      .addError(LifecycleErrors)
+      .addError(IdempotencyErrors)
+  )
+  .add(
+    HttpApiEndpoint.post("reschedule", "/xrpc/app.overlap.reschedule")
+      .setPayload(RescheduleInput)
+      .addSuccess(RescheduleOutput)
+      .addError(LifecycleErrors)
+      .addError(IdempotencyErrors)
+  )
+  // RateLimit before XrpcAuth: auth runs first, then the verified DID's bucket is spent
+  .middleware(RateLimit)
+  .middleware(XrpcAuth) {}

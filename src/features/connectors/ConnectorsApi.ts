@@ -1,0 +1,77 @@
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+import { ConnectorRemoveInput, ConnectorStartInput, ConnectorStartOutput, ListConnectorsOutput } from "../../lexicon/schemas"
+import { RateLimit, RateLimited } from "../xrpc/RateLimit"
+import { XrpcAuth } from "../xrpc/XrpcAuth"
+import { InvalidRequest } from "../xrpc/XrpcErrors"
+
+/** CalDAV needs serverUrl, username and appPassword; the message names the missing ones. */
+export class CredentialsRequiredError extends Schema.TaggedError<CredentialsRequiredError>()(
+  "CredentialsRequired",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400 })
+) {}
+
+/** The CalDAV server refused the credentials, or the URL cannot be used (not https, not CalDAV). */
+export class InvalidCredentialsError extends Schema.TaggedError<InvalidCredentialsError>()(
+  "InvalidCredentials",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400 })
+) {}
+
+/** The calendar server could not be reached (or answered 5xx). */
+export class ProviderUnreachableError extends Schema.TaggedError<ProviderUnreachableError>()(
+  "ProviderUnreachable",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 502 })
+) {}
+
+export class ConnectorLimitReachedError extends Schema.TaggedError<ConnectorLimitReachedError>()(
+  "ConnectorLimitReached",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400 })
+) {}
+
+/** The caller has no connector with this id (another user's connector is not confirmed to exist). */
+export class ConnectorNotFoundError extends Schema.TaggedError<ConnectorNotFoundError>()(
+  "ConnectorNotFound",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {}
+
+/** This deployment does not offer the provider (no OAuth client configured), or connectors are not wired. */
+export class ProviderNotConfiguredError extends Schema.TaggedError<ProviderNotConfiguredError>()(
+  "ProviderNotConfigured",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 503 })
+) {}
+
+/** Calendar connectors: connect (OAuth or CalDAV), disconnect, list. Never a credential in an answer. */
+export class ConnectorsApi extends HttpApiGroup.make("connectors")
+  .add(
+    HttpApiEndpoint.post("start", "/xrpc/app.overlap.connector.start")
+      .setPayload(ConnectorStartInput)
+      .addSuccess(ConnectorStartOutput)
+      .addError(InvalidRequest)
+      .addError(CredentialsRequiredError)
+      .addError(InvalidCredentialsError)
+      .addError(ProviderUnreachableError)
+      .addError(ConnectorLimitReachedError)
+      .addError(RateLimited)
+      .addError(ProviderNotConfiguredError)
+  )
+  .add(
+    HttpApiEndpoint.post("remove", "/xrpc/app.overlap.connector.remove")
+      .setPayload(ConnectorRemoveInput)
+      .addSuccess(Schema.Struct({}))
+      .addError(ConnectorNotFoundError)
+      .addError(ProviderUnreachableError)
+      .addError(ProviderNotConfiguredError)
+  )
+  .add(
+    HttpApiEndpoint.get("listConnectors", "/xrpc/app.overlap.listConnectors")
+      .addSuccess(ListConnectorsOutput)
+  )
+  // RateLimit before XrpcAuth: auth runs first, then the verified DID's bucket is charged (src/features/xrpc/RateLimit.ts).
+  .middleware(RateLimit)
+  .middleware(XrpcAuth) {}

@@ -1,0 +1,216 @@
+import { Clock, Effect, Either, Option, Schema } from "effect"
+import { IndexTask, type IngestEvent, recordUri, type RecordWrite, userStatusOf } from "../../domain/ingest/events"
+import { validateRecord } from "../../domain/recordValidation"
+import { CloudflareEnv } from "../../platform/CloudflareEnv"
+import { AuditEventsRepo } from "../../services/AuditEventsRepo"
+import { BookingRequestsRepo } from "../../services/BookingRequestsRepo"
+import { IdentityResolver } from "../../services/IdentityResolver"
+import { IngestActivityRepo } from "../../services/IngestActivityRepo"
+import { IngestMetrics } from "../../services/IngestMetrics"
+import { OffersRepo } from "../../services/OffersRepo"
+import { UsersRepo } from "../../services/UsersRepo"
+import type { RepositoryError } from "../../services/RepositoryError"
+import { enqueueMatchForBookingRequest, type MatchEnqueueFailed } from "../matching/bookingRequestMatch"
+
+/** A message that can never be applied (does not decode, or carries an invalid record): acked and audited. */
+export class IndexTaskPoison extends Schema.TaggedError<IndexTaskPoison>()("IndexTaskPoison", {
+  did: Schema.NullOr(Schema.String),
+  reason: Schema.String
+}) {}
+
+export type IndexOutcome = "applied" | "unchanged" | "skipped"
+
+type IndexServices = OffersRepo | BookingRequestsRepo | UsersRepo | IngestActivityRepo | IdentityResolver | CloudflareEnv
+
+const at = (iso: string): number => Date.parse(iso)
+
+const applyRecordWrite = (event: RecordWrite, attempt: number) =>
+  Effect.gen(function*() {
+    const valid = validateRecord(event.collection, event.record)
+    if (Either.isLeft(valid)) {
+      return yield* new IndexTaskPoison({ did: event.did, reason: `${recordUri(event)}: ${valid.left.field} ${valid.left.message}` })
+    }
+    const user = yield* (yield* UsersRepo).get(event.did)
+    const status = Option.match(user, { onNone: () => "active" as const, onSome: (u) => u.status })
+    if (status === "deleted") return "skipped" as const
+    const uri = recordUri(event)
+    const base = { uri, rkey: event.rkey, cid: event.cid, rev: event.rev }
+    let applied: boolean
+    switch (valid.right.collection) {
+      case "app.overlap.slotOffer": {
+        const v = valid.right.value
+        const offers = yield* OffersRepo
+        applied = yield* offers.upsert({
+          ...base,
+          did: event.did,
+          startAt: at(v.start),
+          endAt: at(v.end),
+          policy: v.policy,
+          tz: v.tz,
+          note: v.note ?? null,
+          createdAt: at(v.createdAt)
+        })
+        if (applied && status !== "active") yield* offers.hideForDid(event.did)
+        break
+      }
+      case "app.overlap.bookingRequest": {
+        const v = valid.right.value
+        const requests = yield* BookingRequestsRepo
+        const c = v.constraints
+        applied = yield* requests.upsert({
+          ...base,
+          guestDid: event.did,
+          hostDid: v.hostDid,
+          offerUri: v.offerUri ?? null,
+          constraints: {
+            durationMin: c.durationMin,
+            durationMax: c.durationMax,
+            tz: c.tz,
+            ...(c.earliest !== undefined ? { earliest: c.earliest } : {}),
+            ...(c.latest !== undefined ? { latest: c.latest } : {}),
+            ...(c.days !== undefined ? { days: c.days } : {})
+          },
+          status: v.status,
+          note: v.note ?? null,
+          createdAt: at(v.createdAt)
+        })
+        if (applied && status !== "active") yield* requests.hideForDid(event.did)
+        // a retry of this very message re-sends (the upsert already happened on the failed attempt)
+        if (event._tag === "create" && v.status === "pending" && status === "active" && (applied || attempt > 1)) {
+          yield* enqueueMatchForBookingRequest(uri)
+        }
+        break
+      }
+      default:
+        return "skipped" as const
+    }
+    return applied ? "applied" as const : "unchanged" as const
+  })
+
+const applyAccount = (event: Extract<IngestEvent, { _tag: "account" }>, attempt: number) =>
+  Effect.gen(function*() {
+    const claimed = yield* (yield* IngestActivityRepo).claimAccountEvent(event.did, event.time, attempt > 1)
+    if (!claimed) return "unchanged" as const
+    const users = yield* UsersRepo
+    if (Option.isNone(yield* users.get(event.did))) yield* users.upsert({ did: event.did, handle: null, pdsEndpoint: null })
+    const status = userStatusOf(event)
+    yield* users.setStatus(event.did, status).pipe(Effect.catchTag("UserNotFound", () => Effect.void))
+    const offers = yield* OffersRepo
+    const requests = yield* BookingRequestsRepo
+    switch (status) {
+      case "active":
+        yield* offers.unhideForDid(event.did)
+        yield* requests.unhideForDid(event.did)
+        break
+      case "deleted":
+        yield* offers.purgeForDid(event.did)
+        yield* requests.purgeForDid(event.did)
+        break
+      default:
+        yield* offers.hideForDid(event.did)
+        yield* requests.hideForDid(event.did)
+    }
+    return "applied" as const
+  })
+
+const applyIdentity = (event: Extract<IngestEvent, { _tag: "identity" }>) =>
+  Effect.gen(function*() {
+    yield* (yield* IdentityResolver).invalidate(event.did)
+    const users = yield* UsersRepo
+    const user = yield* users.get(event.did)
+    if (Option.isNone(user) || event.handle === null || user.value.handle === event.handle) return "unchanged" as const
+    yield* users.upsert({ did: event.did, handle: event.handle, pdsEndpoint: user.value.pdsEndpoint })
+    return "applied" as const
+  })
+
+/**
+ * Applies one index task: creates/updates/deletes in `offers_index` / `booking_requests` through the repos'
+ * rev guard (an older or repeated event changes nothing), account changes (hide / unhide / purge), identity
+ * changes. `attempt` is the queue's delivery count for the message.
+ */
+export const applyIndexTask = (
+  task: IndexTask,
+  attempt = 1
+): Effect.Effect<IndexOutcome, IndexTaskPoison | RepositoryError | MatchEnqueueFailed, IndexServices> =>
+  Effect.gen(function*() {
+    const event = task.event
+    let outcome: IndexOutcome
+    switch (event._tag) {
+      case "create":
+      case "update":
+        outcome = yield* applyRecordWrite(event, attempt)
+        break
+      case "delete": {
+        const uri = recordUri(event)
+        const removed = event.collection === "app.overlap.slotOffer"
+          ? yield* (yield* OffersRepo).delete(uri, event.rev)
+          : yield* (yield* BookingRequestsRepo).delete(uri, event.rev)
+        outcome = removed ? "applied" : "unchanged"
+        break
+      }
+      case "account":
+        outcome = yield* applyAccount(event, attempt)
+        break
+      case "identity":
+        outcome = yield* applyIdentity(event)
+        break
+    }
+    if (event._tag !== "identity") yield* (yield* IngestActivityRepo).touch(event.did, yield* Clock.currentTimeMillis)
+    return outcome
+  })
+
+/** Seconds before a failed message is tried again: 5 s, 10 s, 20 s, … capped at 10 minutes. */
+export const retryDelaySeconds = (attempts: number): number => Math.min(600, 5 * 2 ** Math.max(0, attempts - 1))
+
+const decodeTask = Schema.decodeUnknownEither(IndexTask)
+
+/**
+ * The `index-tasks` consumer: each message decoded with Schema and applied in batch order; acked on success,
+ * retried with backoff on a D1 (or calendar-tasks) failure, acked and audited when poison. Never throws, so one
+ * message's failure never redelivers the others.
+ */
+export const indexTaskBatch = (batch: MessageBatch<unknown>) =>
+  Effect.gen(function*() {
+    const metrics = yield* IngestMetrics
+    const audit = yield* AuditEventsRepo
+    const env = yield* CloudflareEnv
+    const counts = { applied: 0, unchanged: 0, skipped: 0, poison: 0, retried: 0 }
+    for (const message of batch.messages) {
+      const decoded = decodeTask(message.body)
+      const result = Either.isLeft(decoded)
+        ? Either.left(new IndexTaskPoison({ did: null, reason: `undecodable message: ${decoded.left.message.slice(0, 500)}` }))
+        : yield* Effect.either(applyIndexTask(decoded.right, message.attempts))
+      if (Either.isRight(result)) {
+        counts[result.right]++
+        if (result.right === "applied" && Either.isRight(decoded)) {
+          yield* metrics.count({ name: "index.lagMs", source: decoded.right.source, value: Date.now() - decoded.right.seenAt })
+        }
+        message.ack()
+        continue
+      }
+      const error = result.left
+      if (error._tag === "IndexTaskPoison") {
+        counts.poison++
+        yield* Effect.logWarning("index-tasks: poison message acknowledged").pipe(Effect.annotateLogs({ id: message.id, reason: error.reason }))
+        yield* audit
+          .append({
+            bookingId: null,
+            actorDid: error.did ?? env.APPVIEW_DID,
+            eventType: "index.poisonMessage",
+            fromState: null,
+            toState: null,
+            r2Key: null
+          })
+          .pipe(Effect.catchAll((e) => Effect.logError("index-tasks: audit of a poison message failed", e)))
+        message.ack()
+        continue
+      }
+      counts.retried++
+      yield* Effect.logWarning("index-tasks: retrying").pipe(Effect.annotateLogs({ id: message.id, attempts: message.attempts, error: String(error) }))
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) })
+    }
+    for (const [name, value] of Object.entries(counts)) {
+      if (value > 0) yield* metrics.count({ name: `index.${name}`, source: "index-tasks", value })
+    }
+    return counts
+  })

@@ -1,0 +1,171 @@
+import { HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+import {
+  DefsHold,
+  DefsPendingMatch,
+  GetAvailabilityOutput,
+  GetAvailabilityParams,
+  GetMatchStatusOutput,
+  GetMatchStatusParams,
+  GetOffersOutput,
+  GetOffersParams,
+  MatchInput
+} from "../../lexicon/schemas"
+import { GraphUnavailable } from "../../services/SocialGraph"
+import { InvalidCursorError } from "../bookings/BookingsApi"
+import { IdempotencyErrors } from "../xrpc/Idempotency"
+import { RateLimit } from "../xrpc/RateLimit"
+import { XrpcAuth } from "../xrpc/XrpcAuth"
+import { XrpcOptionalAuth } from "../xrpc/XrpcOptionalAuth"
+
+// The lexicons' named errors for matching (the `_tag` is the XRPC error name). Messages never carry a time
+// from anyone's calendar.
+
+export class HostNotFoundError extends Schema.TaggedError<HostNotFoundError>()(
+  "HostNotFound",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {}
+
+export class OfferNotFoundError extends Schema.TaggedError<OfferNotFoundError>()(
+  "OfferNotFound",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {}
+
+/** The caller's relationship with the host does not meet the offer's tier (or a block). */
+export class TierNotMetError extends Schema.TaggedError<TierNotMetError>()(
+  "TierNotMet",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 403 })
+) {}
+
+/** The constraints cannot be satisfied as given; the message begins with the field (`constraints.tz: …`). */
+export class InvalidConstraintsError extends Schema.TaggedError<InvalidConstraintsError>()(
+  "InvalidConstraints",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400 })
+) {}
+
+/** Nothing fits both calendars (or every fitting time is taken): a conflict with the current state. */
+export class NoSlotAvailableError extends Schema.TaggedError<NoSlotAvailableError>()(
+  "NoSlotAvailable",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 409 })
+) {}
+
+/** A calendar the match needs cannot be used right now; says whose, never why in detail. */
+export class CalendarUnavailableError extends Schema.TaggedError<CalendarUnavailableError>()(
+  "CalendarUnavailable",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 503 })
+) {}
+
+export class MatchNotFoundError extends Schema.TaggedError<MatchNotFoundError>()(
+  "MatchNotFound",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {}
+
+export class NotParticipantError extends Schema.TaggedError<NotParticipantError>()(
+  "NotParticipant",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 403 })
+) {}
+
+/** The service graph this handler was built over has no matching services (a worker that does not match). */
+export class MatchingNotConfiguredError extends Schema.TaggedError<MatchingNotConfiguredError>()(
+  "MatchingNotConfigured",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 503 })
+) {}
+
+/**
+ * An anonymous call (no `Authorization`) to a method that needs the guest's account: `match` reads the
+ * guest's free/busy and places a tentative hold on the guest's calendar, and the booking is recorded under
+ * the guest's DID, so an anonymous guest (who has neither) cannot hold a time. 401, like `AuthMissing`.
+ */
+export class AccountRequiredError extends Schema.TaggedError<AccountRequiredError>()(
+  "AccountRequired",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 401 })
+) {}
+
+/**
+ * Runs before `XrpcAuth` on `match` and `getMatchStatus`: a call without `Authorization` is refused with
+ * `AccountRequired` (saying why a DID is needed) instead of the generic `AuthMissing`. With the header it
+ * does nothing: `XrpcAuth` verifies it. Implemented in MatchingHttp.ts (`AccountRequiredLive`).
+ */
+export class AccountRequired extends HttpApiMiddleware.Tag<AccountRequired>()("overlap/matching/AccountRequired", {
+  failure: AccountRequiredError
+}) {}
+
+/** `app.overlap.match` answered with a hold (200). */
+export const MatchHeldOutput = Schema.Struct({
+  result: Schema.Struct({ $type: Schema.Literal("app.overlap.defs#hold"), ...DefsHold.fields })
+}).annotations({ identifier: "app.overlap.match#output.hold" })
+
+/** `app.overlap.match` answered with a token to poll (202 Accepted: the match continues in the background). */
+export const MatchPendingOutput = Schema.Struct({
+  result: Schema.Struct({ $type: Schema.Literal("app.overlap.defs#pendingMatch"), ...DefsPendingMatch.fields })
+}).annotations({ identifier: "app.overlap.match#output.pending" })
+
+/**
+ * Private matching: offers a caller may book, candidate slots, match-and-hold, and a pending match's progress.
+ *
+ * Auth is per endpoint. `getOffers` and `getAvailability` take anonymous callers too (`XrpcOptionalAuth`:
+ * service-auth, or a Turnstile token; an anonymous caller sees and queries only tier-`anyone` offers).
+ * `match` and `getMatchStatus` need the guest's account (`AccountRequired`, then `XrpcAuth`).
+ * HttpApi runs endpoint middleware before group middleware (and, within one, the last added first), so
+ * every method authenticates first and `RateLimit` (group) then spends the verified DID's bucket — or,
+ * for an anonymous caller, the bucket of their IP prefix (/24, /56).
+ */
+export class MatchingApi extends HttpApiGroup.make("matching")
+  .add(
+    HttpApiEndpoint.get("getOffers", "/xrpc/app.overlap.getOffers")
+      .setUrlParams(GetOffersParams)
+      .addSuccess(GetOffersOutput)
+      .addError(HostNotFoundError)
+      .addError(InvalidCursorError)
+      .addError(GraphUnavailable)
+      .middleware(XrpcOptionalAuth)
+  )
+  .add(
+    HttpApiEndpoint.get("getAvailability", "/xrpc/app.overlap.getAvailability")
+      .setUrlParams(GetAvailabilityParams)
+      .addSuccess(GetAvailabilityOutput)
+      .addError(HostNotFoundError)
+      .addError(OfferNotFoundError)
+      .addError(TierNotMetError)
+      .addError(InvalidConstraintsError)
+      .addError(CalendarUnavailableError)
+      .addError(GraphUnavailable)
+      .middleware(XrpcOptionalAuth)
+  )
+  .add(
+    HttpApiEndpoint.post("match", "/xrpc/app.overlap.match")
+      .setPayload(MatchInput)
+      .addSuccess(MatchHeldOutput)
+      .addSuccess(MatchPendingOutput, { status: 202 })
+      .addError(HostNotFoundError)
+      .addError(OfferNotFoundError)
+      .addError(TierNotMetError)
+      .addError(InvalidConstraintsError)
+      .addError(NoSlotAvailableError)
+      .addError(CalendarUnavailableError)
+      .addError(GraphUnavailable)
+      .addError(IdempotencyErrors)
+      .middleware(XrpcAuth)
+      .middleware(AccountRequired)
+  )
+  .add(
+    HttpApiEndpoint.get("getMatchStatus", "/xrpc/app.overlap.getMatchStatus")
+      .setUrlParams(GetMatchStatusParams)
+      .addSuccess(GetMatchStatusOutput)
+      .addError(MatchNotFoundError)
+      .addError(NotParticipantError)
+      .middleware(XrpcAuth)
+      .middleware(AccountRequired)
+  )
+  .addError(MatchingNotConfiguredError)
+  .middleware(RateLimit) {}

@@ -1,0 +1,82 @@
+import { Clock, Effect, Option, Schema } from "effect"
+import { toMatchRequest } from "../../domain/holds/matchInput"
+import { hostRulesIn } from "../../domain/matching/hostRules"
+import type { DefsConstraints } from "../../lexicon/schemas"
+import { bookableOffers } from "./bookableOffers"
+import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "./matchAndRecord"
+import { BookingRequestsRepo, type BookingRequestStatus } from "../../services/BookingRequestsRepo"
+import { MatchRequestTask } from "./bookingRequestMatch"
+
+/**
+ * The `match-request` task (an indexed `app.overlap.bookingRequest`): the same path as the XRPC `match` —
+ * the request's offer (or the host's offers), the policy tier, `HoldStore.match` — then the request's
+ * indexed status becomes `held` or `declined`.
+ *
+ * - Acked: a request that is gone or no longer pending (a redelivery), a hold, a final refusal (tier, no
+ *   offer, no slot, invalid constraints → `declined`).
+ * - Retried: a pending match (the hold store is idempotent per booking id, so the retry reads its outcome),
+ *   an unreachable calendar, graph, hold store or database — with backoff, toward the dead-letter queue.
+ */
+
+const decodeTask = Schema.decodeUnknownEither(MatchRequestTask)
+
+export const handleMatchRequest = (message: Message<unknown>, retryDelaySeconds: (attempts: number) => number) =>
+  Effect.gen(function*() {
+    const task = decodeTask(message.body)
+    if (task._tag === "Left") {
+      yield* Effect.logWarning("calendar-tasks: malformed match-request task", { id: message.id })
+      return message.retry()
+    }
+    const requests = yield* BookingRequestsRepo
+    const uri = task.right.requestUri
+    const retry = (why: string) =>
+      Effect.logWarning(`calendar-tasks: match-request ${why}; retrying`, { requestUri: uri }).pipe(
+        Effect.andThen(() => message.retry({ delaySeconds: retryDelaySeconds(message.attempts) }))
+      )
+    const settle = (status: BookingRequestStatus) =>
+      requests.setStatus(uri, status).pipe(
+        Effect.matchEffect({
+          onSuccess: () => Effect.sync(() => message.ack()),
+          onFailure: (error) => error._tag === "BookingRequestNotFound" ? Effect.sync(() => message.ack()) : retry("status not saved")
+        })
+      )
+
+    const found = yield* Effect.either(requests.get(uri))
+    if (found._tag === "Left") return yield* retry("could not be read")
+    if (Option.isNone(found.right) || found.right.value.status !== "pending") return message.ack()
+    const request = found.right.value
+
+    const started = yield* Clock.currentTimeMillis
+    const offers = yield* Effect.either(bookableOffers(request.hostDid, request.guestDid, request.offerUri ?? undefined))
+    if (offers._tag === "Left") {
+      const error = offers.left
+      if (error._tag === "GraphUnavailable" || error._tag === "RepositoryError") return yield* retry(error._tag)
+      yield* recordRefusedMatch(error._tag, started)
+      return yield* settle("declined")
+    }
+    const matchRequest = toMatchRequest({
+      hostDid: request.hostDid,
+      guestDid: request.guestDid,
+      bookingId: yield* bookingIdFor(request.guestDid, "bookingRequest", uri),
+      offers: offers.right,
+      // Indexed records passed lexicon validation; the slot engine re-checks every field.
+      constraints: request.constraints as DefsConstraints,
+      hostRules: hostRulesIn(offers.right[0]!.tz),
+      now: started,
+      requestUri: uri,
+      ...(request.offerUri !== null ? { offerUri: request.offerUri } : {})
+    })
+    const outcome = yield* Effect.either(matchAndRecord(matchRequest))
+    if (outcome._tag === "Right") {
+      if (outcome.right._tag === "Held") return yield* settle("held")
+      return message.retry({ delaySeconds: outcome.right.retryAfterSec })
+    }
+    switch (outcome.left._tag) {
+      case "NoSlotAvailable":
+      case "SlotInputInvalid":
+        return yield* settle("declined")
+      case "CalendarUnavailable":
+      case "HoldStoreError":
+        return yield* retry(outcome.left._tag)
+    }
+  })

@@ -1,0 +1,67 @@
+import { Clock, Effect, Layer } from "effect"
+import { match } from "ts-pattern"
+import { deliveryKeyOf, type NotifyTask } from "../../domain/notify/task"
+import { DeliveriesRepo } from "../../services/DeliveriesRepo"
+import { DeliveryBusy, DeliveryFailed, Notifier } from "../../services/Notifier"
+import { DmChannel, EmailChannel, type SendFailed, WebhookChannel } from "../../services/NotifyChannels"
+
+/** How long a claim is the claimant's: longer than the slowest channel (DM: three calls of 10 s at most). */
+export const CLAIM_LEASE_MS = 60_000
+
+/** Notifier over the D1 delivery ledger and the three channels. */
+export const NotifierLive: Layer.Layer<Notifier, never, DeliveriesRepo | EmailChannel | WebhookChannel | DmChannel> =
+  Layer.effect(
+    Notifier,
+    Effect.gen(function*() {
+      const ledger = yield* DeliveriesRepo
+      const email = yield* EmailChannel
+      const webhook = yield* WebhookChannel
+      const dm = yield* DmChannel
+
+      const send = (task: NotifyTask) =>
+        match(task)
+          .with({ channel: "email" }, (t) => email.send(t))
+          .with({ channel: "webhook" }, (t) => webhook.send(t))
+          .with({ channel: "dm" }, (t) => dm.send(t))
+          .exhaustive()
+
+      return Notifier.of({
+        deliver: (task, attempt) =>
+          Effect.gen(function*() {
+            const key = deliveryKeyOf(task)
+            const claim = yield* ledger.claim(key, CLAIM_LEASE_MS)
+            if (claim._tag === "AlreadyDelivered" || claim._tag === "Dead") return "duplicate" as const
+            if (claim._tag === "Busy") {
+              const now = yield* Clock.currentTimeMillis
+              return yield* new DeliveryBusy({
+                channel: task.channel,
+                target: task.target,
+                retryAfterSeconds: Math.max(1, Math.ceil((claim.leaseUntil - now) / 1000))
+              })
+            }
+            const result = yield* send(task).pipe(
+              Effect.catchTag("SendFailed", (failure: SendFailed) => {
+                const dead = !failure.retryable || attempt.final
+                return (dead ? ledger.markDead(key, failure.reason) : ledger.markFailed(key, failure.reason)).pipe(
+                  Effect.zipRight(Effect.fail(
+                    new DeliveryFailed({
+                      channel: task.channel,
+                      target: task.target,
+                      reason: failure.reason,
+                      dead,
+                      ...(failure.retryAfterSeconds !== undefined ? { retryAfterSeconds: failure.retryAfterSeconds } : {})
+                    })
+                  ))
+                )
+              })
+            )
+            if (result === "skipped") {
+              yield* ledger.markDead(key, "skipped: nothing to deliver to any more")
+              return "skipped" as const
+            }
+            yield* ledger.markDelivered(key)
+            return "delivered" as const
+          })
+      })
+    })
+  )

@@ -1,0 +1,26 @@
+import { HttpApiMiddleware, HttpServerRequest } from "@effect/platform"
+import { Effect, Layer } from "effect"
+import { ServiceAuth, ServiceAuthError } from "../../services/ServiceAuth"
+import { Caller } from "./Caller"
+import { nsidOf } from "./xrpcGate"
+
+/**
+ * Service-auth for XRPC methods: verifies the atproto inter-service JWT in `Authorization`
+ * (audience = this AppView, `lxm` = the called method) and provides the `Caller`.
+ */
+export class XrpcAuth extends HttpApiMiddleware.Tag<XrpcAuth>()("overlap/XrpcAuth", {
+  failure: ServiceAuthError,
+  provides: Caller
+}) {}
+
+export const XrpcAuthLive = Layer.effect(
+  XrpcAuth,
+  Effect.map(ServiceAuth, (auth) =>
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const lxm = nsidOf(new URL(request.url, "http://xrpc").pathname) ?? ""
+      const caller = yield* auth.verify(request.headers.authorization, lxm)
+      return { did: caller.did }
+    })
+  )
+)
