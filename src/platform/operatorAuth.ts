@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "../domain/crypto/timingSafeEqual"
-import { sha256Hex } from "../features/push/pushSecret"
+import { sha256Hex } from "../domain/crypto/sha256Hex"
 
 /**
  * Operator endpoints (`POST /firehose/ensure`: it starts ingest and answers with the sources, cursors and

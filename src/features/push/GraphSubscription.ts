@@ -3,7 +3,8 @@ import type { CalendarChanged } from "../../domain/calendar/calendarTask"
 import { timingSafeEqual } from "../../domain/crypto/timingSafeEqual"
 import { declaresMoreThan, readBoundedText } from "../../platform/boundedBody"
 import type { PushChannel, PushChannelStoreError } from "../../services/PushChannels"
-import { pushChannelToken, sha256Hex } from "./pushSecret"
+import { sha256Hex } from "../../domain/crypto/sha256Hex"
+import { pushChannelToken } from "./pushSecret"
 
 /**
  * Microsoft Graph change notifications (and lifecycle notifications, same handler).

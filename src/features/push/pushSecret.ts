@@ -10,9 +10,3 @@ export const pushChannelToken = async (secret: string, provider: "google" | "mic
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`overlap-push:v1:${provider}:${connectorId}`))
   return base64url(new Uint8Array(mac))
 }
-
-/** Lower-case hex SHA-256 of a string (idempotency keys for notifications that carry no id of their own). */
-export const sha256Hex = async (text: string): Promise<string> => {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("")
-}
