@@ -13,7 +13,8 @@ import { HostMatchDO, useCalendarProvider } from "../../src/entry/objects/HostMa
 import { type CalendarBehaviour, calendarProviderTestLayer, CalendarProviderTestControl } from "../../src/adapters/memory/CalendarProviderTest"
 import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
 import { HoldStoreLive } from "../../src/adapters/objects/HoldStoreLive"
-import { Held, HoldStore, type MatchRequest } from "../../src/services/HoldStore"
+import { Held, HoldStore } from "../../src/services/HoldStore"
+import { type MatchRequest } from "../../src/domain/holds/matchRequest"
 
 export { HostMatchDO }
 

@@ -1,7 +1,7 @@
 import type { Effect } from "effect"
 import { Context, Schema } from "effect"
-import { BookingStatus } from "./BookingsRepo"
-import { Did, EpochMillis } from "./Columns"
+import { BookingStatus } from "../domain/booking/booking"
+import { Did, EpochMillis } from "../domain/identifiers"
 import type { RepositoryError } from "./RepositoryError"
 
 /** What happened, by whom; the full JSON record lives in R2 at `r2Key`. Never a busy interval. */

@@ -1,6 +1,6 @@
 import type { Effect } from "effect"
 import { Context, Schema } from "effect"
-import { BookingStatus } from "./BookingsRepo"
+import { BookingStatus } from "../domain/booking/booking"
 import type { RepositoryError } from "./RepositoryError"
 
 /**

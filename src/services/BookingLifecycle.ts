@@ -2,7 +2,8 @@ import type { Effect } from "effect"
 import { Context, Schema } from "effect"
 import { DefsConstraints } from "../lexicon/schemas"
 import { SlotInputInvalid } from "../domain/slots"
-import { Booking, BookingNotFound, BookingStatus } from "./BookingsRepo"
+import { BookingNotFound } from "./BookingsRepo"
+import { Booking, BookingStatus } from "../domain/booking/booking"
 import { CalendarUnavailable, NoSlotAvailable } from "./HoldStore"
 
 /**

@@ -1,6 +1,7 @@
 import type { Effect, Option } from "effect"
 import { Context, Schema } from "effect"
-import { AtUri, Did, EpochMillis, SqliteBoolean } from "./Columns"
+import { SqliteBoolean } from "./Columns"
+import { AtUri, Did, EpochMillis } from "../domain/identifiers"
 import type { InvalidCursor, Page } from "./Page"
 import type { RepositoryError } from "./RepositoryError"
 

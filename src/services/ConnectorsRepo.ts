@@ -1,6 +1,7 @@
 import type { Effect, Option } from "effect"
 import { Context, Schema } from "effect"
-import { Did, EpochMillis, SqliteBoolean } from "./Columns"
+import { SqliteBoolean } from "./Columns"
+import { Did, EpochMillis } from "../domain/identifiers"
 import type { RepositoryError } from "./RepositoryError"
 import type { SealedToken } from "./TokenVault"
 

@@ -1,7 +1,7 @@
 import type { Effect, Option } from "effect"
 import { Context, Data, Schema } from "effect"
 import { Channel, type DeliveryKey } from "../domain/notify/task"
-import { EpochMillis } from "./Columns"
+import { EpochMillis } from "../domain/identifiers"
 import type { RepositoryError } from "./RepositoryError"
 
 export const DeliveryStatus = Schema.Literal("sending", "failed", "delivered", "dead")

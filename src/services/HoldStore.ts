@@ -1,9 +1,10 @@
 import type { Effect } from "effect"
 import { Context, Schema } from "effect"
-import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "../domain/holds/policy"
-import { GuestConstraints, HostRules, Instant, Offer, SlotInputInvalid } from "../domain/slots"
-import { Booking, BookingNotFound, BookingStatus, BookingVersionConflict } from "./BookingsRepo"
-import { AtUri, Did, EpochMillis } from "./Columns"
+import { SlotInputInvalid } from "../domain/slots"
+import { BookingNotFound, BookingVersionConflict } from "./BookingsRepo"
+import { Booking, BookingStatus } from "../domain/booking/booking"
+import { EpochMillis } from "../domain/identifiers"
+import { MatchRequest } from "../domain/holds/matchRequest"
 
 /**
  * Atomic holds on a host's time. Every host has one single writer (`HostMatchDO`, one per host DID): a
@@ -17,27 +18,6 @@ import { AtUri, Did, EpochMillis } from "./Columns"
 
 // ---------------------------------------------------------------- inputs
 
-export const MatchRequest = Schema.Struct({
-  hostDid: Did,
-  guestDid: Did,
-  /** The booking this hold belongs to: a match is idempotent per booking id. */
-  bookingId: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64)),
-  /** The host's offer windows this booking may use. */
-  offers: Schema.Array(Offer),
-  guest: GuestConstraints,
-  host: HostRules,
-  /** The instant the slot engine counts notice from; the object's clock when absent. */
-  now: Schema.optional(Instant),
-  /** Title of the tentative events (never carries anyone's busy time). */
-  summary: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
-  offerUri: Schema.optional(AtUri),
-  requestUri: Schema.optional(AtUri),
-  /** How long the hold lives; 15 minutes when absent. */
-  holdTtlMs: Schema.optional(Schema.Int.pipe(Schema.between(MIN_HOLD_TTL_MS, MAX_HOLD_TTL_MS))),
-  /** How long to wait for free/busy before answering with a token (2 s when absent). */
-  budgetMs: Schema.optional(Schema.Int.pipe(Schema.between(1, 60_000)))
-}).annotations({ identifier: "MatchRequest" })
-export type MatchRequest = typeof MatchRequest.Type
 
 /**
  * Moves an existing booking's meeting to a new time, in place: same booking id, same calendar events, same

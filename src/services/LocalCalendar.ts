@@ -1,6 +1,6 @@
 import type { Effect } from "effect"
 import { Context, Schema } from "effect"
-import { Did, EpochMillis } from "./Columns"
+import { Did, EpochMillis } from "../domain/identifiers"
 import type { Interval } from "./CalendarProvider"
 import type { RepositoryError } from "./RepositoryError"
 

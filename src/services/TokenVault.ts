@@ -1,15 +1,6 @@
 import type { Effect, Option } from "effect"
 import { Context, Schema } from "effect"
-
-/**
- * Whose token a ciphertext is. It is authenticated (AES-GCM additional data) but not encrypted, so a
- * ciphertext copied to another user's or another connector's row does not decrypt there.
- */
-export interface TokenBinding {
-  readonly did: string
-  readonly provider: string
-  readonly connectorId: string
-}
+import type { TokenBinding } from "../domain/tokenVault/tokenBinding"
 
 /** A sealed token, as stored in `connectors.token_ciphertext` / `connectors.key_id`. */
 export interface SealedToken {

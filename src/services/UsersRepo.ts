@@ -1,6 +1,6 @@
 import type { Effect, Option } from "effect"
 import { Context, Schema } from "effect"
-import { Did, EpochMillis } from "./Columns"
+import { Did, EpochMillis } from "../domain/identifiers"
 import type { RepositoryError } from "./RepositoryError"
 
 export const UserStatus = Schema.Literal("active", "deactivated", "deleted", "takendown")

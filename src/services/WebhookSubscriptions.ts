@@ -2,7 +2,8 @@ import { Effect, Either, Schema } from "effect"
 import { generateWebhookSecret } from "../domain/notify/standardWebhooks"
 import { checkWebhookUrl, type WebhookUrlPolicy } from "../domain/notify/webhookUrl"
 import type { RepositoryError } from "./RepositoryError"
-import { type TokenBinding, TokenVault, type VaultDecryptFailed, type VaultKeyError } from "./TokenVault"
+import { TokenVault, type VaultDecryptFailed, type VaultKeyError } from "./TokenVault"
+import { type TokenBinding } from "../domain/tokenVault/tokenBinding"
 import {
   type SubscriptionNotFound,
   type TooManySubscriptions,

@@ -1,6 +1,6 @@
 import type { Effect, Option } from "effect"
 import { Context, Schema } from "effect"
-import { Did, EpochMillis } from "./Columns"
+import { Did, EpochMillis } from "../domain/identifiers"
 import type { RepositoryError } from "./RepositoryError"
 
 /** A DID keeps at most this many subscriptions (listSubscriptions returns them all). */

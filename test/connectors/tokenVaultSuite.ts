@@ -2,7 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Encoding, Either, Option } from "effect"
 import type { Layer } from "effect"
 import type { TokenVaultConfig } from "../../src/adapters/crypto/TokenVaultLive"
-import { type TokenBinding, TokenVault } from "../../src/services/TokenVault"
+import { TokenVault } from "../../src/services/TokenVault"
+import { type TokenBinding } from "../../src/domain/tokenVault/tokenBinding"
 
 /**
  * One behavioural suite for TokenVault, run in Node (tokenVault.test.ts) and inside workerd through

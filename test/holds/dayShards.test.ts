@@ -6,7 +6,8 @@ import { BookingsRepoTest } from "../../src/adapters/memory/BookingsRepoTest"
 import { CalendarProviderTest, CalendarTestControl } from "../../src/adapters/memory/CalendarProviderTest"
 import { HoldStoreTest, HoldStoreTestObjects } from "../../src/adapters/memory/HoldStoreTest"
 import { BookingsRepo } from "../../src/services/BookingsRepo"
-import { Held, HoldStore, HoldStoreAdmin, type MatchOutcome, type MatchRequest, PendingMatch } from "../../src/services/HoldStore"
+import { Held, HoldStore, HoldStoreAdmin, type MatchOutcome, PendingMatch } from "../../src/services/HoldStore"
+import { type MatchRequest } from "../../src/domain/holds/matchRequest"
 import { DAY, guestDidOf, hostDidOf, matchRequest, MIN, mondayAfter } from "./fixtures"
 
 // The per-host `dayShards` switch over the in-memory objects (HoldStore.Test: the host's object and one per

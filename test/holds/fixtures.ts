@@ -1,4 +1,4 @@
-import type { MatchRequest } from "../../src/services/HoldStore"
+import type { MatchRequest } from "../../src/domain/holds/matchRequest"
 
 export const MIN = 60_000
 export const DAY = 1_440 * MIN

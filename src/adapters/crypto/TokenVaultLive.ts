@@ -1,14 +1,8 @@
 import { Effect, Either, Exit, Layer, Option } from "effect"
 import { bindingAad, type Envelope, formatEnvelope, IV_BYTES, parseEnvelope } from "../../domain/tokenVault/envelopeFormat"
 import { DEVELOPMENT_KEY_ID, DEVELOPMENT_KEY_LABEL, parseKeyRing } from "../../domain/tokenVault/keyring"
-import {
-  type SealedToken,
-  type TokenBinding,
-  TokenVault,
-  VaultConfigInvalid,
-  VaultDecryptFailed,
-  VaultKeyMissing
-} from "../../services/TokenVault"
+import { type SealedToken, TokenVault, VaultConfigInvalid, VaultDecryptFailed, VaultKeyMissing } from "../../services/TokenVault"
+import { type TokenBinding } from "../../domain/tokenVault/tokenBinding"
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
 
 /** Where the key ring comes from: the `TOKEN_VAULT_KEYS` secret and the `ENVIRONMENT` var. */

@@ -1,7 +1,7 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Clock, Effect, Layer, Schema } from "effect"
 import { AuditEvent, AuditEventsRepo, NewAuditEvent } from "../../services/AuditEventsRepo"
-import { EpochMillis } from "../../services/Columns"
+import { EpochMillis } from "../../domain/identifiers"
 import { orRepositoryError } from "../../services/RepositoryError"
 
 export const AuditEventsRepoLive: Layer.Layer<AuditEventsRepo, never, SqlClient.SqlClient> = Layer.effect(

@@ -1,15 +1,8 @@
 import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Layer, Option, Schema } from "effect"
 import type { ListBookingsForDid } from "../../services/BookingsRepo"
-import {
-  Booking,
-  BookingAlreadyExists,
-  BookingNotFound,
-  BookingPatch,
-  BookingsRepo,
-  BookingVersionConflict,
-  NewBooking
-} from "../../services/BookingsRepo"
+import { BookingAlreadyExists, BookingNotFound, BookingsRepo, BookingVersionConflict } from "../../services/BookingsRepo"
+import { Booking, BookingPatch, NewBooking } from "../../domain/booking/booking"
 import { clampLimit, decodeOptionalCursor, toPage } from "../../services/Page"
 import { orRepositoryError, validateInput } from "../../services/RepositoryError"
 

@@ -2,7 +2,7 @@ import type { SqlClient, Statement } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { D1Client } from "@effect/sql-d1"
 import { Clock, Effect } from "effect"
-import { authorityOf } from "../../services/Columns"
+import { authorityOf } from "../../domain/identifiers"
 import { batch } from "./D1Batch"
 
 /**

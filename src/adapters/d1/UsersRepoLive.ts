@@ -1,7 +1,7 @@
 import { SqlClient, SqlSchema } from "@effect/sql"
 import { Clock, Effect, Layer, Option, Schema } from "effect"
 import { orRepositoryError } from "../../services/RepositoryError"
-import { EpochMillis } from "../../services/Columns"
+import { EpochMillis } from "../../domain/identifiers"
 import { User, UserNotFound, UserProfile, UsersRepo, UserStatus } from "../../services/UsersRepo"
 
 export const UsersRepoLive: Layer.Layer<UsersRepo, never, SqlClient.SqlClient> = Layer.effect(

@@ -1,13 +1,6 @@
 import { Clock, Effect, HashMap, Layer, Option, Ref } from "effect"
-import {
-  Booking,
-  BookingAlreadyExists,
-  BookingNotFound,
-  BookingPatch,
-  BookingsRepo,
-  BookingVersionConflict,
-  NewBooking
-} from "../../services/BookingsRepo"
+import { BookingAlreadyExists, BookingNotFound, BookingsRepo, BookingVersionConflict } from "../../services/BookingsRepo"
+import { Booking, BookingPatch, NewBooking } from "../../domain/booking/booking"
 import { clampLimit, decodeOptionalCursor, toPage } from "../../services/Page"
 import { RepositoryError, validateInput } from "../../services/RepositoryError"
 

@@ -1,27 +1,8 @@
 import { Effect, type Either, Layer, Schema } from "effect"
 import { objectKeyOfToken } from "../../domain/holds/policy"
 import { shardName } from "../../domain/holds/shards"
-import {
-  ClaimReply,
-  ConfirmReply,
-  CountReply,
-  HoldStore,
-  HoldStoreAdmin,
-  HoldStoreError,
-  type HostMatchRpc,
-  LeaseReply,
-  MatchInDayReply,
-  MatchNotFound,
-  MatchReply,
-  MatchRequest,
-  RescheduleReply,
-  RescheduleRequest,
-  ResumeReply,
-  SettingReply,
-  StatusReply,
-  SwitchReply,
-  VoidReply
-} from "../../services/HoldStore"
+import { ClaimReply, ConfirmReply, CountReply, HoldStore, HoldStoreAdmin, HoldStoreError, type HostMatchRpc, LeaseReply, MatchInDayReply, MatchNotFound, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
+import { MatchRequest } from "../../domain/holds/matchRequest"
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
 import { DayShards } from "../../features/matching/engine/HostMatchPorts"
 

@@ -2,7 +2,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Clock, Duration, Effect } from "effect"
 import { parseRetryAfter } from "../../domain/calendar/retryAfter"
 import { ConnectorBroken, ProviderRateLimited, ProviderUnavailable } from "../../services/CalendarProvider"
-import type { AccessTokenGetter } from "./ConnectorCalendar"
+import type { AccessTokenGetter } from "../../services/ConnectorCalendar"
 
 /**
  * The one way Overlap talks HTTP to a calendar provider: JSON or form bodies out, status + headers + parsed

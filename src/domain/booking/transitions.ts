@@ -1,6 +1,6 @@
 import { Data, Either } from "effect"
 import { match, P } from "ts-pattern"
-import type { BookingStatus } from "../../services/BookingsRepo"
+import type { BookingStatus } from "./booking"
 
 /** Who acts on a booking. Only its two participants ever do; the system acts on expiry. */
 export type Actor = "host" | "guest" | "system"

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Did, EpochMillis } from "../../services/Columns"
+import { Did, EpochMillis } from "../identifiers"
 import { EmailAddress } from "../invitation/invitation"
 
 /**

@@ -1,6 +1,6 @@
 import type { HostRules, Offer } from "../slots"
 import { DAY_MS } from "../slots/civil"
-import type { MatchRequest } from "../../services/HoldStore"
+import type { MatchRequest } from "./matchRequest"
 import type { DefsConstraints } from "../../lexicon/schemas"
 
 /**

@@ -1,7 +1,7 @@
 import { Either } from "effect"
 import { type SlotInputInvalid, type SlotQuery, validateQuery } from "../slots"
 import { MINUTE_MS } from "../slots/civil"
-import type { MatchRequest } from "../../services/HoldStore"
+import type { MatchRequest } from "./matchRequest"
 
 /**
  * What a search for slots needs before any calendar is asked: the slot-engine query (busy times still

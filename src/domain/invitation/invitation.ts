@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Did, EpochMillis } from "../../services/Columns"
+import { Did, EpochMillis } from "../identifiers"
 
 /**
  * What an invitation says, before it is written as iCalendar (ics.ts). The caller (the booking state

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Did } from "../../services/Columns"
+import { Did } from "../identifiers"
 import { EmailAddress } from "../invitation/invitation"
 import type { ConnectorNotice } from "../calendar/connectorNotice"
 import { BookingEvent, NotificationId, type NotifyEvent, type NotifyTask } from "./task"

@@ -1,5 +1,5 @@
 import { Either, Encoding } from "effect"
-import type { TokenBinding } from "../../services/TokenVault"
+import type { TokenBinding } from "./tokenBinding"
 
 /**
  * The versioned text form of a TokenVault ciphertext:

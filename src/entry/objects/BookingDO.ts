@@ -18,7 +18,7 @@ import {
   LifecycleUnavailable,
   RescheduleCommand
 } from "../../services/BookingLifecycle"
-import type { Booking } from "../../services/BookingsRepo"
+import type { Booking } from "../../domain/booking/booking"
 import type { RecordWrite } from "../../services/PdsWriter"
 import type { HealthProbe } from "../health"
 

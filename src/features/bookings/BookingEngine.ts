@@ -16,7 +16,8 @@ import {
   type RescheduleCommand,
   TransitionRefused
 } from "../../services/BookingLifecycle"
-import { type Booking, type BookingPatch, BookingsRepo, type BookingStatus } from "../../services/BookingsRepo"
+import { BookingsRepo } from "../../services/BookingsRepo"
+import { type Booking, type BookingPatch, type BookingStatus } from "../../domain/booking/booking"
 import { CalendarUnavailable, HoldStore } from "../../services/HoldStore"
 import { IcsStore } from "../../services/IcsStore"
 import { NotifyOutbox } from "../../services/NotifyOutbox"

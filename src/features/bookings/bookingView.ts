@@ -1,5 +1,5 @@
 import type { DefsBookingView } from "../../lexicon/schemas"
-import type { Booking } from "../../services/BookingsRepo"
+import type { Booking } from "../../domain/booking/booking"
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 

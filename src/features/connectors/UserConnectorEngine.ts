@@ -20,7 +20,8 @@ import { ConnectorNotices } from "../../services/ConnectorNotices"
 import { type Connector, type ConnectorCalendarEntry, ConnectorNotFound, ConnectorsRepo } from "../../services/ConnectorsRepo"
 import { OAuthClient } from "../../services/OAuthClient"
 import { type PushChannel, PushChannels } from "../../services/PushChannels"
-import { type TokenBinding, TokenVault } from "../../services/TokenVault"
+import { TokenVault } from "../../services/TokenVault"
+import { type TokenBinding } from "../../domain/tokenVault/tokenBinding"
 import {
   CaldavConnectFailed,
   type CaldavCredentials,

@@ -1,7 +1,8 @@
 import { Clock, Effect } from "effect"
 import type { MatchOutcome as AnalyticsOutcome } from "../../services/Analytics"
 import { Analytics } from "../../services/Analytics"
-import { HoldStore, type MatchError, type MatchOutcome, type MatchRequest } from "../../services/HoldStore"
+import { HoldStore, type MatchError, type MatchOutcome } from "../../services/HoldStore"
+import { type MatchRequest } from "../../domain/holds/matchRequest"
 
 /**
  * `HoldStore.match` with its metrics: `time_to_match` (ms from call to answer, and how it ended) and, for

@@ -1,7 +1,7 @@
 import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { type Actor, type BookingCommand, nextStatus } from "../../../src/domain/booking/transitions"
-import type { BookingStatus } from "../../../src/services/BookingsRepo"
+import type { BookingStatus } from "../../../src/domain/booking/booking"
 
 const states: ReadonlyArray<BookingStatus> = ["pending", "held", "confirmed", "declined", "expired", "canceled", "rescheduled"]
 const commands: ReadonlyArray<BookingCommand["_tag"]> = ["Hold", "Finalize", "Decline", "Expire", "Cancel", "Reschedule"]

@@ -36,8 +36,8 @@ import {
 } from "./caldavDiscovery"
 import { checkServerUrl, type DavResponse, type DavSession, makeDavSession } from "./caldavHttp"
 import { CALDAV, calendarQueryEvents, parseSyncCollection, propText, syncCollection } from "./caldavXml"
-import { SyncTokenGone } from "../PushErrors"
-import type { ConnectorCalendar } from "../ConnectorCalendar"
+import { SyncTokenGone } from "../../../services/ProviderAdapters"
+import type { ConnectorCalendar } from "../../../services/ConnectorCalendar"
 
 /**
  * One CalDAV connector (iCloud, Fastmail, Nextcloud, Radicale, any RFC 4791 server) as a

@@ -20,7 +20,7 @@ import {
   ProviderRejected,
   type ProviderUnavailable
 } from "../../../services/CalendarProvider"
-import type { AccessTokenGetter, ConnectorCalendar } from "../ConnectorCalendar"
+import type { AccessTokenGetter, ConnectorCalendar } from "../../../services/ConnectorCalendar"
 import {
   DEFAULT_REQUEST_TIMEOUT,
   isServerError,

@@ -1,7 +1,7 @@
 import { Effect, Schema } from "effect"
 import type { ProviderError } from "../../../services/CalendarProvider"
 import { BOOKING_ID_PROPERTY, type GoogleApi } from "./GoogleCalendar"
-import { SyncTokenGone } from "../PushErrors"
+import { SyncTokenGone } from "../../../services/ProviderAdapters"
 
 /**
  * Incremental sync of one Google calendar (`events.list` with `syncToken`), reduced to what Overlap may keep:

@@ -1,7 +1,8 @@
 import { Context, Schema } from "effect"
 import { clashSearchRange, firstClash, type Span } from "../../../domain/holds/overlap"
 import { HoldRef } from "../../../services/CalendarProvider"
-import { MatchRequest, MatchStatus } from "../../../services/HoldStore"
+import { MatchStatus } from "../../../services/HoldStore"
+import { MatchRequest } from "../../../domain/holds/matchRequest"
 
 /**
  * A host's holds and pending matches, as the host's single writer keeps them: in the Durable Object's

@@ -21,7 +21,8 @@ import { slotSearchFor } from "../../../domain/holds/slotSearch"
 import { findSlots, type SlotQuery } from "../../../domain/slots"
 import type { SlotInputInvalid } from "../../../domain/slots"
 import { DAY_MS, MINUTE_MS } from "../../../domain/slots/civil"
-import { type Booking, type BookingNotFound, BookingsRepo, type BookingVersionConflict } from "../../../services/BookingsRepo"
+import { type BookingNotFound, BookingsRepo, type BookingVersionConflict } from "../../../services/BookingsRepo"
+import { type Booking } from "../../../domain/booking/booking"
 import {
   CalendarProvider,
   type HoldGone,
@@ -30,27 +31,8 @@ import {
   type ProviderError,
   ProviderUnavailable
 } from "../../../services/CalendarProvider"
-import {
-  type CalendarParty,
-  CalendarUnavailable,
-  DayShardsSwitchRefused,
-  Held,
-  HoldNotFound,
-  HoldStoreError,
-  type MarkerClaim,
-  type MarkerLease,
-  type MatchError,
-  MatchNotFound,
-  type MatchOutcome,
-  type MatchRequest,
-  type MatchStatus,
-  NoSlotAvailable,
-  NotParticipant,
-  PendingMatch,
-  type RescheduleError,
-  type RescheduleRequest,
-  ShardBackoff
-} from "../../../services/HoldStore"
+import { type CalendarParty, CalendarUnavailable, DayShardsSwitchRefused, Held, HoldNotFound, HoldStoreError, type MarkerClaim, type MarkerLease, type MatchError, MatchNotFound, type MatchOutcome, type MatchStatus, NoSlotAvailable, NotParticipant, PendingMatch, type RescheduleError, type RescheduleRequest, ShardBackoff } from "../../../services/HoldStore"
+import { type MatchRequest } from "../../../domain/holds/matchRequest"
 import type { RepositoryError } from "../../../services/RepositoryError"
 import { DayShards, HostWake, MatchTasks } from "./HostMatchPorts"
 import { HoldLedger, type HoldRecord, isMarker, noHold, type PartyHold, tryReserve, unknownHold } from "./HoldLedger"

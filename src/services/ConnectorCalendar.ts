@@ -7,7 +7,7 @@ import type {
   Interval,
   ProviderError,
   ProviderUnavailable
-} from "../../services/CalendarProvider"
+} from "./CalendarProvider"
 
 /**
  * The five CalendarProvider operations for ONE connector (one provider account of one user), so no `did`

@@ -1,0 +1,27 @@
+import { Schema } from "effect"
+import { AtUri, Did } from "../identifiers"
+import { GuestConstraints, HostRules, Instant, Offer } from "../slots"
+import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "./policy"
+
+/** What a guest asks of a host's time: the offers it may use, both people's constraints, the hold's terms. */
+export const MatchRequest = Schema.Struct({
+  hostDid: Did,
+  guestDid: Did,
+  /** The booking this hold belongs to: a match is idempotent per booking id. */
+  bookingId: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(64)),
+  /** The host's offer windows this booking may use. */
+  offers: Schema.Array(Offer),
+  guest: GuestConstraints,
+  host: HostRules,
+  /** The instant the slot engine counts notice from; the object's clock when absent. */
+  now: Schema.optional(Instant),
+  /** Title of the tentative events (never carries anyone's busy time). */
+  summary: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
+  offerUri: Schema.optional(AtUri),
+  requestUri: Schema.optional(AtUri),
+  /** How long the hold lives; 15 minutes when absent. */
+  holdTtlMs: Schema.optional(Schema.Int.pipe(Schema.between(MIN_HOLD_TTL_MS, MAX_HOLD_TTL_MS))),
+  /** How long to wait for free/busy before answering with a token (2 s when absent). */
+  budgetMs: Schema.optional(Schema.Int.pipe(Schema.between(1, 60_000)))
+}).annotations({ identifier: "MatchRequest" })
+export type MatchRequest = typeof MatchRequest.Type
