@@ -168,34 +168,89 @@ describe("IdentityResolverLive", () => {
       expect(yield* resolver.getSigningKey(did)).toBe(key.did())
       expect(yield* resolver.getPdsEndpoint(did)).toBe("https://pds.example")
       expect(requests).toEqual([`http://localhost:${internet.port}/.well-known/did.json`])
-    }).pipe(Effect.provide(liveResolver(requests)))
+    }).pipe(Effect.provide(liveResolver(requests, { ENVIRONMENT: "development" })))
   })
 
   it.live("a malformed or foreign document is DidDocumentInvalid", () => {
     const requests: Array<string> = []
     return Effect.gen(function* () {
-      internet.routes.set("/bad.example/.well-known/did.json", json({ id: 5, verificationMethod: "nope" }))
-      internet.routes.set("/notjson.example/.well-known/did.json", [200, "application/json", "{not json"])
-      internet.routes.set("/foreign.example/.well-known/did.json", json({ id: "did:web:someone.else" }))
-      internet.routes.set("/nokey.example/.well-known/did.json", json({ id: "did:web:nokey.example" }))
+      internet.routes.set("/bad.example.com/.well-known/did.json", json({ id: 5, verificationMethod: "nope" }))
+      internet.routes.set("/notjson.example.com/.well-known/did.json", [200, "application/json", "{not json"])
+      internet.routes.set("/foreign.example.com/.well-known/did.json", json({ id: "did:web:someone.else" }))
+      internet.routes.set("/nokey.example.com/.well-known/did.json", json({ id: "did:web:nokey.example.com" }))
       const resolver = yield* IdentityResolver
-      for (const did of ["did:web:bad.example", "did:web:notjson.example", "did:web:foreign.example"]) {
+      for (const did of ["did:web:bad.example.com", "did:web:notjson.example.com", "did:web:foreign.example.com"]) {
         const error = yield* Effect.flip(resolver.resolveDid(did))
         expect(error._tag, did).toBe("DidDocumentInvalid")
       }
-      const noKey = yield* Effect.flip(resolver.getSigningKey("did:web:nokey.example"))
+      const noKey = yield* Effect.flip(resolver.getSigningKey("did:web:nokey.example.com"))
       expect(noKey._tag).toBe("DidDocumentInvalid")
       expect(noKey.message).toContain("#atproto")
     }).pipe(Effect.provide(liveResolver(requests)))
+  })
+
+  it.live("outside development, did:web is fetched only over https from a public name on the default port", () => {
+    const requests: Array<string> = []
+    return Effect.gen(function* () {
+      const resolver = yield* IdentityResolver
+      const refused = [
+        `did:web:localhost%3A${internet.port}`,
+        `did:web:127.0.0.1%3A${internet.port}`,
+        "did:web:127.0.0.1",
+        "did:web:2130706433",
+        "did:web:metadata.google.internal",
+        "did:web:printer.local",
+        "did:web:intranet",
+        "did:web:public.example.com%3A8443"
+      ]
+      for (const did of refused) {
+        const error = yield* Effect.flip(resolver.resolveDid(did))
+        expect(error._tag, did).toBe("DidNotFound")
+        expect(error.message, did).toContain("public host name")
+      }
+      expect(requests).toEqual([])
+    }).pipe(Effect.provide(liveResolver(requests, { ENVIRONMENT: "production" })))
+  })
+
+  it.live("an identity answer larger than 64 KiB is refused unread, declared or streamed, and never quoted", () => {
+    const requests: Array<string> = []
+    return Effect.gen(function* () {
+      const key = yield* Effect.promise(() => P256Keypair.create())
+      const did = "did:web:huge.example.com"
+      const padding = "SECRET-INTERNAL-DATA ".repeat(20_000) // ~420 KiB
+      internet.routes.set(
+        "/huge.example.com/.well-known/did.json",
+        json({ ...makeDidDocument({ did, signingKey: key.did() }), padding })
+      )
+      const resolver = yield* IdentityResolver
+      const error = yield* Effect.flip(resolver.resolveDid(did))
+      expect(error._tag).toBe("IdentityUnavailable")
+      expect(error.message).toContain("more than 65536 bytes")
+      expect(error.message).not.toContain("SECRET")
+    }).pipe(Effect.provide(liveResolver(requests, { ENVIRONMENT: "production" })))
+  })
+
+  it.live("a rejected document's content never appears in the error (it reaches the caller's 401)", () => {
+    const requests: Array<string> = []
+    return Effect.gen(function* () {
+      internet.routes.set("/leak.example.com/.well-known/did.json", json({ id: "did:web:SECRET-FROM-INSIDE", verificationMethod: [] }))
+      internet.routes.set("/leak2.example.com/.well-known/did.json", json({ id: 7, alsoKnownAs: ["SECRET-FROM-INSIDE"] }))
+      const resolver = yield* IdentityResolver
+      for (const did of ["did:web:leak.example.com", "did:web:leak2.example.com"]) {
+        const error = yield* Effect.flip(resolver.resolveDid(did))
+        expect(error._tag, did).toBe("DidDocumentInvalid")
+        expect(error.message, did).not.toContain("SECRET")
+      }
+    }).pipe(Effect.provide(liveResolver(requests, { ENVIRONMENT: "production" })))
   })
 
   it.live("does not follow redirects: a did:web host must answer itself", () => {
     const requests: Array<string> = []
     return Effect.gen(function* () {
       const key = yield* Effect.promise(() => P256Keypair.create())
-      const did = "did:web:moved.example"
+      const did = "did:web:moved.example.com"
       internet.routes.set("/elsewhere/did.json", json(makeDidDocument({ did, signingKey: key.did() })))
-      internet.routes.set("/moved.example/.well-known/did.json", [302, "text/plain", `http://127.0.0.1:${internet.port}/elsewhere/did.json`])
+      internet.routes.set("/moved.example.com/.well-known/did.json", [302, "text/plain", `http://127.0.0.1:${internet.port}/elsewhere/did.json`])
       const resolver = yield* IdentityResolver
       expect((yield* Effect.flip(resolver.resolveDid(did)))._tag).toBe("DidNotFound")
     }).pipe(Effect.provide(liveResolver(requests)))

@@ -1,5 +1,5 @@
 import { FetchHttpClient, HttpClient } from "@effect/platform"
-import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Schema, Stream } from "effect"
 import {
   Did,
   type DidDocument,
@@ -19,6 +19,7 @@ import {
 } from "../../services/IdentityResolver"
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
 import { type FinishedValueCache, makeFinishedValueCache } from "../../platform/FinishedValueCache"
+import { isPublicHostName } from "../../domain/publicHost"
 
 export interface IdentityResolverOptions {
   /** Per HTTP request, body included. */
@@ -33,6 +34,8 @@ export interface IdentityResolverOptions {
   readonly minForcedRefreshInterval: Duration.DurationInput
   /** Entries per cache (DID documents, handles), per isolate. */
   readonly capacity: number
+  /** The most of any identity answer that is read (a DID document is a few KiB); a larger body is refused. */
+  readonly maxBodyBytes: number
 }
 
 export const defaultIdentityResolverOptions: IdentityResolverOptions = {
@@ -41,7 +44,8 @@ export const defaultIdentityResolverOptions: IdentityResolverOptions = {
   handleTtl: "10 minutes",
   negativeTtl: "30 seconds",
   minForcedRefreshInterval: "5 seconds",
-  capacity: 5_000
+  capacity: 5_000,
+  maxBodyBytes: 64 * 1024
 }
 
 const DID_ACCEPT = "application/did+ld+json, application/json"
@@ -61,11 +65,17 @@ const txtValue = (data: string): string => {
   return parts.length > 0 ? parts.join("") : data
 }
 
-/** did:web:<host> → its document URL; plain http only for a loopback host with an explicit port (local dev). */
-const didWebUrl = (host: string): string => {
-  const [hostname, port] = host.split(":")
+/**
+ * did:web:<host> → its document URL, or undefined when it may not be fetched. Outside development only
+ * `https://<public host name>/.well-known/did.json` (no IP literal, no port, no internal name), so a forged
+ * token's issuer cannot point the AppView at the network behind it; in development plain http to a loopback
+ * host with an explicit port too (local test identities).
+ */
+const didWebUrl = (host: string, development: boolean): string | undefined => {
+  const [hostname = "", port] = host.split(":")
   const loopback = hostname === "localhost" || hostname === "127.0.0.1"
-  return `${loopback && port !== undefined ? "http" : "https"}://${host}/.well-known/did.json`
+  if (development) return `${loopback && port !== undefined ? "http" : "https"}://${host}/.well-known/did.json`
+  return port === undefined && isPublicHostName(hostname) ? `https://${hostname}/.well-known/did.json` : undefined
 }
 
 /**
@@ -85,16 +95,43 @@ export const makeIdentityResolverLive = (
       const client = yield* HttpClient.HttpClient
       const plcUrl = env.PLC_URL.replace(/\/+$/, "")
       const timeout = Duration.decode(options.requestTimeout)
+      const development = env.ENVIRONMENT === "development"
 
-      /** GET → status and body text; transport errors and timeouts become IdentityUnavailable. */
+      /** The body as text, or none once it passes `maxBodyBytes` (declared or read): reading stops there. */
+      const boundedText = <E>(declaredLength: string | undefined, body: Stream.Stream<Uint8Array, E>) =>
+        Effect.gen(function* () {
+          if (Number(declaredLength) > options.maxBodyBytes) return Option.none<string>()
+          const chunks: Array<Uint8Array> = []
+          let size = 0
+          yield* Stream.runForEachWhile(body, (chunk) =>
+            Effect.sync(() => {
+              size += chunk.byteLength
+              if (size <= options.maxBodyBytes) chunks.push(chunk)
+              return size <= options.maxBodyBytes
+            })
+          )
+          if (size > options.maxBodyBytes) return Option.none<string>()
+          const bytes = new Uint8Array(size)
+          let at = 0
+          for (const chunk of chunks) {
+            bytes.set(chunk, at)
+            at += chunk.byteLength
+          }
+          return Option.some(new TextDecoder().decode(bytes))
+        })
+
+      /** GET → status and body text (at most `maxBodyBytes`); transport errors and timeouts become IdentityUnavailable. */
       const getText = (subject: string, url: string, accept: string) =>
         Effect.gen(function* () {
           // a connection that fails before any answer (a reset, a refused connect) is tried once more: it is a GET
           const response = yield* client.get(url, { headers: { accept } }).pipe(
             Effect.retry({ times: 1, schedule: Schedule.spaced("100 millis"), while: (error) => error._tag === "RequestError" })
           )
-          const text = yield* response.text
-          return { status: response.status, text }
+          const text = yield* boundedText(response.headers["content-length"], response.stream)
+          if (Option.isNone(text)) {
+            return yield* new IdentityUnavailable({ subject, message: `${url} answered more than ${options.maxBodyBytes} bytes` })
+          }
+          return { status: response.status, text: text.value }
         }).pipe(
           // Identity answers come from the named host itself: a redirect is an answer (a non-200), not a hop.
           Effect.provideService(FetchHttpClient.RequestInit, { redirect: "manual" }),
@@ -119,7 +156,13 @@ export const makeIdentityResolverLive = (
       const fetchDidDocument = (did: string): Effect.Effect<DidDocument, DidResolutionError> =>
         Effect.gen(function* () {
           const parsed = yield* parseDid(did)
-          const url = parsed.method === "plc" ? `${plcUrl}/${parsed.did}` : didWebUrl(parsed.host)
+          const url = parsed.method === "plc" ? `${plcUrl}/${parsed.did}` : didWebUrl(parsed.host, development)
+          if (url === undefined) {
+            return yield* new DidNotFound({
+              did,
+              message: "did:web is resolved only over https from a public host name on the default port"
+            })
+          }
           const { status, text } = yield* getText(did, url, DID_ACCEPT)
           if (status >= 500 || status === 408 || status === 429) {
             return yield* new IdentityUnavailable({ subject: did, message: `${url} answered ${status}` })
