@@ -1,3 +1,4 @@
+import { backoffDelay } from "../backoff"
 import { HOUR_MS, MINUTE_MS } from "../slots/civil"
 
 /** How long a hold lives unless its booking is finalized (issue 3: 15 minutes by default). */
@@ -27,7 +28,7 @@ export const BOOKED_RETENTION_MS = 24 * HOUR_MS
 
 /** Releases that fail are retried with exponential backoff: 30 s, 1 min, 2 min … capped at 1 h. */
 export const releaseRetryDelayMs = (attempt: number): number =>
-  Math.min(30_000 * 2 ** Math.max(0, attempt - 1), HOUR_MS)
+  backoffDelay({ base: 30_000, cap: HOUR_MS }, attempt)
 /** After this many failed attempts (about two days) a release is given up and logged as an error. */
 export const MAX_RELEASE_ATTEMPTS = 52
 

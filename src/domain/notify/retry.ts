@@ -1,3 +1,5 @@
+import { backoffDelay } from "../backoff"
+
 /**
  * Retry policy of the notify-tasks consumer. The queue's `max_retries` (wrangler.notify.toml, mirrored in
  * the NOTIFY_MAX_RETRIES var) bounds the deliveries of one message to 1 + max_retries; the consumer gives
@@ -14,7 +16,7 @@ export const DEFAULT_MAX_RETRIES = 8
  * 30 s, 60 s, 120 s, … capped at an hour, and never sooner than a server's Retry-After.
  */
 export const backoffSeconds = (attempt: number, retryAfterSeconds?: number): number => {
-  const exponential = BASE_DELAY_SECONDS * 2 ** Math.max(0, Math.floor(attempt) - 1)
+  const exponential = backoffDelay({ base: BASE_DELAY_SECONDS, cap: MAX_DELAY_SECONDS }, attempt)
   return Math.min(MAX_DELAY_SECONDS, Math.max(exponential, Math.ceil(retryAfterSeconds ?? 0)))
 }
 
