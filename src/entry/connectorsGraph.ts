@@ -2,10 +2,10 @@ import { FetchHttpClient } from "@effect/platform"
 import type { SqlClient } from "@effect/sql"
 import { Layer } from "effect"
 import type { CalendarProvider } from "../services/CalendarProvider"
-import { CalendarTaskQueue } from "../services/CalendarTaskQueue"
-import { ConnectorNotices } from "../services/ConnectorNotices"
 import type { ConnectorsRepo } from "../services/ConnectorsRepo"
 import { CalendarProviderLive } from "../adapters/providers/CalendarProviderLive"
+import { CalendarTaskQueueLive } from "../adapters/queues/CalendarTaskQueueLive"
+import { ConnectorNoticesLive } from "../adapters/queues/ConnectorNoticesLive"
 import { CloudflareEnv, type Env } from "../platform/CloudflareEnv"
 import { ConnectorsRepoLive } from "../adapters/d1/ConnectorsRepoLive"
 import { D1Live } from "../adapters/d1/D1Live"
@@ -29,8 +29,8 @@ export const connectorServices = (env: Env, repositories: Layer.Layer<Connectors
     userConnectors,
     ConnectorSettings.Live.pipe(Layer.provide(root)),
     PushChannelsLive.pipe(Layer.provide(root)),
-    ConnectorNotices.Live.pipe(Layer.provide(root)),
-    CalendarTaskQueue.Live.pipe(Layer.provide(root)),
+    ConnectorNoticesLive.pipe(Layer.provide(root)),
+    CalendarTaskQueueLive.pipe(Layer.provide(root)),
     CalendarProviderLive.pipe(Layer.provide(Layer.mergeAll(D1Live.pipe(Layer.provide(root)), repositories, userConnectors)))
   )
 }

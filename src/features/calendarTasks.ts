@@ -1,37 +1,42 @@
-import { Effect, Schema } from "effect"
-import { MatchTask } from "../domain/holds/matchTask"
+import { Effect, Either, Schema } from "effect"
+import { match } from "ts-pattern"
+import { backoffDelay } from "../domain/backoff"
+import { CalendarTask, calendarTaskRetry, type MatchTask } from "../domain/calendar/calendarTask"
 import { HoldStore } from "../services/HoldStore"
 import { handleCalendarChanged } from "./connectors/calendarChanged"
 import { handleMatchRequest } from "./matching/matchRequestTask"
 
 /**
- * The `calendar-tasks` consumer (AppView). Messages are dispatched by `kind`:
+ * The `calendar-tasks` consumer (AppView). Each message is decoded once into a `CalendarTask`
+ * (src/domain/calendar/calendarTask.ts) and handled by its `kind`:
  * - `match`: continue a pending match (`HoldStore.resumeMatch`). The host object re-queues the task itself
  *   while providers stay rate-limited, so the message is acked whatever the status; only a failure of the
  *   hold store is retried (with backoff), and a token the object does not know is acked (stale).
- * - `calendar-changed` (push notifications, the CalDAV poll): re-check the user's holds (jobs/calendarChanged.ts).
+ * - `calendar-changed` (push notifications, the CalDAV poll): re-check the user's holds (connectors/calendarChanged.ts).
  * - `match-request` (an indexed bookingRequest): tier check, match and hold, request `held` / `declined`
- *   (jobs/matchRequestTask.ts).
- * - any other kind has no handler here: it is retried, so it ends in the dead-letter queue rather than being
- *   dropped.
+ *   (matching/matchRequestTask.ts).
+ * A message that does not decode (malformed, or a kind no handler knows) is retried, so it ends in the
+ * dead-letter queue rather than being dropped.
  */
 
-const Kinded = Schema.Struct({ kind: Schema.String })
-const decodeKind = Schema.decodeUnknownOption(Kinded)
-const decodeMatchTask = Schema.decodeUnknownEither(MatchTask)
+const decodeTask = Schema.decodeUnknownEither(CalendarTask)
 
-/** Backoff for retryable failures: 10 s, 20 s, 40 s … capped at 10 min. */
-const retryDelaySeconds = (attempts: number) => Math.min(600, 10 * 2 ** Math.max(0, attempts - 1))
+const retryDelaySeconds = (attempts: number) => backoffDelay(calendarTaskRetry, attempts)
 
-const handleMatch = (message: Message<unknown>) =>
+/** The message with its decoded body, for the handlers. */
+const withBody = <T>(message: Message<unknown>, body: T): Message<T> => ({
+  id: message.id,
+  timestamp: message.timestamp,
+  attempts: message.attempts,
+  body,
+  ack: () => message.ack(),
+  retry: (options) => message.retry(options)
+})
+
+const handleMatch = (message: Message<MatchTask>) =>
   Effect.gen(function*() {
-    const task = decodeMatchTask(message.body)
-    if (task._tag === "Left") {
-      yield* Effect.logWarning("calendar-tasks: malformed match task", { id: message.id })
-      return message.retry()
-    }
     const holds = yield* HoldStore
-    yield* holds.resumeMatch(task.right.token).pipe(
+    yield* holds.resumeMatch(message.body.token).pipe(
       Effect.matchEffect({
         onSuccess: () => Effect.sync(() => message.ack()),
         onFailure: (error) =>
@@ -49,13 +54,20 @@ type CalendarTaskServices =
   | Effect.Effect.Context<ReturnType<typeof handleCalendarChanged>>
   | Effect.Effect.Context<ReturnType<typeof handleMatchRequest>>
 
-export const calendarTaskBatch = (batch: MessageBatch<unknown>): Effect.Effect<void, never, CalendarTaskServices> =>
-  Effect.forEach(batch.messages, (message): Effect.Effect<void, never, CalendarTaskServices> => {
-    const kind = decodeKind(message.body)
-    if (kind._tag === "Some" && kind.value.kind === "match") return handleMatch(message)
-    if (kind._tag === "Some" && kind.value.kind === "calendar-changed") return handleCalendarChanged(message)
-    if (kind._tag === "Some" && kind.value.kind === "match-request") return handleMatchRequest(message, retryDelaySeconds)
-    return Effect.logWarning("calendar-tasks: no handler for this kind yet; retrying toward the dead-letter queue", {
-      kind: kind._tag === "Some" ? kind.value.kind : "(none)"
+const handleMessage = (message: Message<unknown>): Effect.Effect<void, never, CalendarTaskServices> => {
+  const decoded = decodeTask(message.body)
+  if (Either.isLeft(decoded)) {
+    return Effect.logWarning("calendar-tasks: undecodable message; retrying toward the dead-letter queue", {
+      id: message.id,
+      error: decoded.left.message.slice(0, 500)
     }).pipe(Effect.andThen(() => message.retry({ delaySeconds: retryDelaySeconds(message.attempts) })))
-  }, { concurrency: 5, discard: true })
+  }
+  return match(decoded.right)
+    .with({ kind: "match" }, (task) => handleMatch(withBody(message, task)))
+    .with({ kind: "calendar-changed" }, (task) => handleCalendarChanged(withBody(message, task)))
+    .with({ kind: "match-request" }, (task) => handleMatchRequest(withBody(message, task), retryDelaySeconds))
+    .exhaustive()
+}
+
+export const calendarTaskBatch = (batch: MessageBatch<unknown>): Effect.Effect<void, never, CalendarTaskServices> =>
+  Effect.forEach(batch.messages, handleMessage, { concurrency: 5, discard: true })

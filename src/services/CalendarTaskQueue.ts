@@ -1,27 +1,19 @@
-import { Context, Effect, Layer, Ref, Schema } from "effect"
-import type { CalendarChanged } from "../domain/calendar/calendarTask"
-import { CloudflareEnv } from "../platform/CloudflareEnv"
+import type { Effect } from "effect"
+import { Context, Schema } from "effect"
+import type { CalendarTask } from "../domain/calendar/calendarTask"
 
 export class CalendarTaskEnqueueError extends Schema.TaggedError<CalendarTaskEnqueueError>()("CalendarTaskEnqueueError", {
   cause: Schema.Defect
 }) {}
 
-/** The producer side of `calendar-tasks` for connector changes (the CalDAV poll; push comes from the webhooks worker). */
-export class CalendarTaskQueue extends Context.Tag("overlap/CalendarTaskQueue")<CalendarTaskQueue, {
-  readonly calendarChanged: (message: CalendarChanged) => Effect.Effect<void, CalendarTaskEnqueueError>
-}>() {
-  static Live: Layer.Layer<CalendarTaskQueue, never, CloudflareEnv> = Layer.effect(
-    this,
-    Effect.map(CloudflareEnv, (env) =>
-      CalendarTaskQueue.of({
-        calendarChanged: (message) =>
-          Effect.tryPromise({ try: () => env.CALENDAR_TASKS.send(message, { contentType: "json" }), catch: (cause) => new CalendarTaskEnqueueError({ cause }) })
-      }))
-  )
+/** Queues hold a message back at most 12 h. */
+export const MAX_CALENDAR_TASK_DELAY_SECONDS = 43_200
 
-  /** In memory: `sent` is every message, in order. */
-  static makeTest = Effect.gen(function*() {
-    const sent = yield* Ref.make<ReadonlyArray<CalendarChanged>>([])
-    return { sent, service: CalendarTaskQueue.of({ calendarChanged: (message) => Ref.update(sent, (all) => [...all, message]) }) }
-  })
-}
+/**
+ * The one way onto the `calendar-tasks` queue (pending matches, calendar changes, match requests). Live:
+ * src/adapters/queues/CalendarTaskQueueLive.ts; in memory: src/adapters/memory/CalendarTaskQueueTest.ts.
+ */
+export class CalendarTaskQueue extends Context.Tag("overlap/CalendarTaskQueue")<CalendarTaskQueue, {
+  /** `delaySeconds` holds the message back (rounded up, within 0 … MAX_CALENDAR_TASK_DELAY_SECONDS). */
+  readonly send: (task: CalendarTask, options?: { readonly delaySeconds?: number }) => Effect.Effect<void, CalendarTaskEnqueueError>
+}>() {}

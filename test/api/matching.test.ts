@@ -1,6 +1,7 @@
 import { Effect, Layer, Logger, LogLevel, ManagedRuntime, Option, Ref } from "effect"
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
 import { makeXrpcHandler, type XrpcHandler } from "../../src/features/xrpcHandler"
+import type { MatchRequestTask } from "../../src/domain/calendar/calendarTask"
 import { handleMatchRequest } from "../../src/features/matching/matchRequestTask"
 import { AnalyticsRecording, AnalyticsTest } from "../../src/adapters/memory/AnalyticsTest"
 import { calendarProviderTestLayer, CalendarProviderTestControl } from "../../src/adapters/memory/CalendarProviderTest"
@@ -312,7 +313,7 @@ describe("match-request task (an indexed bookingRequest)", () => {
     }))
   const deliver = async (uri: string) => {
     const message = { id: "m1", attempts: 1, body: { kind: "match-request", requestUri: uri }, ack: vi.fn(), retry: vi.fn() }
-    await world.run(handleMatchRequest(message as unknown as Message<unknown>, () => 10))
+    await world.run(handleMatchRequest(message as unknown as Message<MatchRequestTask>, () => 10))
     return message
   }
   const statusOf = (uri: string) =>

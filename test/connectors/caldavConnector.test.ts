@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Ref } from "effect"
 import { toConnectorView } from "../../src/features/connectors/connectorView"
 import { DEFAULT_EXPANSION_LIMITS } from "../../src/domain/calendar/expansionBudget"
+import type { CalendarChanged } from "../../src/domain/calendar/calendarTask"
 import { handleCalendarChanged } from "../../src/features/connectors/calendarChanged"
 import { refreshConnectors } from "../../src/features/connectors/refreshConnectors"
 import { CalendarTaskQueue } from "../../src/services/CalendarTaskQueue"
+import { makeCalendarTaskQueueTest } from "../../src/adapters/memory/CalendarTaskQueueTest"
 import { makeUserConnectorEngine } from "../../src/features/connectors/UserConnectorEngine"
 import { BookingsRepoTest } from "../../src/adapters/memory/BookingsRepoTest"
 import { BookingsRepo } from "../../src/services/BookingsRepo"
@@ -90,7 +92,7 @@ describe("CalDAV connectors", () => {
   it.live("refresh-oauth cron: a changed CalDAV calendar becomes a calendar-changed task", () =>
     withEngine(() =>
       Effect.gen(function*() {
-        const queue = yield* CalendarTaskQueue.makeTest
+        const queue = yield* makeCalendarTaskQueueTest
         const owner = did()
         const connector = yield* (yield* UserConnectors).connectCaldav(owner, credentials())
         const cron = refreshConnectors.pipe(Effect.provideService(CalendarTaskQueue, queue.service))
@@ -245,7 +247,7 @@ describe("CalDAV connectors", () => {
           body: { kind: "calendar-changed", did: host, connectorId: connector.id, provider: "caldav", idempotencyKey: `caldav:${connector.id}:${n}` },
           ack: () => void outcome.acked++,
           retry: () => void outcome.retried++
-        }) as unknown as Message<unknown>
+        }) as unknown as Message<CalendarChanged>
 
         // Nothing clashes yet: both holds stay.
         yield* handleCalendarChanged(message(1))

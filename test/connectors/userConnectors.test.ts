@@ -8,6 +8,7 @@ import { quotaClient, rateLimitedByQuota } from "../../src/features/connectors/p
 import { makeUserConnectorEngine } from "../../src/features/connectors/UserConnectorEngine"
 import { refreshConnectors } from "../../src/features/connectors/refreshConnectors"
 import { CalendarTaskQueue } from "../../src/services/CalendarTaskQueue"
+import { makeCalendarTaskQueueTest } from "../../src/adapters/memory/CalendarTaskQueueTest"
 import { ConnectorsRepo } from "../../src/services/ConnectorsRepo"
 import { OAuthClient } from "../../src/services/OAuthClient"
 import { PushChannels } from "../../src/services/PushChannels"
@@ -277,7 +278,7 @@ describe("UserConnectorDO engine", () => {
   it.effect("refresh-oauth cron: refreshes tokens near expiry and finishes a connect whose activation failed", () =>
     withHarness(() =>
       Effect.gen(function*() {
-        const queue = yield* CalendarTaskQueue.makeTest
+        const queue = yield* makeCalendarTaskQueueTest
         const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
         const expiring = yield* seedConnector({
           id: "google-expiring",

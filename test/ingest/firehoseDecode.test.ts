@@ -9,7 +9,7 @@ import { generateFrames, type GeneratedFrames } from "../../bench/firehoseFrames
 import { proveCommitOps } from "../../src/domain/ingest/commitProof"
 import { type CommitFrame, decodeFrame, overlapOps } from "../../src/domain/ingest/firehoseFrame"
 import { verifyCommit } from "../../src/features/ingest/verifyCommit"
-import { intoBatches, MAX_BATCH_BYTES, taskBytes } from "../../src/features/ingest/indexTaskQueue"
+import { intoBatches, MAX_BATCH_BYTES, taskBytes } from "../../src/domain/ingest/indexTaskBatches"
 import { makeDidDocument, makeIdentityResolverTest } from "../../src/adapters/memory/IdentityResolverTest"
 
 // Real commit frames, built as a PDS builds them (bench/firehoseFrames.ts: @atproto/repo, signed commits, CARs),

@@ -7,7 +7,8 @@ import { IdentityResolverTest } from "../../src/adapters/memory/IdentityResolver
 import { IngestActivityRepoTest } from "../../src/adapters/d1/IngestActivityRepoLive"
 import { RepositoriesTest } from "../../src/adapters/memory/RepositoriesTest"
 import { BookingRequestsRepo } from "../../src/services/BookingRequestsRepo"
-import { IngestMetrics } from "../../src/services/IngestMetrics"
+import { IngestMetricsTest } from "../../src/adapters/memory/IngestMetricsTest"
+import { CalendarTaskQueueLive } from "../../src/adapters/queues/CalendarTaskQueueLive"
 import { OffersRepo } from "../../src/services/OffersRepo"
 import { RepositoryError } from "../../src/services/RepositoryError"
 import { UsersRepo } from "../../src/services/UsersRepo"
@@ -56,7 +57,8 @@ const makeLayer = (sent: Array<unknown>) => {
     APPVIEW_DID: "did:web:overlap.test",
     CALENDAR_TASKS: { send: async (body: unknown) => void sent.push(body) }
   } as unknown as Env
-  return Layer.mergeAll(RepositoriesTest, IngestActivityRepoTest, IdentityResolverTest, IngestMetrics.Test, CloudflareEnv.layer(env))
+  const root = CloudflareEnv.layer(env)
+  return Layer.mergeAll(RepositoriesTest, IngestActivityRepoTest, IdentityResolverTest, IngestMetricsTest, root, CalendarTaskQueueLive.pipe(Layer.provide(root)))
 }
 
 describe("index-tasks consumer", () => {

@@ -1,11 +1,4 @@
-import { Context, Effect, Layer, Schema } from "effect"
-import type { IndexTask } from "../../domain/ingest/events"
-import { CloudflareEnv } from "../../platform/CloudflareEnv"
-
-/** The queue refused or could not take a batch: nothing of it may be counted as delivered. */
-export class IndexQueueUnavailable extends Schema.TaggedError<IndexQueueUnavailable>()("IndexQueueUnavailable", {
-  cause: Schema.Defect
-}) {}
+import type { IndexTask } from "./events"
 
 /** Queues: ≤ 100 messages per sendBatch; we also keep every batch ≤ 128 KB of JSON (a message is at most that). */
 export const MAX_BATCH_MESSAGES = 100
@@ -31,27 +24,4 @@ export const intoBatches = (tasks: ReadonlyArray<IndexTask>): ReadonlyArray<Read
   }
   if (current.length > 0) batches.push(current)
   return batches
-}
-
-/** The producer side of `index-tasks`. Resolves only once every batch is accepted by the queue. */
-export class IndexTaskQueue extends Context.Tag("overlap/IndexTaskQueue")<IndexTaskQueue, {
-  readonly send: (tasks: ReadonlyArray<IndexTask>) => Effect.Effect<void, IndexQueueUnavailable>
-}>() {
-  static Live: Layer.Layer<IndexTaskQueue, never, CloudflareEnv> = Layer.effect(
-    this,
-    Effect.map(CloudflareEnv, (env) =>
-      IndexTaskQueue.of({
-        send: (tasks) =>
-          Effect.forEach(
-            intoBatches(tasks),
-            (batch) =>
-              Effect.tryPromise({
-                try: () => env.INDEX_TASKS.sendBatch(batch.map((body) => ({ body, contentType: "json" as const }))),
-                catch: (cause) => new IndexQueueUnavailable({ cause })
-              }),
-            { discard: true }
-          )
-      })
-    )
-  )
 }

@@ -2,6 +2,7 @@ import type { SqlClient } from "@effect/sql"
 import { DurableObject } from "cloudflare:workers"
 import { Effect, Layer, ManagedRuntime, Schema } from "effect"
 import { BookingsRepoLive } from "../../adapters/d1/BookingsRepoLive"
+import { CalendarTaskQueueLive } from "../../adapters/queues/CalendarTaskQueueLive"
 import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
 import { D1Live } from "../../adapters/d1/D1Live"
 import type { HoldLedgerShape } from "../../features/matching/engine/HoldLedger"
@@ -120,7 +121,7 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
       const layer = Layer.mergeAll(
         BookingsRepoLive.pipe(Layer.provide(d1)),
         this.#calendar ?? liveCalendars(this.env, d1),
-        MatchTasks.Live.pipe(Layer.provide(root)),
+        MatchTasks.Live.pipe(Layer.provide(CalendarTaskQueueLive), Layer.provide(root)),
         Layer.succeed(HoldLedger, ledger),
         Layer.succeed(HostWake, wake),
         Layer.succeed(DayShards, dayShardsOver(this.env.HOST_MATCH)),

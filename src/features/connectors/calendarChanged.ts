@@ -1,5 +1,6 @@
-import { Clock, Effect, Schedule, Schema } from "effect"
-import { CalendarChanged } from "../../domain/calendar/calendarTask"
+import { Clock, Effect, Schedule } from "effect"
+import { backoffDelay } from "../../domain/backoff"
+import { type CalendarChanged, calendarTaskRetry } from "../../domain/calendar/calendarTask"
 import { holdConflictNoticeId } from "../../domain/calendar/connectorNotice"
 import { type Booking, BookingsRepo } from "../../services/BookingsRepo"
 import { ConnectorNotices } from "../../services/ConnectorNotices"
@@ -23,11 +24,9 @@ import { UserConnectors } from "../../services/UserConnectors"
  * released again.
  */
 
-const decode = Schema.decodeUnknownEither(CalendarChanged)
 const MAX_PAGES = 5
 
-/** Backoff for retryable failures: 10 s, 20 s, 40 s … capped at 10 min. */
-const retryDelaySeconds = (attempts: number) => Math.min(600, 10 * 2 ** Math.max(0, attempts - 1))
+const retryDelaySeconds = (attempts: number) => backoffDelay(calendarTaskRetry, attempts)
 
 const liveHolds = (did: string, now: number) =>
   Effect.gen(function*() {
@@ -44,14 +43,9 @@ const liveHolds = (did: string, now: number) =>
     return found.filter((b) => b.endAt > now && (b.status === "held" || (b.holdExpiresAt !== null && b.holdExpiresAt > now)))
   })
 
-export const handleCalendarChanged = (message: Message<unknown>) =>
+export const handleCalendarChanged = (message: Message<CalendarChanged>) =>
   Effect.gen(function*() {
-    const decoded = decode(message.body)
-    if (decoded._tag === "Left") {
-      yield* Effect.logWarning("calendar-tasks: malformed calendar-changed message", { id: message.id })
-      return message.retry()
-    }
-    const change = decoded.right
+    const change = message.body
     const connectors = yield* UserConnectors
     const repo = yield* BookingsRepo
     const holdStore = yield* HoldStore

@@ -1,6 +1,6 @@
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 import { Layer } from "effect"
-import { ConnectorNotices } from "../../services/ConnectorNotices"
+import type { ConnectorNotices } from "../../services/ConnectorNotices"
 import type { ConnectorsRepo } from "../../services/ConnectorsRepo"
 import type { OAuthClient } from "../../services/OAuthClient"
 import type { PushChannels } from "../../services/PushChannels"
@@ -8,6 +8,7 @@ import type { TokenVault } from "../../services/TokenVault"
 import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
 import { ConnectorsRepoLive } from "../../adapters/d1/ConnectorsRepoLive"
 import { D1Live } from "../../adapters/d1/D1Live"
+import { ConnectorNoticesLive } from "../../adapters/queues/ConnectorNoticesLive"
 import { makeOAuthClientLive } from "../../adapters/providers/OAuthClientLive"
 import { PushChannelsLive } from "../../adapters/providers/PushChannelsLive"
 import { TokenVaultLive } from "../../adapters/crypto/TokenVaultLive"
@@ -31,7 +32,7 @@ export const connectorEngineLayer = (env: Env): Layer.Layer<ConnectorEngineServi
     TokenVaultLive.pipe(Layer.provide(root)),
     makeOAuthClientLive().pipe(Layer.provide(Layer.merge(root, http))),
     http,
-    ConnectorNotices.Live.pipe(Layer.provide(root)),
+    ConnectorNoticesLive.pipe(Layer.provide(root)),
     PushChannelsLive.pipe(Layer.provide(root)),
     ConnectorSettings.Live.pipe(Layer.provide(root))
   )

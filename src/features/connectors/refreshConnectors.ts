@@ -53,7 +53,7 @@ export const refreshConnectors = Effect.gen(function*() {
     connectors.maintain(did).pipe(
       Effect.tap((report) =>
         Effect.forEach(report.changed, (connectorId) =>
-          queue.calendarChanged({
+          queue.send({
             kind: "calendar-changed",
             did,
             connectorId,

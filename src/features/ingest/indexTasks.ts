@@ -1,16 +1,17 @@
 import { Clock, Effect, Either, Option, Schema } from "effect"
 import { IndexTask, type IngestEvent, recordUri, type RecordWrite, userStatusOf } from "../../domain/ingest/events"
+import { backoffDelay } from "../../domain/backoff"
 import { validateRecord } from "../../domain/recordValidation"
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
 import { AuditEventsRepo } from "../../services/AuditEventsRepo"
 import { BookingRequestsRepo } from "../../services/BookingRequestsRepo"
+import { type CalendarTaskEnqueueError, CalendarTaskQueue } from "../../services/CalendarTaskQueue"
 import { IdentityResolver } from "../../services/IdentityResolver"
 import { IngestActivityRepo } from "../../services/IngestActivityRepo"
 import { IngestMetrics } from "../../services/IngestMetrics"
 import { OffersRepo } from "../../services/OffersRepo"
 import { UsersRepo } from "../../services/UsersRepo"
 import type { RepositoryError } from "../../services/RepositoryError"
-import { enqueueMatchForBookingRequest, type MatchEnqueueFailed } from "../matching/bookingRequestMatch"
 
 /** A message that can never be applied (does not decode, or carries an invalid record): acked and audited. */
 export class IndexTaskPoison extends Schema.TaggedError<IndexTaskPoison>()("IndexTaskPoison", {
@@ -20,7 +21,7 @@ export class IndexTaskPoison extends Schema.TaggedError<IndexTaskPoison>()("Inde
 
 export type IndexOutcome = "applied" | "unchanged" | "skipped"
 
-type IndexServices = OffersRepo | BookingRequestsRepo | UsersRepo | IngestActivityRepo | IdentityResolver | CloudflareEnv
+type IndexServices = OffersRepo | BookingRequestsRepo | UsersRepo | IngestActivityRepo | IdentityResolver | CalendarTaskQueue
 
 const at = (iso: string): number => Date.parse(iso)
 
@@ -75,9 +76,10 @@ const applyRecordWrite = (event: RecordWrite, attempt: number) =>
           createdAt: at(v.createdAt)
         })
         if (applied && status !== "active") yield* requests.hideForDid(event.did)
-        // a retry of this very message re-sends (the upsert already happened on the failed attempt)
+        // the same match as the XRPC `match` call (the calendar-tasks `match-request` task); a retry of this very
+        // message re-sends (the upsert already happened on the failed attempt), which the consumer takes as harmless
         if (event._tag === "create" && v.status === "pending" && status === "active" && (applied || attempt > 1)) {
-          yield* enqueueMatchForBookingRequest(uri)
+          yield* (yield* CalendarTaskQueue).send({ kind: "match-request", requestUri: uri })
         }
         break
       }
@@ -131,7 +133,7 @@ const applyIdentity = (event: Extract<IngestEvent, { _tag: "identity" }>) =>
 export const applyIndexTask = (
   task: IndexTask,
   attempt = 1
-): Effect.Effect<IndexOutcome, IndexTaskPoison | RepositoryError | MatchEnqueueFailed, IndexServices> =>
+): Effect.Effect<IndexOutcome, IndexTaskPoison | RepositoryError | CalendarTaskEnqueueError, IndexServices> =>
   Effect.gen(function*() {
     const event = task.event
     let outcome: IndexOutcome
@@ -160,7 +162,7 @@ export const applyIndexTask = (
   })
 
 /** Seconds before a failed message is tried again: 5 s, 10 s, 20 s, … capped at 10 minutes. */
-export const retryDelaySeconds = (attempts: number): number => Math.min(600, 5 * 2 ** Math.max(0, attempts - 1))
+export const retryDelaySeconds = (attempts: number): number => backoffDelay({ base: 5, cap: 600 }, attempts)
 
 const decodeTask = Schema.decodeUnknownEither(IndexTask)
 

@@ -6,7 +6,7 @@ import { FirehoseCursorsRepo } from "../../services/FirehoseCursorsRepo"
 import { IdentityResolver } from "../../services/IdentityResolver"
 import { IngestMetrics } from "../../services/IngestMetrics"
 import { admitEvents } from "./admit"
-import { IndexTaskQueue } from "./indexTaskQueue"
+import { IndexTaskQueue } from "../../services/IndexTaskQueue"
 
 export const TAP_SOURCE = "tap"
 const MAX_BODY_BYTES = 1024 * 1024

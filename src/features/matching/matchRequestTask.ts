@@ -1,11 +1,11 @@
-import { Clock, Effect, Option, Schema } from "effect"
+import { Clock, Effect, Option } from "effect"
+import type { MatchRequestTask } from "../../domain/calendar/calendarTask"
 import { toMatchRequest } from "../../domain/holds/matchInput"
 import { hostRulesIn } from "../../domain/matching/hostRules"
 import type { DefsConstraints } from "../../lexicon/schemas"
 import { bookableOffers } from "./bookableOffers"
 import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "./matchAndRecord"
 import { BookingRequestsRepo, type BookingRequestStatus } from "../../services/BookingRequestsRepo"
-import { MatchRequestTask } from "./bookingRequestMatch"
 
 /**
  * The `match-request` task (an indexed `app.overlap.bookingRequest`): the same path as the XRPC `match` —
@@ -18,17 +18,10 @@ import { MatchRequestTask } from "./bookingRequestMatch"
  *   an unreachable calendar, graph, hold store or database — with backoff, toward the dead-letter queue.
  */
 
-const decodeTask = Schema.decodeUnknownEither(MatchRequestTask)
-
-export const handleMatchRequest = (message: Message<unknown>, retryDelaySeconds: (attempts: number) => number) =>
+export const handleMatchRequest = (message: Message<MatchRequestTask>, retryDelaySeconds: (attempts: number) => number) =>
   Effect.gen(function*() {
-    const task = decodeTask(message.body)
-    if (task._tag === "Left") {
-      yield* Effect.logWarning("calendar-tasks: malformed match-request task", { id: message.id })
-      return message.retry()
-    }
     const requests = yield* BookingRequestsRepo
-    const uri = task.right.requestUri
+    const uri = message.body.requestUri
     const retry = (why: string) =>
       Effect.logWarning(`calendar-tasks: match-request ${why}; retrying`, { requestUri: uri }).pipe(
         Effect.andThen(() => message.retry({ delaySeconds: retryDelaySeconds(message.attempts) }))

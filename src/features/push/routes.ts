@@ -1,10 +1,7 @@
 import { Effect } from "effect"
-import type { CalendarChanged } from "../../domain/calendar/calendarTask"
 import { trimBase } from "../../domain/oauth/providers"
-import type { Env } from "../../platform/CloudflareEnv"
-import { makePushChannelsD1 } from "../../adapters/providers/PushChannelsLive"
-import { handleGoogleChannel } from "./GoogleChannel"
-import { handleGraphNotification } from "./GraphSubscription"
+import { type GoogleChannelDeps, handleGoogleChannel } from "./GoogleChannel"
+import { type GraphSubscriptionDeps, handleGraphNotification } from "./GraphSubscription"
 
 /** Paths of the webhooks worker that receive calendar push notifications. */
 export const PUSH_PATHS = {
@@ -20,22 +17,18 @@ export const pushUrls = (webhooksPublicUrl: string) => ({
   microsoftLifecycle: `${trimBase(webhooksPublicUrl)}${PUSH_PATHS.microsoftLifecycle}`
 })
 
-/** The handlers' dependencies over the webhooks worker's bindings: D1 for channels, the calendar-tasks queue. */
-export const pushDeps = (env: Env) => ({
-  secret: env.PUSH_CHANNEL_SECRET,
-  findChannel: makePushChannelsD1(env.DB).find,
-  enqueue: (message: CalendarChanged) => Effect.tryPromise(() => env.CALENDAR_TASKS.send(message))
-})
+/** What the push handlers need: the channel secret, the channel rows, the calendar-tasks queue (src/entry/pushGraph.ts). */
+export type PushDeps = GoogleChannelDeps & GraphSubscriptionDeps
 
 /**
- * The Response for a push notification request, or undefined when the path is not a push path. Mount in
- * src/entry/webhooks.ts: `const pushed = await routeCalendarPush(request, env); if (pushed) return pushed`.
+ * The Response for a push notification request, or undefined when the path is not a push path. Mounted in
+ * src/entry/webhooks.ts: `const pushed = await routeCalendarPush(request, pushDeps(env)); if (pushed) return pushed`.
  */
-export const routeCalendarPush = (request: Request, env: Env): Promise<Response | undefined> => {
+export const routeCalendarPush = (request: Request, deps: PushDeps): Promise<Response | undefined> => {
   const path = new URL(request.url).pathname
-  if (path === PUSH_PATHS.google) return Effect.runPromise(handleGoogleChannel(request, pushDeps(env)))
+  if (path === PUSH_PATHS.google) return Effect.runPromise(handleGoogleChannel(request, deps))
   if (path === PUSH_PATHS.microsoft || path === PUSH_PATHS.microsoftLifecycle) {
-    return Effect.runPromise(handleGraphNotification(request, pushDeps(env)))
+    return Effect.runPromise(handleGraphNotification(request, deps))
   }
   return Promise.resolve(undefined)
 }

@@ -1,5 +1,6 @@
 import { Context, Effect, Layer } from "effect"
-import type { MatchTask } from "../../../domain/holds/matchTask"
+import type { MatchTask } from "../../../domain/calendar/calendarTask"
+import { CalendarTaskQueue } from "../../../services/CalendarTaskQueue"
 import type { SlotInputInvalid } from "../../../domain/slots"
 import {
   type CalendarUnavailable,
@@ -12,28 +13,19 @@ import {
   type NoSlotAvailable,
   type ShardBackoff
 } from "../../../services/HoldStore"
-import { CloudflareEnv } from "../../../platform/CloudflareEnv"
 
 /** Where a pending match goes to continue: the `calendar-tasks` queue (Live) or a list (tests). */
 export class MatchTasks extends Context.Tag("overlap/MatchTasks")<MatchTasks, {
   readonly enqueue: (task: MatchTask, delaySeconds: number) => Effect.Effect<void, HoldStoreError>
 }>() {
-  /** Queues allow delays up to 12 h. */
-  static readonly maxDelaySeconds = 43_200
-
-  static Live: Layer.Layer<MatchTasks, never, CloudflareEnv> = Layer.effect(
+  static Live: Layer.Layer<MatchTasks, never, CalendarTaskQueue> = Layer.effect(
     MatchTasks,
-    Effect.map(CloudflareEnv, (env) =>
+    Effect.map(CalendarTaskQueue, (queue) =>
       MatchTasks.of({
         enqueue: (task, delaySeconds) =>
-          Effect.tryPromise({
-            try: () =>
-              env.CALENDAR_TASKS.send(task, {
-                contentType: "json",
-                delaySeconds: Math.max(0, Math.min(MatchTasks.maxDelaySeconds, Math.ceil(delaySeconds)))
-              }),
-            catch: (cause) => new HoldStoreError({ message: "could not queue the pending match", cause })
-          })
+          queue.send(task, { delaySeconds }).pipe(
+            Effect.mapError((error) => new HoldStoreError({ message: "could not queue the pending match", cause: error.cause }))
+          )
       }))
   )
 
