@@ -3,6 +3,7 @@ import type { SqlClient } from "@effect/sql"
 import { Layer } from "effect"
 import type { CalendarProvider } from "../services/CalendarProvider"
 import type { ConnectorsRepo } from "../services/ConnectorsRepo"
+import type { UserConnectorEngineServices } from "../features/connectors/UserConnectorEngine"
 import { CalendarProviderLive } from "../adapters/providers/CalendarProviderLive"
 import { CalendarTaskQueueLive } from "../adapters/queues/CalendarTaskQueueLive"
 import { ConnectorNoticesLive } from "../adapters/queues/ConnectorNoticesLive"
@@ -14,6 +15,7 @@ import { PushChannelsLive } from "../adapters/providers/PushChannelsLive"
 import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
 import { ConnectorSettings } from "../features/connectors/ConnectorSettings"
 import { UserConnectorsLive } from "../adapters/objects/UserConnectorsLive"
+import { ProviderAdaptersLive } from "./providerAdapters"
 
 /**
  * The AppView's connector services over its bindings: the connector API (OAuthClient, TokenVault), the
@@ -45,3 +47,20 @@ export const calendarProviderFor = (env: Env, d1: Layer.Layer<SqlClient.SqlClien
     ConnectorsRepoLive.pipe(Layer.provide(d1)),
     UserConnectorsLive.pipe(Layer.provide(CloudflareEnv.layer(env)))
   )))
+
+/** What one user's connector engine needs, over a worker's bindings (UserConnectorDO builds it once per instance). */
+export const connectorEngineLayer = (env: Env): Layer.Layer<UserConnectorEngineServices> => {
+  const root = CloudflareEnv.layer(env)
+  const http = FetchHttpClient.layer
+  const settings = ConnectorSettings.Live.pipe(Layer.provide(root))
+  return Layer.mergeAll(
+    ConnectorsRepoLive.pipe(Layer.provide(D1Live), Layer.provide(root)),
+    TokenVaultLive.pipe(Layer.provide(root)),
+    makeOAuthClientLive().pipe(Layer.provide(Layer.merge(root, http))),
+    http,
+    ConnectorNoticesLive.pipe(Layer.provide(root)),
+    PushChannelsLive.pipe(Layer.provide(root)),
+    settings,
+    ProviderAdaptersLive.pipe(Layer.provide(settings))
+  )
+}

@@ -1,5 +1,6 @@
 import { routeCalendarPush } from "../features/push/routes"
 import type { Env } from "../platform/CloudflareEnv"
+import { pushDeps } from "./pushGraph"
 import { webhooksBindings } from "./bindings"
 import { checkHealth } from "./health"
 import { xrpcNotImplemented } from "./notImplemented"
@@ -9,7 +10,7 @@ export default {
     const url = new URL(request.url)
     if (url.pathname === "/healthz") return checkHealth("webhooks", env, webhooksBindings)
     // Google channel notifications and Microsoft Graph subscription notifications (and validation).
-    const pushed = await routeCalendarPush(request, env)
+    const pushed = await routeCalendarPush(request, pushDeps(env))
     return pushed ?? xrpcNotImplemented(url)
   }
 } satisfies ExportedHandler<Env>

@@ -5,6 +5,7 @@ import { Effect, Layer } from "effect"
 import { handleGoogleChannel } from "../../src/features/push/GoogleChannel"
 import { pushChannelToken } from "../../src/features/push/pushSecret"
 import { PUSH_PATHS, routeCalendarPush } from "../../src/features/push/routes"
+import { pushDeps } from "../../src/entry/pushGraph"
 import type { CalendarChanged } from "../../src/domain/calendar/calendarTask"
 import { codeChallengeS256 } from "../../src/domain/oauth/pkce"
 import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
@@ -108,7 +109,7 @@ describe("connectors in workerd", () => {
 
       // the same through the webhooks worker's router, wired to the bindings (D1 + CALENDAR_TASKS)
       const workerEnv = { ...env, PUSH_CHANNEL_SECRET: secret }
-      const routed = (request: Request) => Effect.promise(() => routeCalendarPush(request, workerEnv))
+      const routed = (request: Request) => Effect.promise(() => routeCalendarPush(request, pushDeps(workerEnv)))
       const at = (path: string, channelToken: string) => new Request(new URL(path, "https://webhooks.overlap.test"), notification(channelToken))
       expect((yield* routed(at(PUSH_PATHS.google, token)))?.status).toBe(200)
       expect((yield* routed(at(PUSH_PATHS.google, "forged")))?.status).toBe(403)
@@ -120,10 +121,10 @@ describe("connectors in workerd", () => {
       const workerEnv = { ...env, PUSH_CHANNEL_SECRET: "workerd-push-secret" }
       const post = (body: string) =>
         new Request(new URL(PUSH_PATHS.microsoft, "https://webhooks.overlap.test"), { method: "POST", headers: { "content-type": "application/json" }, body })
-      const big = yield* Effect.promise(() => routeCalendarPush(post(JSON.stringify({ value: [{ subscriptionId: "s", resource: "x".repeat(2 * 1024 * 1024) }] })), workerEnv))
+      const big = yield* Effect.promise(() => routeCalendarPush(post(JSON.stringify({ value: [{ subscriptionId: "s", resource: "x".repeat(2 * 1024 * 1024) }] })), pushDeps(workerEnv)))
       expect(big?.status).toBe(413)
       expect(yield* Effect.promise(() => big!.json())).toMatchObject({ error: "PayloadTooLarge", message: expect.any(String) })
-      const unknown = yield* Effect.promise(() => routeCalendarPush(post(JSON.stringify({ value: [{ subscriptionId: "s", clientState: "x" }] })), workerEnv))
+      const unknown = yield* Effect.promise(() => routeCalendarPush(post(JSON.stringify({ value: [{ subscriptionId: "s", clientState: "x" }] })), pushDeps(workerEnv)))
       expect(unknown?.status).toBe(403)
     }))
 })

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeXrpcHandler, type XrpcHandler } from "../../src/features/xrpcHandler"
 import { ConnectorSettings } from "../../src/features/connectors/ConnectorSettings"
 import { UserConnectorsInProcess } from "../../src/features/connectors/UserConnectorsInProcess"
+import { ProviderAdaptersLive } from "../../src/entry/providerAdapters"
 import { OAuthClientTest } from "../../src/adapters/memory/OAuthClientTest"
 import { PushChannelsTest } from "../../src/adapters/memory/PushChannelsTest"
 import { RateLimiterTest } from "../../src/adapters/memory/RateLimiterTest"
@@ -32,6 +33,7 @@ beforeAll(async () => {
   await radicale.makeCalendar("work")
   alice = await makeAccount("apialice")
   bob = await makeAccount("apibob")
+  const settings = Layer.succeed(ConnectorSettings, ConnectorSettings.fromEnv({} as never))
   const base = Layer.mergeAll(
     RepositoriesTest,
     TokenVaultTest,
@@ -39,7 +41,8 @@ beforeAll(async () => {
     FetchHttpClient.layer,
     Layer.succeed(ConnectorNotices, ConnectorNotices.of({ send: () => Effect.void })),
     PushChannelsTest,
-    Layer.succeed(ConnectorSettings, ConnectorSettings.fromEnv({} as never))
+    settings,
+    ProviderAdaptersLive.pipe(Layer.provide(settings))
   )
   const services = Layer.mergeAll(
     Layer.provideMerge(UserConnectorsInProcess, base),

@@ -4,6 +4,8 @@ import type { ConnectorNotice } from "../../src/domain/calendar/connectorNotice"
 import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
 import { ConnectorSettings, type ConnectorSettingsShape } from "../../src/features/connectors/ConnectorSettings"
 import { UserConnectorsInProcess } from "../../src/features/connectors/UserConnectorsInProcess"
+import { providerAdapters } from "../../src/entry/providerAdapters"
+import { ProviderAdapters } from "../../src/services/ProviderAdapters"
 import { ConnectorsRepoTest } from "../../src/adapters/memory/ConnectorsRepoTest"
 import { makeOAuthClientLive } from "../../src/adapters/providers/OAuthClientLive"
 import { PushChannelsTest } from "../../src/adapters/memory/PushChannelsTest"
@@ -17,8 +19,8 @@ import { type FakeGoogle, GOOGLE_CLIENT } from "./fakeGoogle"
 import { type FakeGraph, MICROSOFT_CLIENT } from "./fakeGraph"
 
 /**
- * The connector engine's services for Node tests: the real OAuthClientLive, TokenVault (test keys) and HTTP
- * against the local provider fakes; repositories, push channels and notices in memory. `notices` collects
+ * The connector engine's services for Node tests: the real provider adapters, OAuthClientLive, TokenVault
+ * (test keys) and HTTP against the local provider fakes; repositories, push channels and notices in memory. `notices` collects
  * every notice sent.
  */
 export const connectorHarness = (options: {
@@ -54,7 +56,8 @@ export const connectorHarness = (options: {
     FetchHttpClient.layer,
     Layer.succeed(ConnectorNotices, ConnectorNotices.of({ send: (notice) => Effect.sync(() => void notices.push(notice)) })),
     PushChannelsTest,
-    Layer.succeed(ConnectorSettings, settings)
+    Layer.succeed(ConnectorSettings, settings),
+    Layer.succeed(ProviderAdapters, providerAdapters(settings))
   )
   return { notices, env, settings, layer: Layer.provideMerge(UserConnectorsInProcess, base) }
 }

@@ -5,9 +5,3 @@ export class PushChannelGone extends Schema.TaggedError<PushChannelGone>()("Push
   provider: Schema.String,
   channelId: Schema.String
 }) {}
-
-/** The incremental-sync cursor expired (Google 410 `fullSyncRequired`): clear it and sync from scratch. */
-export class SyncTokenGone extends Schema.TaggedError<SyncTokenGone>()("SyncTokenGone", {
-  provider: Schema.String,
-  calendarId: Schema.String
-}) {}

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers"
 import { Effect, ManagedRuntime, Schema } from "effect"
 import type { Env } from "../../platform/CloudflareEnv"
-import { connectorEngineLayer } from "../../features/connectors/engineLayer"
+import { connectorEngineLayer } from "../connectorsGraph"
 import { makeUserConnectorEngine, type UserConnectorEngine } from "../../features/connectors/UserConnectorEngine"
 import { HoldRef, type Interval } from "../../services/CalendarProvider"
 import {
@@ -30,7 +30,7 @@ import type { HealthProbe } from "../health"
 export const overrideConnectorEnv = Symbol.for("overlap/UserConnectorDO/overrideEnv")
 
 /**
- * One per user DID (`idFromName(did)`): that user's calendar connectors (src/layers/connectors/
+ * One per user DID (`idFromName(did)`): that user's calendar connectors (src/features/connectors/
  * UserConnectorEngine.ts). Tokens are decrypted into this object's memory and nowhere else; refreshes are
  * serialized here; the free/busy cache lives in memory (never in the object's storage, D1, KV or R2).
  *

@@ -1,16 +1,15 @@
 import { Effect, Layer } from "effect"
 import { UserConnectors } from "../../services/UserConnectors"
-import type { ConnectorEngineServices } from "./engineLayer"
-import { makeUserConnectorEngine, type UserConnectorEngine } from "./UserConnectorEngine"
+import { makeUserConnectorEngine, type UserConnectorEngine, type UserConnectorEngineServices } from "./UserConnectorEngine"
 
 /**
  * `UserConnectors` with one engine per DID in this process, as the Durable Objects would hold them: the same
  * code as UserConnectorDO without the RPC hop. For Node tests (against the local provider fakes) and tools.
  */
-export const UserConnectorsInProcess: Layer.Layer<UserConnectors, never, ConnectorEngineServices> = Layer.effect(
+export const UserConnectorsInProcess: Layer.Layer<UserConnectors, never, UserConnectorEngineServices> = Layer.effect(
   UserConnectors,
   Effect.gen(function*() {
-    const context = yield* Effect.context<ConnectorEngineServices>()
+    const context = yield* Effect.context<UserConnectorEngineServices>()
     const engines = new Map<string, UserConnectorEngine>()
     const engine = (did: string) =>
       Effect.suspend(() => {

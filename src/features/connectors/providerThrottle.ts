@@ -2,20 +2,21 @@ import { HttpClient, HttpClientError, type HttpClientRequest } from "@effect/pla
 import { Clock, Effect } from "effect"
 import { type BucketLimit, type BucketState, take } from "../../domain/tokenBucket"
 import { ProviderRateLimited, ProviderUnavailable } from "../../services/CalendarProvider"
+import type { RequestQuota } from "../../services/ProviderAdapters"
 
 /**
- * Provider quotas, kept inside UserConnectorDO (one object per user, so per-user quotas are exact):
+ * Provider quotas, kept inside UserConnectorDO (one object per user, so per-user quotas are exact). Each
+ * provider's adapter states its RequestQuota (Google: 600 requests per minute per user; Microsoft Graph and
+ * CalDAV: 4 requests in flight per connector):
  *
- * - Google Calendar: 600 requests per minute per user → a token bucket per connector, taken per HTTP
- *   request. A request waits for its token when that is a short wait; a longer wait fails the request, and
- *   the operation surfaces as ProviderRateLimited (matching turns that into a pending match, not a miss).
- * - Microsoft Graph: 4 concurrent requests per mailbox → a semaphore per connector around every request.
+ * - a token bucket per connector, taken per HTTP request. A request waits for its token when that is a short
+ *   wait; a longer wait fails the request, and the operation surfaces as ProviderRateLimited (matching turns
+ *   that into a pending match, not a miss);
+ * - a semaphore per connector around every request.
  */
 
-export const GOOGLE_USER_QUOTA: BucketLimit = { capacity: 600, refillPerSecond: 10 }
 /** How long a request may wait for its quota token before the operation is reported rate-limited. */
 export const MAX_QUOTA_WAIT_MS = 2_000
-export const GRAPH_MAILBOX_CONCURRENCY = 4
 
 /** The cause carried by a request the local quota refused (see `rateLimitedByQuota`). */
 export class QuotaExhausted extends Error {
@@ -28,7 +29,7 @@ export class QuotaExhausted extends Error {
 /** An HttpClient that spends one token of `bucket` per request (waiting up to MAX_QUOTA_WAIT_MS for it). */
 export const quotaClient = (
   client: HttpClient.HttpClient,
-  limit: BucketLimit = GOOGLE_USER_QUOTA,
+  limit: BucketLimit,
   maxWaitMs: number = MAX_QUOTA_WAIT_MS
 ): HttpClient.HttpClient => {
   let state: BucketState | undefined
@@ -49,10 +50,14 @@ export const quotaClient = (
 }
 
 /** An HttpClient that lets at most `permits` requests be in flight at once. */
-export const concurrencyClient = (client: HttpClient.HttpClient, permits: number = GRAPH_MAILBOX_CONCURRENCY): HttpClient.HttpClient => {
+export const concurrencyClient = (client: HttpClient.HttpClient, permits: number): HttpClient.HttpClient => {
   const semaphore = Effect.unsafeMakeSemaphore(permits)
   return HttpClient.transform(client, (effect) => semaphore.withPermits(1)(effect))
 }
+
+/** The client one connector sends through, bound by its provider's quota. */
+export const throttledClient = (client: HttpClient.HttpClient, quota: RequestQuota): HttpClient.HttpClient =>
+  quota.kind === "bucket" ? quotaClient(client, quota.limit) : concurrencyClient(client, quota.permits)
 
 const quotaOf = (cause: unknown, depth = 0): QuotaExhausted | undefined => {
   if (depth > 4 || cause === null || typeof cause !== "object") return undefined

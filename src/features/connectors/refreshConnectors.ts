@@ -1,5 +1,5 @@
 import { Clock, Effect } from "effect"
-import { PENDING_RETRY_AFTER_MS, PUSH_RENEW_HORIZON_MS, REFRESH_HORIZON_MS } from "./UserConnectorEngine"
+import { PENDING_RETRY_AFTER_MS, PUSH_RENEW_HORIZON_MS, REFRESH_HORIZON_MS } from "./engine/maintenance"
 import { CalendarTaskQueue } from "../../services/CalendarTaskQueue"
 import { ConnectorsRepo } from "../../services/ConnectorsRepo"
 import { PushChannels } from "../../services/PushChannels"
