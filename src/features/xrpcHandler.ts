@@ -2,16 +2,10 @@ import { HttpApiBuilder, HttpApp, HttpServer } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { type Admission, defaultAdmission, makeAdmission } from "../domain/admission"
 import { buildIsolateRuntime } from "../platform/isolateRuntime"
-import type { BookingsRepo } from "../services/BookingsRepo"
-import type { ConnectorsRepo } from "../services/ConnectorsRepo"
-import type { IdempotencyKeysRepo } from "../services/IdempotencyKeysRepo"
-import type { RateLimiter } from "../services/RateLimiter"
-import type { Turnstile } from "../services/Turnstile"
-import type { ServiceAuth } from "../services/ServiceAuth"
 import { BookingsHttpLive } from "./bookings/BookingsHttp"
 import { LifecycleHttpLive } from "./bookings/LifecycleHttp"
 import { ConnectorsHttpLive } from "./connectors/ConnectorsHttp"
-import { MatchingHttpLive, type MatchingServices } from "./matching/MatchingHttp"
+import { MatchingHttpLive } from "./matching/MatchingHttp"
 import { OverlapApi } from "./OverlapApi"
 import { SubscriptionsHttpLive } from "./webhooks/SubscriptionsHttp"
 import { RateLimitLive } from "./xrpc/RateLimit"
@@ -21,14 +15,22 @@ import { xrpcErrorResponse } from "./xrpc/XrpcErrors"
 import { gateXrpc, parseXrpcPath, xrpcRoutes } from "./xrpc/xrpcGate"
 import { xrpcWireFormat } from "./xrpc/xrpcWireFormat"
 
-/** What the XRPC handlers need from the service graph. */
-export type XrpcServices = ServiceAuth | BookingsRepo | IdempotencyKeysRepo | RateLimiter | Turnstile | ConnectorsRepo
+/** Every handler group and middleware of the XRPC surface; what they need is what the service graph must provide. */
+const XrpcApiLive = HttpApiBuilder.api(OverlapApi).pipe(
+  Layer.provide(BookingsHttpLive),
+  Layer.provide(LifecycleHttpLive),
+  Layer.provide(ConnectorsHttpLive),
+  Layer.provide(MatchingHttpLive),
+  Layer.provide(SubscriptionsHttpLive),
+  // the middleware any group may use: XrpcAuth, XrpcOptionalAuth (anonymous + Turnstile), RateLimit
+  Layer.provide([XrpcAuthLive, XrpcOptionalAuthLive, RateLimitLive])
+)
 
 /**
- * What the matching methods (getOffers, getAvailability, match, getMatchStatus) also need. Looked up per
- * request, like the connector services: a handler built without them answers those methods with 503.
+ * What the XRPC handlers need from the service graph: read off the handler layers' types, so a graph that lacks
+ * one of them does not compile.
  */
-export type XrpcMatchingServices = MatchingServices
+export type XrpcServices = Layer.Layer.Context<typeof XrpcApiLive>
 
 export interface XrpcHandler {
   readonly handle: (request: Request) => Promise<Response>
@@ -52,16 +54,7 @@ export const makeXrpcHandler = <E>(
   memoMap?: Layer.MemoMap,
   admission: Admission = makeAdmission(defaultAdmission)
 ): XrpcHandler => {
-  const api = HttpApiBuilder.api(OverlapApi).pipe(
-    Layer.provide(BookingsHttpLive),
-    Layer.provide(LifecycleHttpLive),
-    Layer.provide(ConnectorsHttpLive),
-    Layer.provide(MatchingHttpLive),
-    Layer.provide(SubscriptionsHttpLive),
-    // the middleware any group may use: XrpcAuth, XrpcOptionalAuth (anonymous + Turnstile), RateLimit
-    Layer.provide([XrpcAuthLive, XrpcOptionalAuthLive, RateLimitLive]),
-    Layer.provide(services)
-  )
+  const api = XrpcApiLive.pipe(Layer.provide(services))
   // Built here, synchronously, not lazily by the first request that arrives (which others would then await).
   const built = buildIsolateRuntime(
     Layer.mergeAll(api, HttpServer.layerContext, HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer),

@@ -10,7 +10,7 @@ import { RepositoriesTest } from "../../src/adapters/memory/RepositoriesTest"
 import { makeSocialGraphTest } from "../../src/adapters/memory/SocialGraphTest"
 import { TurnstileTest } from "../../src/adapters/memory/TurnstileTest"
 import { OffersRepo, type OfferPolicy } from "../../src/services/OffersRepo"
-import { makeAccount, serviceAuthFor, type TestAccount } from "./xrpcTestKit"
+import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "./xrpcTestKit"
 
 // Anonymous callers of the matching API (issue #3 §4): no service-auth, a Turnstile token instead
 // (TurnstileTest: tokens starting with `pass` verify once). They see and query only tier-`anyone` offers,
@@ -59,7 +59,7 @@ const makeWorld = async (limits: Parameters<typeof makeRateLimiterTest>[0] = {})
       })
     }
   }))
-  const xrpc = makeXrpcHandler(Layer.succeedContext(context.context))
+  const xrpc = makeXrpcHandler(withXrpcTestServices(Layer.succeedContext(context.context)))
   return { xrpc, calendars, dispose: async () => { await xrpc.dispose(); await runtime.dispose() } }
 }
 

@@ -15,7 +15,7 @@ import { BookingRequestsRepo } from "../../src/services/BookingRequestsRepo"
 import { BookingsRepo } from "../../src/services/BookingsRepo"
 import { HoldStore } from "../../src/services/HoldStore"
 import { OffersRepo, type OfferPolicy } from "../../src/services/OffersRepo"
-import { makeAccount, serviceAuthFor, type TestAccount } from "./xrpcTestKit"
+import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "./xrpcTestKit"
 
 // app.overlap.getOffers / getAvailability / match / getMatchStatus over Test layers: the real HttpApi,
 // service-auth, rate limiter arithmetic, idempotency wrapper and hold engine (HoldStoreTest), with the
@@ -70,7 +70,7 @@ const makeWorld = async (limits: Parameters<typeof makeRateLimiterTest>[0] = {})
   })
   // Every level, so that a debug line carrying a busy instant would be caught too.
   const logging = Layer.merge(Logger.replace(Logger.defaultLogger, capture), Logger.minimumLogLevel(LogLevel.All))
-  const xrpc = makeXrpcHandler(Layer.merge(Layer.succeedContext(context.context), logging))
+  const xrpc = makeXrpcHandler(withXrpcTestServices(Layer.merge(Layer.succeedContext(context.context), logging)))
   const run = <A, E>(effect: Effect.Effect<A, E, any>) => runtime.runPromise(effect.pipe(Effect.provide(logging)) as Effect.Effect<A, E, never>)
   // One 09:00–17:00 UTC window per tier, on its own day.
   await run(Effect.gen(function*() {

@@ -16,7 +16,7 @@ import { makeSocialGraphLive } from "../../src/adapters/atproto/SocialGraphLive"
 import { TurnstileTest } from "../../src/adapters/memory/TurnstileTest"
 import { OffersRepo } from "../../src/services/OffersRepo"
 import { leavingNoAlarms } from "../support/alarms"
-import { makeAccount, serviceAuthFor, type TestAccount } from "./xrpcTestKit"
+import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "./xrpcTestKit"
 
 // Issue #3 §5: "No response, log line, D1 row, KV value or R2 object ever contains a busy interval from a
 // provider". Inside workerd, over the real stores: the XRPC handler on the Live layers (D1 repositories and
@@ -81,7 +81,7 @@ beforeAll(async () => {
       createdAt: Date.now()
     })))
   // Every level, so a debug line carrying a busy instant would be printed (and captured) too.
-  xrpc = makeXrpcHandler(Layer.merge(Layer.succeedContext(context), Logger.minimumLogLevel(LogLevel.All)))
+  xrpc = makeXrpcHandler(withXrpcTestServices(Layer.merge(Layer.succeedContext(context), Logger.minimumLogLevel(LogLevel.All))))
 })
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { BookingsRepo } from "../../src/services/BookingsRepo"
 import { type NewBooking } from "../../src/domain/booking/booking"
 import { RateLimiterTest } from "../../src/adapters/memory/RateLimiterTest"
 import { TurnstileTest } from "../../src/adapters/memory/TurnstileTest"
-import { makeAccount, serviceAuthFor, type TestAccount } from "./xrpcTestKit"
+import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "./xrpcTestKit"
 
 // The XRPC plumbing end to end over Test repositories: real HttpApi, real service-auth verification
 // (tokens signed with secp256k1 keys the in-memory identity resolver knows), real wire format.
@@ -33,7 +33,7 @@ beforeAll(async () => {
   // One runtime shares the in-memory repositories between the seeding code and the handler.
   const runtime = ManagedRuntime.make(services)
   const context = await runtime.runtime()
-  xrpc = makeXrpcHandler(Layer.succeedContext(context.context))
+  xrpc = makeXrpcHandler(withXrpcTestServices(Layer.succeedContext(context.context)))
   seed = (booking) => runtime.runPromise(Effect.flatMap(BookingsRepo, (repo) => repo.create(booking)).pipe(Effect.asVoid))
   const hour = 3_600_000
   const start = Date.UTC(2026, 11, 1, 9)

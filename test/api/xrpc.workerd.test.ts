@@ -7,7 +7,7 @@ import { RepositoriesLive } from "../../src/adapters/d1/RepositoriesLive"
 import { BookingsRepo } from "../../src/services/BookingsRepo"
 import { RateLimiterTest } from "../../src/adapters/memory/RateLimiterTest"
 import { TurnstileTest } from "../../src/adapters/memory/TurnstileTest"
-import { makeAccount, serviceAuthFor, type TestAccount } from "./xrpcTestKit"
+import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "./xrpcTestKit"
 
 // The XRPC handler inside workerd over the real D1 binding (Live repositories, real jti ledger).
 // Identities are in memory: workerd tests reach no PLC.
@@ -40,7 +40,7 @@ beforeAll(async () => {
       })
     )
   )
-  xrpc = makeXrpcHandler(Layer.succeedContext((await runtime.runtime()).context))
+  xrpc = makeXrpcHandler(withXrpcTestServices(Layer.succeedContext((await runtime.runtime()).context)))
 })
 
 afterAll(async () => {

@@ -3,8 +3,25 @@ import { Layer } from "effect"
 import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
 import { makeDidDocument, makeIdentityResolverTest } from "../../src/adapters/memory/IdentityResolverTest"
 import { ServiceAuthLive } from "../../src/adapters/atproto/ServiceAuthLive"
+import { makeTestLayer } from "../../src/platform/testing"
+import { Analytics } from "../../src/services/Analytics"
+import { BookingLifecycle } from "../../src/services/BookingLifecycle"
+import { BookingsRepo } from "../../src/services/BookingsRepo"
+import { CalendarProvider } from "../../src/services/CalendarProvider"
+import { ConnectorsRepo } from "../../src/services/ConnectorsRepo"
+import { HoldStore } from "../../src/services/HoldStore"
+import { IdempotencyKeysRepo } from "../../src/services/IdempotencyKeysRepo"
+import { IdentityResolver } from "../../src/services/IdentityResolver"
 import type { JtiLedger } from "../../src/services/JtiLedger"
-import type { IdentityResolver } from "../../src/services/IdentityResolver"
+import { OAuthClient } from "../../src/services/OAuthClient"
+import { OffersRepo } from "../../src/services/OffersRepo"
+import { RateLimiter } from "../../src/services/RateLimiter"
+import { ServiceAuth } from "../../src/services/ServiceAuth"
+import { SocialGraph } from "../../src/services/SocialGraph"
+import { TokenVault } from "../../src/services/TokenVault"
+import { Turnstile } from "../../src/services/Turnstile"
+import { UserConnectors } from "../../src/services/UserConnectors"
+import { WebhookSubscriptionsRepo } from "../../src/services/WebhookSubscriptionsRepo"
 
 export const APPVIEW_DID = "did:web:overlap.test"
 export const AUDIENCE = `${APPVIEW_DID}#overlap_appview`
@@ -51,3 +68,32 @@ export const serviceAuthFor = (accounts: ReadonlyArray<TestAccount>, env: Partia
   })
   return (ledger: Layer.Layer<JtiLedger>) => ServiceAuthLive.pipe(Layer.provide(Layer.mergeAll(root, identity, ledger)))
 }
+
+/**
+ * Every service the XRPC handlers need (`XrpcServices`) as a Test layer that dies on any call (`makeTestLayer`),
+ * overridden by `services`: a test provides what it exercises, and a call to anything else fails loudly.
+ */
+export const withXrpcTestServices = <R, E>(services: Layer.Layer<R, E>) =>
+  Layer.merge(
+    Layer.mergeAll(
+      makeTestLayer(Analytics)({}),
+      makeTestLayer(BookingLifecycle)({}),
+      makeTestLayer(BookingsRepo)({}),
+      makeTestLayer(CalendarProvider)({}),
+      makeTestLayer(CloudflareEnv)({ ENVIRONMENT: testVars.ENVIRONMENT }),
+      makeTestLayer(ConnectorsRepo)({}),
+      makeTestLayer(HoldStore)({}),
+      makeTestLayer(IdempotencyKeysRepo)({}),
+      makeTestLayer(IdentityResolver)({}),
+      makeTestLayer(OAuthClient)({}),
+      makeTestLayer(OffersRepo)({}),
+      makeTestLayer(RateLimiter)({}),
+      makeTestLayer(ServiceAuth)({}),
+      makeTestLayer(SocialGraph)({}),
+      makeTestLayer(TokenVault)({}),
+      makeTestLayer(Turnstile)({}),
+      makeTestLayer(UserConnectors)({}),
+      makeTestLayer(WebhookSubscriptionsRepo)({})
+    ),
+    services
+  )

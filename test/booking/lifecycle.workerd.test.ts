@@ -14,7 +14,7 @@ import { RateLimiterTest } from "../../src/adapters/memory/RateLimiterTest"
 import { RepositoriesLive } from "../../src/adapters/d1/RepositoriesLive"
 import { TurnstileTest } from "../../src/adapters/memory/TurnstileTest"
 import { HoldStore } from "../../src/services/HoldStore"
-import { makeAccount, serviceAuthFor, type TestAccount } from "../api/xrpcTestKit"
+import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "../api/xrpcTestKit"
 import { DAY, matchRequest, MIN, mondayAfter } from "../holds/fixtures"
 import { leavingNoAlarms } from "../support/alarms"
 
@@ -44,7 +44,7 @@ beforeAll(async () => {
     BookingLifecycleLive.pipe(Layer.provide(root))
   )
   const services_ = ManagedRuntime.make(services)
-  xrpc = makeXrpcHandler(Layer.succeedContext((await services_.runtime()).context))
+  xrpc = makeXrpcHandler(withXrpcTestServices(Layer.succeedContext((await services_.runtime()).context)))
   runtime = ManagedRuntime.make(
     Layer.mergeAll(HoldStoreLive, LocalCalendarLive.pipe(Layer.provide(D1Live))).pipe(
       Layer.provide(Layer.merge(RepositoriesLive, Layer.empty).pipe(Layer.provideMerge(root)))

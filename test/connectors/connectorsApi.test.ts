@@ -14,7 +14,7 @@ import { TurnstileTest } from "../../src/adapters/memory/TurnstileTest"
 import { ConnectorNotices } from "../../src/services/ConnectorNotices"
 import { ConnectorsRepo } from "../../src/services/ConnectorsRepo"
 import { TokenVault } from "../../src/services/TokenVault"
-import { makeAccount, serviceAuthFor, type TestAccount } from "../api/xrpcTestKit"
+import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "../api/xrpcTestKit"
 import { type Radicale, startRadicale } from "../support/radicale"
 
 /**
@@ -51,7 +51,7 @@ beforeAll(async () => {
     TurnstileTest
   )
   runtime = ManagedRuntime.make(services)
-  xrpc = makeXrpcHandler(Layer.succeedContext((await runtime.runtime()).context))
+  xrpc = makeXrpcHandler(withXrpcTestServices(Layer.succeedContext((await runtime.runtime()).context)))
 })
 
 afterAll(async () => {

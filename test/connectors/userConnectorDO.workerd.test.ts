@@ -16,7 +16,7 @@ import { CalendarProvider } from "../../src/services/CalendarProvider"
 import { ConnectorsRepo } from "../../src/services/ConnectorsRepo"
 import { TokenVault } from "../../src/services/TokenVault"
 import { UserConnectors } from "../../src/services/UserConnectors"
-import { makeAccount, serviceAuthFor, type TestAccount } from "../api/xrpcTestKit"
+import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "../api/xrpcTestKit"
 
 /**
  * UserConnectorDO inside workerd: the real object (RPC, its own runtime), D1, KV, R2 and the AppView's
@@ -205,7 +205,7 @@ describe("UserConnectorDO in workerd", () => {
   it("connect, refresh, use: no plaintext token anywhere in D1, KV, R2 or the object's storage", async () => {
     const alice = await makeAccount("dotokens")
     const runtime = appview([alice])
-    const xrpc = makeXrpcHandler(Layer.succeedContext((await runtime.runtime()).context))
+    const xrpc = makeXrpcHandler(withXrpcTestServices(Layer.succeedContext((await runtime.runtime()).context)))
     await configureObject(alice.did)
 
     // 1. connector.start (XRPC, service-auth) → Google's authorization URL with PKCE.

@@ -103,10 +103,10 @@ describe("the AppView's own API", () => {
     const { makeXrpcHandler } = await import("../../src/features/xrpcHandler")
     const { makeRateLimiterTest } = await import("../../src/adapters/memory/RateLimiterTest")
     const { TurnstileTest } = await import("../../src/adapters/memory/TurnstileTest")
-    const { serviceAuthFor } = await import("../api/xrpcTestKit")
-    const xrpc = makeXrpcHandler(
+    const { serviceAuthFor, withXrpcTestServices } = await import("../api/xrpcTestKit")
+    const xrpc = makeXrpcHandler(withXrpcTestServices(
       Layer.mergeAll(RepositoriesTest, serviceAuthFor([alice])(RepositoriesTest), makeRateLimiterTest({ read: { capacity: 1, refillPerSecond: 0.1 } }), TurnstileTest)
-    )
+    ))
     const list = async () => xrpc.handle(get("app.overlap.listBookings", { authorization: `Bearer ${await alice.token("app.overlap.listBookings")}` }))
     const first = await list()
     expect(first.status).toBe(200)

@@ -39,7 +39,7 @@ export class ConnectorNotFoundError extends Schema.TaggedError<ConnectorNotFound
   HttpApiSchema.annotations({ status: 404 })
 ) {}
 
-/** This deployment does not offer the provider (no OAuth client configured), or connectors are not wired. */
+/** This deployment does not offer the provider (no OAuth client configured for it). */
 export class ProviderNotConfiguredError extends Schema.TaggedError<ProviderNotConfiguredError>()(
   "ProviderNotConfigured",
   { message: Schema.String },
@@ -66,7 +66,6 @@ export class ConnectorsApi extends HttpApiGroup.make("connectors")
       .addSuccess(Schema.Struct({}))
       .addError(ConnectorNotFoundError)
       .addError(ProviderUnreachableError)
-      .addError(ProviderNotConfiguredError)
   )
   .add(
     HttpApiEndpoint.get("listConnectors", "/xrpc/app.overlap.listConnectors")

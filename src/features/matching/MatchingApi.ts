@@ -73,13 +73,6 @@ export class NotParticipantError extends Schema.TaggedError<NotParticipantError>
   HttpApiSchema.annotations({ status: 403 })
 ) {}
 
-/** The service graph this handler was built over has no matching services (a worker that does not match). */
-export class MatchingNotConfiguredError extends Schema.TaggedError<MatchingNotConfiguredError>()(
-  "MatchingNotConfigured",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503 })
-) {}
-
 /**
  * An anonymous call (no `Authorization`) to a method that needs the guest's account: `match` reads the
  * guest's free/busy and places a tentative hold on the guest's calendar, and the booking is recorded under
@@ -94,7 +87,7 @@ export class AccountRequiredError extends Schema.TaggedError<AccountRequiredErro
 /**
  * Runs before `XrpcAuth` on `match` and `getMatchStatus`: a call without `Authorization` is refused with
  * `AccountRequired` (saying why a DID is needed) instead of the generic `AuthMissing`. With the header it
- * does nothing: `XrpcAuth` verifies it. Implemented in MatchingHttp.ts (`AccountRequiredLive`).
+ * does nothing: `XrpcAuth` verifies it. Implemented in AccountRequiredLive.ts.
  */
 export class AccountRequired extends HttpApiMiddleware.Tag<AccountRequired>()("overlap/matching/AccountRequired", {
   failure: AccountRequiredError
@@ -167,5 +160,4 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .middleware(XrpcAuth)
       .middleware(AccountRequired)
   )
-  .addError(MatchingNotConfiguredError)
   .middleware(RateLimit) {}

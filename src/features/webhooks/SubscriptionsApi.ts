@@ -30,13 +30,6 @@ export class SubscriptionNotFoundError extends Schema.TaggedError<SubscriptionNo
   HttpApiSchema.annotations({ status: 404 })
 ) {}
 
-/** Webhook subscriptions are not wired into this service's graph. */
-export class WebhooksNotConfiguredError extends Schema.TaggedError<WebhooksNotConfiguredError>()(
-  "WebhooksNotConfigured",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503 })
-) {}
-
 /** app.overlap.webhook.*: the caller's Standard-Webhooks subscriptions. The secret is answered once, on create. */
 export class SubscriptionsApi extends HttpApiGroup.make("webhookSubscriptions")
   .add(
@@ -45,7 +38,6 @@ export class SubscriptionsApi extends HttpApiGroup.make("webhookSubscriptions")
       .addSuccess(WebhookCreateSubscriptionOutput)
       .addError(InvalidWebhookUrlError)
       .addError(TooManySubscriptionsError)
-      .addError(WebhooksNotConfiguredError)
       .addError(IdempotencyErrors)
   )
   .add(
@@ -53,13 +45,11 @@ export class SubscriptionsApi extends HttpApiGroup.make("webhookSubscriptions")
       .setPayload(WebhookDeleteSubscriptionInput)
       .addSuccess(Schema.Struct({}))
       .addError(SubscriptionNotFoundError)
-      .addError(WebhooksNotConfiguredError)
       .addError(IdempotencyErrors)
   )
   .add(
     HttpApiEndpoint.get("listSubscriptions", "/xrpc/app.overlap.webhook.listSubscriptions")
       .addSuccess(WebhookListSubscriptionsOutput)
-      .addError(WebhooksNotConfiguredError)
   )
   // RateLimit before XrpcAuth: auth runs first, then the verified DID's bucket is charged (src/features/xrpc/RateLimit.ts).
   .middleware(RateLimit)

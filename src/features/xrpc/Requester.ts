@@ -1,8 +1,7 @@
 import { HttpServerRequest } from "@effect/platform"
-import { Context, Data, Effect, Option } from "effect"
+import { Context, Data, Effect, FiberRef, Option } from "effect"
 import { ipPrefix } from "../../domain/ipPrefix"
 import { didSubject, ipSubject, type RateLimitSubject } from "../../services/RateLimiter"
-import { Caller } from "./Caller"
 
 /** An anonymous caller (no service-auth): passed Turnstile; known only by their network. */
 export interface AnonymousCaller {
@@ -34,19 +33,30 @@ export const clientIpPrefix = (request: HttpServerRequest.HttpServerRequest): st
   Option.flatMap(clientIp(request), ipPrefix).pipe(Option.getOrElse(() => "unknown"))
 
 /**
- * Who the current request is for rate limiting and idempotency: the service-auth `Caller`'s DID,
- * else the `CurrentRequester` (DID or IP prefix), else — a route with no auth middleware — the
- * client's IP prefix. Read at request time, so it sees what the auth middleware provided.
+ * Who the current request is for rate limiting and idempotency, as the auth middleware that ran
+ * verified it (`XrpcAuth`: the caller's DID; `XrpcOptionalAuth`: the DID or the anonymous caller's
+ * IP prefix). Request-local state, set once per request fiber by `authenticatedAs`; none on a route
+ * without an auth middleware.
  */
-export const currentSubject: Effect.Effect<RateLimitSubject, never, HttpServerRequest.HttpServerRequest> = Effect.gen(function* () {
-  const caller = yield* Effect.serviceOption(Caller)
-  if (Option.isSome(caller)) return didSubject(caller.value.did)
-  const requester = yield* Effect.serviceOption(CurrentRequester)
-  if (Option.isSome(requester)) {
-    return Requester.$match(requester.value, {
+const verifiedSubject: FiberRef.FiberRef<Option.Option<RateLimitSubject>> = FiberRef.unsafeMake(Option.none())
+
+/** Records who the auth middleware verified, for `currentSubject` (RateLimit, idempotent) later in the request. */
+export const authenticatedAs = (requester: Requester): Effect.Effect<void> =>
+  FiberRef.set(
+    verifiedSubject,
+    Option.some(Requester.$match(requester, {
       Authenticated: ({ did }) => didSubject(did),
       Anonymous: ({ ipPrefix }) => ipSubject(ipPrefix)
-    })
-  }
+    }))
+  )
+
+/**
+ * Who the current request is for rate limiting and idempotency: the subject the auth middleware
+ * verified, else — a route with no auth middleware — the client's IP prefix. Never a token's
+ * unverified `iss`.
+ */
+export const currentSubject: Effect.Effect<RateLimitSubject, never, HttpServerRequest.HttpServerRequest> = Effect.gen(function* () {
+  const verified = yield* FiberRef.get(verifiedSubject)
+  if (Option.isSome(verified)) return verified.value
   return ipSubject(clientIpPrefix(yield* HttpServerRequest.HttpServerRequest))
 })

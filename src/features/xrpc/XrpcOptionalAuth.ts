@@ -2,7 +2,7 @@ import { HttpApiMiddleware, HttpApiSchema, HttpServerRequest } from "@effect/pla
 import { Effect, Layer, Option, Schema } from "effect"
 import { ServiceAuth, ServiceAuthError } from "../../services/ServiceAuth"
 import { Turnstile, type TurnstileError, TurnstileRejected, TurnstileUnavailable } from "../../services/Turnstile"
-import { type AnonymousCaller, clientIp, clientIpPrefix, CurrentRequester, Requester } from "./Requester"
+import { type AnonymousCaller, authenticatedAs, clientIp, clientIpPrefix, CurrentRequester, Requester } from "./Requester"
 import { nsidOf } from "./xrpcGate"
 
 /** The header an anonymous client sends its Turnstile widget token in (the widget's own field name). */
@@ -54,7 +54,7 @@ export const XrpcOptionalAuthLive: Layer.Layer<XrpcOptionalAuth, never, ServiceA
   Effect.gen(function* () {
     const auth = yield* ServiceAuth
     const turnstile = yield* Turnstile
-    return Effect.gen(function* () {
+    const identify = Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const authorization = request.headers.authorization
       if (authorization !== undefined) {
@@ -65,5 +65,6 @@ export const XrpcOptionalAuthLive: Layer.Layer<XrpcOptionalAuth, never, ServiceA
       const anonymous = yield* Effect.provideService(verifyAnonymousCaller(), Turnstile, turnstile)
       return Requester.Anonymous(anonymous)
     })
+    return Effect.tap(identify, authenticatedAs)
   })
 )

@@ -1,0 +1,24 @@
+import type { DefsHold } from "../../lexicon/schemas"
+import type { Held } from "../../services/HoldStore"
+import type { IndexedOffer } from "../../services/OffersRepo"
+
+export const iso = (ms: number): string => new Date(ms).toISOString()
+
+/** A hold as the guest who made it sees it. */
+export const holdView = (hold: Held): DefsHold => ({
+  bookingId: hold.bookingId,
+  slot: { start: iso(hold.start), end: iso(hold.end) },
+  expiresAt: iso(hold.expiresAt)
+})
+
+/** An indexed offer as getOffers answers it. */
+export const offerView = (offer: IndexedOffer) => ({
+  uri: offer.uri,
+  cid: offer.cid,
+  hostDid: offer.did,
+  start: iso(offer.startAt),
+  end: iso(offer.endAt),
+  policy: offer.policy,
+  tz: offer.tz,
+  ...(offer.note !== null ? { note: offer.note } : {})
+})

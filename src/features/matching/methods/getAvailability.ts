@@ -1,0 +1,60 @@
+import { Clock, Duration, Effect, Either } from "effect"
+import { toMatchRequest } from "../../../domain/holds/matchInput"
+import { slotSearchFor } from "../../../domain/holds/slotSearch"
+import { hostRulesIn } from "../../../domain/matching/hostRules"
+import { findSlots } from "../../../domain/slots"
+import type { DefsConstraints, GetAvailabilityParams } from "../../../lexicon/schemas"
+import { CalendarProvider } from "../../../services/CalendarProvider"
+import { CalendarUnavailableError } from "../MatchingApi"
+import { iso } from "../matchingViews"
+import { currentGuest, invalidConstraints, offersFor, resolveHost } from "../offerAccess"
+
+/** How many candidate slots getAvailability answers with (the lexicon's maximum). */
+const AVAILABILITY_SLOTS = 5
+/** How long getAvailability waits for both calendars. */
+const AVAILABILITY_BUDGET_MS = 2_000
+
+/** app.overlap.getAvailability: candidate slots that fit the host's offers, both calendars and the constraints. */
+export const getAvailability = ({ urlParams }: { readonly urlParams: GetAvailabilityParams }) =>
+  Effect.gen(function*() {
+    const calendar = yield* CalendarProvider
+    const guest = yield* currentGuest
+    const hostDid = yield* resolveHost(urlParams.host)
+    const usable = yield* offersFor(hostDid, guest, urlParams.offer)
+    const constraints: DefsConstraints = {
+      durationMin: urlParams.durationMin,
+      durationMax: urlParams.durationMax ?? urlParams.durationMin,
+      earliest: urlParams.earliest,
+      latest: urlParams.latest,
+      tz: urlParams.tz,
+      ...(urlParams.days !== undefined ? { days: urlParams.days } : {})
+    }
+    const now = yield* Clock.currentTimeMillis
+    const request = toMatchRequest({
+      hostDid,
+      guestDid: "did" in guest ? guest.did : "anonymous",
+      bookingId: "availability",
+      offers: usable,
+      constraints,
+      hostRules: hostRulesIn(usable[0]!.tz),
+      now
+    })
+    // Bad input is refused before any calendar is asked; the range is the one `match` reads.
+    const search = slotSearchFor(request, now, AVAILABILITY_SLOTS)
+    if (Either.isLeft(search)) return yield* invalidConstraints("")(search.left)
+    const { query, range } = search.right
+    if (range === undefined) return { slots: [] }
+    const unavailable = (party: string) => () =>
+      new CalendarUnavailableError({ message: `the ${party}'s calendar cannot be reached right now; try again later` })
+    // The busy intervals live only in this fiber: they go into the slot engine and nowhere else.
+    // An anonymous guest has no calendar here: only the host's busy time (and the offer) shapes the slots.
+    const { guestBusy, hostBusy } = yield* Effect.all({
+      hostBusy: Effect.mapError(calendar.busy(hostDid, range), unavailable("host")),
+      guestBusy: "did" in guest ? Effect.mapError(calendar.busy(guest.did, range), unavailable("guest")) : Effect.succeed([])
+    }, { concurrency: 2 }).pipe(
+      Effect.timeoutFail({ duration: Duration.millis(AVAILABILITY_BUDGET_MS), onTimeout: unavailable("host or guest") })
+    )
+    const slots = findSlots({ ...query, hostBusy, guestBusy })
+    if (Either.isLeft(slots)) return yield* invalidConstraints("")(slots.left)
+    return { slots: slots.right.map((slot) => ({ start: iso(slot.start), end: iso(slot.end) })) }
+  })

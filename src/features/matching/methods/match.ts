@@ -1,0 +1,52 @@
+import { HttpServerRequest } from "@effect/platform"
+import { Clock, Effect, Either } from "effect"
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../../domain/idempotency"
+import { toMatchRequest } from "../../../domain/holds/matchInput"
+import { hostRulesIn } from "../../../domain/matching/hostRules"
+import type { MatchInput } from "../../../lexicon/schemas"
+import { Caller } from "../../xrpc/Caller"
+import { idempotent } from "../../xrpc/Idempotency"
+import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "../matchAndRecord"
+import { CalendarUnavailableError, NoSlotAvailableError } from "../MatchingApi"
+import { holdView } from "../matchingViews"
+import { invalidConstraints, offersFor } from "../offerAccess"
+
+/**
+ * app.overlap.match: finds a time that fits both calendars and holds it on both — answered with the hold, or
+ * with a token to poll (202) when the match continues in the background. Idempotent per (caller, key).
+ */
+export const match = ({ payload }: { readonly payload: MatchInput }) =>
+  idempotent(Effect.gen(function*() {
+    const caller = yield* Caller
+    const started = yield* Clock.currentTimeMillis
+    const http = yield* HttpServerRequest.HttpServerRequest
+    const key = Either.getOrElse(parseIdempotencyKey(http.headers[IDEMPOTENCY_KEY_HEADER]), () => "")
+    // One booking per (caller, key): a retry after a lost answer reaches the same hold.
+    const bookingId = yield* bookingIdFor(caller.did, "app.overlap.match", key)
+    const usable = yield* offersFor(payload.hostDid, caller.did, payload.offerUri).pipe(
+      Effect.tapError((error) => recordRefusedMatch(error._tag, started))
+    )
+    const request = toMatchRequest({
+      hostDid: payload.hostDid,
+      guestDid: caller.did,
+      bookingId,
+      offers: usable,
+      constraints: payload.constraints,
+      hostRules: hostRulesIn(usable[0]!.tz),
+      now: started,
+      ...(payload.offerUri !== undefined ? { offerUri: payload.offerUri } : {})
+    })
+    const outcome = yield* matchAndRecord(request).pipe(
+      Effect.catchTags({
+        SlotInputInvalid: (error) => Effect.fail(invalidConstraints("constraints.")(error)),
+        NoSlotAvailable: (error) => Effect.fail(new NoSlotAvailableError({ message: error.message })),
+        CalendarUnavailable: (error) =>
+          Effect.fail(new CalendarUnavailableError({ message: `the ${error.party}'s calendar cannot be reached right now; try again later` })),
+        HoldStoreError: (error) => Effect.die(error)
+      })
+    )
+    if (outcome._tag === "Held") {
+      return { result: { $type: "app.overlap.defs#hold" as const, ...holdView(outcome) } }
+    }
+    return { result: { $type: "app.overlap.defs#pendingMatch" as const, token: outcome.token, retryAfterSec: outcome.retryAfterSec } }
+  }))
