@@ -8,8 +8,8 @@ import { CalendarUnavailable, NoSlotAvailable } from "./HoldStore"
 
 /**
  * The booking state machine as the API sees it: finalize, decline, cancel, reschedule. Every command for one
- * booking is serialized through that booking's `BookingDO` (Live, src/features/bookings/BookingLifecycleLive.ts);
- * the Test layer runs the same engine (src/features/bookings/BookingEngine.ts) in memory.
+ * booking is serialized through that booking's `BookingDO` (Live, src/adapters/objects/BookingLifecycleLive.ts);
+ * `BookingLifecycleInProcess` runs the same engine (src/features/bookings/BookingEngine.ts) in memory.
  */
 
 // ---------------------------------------------------------------- commands

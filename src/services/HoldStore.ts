@@ -13,7 +13,8 @@ import { MatchRequest } from "../domain/holds/matchRequest"
  * both do, and rolls back otherwise. Holds lapse after a TTL (15 minutes by default) unless confirmed.
  *
  * The API layer calls this service, never the Durable Object. `Live` goes over the `HOST_MATCH` binding
- * (src/adapters/objects/HoldStoreLive.ts); `Test` runs the same engine in memory (src/adapters/memory/HoldStoreTest.ts).
+ * (src/adapters/objects/HoldStoreLive.ts); `HoldStoreInProcess` runs the same engine in memory
+ * (src/features/matching/HoldStoreInProcess.ts).
  */
 
 // ---------------------------------------------------------------- inputs

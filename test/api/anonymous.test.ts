@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { makeXrpcHandler, type XrpcHandler } from "../../src/features/xrpcHandler"
 import { AnalyticsTest } from "../../src/adapters/memory/AnalyticsTest"
 import { calendarProviderTestLayer, CalendarProviderTestControl } from "../../src/adapters/memory/CalendarProviderTest"
-import { HoldStoreTest } from "../../src/adapters/memory/HoldStoreTest"
+import { HoldStoreInProcess } from "../../src/features/matching/HoldStoreInProcess"
 import { makeIdentityResolverTest } from "../../src/adapters/memory/IdentityResolverTest"
 import { makeRateLimiterTest } from "../../src/adapters/memory/RateLimiterTest"
 import { RepositoriesTest } from "../../src/adapters/memory/RepositoriesTest"
@@ -43,7 +43,7 @@ const makeWorld = async (limits: Parameters<typeof makeRateLimiterTest>[0] = {})
     TurnstileTest,
     makeSocialGraphTest({ follows: [[host.did, mutual.did], [mutual.did, host.did]] }),
     calendar,
-    HoldStoreTest.pipe(Layer.provide(Layer.merge(calendar, repositories))),
+    HoldStoreInProcess.pipe(Layer.provide(Layer.merge(calendar, repositories))),
     AnalyticsTest,
     makeIdentityResolverTest()
   )

@@ -5,7 +5,7 @@ import type { MatchRequestTask } from "../../src/domain/calendar/calendarTask"
 import { handleMatchRequest } from "../../src/features/matching/matchRequestTask"
 import { AnalyticsRecording, AnalyticsTest } from "../../src/adapters/memory/AnalyticsTest"
 import { calendarProviderTestLayer, CalendarProviderTestControl } from "../../src/adapters/memory/CalendarProviderTest"
-import { HoldStoreTest } from "../../src/adapters/memory/HoldStoreTest"
+import { HoldStoreInProcess } from "../../src/features/matching/HoldStoreInProcess"
 import { makeIdentityResolverTest } from "../../src/adapters/memory/IdentityResolverTest"
 import { makeRateLimiterTest } from "../../src/adapters/memory/RateLimiterTest"
 import { RepositoriesTest } from "../../src/adapters/memory/RepositoriesTest"
@@ -18,7 +18,7 @@ import { OffersRepo, type OfferPolicy } from "../../src/services/OffersRepo"
 import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "./xrpcTestKit"
 
 // app.overlap.getOffers / getAvailability / match / getMatchStatus over Test layers: the real HttpApi,
-// service-auth, rate limiter arithmetic, idempotency wrapper and hold engine (HoldStoreTest), with the
+// service-auth, rate limiter arithmetic, idempotency wrapper and hold engine (HoldStoreInProcess), with the
 // calendars and the social graph faked.
 
 const HOUR = 3_600_000
@@ -58,7 +58,7 @@ const makeWorld = async (limits: Parameters<typeof makeRateLimiterTest>[0] = {})
     TurnstileTest,
     graph,
     calendar,
-    HoldStoreTest.pipe(Layer.provide(Layer.merge(calendar, repositories))),
+    HoldStoreInProcess.pipe(Layer.provide(Layer.merge(calendar, repositories))),
     AnalyticsTest,
     makeIdentityResolverTest()
   )

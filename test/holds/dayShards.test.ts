@@ -4,7 +4,7 @@ import { clash, clashingPairs, separationMs, type Span } from "../../src/domain/
 import { dayOf, markerKey, shardDaysOf, shardName, startDays, windowOfDay } from "../../src/domain/holds/shards"
 import { BookingsRepoTest } from "../../src/adapters/memory/BookingsRepoTest"
 import { CalendarProviderTest, CalendarTestControl } from "../../src/adapters/memory/CalendarProviderTest"
-import { HoldStoreTest, HoldStoreTestObjects } from "../../src/adapters/memory/HoldStoreTest"
+import { HoldStoreInProcess, HoldStoreInProcessObjects } from "../../src/features/matching/HoldStoreInProcess"
 import { BookingsRepo } from "../../src/services/BookingsRepo"
 import { Held, HoldStore, HoldStoreAdmin, type MatchOutcome, PendingMatch } from "../../src/services/HoldStore"
 import { type MatchRequest } from "../../src/domain/holds/matchRequest"
@@ -13,7 +13,7 @@ import { DAY, guestDidOf, hostDidOf, matchRequest, MIN, mondayAfter } from "./fi
 // The per-host `dayShards` switch over the in-memory objects (HoldStore.Test: the host's object and one per
 // host and UTC day, each the engine HostMatchDO runs). The workerd suite (dayShards.workerd.test.ts) runs the
 // same routing through the real objects.
-const TestServices = HoldStoreTest.pipe(Layer.provideMerge(Layer.merge(CalendarProviderTest, BookingsRepoTest)))
+const TestServices = HoldStoreInProcess.pipe(Layer.provideMerge(Layer.merge(CalendarProviderTest, BookingsRepoTest)))
 
 const held = (outcome: MatchOutcome): Held => {
   if (!(outcome instanceof Held)) throw new Error(`expected a hold, got ${outcome._tag}`)
@@ -22,7 +22,7 @@ const held = (outcome: MatchOutcome): Held => {
 
 /** The records of one object, by name: own holds and markers of other shards' holds. */
 const recordsOf = (name: string) =>
-  Effect.map(HoldStoreTestObjects, (objects) => objects.ledgerOf(name)?.allHolds() ?? [])
+  Effect.map(HoldStoreInProcessObjects, (objects) => objects.ledgerOf(name)?.allHolds() ?? [])
 
 const GAP15 = 15 * MIN
 /** A host offering one absolute window (UTC), 15-minute grid, 15-minute buffers; 30-minute meetings. */
@@ -82,7 +82,7 @@ describe("HoldStore with day shards (in memory)", () => {
       const holds = yield* HoldStore
       expect(yield* (yield* HoldStoreAdmin).dayShards(host)).toBe(false)
       const got = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), (i) => Effect.map(holds.match(request(host, i)), held))
-      expect((yield* HoldStoreTestObjects).names()).toEqual([host])
+      expect((yield* HoldStoreInProcessObjects).names()).toEqual([host])
       expect((yield* recordsOf(host)).map((r) => r.bookingId).sort()).toEqual(got.map((h) => h.bookingId).sort())
       expect(got.map((h) => (h.start - monday) / MIN)).toEqual([480, 525, 570, 615, 660, 705, 750, 795, 840, 885])
     }).pipe(Effect.provide(TestServices)))
@@ -111,7 +111,7 @@ describe("HoldStore with day shards (in memory)", () => {
 
       const mondayShard = shardName(host, dayOf(monday))
       const tuesdayShard = shardName(host, dayOf(monday) + 1)
-      expect([...(yield* HoldStoreTestObjects).names()].sort()).toEqual([host, mondayShard, tuesdayShard].sort())
+      expect([...(yield* HoldStoreInProcessObjects).names()].sort()).toEqual([host, mondayShard, tuesdayShard].sort())
       expect(yield* recordsOf(host)).toEqual([])
       const inMonday = yield* recordsOf(mondayShard)
       const inTuesday = yield* recordsOf(tuesdayShard)

@@ -3,14 +3,14 @@ import { Effect, Either, Layer, TestClock } from "effect"
 import { clashingPairs, separationMs } from "../../src/domain/holds/overlap"
 import { BookingsRepoTest } from "../../src/adapters/memory/BookingsRepoTest"
 import { CalendarProviderTest, CalendarTestControl } from "../../src/adapters/memory/CalendarProviderTest"
-import { HoldStoreTest } from "../../src/adapters/memory/HoldStoreTest"
+import { HoldStoreInProcess } from "../../src/features/matching/HoldStoreInProcess"
 import { BookingsRepo } from "../../src/services/BookingsRepo"
 import { Held, HoldStore, type MatchOutcome, PendingMatch } from "../../src/services/HoldStore"
 import { DAY, guestDidOf, hostDidOf, matchRequest, MIN, mondayAfter } from "./fixtures"
 
 // The engine HostMatchDO runs, in memory (HoldStore.Test over CalendarProviderTest and BookingsRepoTest).
 // The workerd suite (hostMatch.workerd.test.ts) runs the same scenarios through the real object.
-const TestServices = HoldStoreTest.pipe(Layer.provideMerge(Layer.merge(CalendarProviderTest, BookingsRepoTest)))
+const TestServices = HoldStoreInProcess.pipe(Layer.provideMerge(Layer.merge(CalendarProviderTest, BookingsRepoTest)))
 
 const T0 = Date.UTC(2026, 0, 5, 7) // the clock of these tests
 const monday = mondayAfter(T0)

@@ -2,14 +2,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, TestClock } from "effect"
 import { BookingsRepoTest } from "../../src/adapters/memory/BookingsRepoTest"
 import { CalendarProviderTest, CalendarTestControl } from "../../src/adapters/memory/CalendarProviderTest"
-import { HoldStoreTest } from "../../src/adapters/memory/HoldStoreTest"
+import { HoldStoreInProcess } from "../../src/features/matching/HoldStoreInProcess"
 import { BookingsRepo } from "../../src/services/BookingsRepo"
 import { Held, HoldStore, type RescheduleRequest } from "../../src/services/HoldStore"
 import { DAY, guestDidOf, hostDidOf, matchRequest, MIN, mondayAfter } from "./fixtures"
 
 // HoldStore.reschedule on the engine HostMatchDO runs, in memory: a booked meeting moves in place (same
 // booking id, same calendar events, same D1 row), its own time never blocks it, and a failure moves it back.
-const TestServices = HoldStoreTest.pipe(Layer.provideMerge(Layer.merge(CalendarProviderTest, BookingsRepoTest)))
+const TestServices = HoldStoreInProcess.pipe(Layer.provideMerge(Layer.merge(CalendarProviderTest, BookingsRepoTest)))
 
 const T0 = Date.UTC(2026, 0, 5, 7)
 const monday = mondayAfter(T0)

@@ -4,7 +4,7 @@ import { shardName } from "../../domain/holds/shards"
 import { ClaimReply, ConfirmReply, CountReply, HoldStore, HoldStoreAdmin, HoldStoreError, type HostMatchRpc, LeaseReply, MatchInDayReply, MatchNotFound, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
 import { MatchRequest } from "../../domain/holds/matchRequest"
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
-import { DayShards } from "../../features/matching/engine/HostMatchPorts"
+import { DayShards } from "../../services/DayShards"
 
 /** One RPC to a host object: its encoded `Either` reply decoded into the service's tagged errors. */
 const call = <A, E, I, EI>(

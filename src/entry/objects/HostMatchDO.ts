@@ -10,30 +10,14 @@ import { HoldLedger } from "../../features/matching/engine/HoldLedger"
 import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "../../domain/holds/policy"
 import { type GroupCommitD1, type GroupCommitStats, groupCommitD1 } from "../../features/matching/engine/D1GroupCommit"
 import { type HostMatchEngine, makeHostMatchEngine } from "../../features/matching/engine/HostMatchEngine"
-import { DayShards, HostWake, MatchTasks } from "../../features/matching/engine/HostMatchPorts"
+import { HostWake, MatchTasks } from "../../features/matching/engine/HostMatchPorts"
+import { DayShards } from "../../services/DayShards"
 import { dayShardsOver } from "../../adapters/objects/HoldStoreLive"
 import { sqliteHoldLedger } from "../../features/matching/engine/SqliteHoldLedger"
 import { calendarProviderFor } from "../connectorsGraph"
 import type { CalendarProvider } from "../../services/CalendarProvider"
-import {
-  ClaimReply,
-  ConfirmReply,
-  CountReply,
-  HoldStoreError,
-  type HostMatchRpc,
-  LeaseReply,
-  MarkerClaim,
-  MatchInDayReply,
-  MatchReply,
-  MatchRequest,
-  RescheduleReply,
-  RescheduleRequest,
-  ResumeReply,
-  SettingReply,
-  StatusReply,
-  SwitchReply,
-  VoidReply
-} from "../../services/HoldStore"
+import { ClaimReply, ConfirmReply, CountReply, HoldStoreError, type HostMatchRpc, LeaseReply, MarkerClaim, MatchInDayReply, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
+import { MatchRequest } from "../../domain/holds/matchRequest"
 import type { HealthProbe } from "../health"
 
 /**

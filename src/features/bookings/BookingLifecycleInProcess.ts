@@ -6,17 +6,14 @@ import type { HoldStore } from "../../services/HoldStore"
 import type { IcsStore } from "../../services/IcsStore"
 import type { NotifyOutbox } from "../../services/NotifyOutbox"
 import type { PdsWriter } from "../../services/PdsWriter"
-import { makeBookingEngine } from "../../features/bookings/BookingEngine"
+import { makeBookingEngine } from "./BookingEngine"
 
-/** The same engine as BookingDO, in process: hold pointers in memory, serialization per booking id. */
-export const BookingLifecycleTest: Layer.Layer<
+/** `BookingLifecycle` in this process: the same engine as BookingDO without the RPC hop, serialized per booking id. */
+export const BookingLifecycleInProcess: Layer.Layer<
   BookingLifecycle,
   never,
   BookingsRepo | HoldStore | IcsStore | NotifyOutbox | PdsWriter | AuditLog
 > = Layer.effect(
   BookingLifecycle,
-  Effect.gen(function*() {
-    const engine = yield* makeBookingEngine
-    return BookingLifecycle.of(engine)
-  })
+  Effect.map(makeBookingEngine, (engine) => BookingLifecycle.of(engine))
 )

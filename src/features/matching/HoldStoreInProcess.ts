@@ -3,25 +3,26 @@ import { objectKeyOfToken } from "../../domain/holds/policy"
 import { shardName } from "../../domain/holds/shards"
 import type { BookingsRepo } from "../../services/BookingsRepo"
 import type { CalendarProvider } from "../../services/CalendarProvider"
+import { DayShards } from "../../services/DayShards"
 import { HoldStore, HoldStoreAdmin, MatchNotFound } from "../../services/HoldStore"
-import { HoldLedger, type HoldLedgerShape, memoryHoldLedger } from "../../features/matching/engine/HoldLedger"
-import { type HostMatchEngine, makeHostMatchEngine } from "../../features/matching/engine/HostMatchEngine"
-import { DayShards, HostWake, MatchTasks } from "../../features/matching/engine/HostMatchPorts"
+import { HoldLedger, type HoldLedgerShape, memoryHoldLedger } from "./engine/HoldLedger"
+import { type HostMatchEngine, makeHostMatchEngine } from "./engine/HostMatchEngine"
+import { HostWake, MatchTasks } from "./engine/HostMatchPorts"
 
 /** Tests only: the in-memory host objects by name (the host's DID, or `shardName(hostDid, day)`). */
-export class HoldStoreTestObjects extends Context.Tag("overlap/HoldStoreTestObjects")<HoldStoreTestObjects, {
+export class HoldStoreInProcessObjects extends Context.Tag("overlap/HoldStoreInProcessObjects")<HoldStoreInProcessObjects, {
   readonly names: () => ReadonlyArray<string>
   readonly ledgerOf: (name: string) => HoldLedgerShape | undefined
 }>() {}
 
 /**
- * `HoldStore` in memory: the same engine as `HostMatchDO`, one per host object (the host's, and with its
- * `dayShards` switch on one per host and UTC day, named like the Durable Objects), over in-memory ledgers,
- * with the `CalendarProvider` and `BookingsRepo` the test provides (CalendarProviderTest, BookingsRepoTest).
+ * `HoldStore` in this process: the same engine as `HostMatchDO` without the RPC hop, one per host object
+ * (the host's, and with its `dayShards` switch on one per host and UTC day, named like the Durable Objects),
+ * over in-memory ledgers, with the `CalendarProvider` and `BookingsRepo` the test provides (CalendarProviderTest, BookingsRepoTest).
  * There is no alarm: whatever is due (expiries, release retries, markers) runs at the start of every call
  * to that object, by the test's Clock. Pending matches are continued by calling `resumeMatch` with their token.
  */
-export const HoldStoreTest: Layer.Layer<HoldStore | HoldStoreAdmin | HoldStoreTestObjects, never, CalendarProvider | BookingsRepo> =
+export const HoldStoreInProcess: Layer.Layer<HoldStore | HoldStoreAdmin | HoldStoreInProcessObjects, never, CalendarProvider | BookingsRepo> =
   Layer.effectContext(
     Effect.gen(function*() {
       const context = yield* Effect.context<CalendarProvider | BookingsRepo>()
@@ -84,7 +85,7 @@ export const HoldStoreTest: Layer.Layer<HoldStore | HoldStoreAdmin | HoldStoreTe
           dayShards: (hostDid) => Effect.flatMap(host(hostDid), (engine) => engine.dayShards),
           setDayShards: (hostDid, on) => Effect.flatMap(host(hostDid), (engine) => engine.setDayShards(hostDid, on))
         })),
-        Context.add(HoldStoreTestObjects, HoldStoreTestObjects.of({
+        Context.add(HoldStoreInProcessObjects, HoldStoreInProcessObjects.of({
           names: () => [...byName.keys()],
           ledgerOf: (name) => byName.get(name)?.ledger
         }))
