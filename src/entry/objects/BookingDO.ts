@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers"
 import { Effect, Layer, ManagedRuntime, Schema } from "effect"
 import { makeBookingEngine, type BookingEngine } from "../../features/bookings/BookingEngine"
-import { AuditLogLive } from "../../features/bookings/AuditLogLive"
+import { AuditLogLive } from "../../adapters/r2/AuditLogLive"
 import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
 import { D1Live } from "../../adapters/d1/D1Live"
 import { HoldStoreLive } from "../../adapters/objects/HoldStoreLive"

@@ -1,9 +1,10 @@
-import { Effect, Layer, Ref } from "effect"
+import { Effect, Layer } from "effect"
 import { AuditEventsRepo } from "../../services/AuditEventsRepo"
 import { AuditLog, auditKey, AuditWriteFailed, type BookingAuditRecord } from "../../services/AuditLog"
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
 
-const makeAuditLog = (putJson: (key: string, json: string) => Effect.Effect<void, AuditWriteFailed>) =>
+/** The audit log over a blob writer: the record as JSON under its key, then its row in `audit_events`. */
+export const makeAuditLog = (putJson: (key: string, json: string) => Effect.Effect<void, AuditWriteFailed>) =>
   Effect.map(AuditEventsRepo, (events) =>
     AuditLog.of({
       recordTransition: (record: BookingAuditRecord, n: number) => {
@@ -32,13 +33,3 @@ export const AuditLogLive: Layer.Layer<AuditLog, never, CloudflareEnv | AuditEve
         catch: (cause) => new AuditWriteFailed({ key, cause })
       }).pipe(Effect.asVoid)))
 )
-
-/** AuditLog over an in-memory blob map (`blobs` reads it) and whatever AuditEventsRepo is provided. */
-export const makeAuditLogTest = Effect.gen(function*() {
-  const blobs = yield* Ref.make(new Map<string, string>())
-  const layer: Layer.Layer<AuditLog, never, AuditEventsRepo> = Layer.effect(
-    AuditLog,
-    makeAuditLog((key, json) => Ref.update(blobs, (m) => new Map(m).set(key, json)))
-  )
-  return { layer, blobs: Ref.get(blobs) }
-})
