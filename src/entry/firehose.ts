@@ -1,6 +1,6 @@
 import { Effect, Either } from "effect"
 import { TAP_SOURCE, handleTapWebhook } from "../features/ingest/tapWebhook"
-import { type IngestSource, sourcesOf } from "../features/ingest/sources"
+import { type IngestSource, sourcesOf } from "../domain/ingest/sources"
 import type { Env } from "../platform/CloudflareEnv"
 import { isolateRuntimes } from "../platform/isolateRuntime"
 import { firehoseBindings } from "./bindings"

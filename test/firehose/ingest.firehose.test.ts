@@ -1,7 +1,7 @@
 import { env, SELF } from "cloudflare:test"
 import { beforeAll, describe, expect, it } from "vitest"
 import type { FirehoseDO, FirehoseStatus } from "../../src/entry/objects/FirehoseDO"
-import type { IngestSource } from "../../src/features/ingest/sources"
+import type { IngestSource } from "../../src/domain/ingest/sources"
 
 // The whole ingest path in workerd against a real local PDS: @atproto/api agents (in Node, driven through
 // test/firehose/globalSetup.ts's /client endpoint: @atproto/api does not load in workerd) write records → the PDS

@@ -1,5 +1,5 @@
 import { Either, Schema } from "effect"
-import { jetstreamUrl } from "../../domain/ingest/jetstream"
+import { jetstreamUrl } from "./jetstream"
 
 /**
  * The ingest sources a firehose worker keeps open, one FirehoseDO each, from the `FIREHOSE_SOURCES` var:
