@@ -10,7 +10,7 @@ import { Held, HoldStore, HoldStoreAdmin, type MatchOutcome, PendingMatch } from
 import { type MatchRequest } from "../../src/domain/holds/matchRequest"
 import { DAY, guestDidOf, hostDidOf, matchRequest, MIN, mondayAfter } from "./fixtures"
 
-// The per-host `dayShards` switch over the in-memory objects (HoldStore.Test: the host's object and one per
+// The per-host `dayShards` switch over the in-memory objects (HoldStoreInProcess: the host's object and one per
 // host and UTC day, each the engine HostMatchDO runs). The workerd suite (dayShards.workerd.test.ts) runs the
 // same routing through the real objects.
 const TestServices = HoldStoreInProcess.pipe(Layer.provideMerge(Layer.merge(CalendarProviderTest, BookingsRepoTest)))

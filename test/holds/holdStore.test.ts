@@ -8,7 +8,7 @@ import { BookingsRepo } from "../../src/services/BookingsRepo"
 import { Held, HoldStore, type MatchOutcome, PendingMatch } from "../../src/services/HoldStore"
 import { DAY, guestDidOf, hostDidOf, matchRequest, MIN, mondayAfter } from "./fixtures"
 
-// The engine HostMatchDO runs, in memory (HoldStore.Test over CalendarProviderTest and BookingsRepoTest).
+// The engine HostMatchDO runs, in memory (HoldStoreInProcess over CalendarProviderTest and BookingsRepoTest).
 // The workerd suite (hostMatch.workerd.test.ts) runs the same scenarios through the real object.
 const TestServices = HoldStoreInProcess.pipe(Layer.provideMerge(Layer.merge(CalendarProviderTest, BookingsRepoTest)))
 

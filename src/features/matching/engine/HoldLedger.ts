@@ -6,7 +6,7 @@ import { MatchRequest } from "../../../domain/holds/matchRequest"
 
 /**
  * A host's holds and pending matches, as the host's single writer keeps them: in the Durable Object's
- * SQLite storage (SqliteHoldLedger.ts) or in memory (HoldStore.Test). Every method is SYNCHRONOUS on
+ * SQLite storage (SqliteHoldLedger.ts) or in memory (HoldStoreInProcess). Every method is SYNCHRONOUS on
  * purpose: `tryReserve` checks and inserts with no `await` in between, so no other request can slip in —
  * a Durable Object's input gate does not cover outbound calls, the reservation does.
  */
@@ -133,14 +133,14 @@ export interface HoldLedgerShape {
 
 export class HoldLedger extends Context.Tag("overlap/HoldLedger")<HoldLedger, HoldLedgerShape>() {}
 
+/** A marker's key (see src/domain/holds/shards.ts): `<bookingId>#d<day>`. */
+export const isMarker = (bookingId: string): boolean => /#d-?\d+$/.test(bookingId)
+
 /**
  * The critical section: inserts `record` (blocking) unless it clashes with a blocking commitment within
  * `gapMs` — other than the one of `excluding` (a meeting being moved does not block its own new time).
  * Synchronous, so nothing interleaves between the check and the insert.
  */
-/** A marker's key (see src/domain/holds/shards.ts): `<bookingId>#d<day>`. */
-export const isMarker = (bookingId: string): boolean => /#d-?\d+$/.test(bookingId)
-
 export const tryReserve = (ledger: HoldLedgerShape, record: HoldRecord, gapMs: number, excluding?: string): boolean => {
   const nearby = ledger.blockingStartingIn(clashSearchRange(record, gapMs))
   const others = excluding === undefined ? nearby : nearby.filter((r) => r.bookingId !== excluding)
@@ -157,7 +157,7 @@ export const MatchStatusJson = Schema.parseJson(MatchStatus)
 
 // ---------------------------------------------------------------- in memory
 
-/** A ledger in plain maps, with the SQLite ledger's semantics (HoldStore.Test). */
+/** A ledger in plain maps, with the SQLite ledger's semantics (HoldStoreInProcess). */
 export const memoryHoldLedger = (): HoldLedgerShape => {
   const holds = new Map<string, HoldRecord>()
   const matches = new Map<string, MatchRecord>()

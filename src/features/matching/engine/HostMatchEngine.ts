@@ -31,8 +31,6 @@ import { makePlanner } from "./Planner"
 import { makeReleases } from "./Releases"
 import { makeReschedule } from "./Reschedule"
 
-export type { HostMatchEngineConfig } from "./EngineContext"
-
 /**
  * The host's single writer: matching, atomic holds, expiry and releases, over a `HoldLedger` (the object's
  * storage), the `CalendarProvider`, D1 `bookings` (the mirror the API and the cron read) and the queue.
