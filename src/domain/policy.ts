@@ -1,8 +1,9 @@
-import { Data } from "effect"
+import { Data, Schema } from "effect"
 
-/** Who may book a host's offer (`app.overlap.slotOffer#policy`). */
-export type PolicyTier = "mutual" | "connected" | "follower" | "anyone"
-export const policyTiers: ReadonlyArray<PolicyTier> = ["mutual", "connected", "follower", "anyone"]
+/** Who may book a host's offer (`app.overlap.slotOffer#policy`), narrowest first: the one list of the tiers. */
+export const PolicyTier = Schema.Literal("mutual", "connected", "follower", "anyone")
+export type PolicyTier = typeof PolicyTier.Type
+export const policyTiers: ReadonlyArray<PolicyTier> = PolicyTier.literals
 
 /**
  * The follow/block relationship between a host (the actor) and a guest (the other), as the host

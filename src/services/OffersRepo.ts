@@ -2,11 +2,13 @@ import type { Effect, Option } from "effect"
 import { Context, Schema } from "effect"
 import { SqliteBoolean } from "./Columns"
 import { AtUri, Did, EpochMillis } from "../domain/identifiers"
+import { PolicyTier } from "../domain/policy"
 import type { InvalidCursor, Page } from "./Page"
 import type { RepositoryError } from "./RepositoryError"
 
-export const OfferPolicy = Schema.Literal("mutual", "connected", "follower", "anyone")
-export type OfferPolicy = typeof OfferPolicy.Type
+/** An offer's policy tier, as indexed (domain/policy.ts holds the tiers). */
+export const OfferPolicy = PolicyTier
+export type OfferPolicy = PolicyTier
 
 /** An `app.overlap.slotOffer` record as the firehose delivered it, at repo revision `rev`. */
 const offerRecordFields = {
