@@ -1,10 +1,12 @@
 import type { Effect } from "effect"
+import { HttpApiSchema } from "@effect/platform"
 import { Context, Schema } from "effect"
 import { DefsConstraints } from "../lexicon/schemas"
 import { SlotInputInvalid } from "../domain/slots"
 import { BookingNotFound } from "./BookingsRepo"
 import { Booking, BookingStatus } from "../domain/booking/booking"
 import { CalendarUnavailable, NoSlotAvailable } from "./HoldStore"
+import { NotParticipant } from "./NotParticipant"
 
 /**
  * The booking state machine as the API sees it: finalize, decline, cancel, reschedule. Every command for one
@@ -30,10 +32,7 @@ export type RescheduleCommand = typeof RescheduleCommand.Type
 
 // ---------------------------------------------------------------- errors (all cross the RPC boundary encoded)
 
-/** The caller is neither the host nor the guest (403). */
-export class NotParticipant extends Schema.TaggedError<NotParticipant>()("NotParticipant", {
-  bookingId: Schema.String
-}) {}
+export { NotParticipant }
 
 /** The booking's state does not allow the command, or it changed while the command waited (409, names the state). */
 export class TransitionRefused extends Schema.TaggedError<TransitionRefused>()("TransitionRefused", {
@@ -49,15 +48,26 @@ export class ActionNotAllowed extends Schema.TaggedError<ActionNotAllowed>()("Ac
   message: Schema.String
 }) {}
 
-/** The hold lapsed before it was finalized. */
-export class HoldExpired extends Schema.TaggedError<HoldExpired>()("HoldExpired", {
-  bookingId: Schema.String
-}) {}
+/** The hold lapsed before it was finalized (410). */
+export class HoldExpired extends Schema.TaggedError<HoldExpired>()(
+  "HoldExpired",
+  { bookingId: Schema.String, message: Schema.String },
+  HttpApiSchema.annotations({ status: 410 })
+) {
+  constructor(props: { readonly bookingId: string; readonly message?: string }, options?: Schema.MakeOptions) {
+    super({ ...props, message: props.message ?? "the hold lapsed before it was finalized; match again" }, options)
+  }
+}
 
-/** Reschedule input: neither or both of constraints and slot, or an unreadable slot (400). */
-export class InvalidConstraints extends Schema.TaggedError<InvalidConstraints>()("InvalidConstraints", {
-  message: Schema.String
-}) {}
+/**
+ * Constraints that cannot be satisfied as given (400); the message begins with the field (`constraints.tz: …`).
+ * Reschedule input too: neither or both of constraints and slot, or an unreadable slot.
+ */
+export class InvalidConstraints extends Schema.TaggedError<InvalidConstraints>()(
+  "InvalidConstraints",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400 })
+) {}
 
 /** A store (D1, the hold store) failed; nothing the caller did. Retryable. */
 export class LifecycleUnavailable extends Schema.TaggedError<LifecycleUnavailable>()("LifecycleUnavailable", {

@@ -1,4 +1,5 @@
 import type { Effect } from "effect"
+import { HttpApiSchema } from "@effect/platform"
 import { Context, Schema } from "effect"
 import { type Booking, type BookingPatch, type BookingRole, BookingStatus, type NewBooking } from "../domain/booking/booking"
 import type { InvalidCursor, Page } from "./Page"
@@ -13,9 +14,16 @@ export interface ListBookingsForDid {
   readonly statuses?: ReadonlyArray<BookingStatus> | undefined
 }
 
-export class BookingNotFound extends Schema.TaggedError<BookingNotFound>()("BookingNotFound", {
-  id: Schema.String
-}) {}
+/** No booking with this id (or none the caller takes part in: a non-participant is not told it exists). */
+export class BookingNotFound extends Schema.TaggedError<BookingNotFound>()(
+  "BookingNotFound",
+  { id: Schema.String, message: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {
+  constructor(props: { readonly id: string; readonly message?: string }, options?: Schema.MakeOptions) {
+    super({ ...props, message: props.message ?? `no booking ${props.id}` }, options)
+  }
+}
 
 export class BookingAlreadyExists extends Schema.TaggedError<BookingAlreadyExists>()("BookingAlreadyExists", {
   id: Schema.String

@@ -1,3 +1,4 @@
+import { HttpApiSchema } from "@effect/platform"
 import type { Effect, Option } from "effect"
 import { Context, Schema } from "effect"
 import { SqliteBoolean } from "./Columns"
@@ -68,9 +69,16 @@ export class ConnectorAlreadyExists extends Schema.TaggedError<ConnectorAlreadyE
   id: Schema.String
 }) {}
 
-export class ConnectorNotFound extends Schema.TaggedError<ConnectorNotFound>()("ConnectorNotFound", {
-  id: Schema.String
-}) {}
+/** No connector with this id (or none of the caller's: another user's connector is not confirmed to exist). */
+export class ConnectorNotFound extends Schema.TaggedError<ConnectorNotFound>()(
+  "ConnectorNotFound",
+  { id: Schema.String, message: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {
+  constructor(props: { readonly id: string; readonly message?: string }, options?: Schema.MakeOptions) {
+    super({ ...props, message: props.message ?? `connectorId: no connector ${props.id}` }, options)
+  }
+}
 
 /** The row of `connector_sync_state` (migrations/0005): an incremental-sync cursor per connector calendar. */
 export interface SyncCursor {

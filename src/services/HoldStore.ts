@@ -1,7 +1,9 @@
 import type { Effect } from "effect"
+import { HttpApiSchema } from "@effect/platform"
 import { Context, Schema } from "effect"
 import { SlotInputInvalid } from "../domain/slots"
 import { BookingNotFound, BookingVersionConflict } from "./BookingsRepo"
+import { NotParticipant } from "./NotParticipant"
 import { Booking, BookingStatus } from "../domain/booking/booking"
 import { EpochMillis } from "../domain/identifiers"
 import { MatchRequest } from "../domain/holds/matchRequest"
@@ -79,28 +81,38 @@ export type MatchStatus = typeof MatchStatus.Type
 // ---------------------------------------------------------------- errors
 
 /** No time fits both calendars, the offer and the constraints (or every fitting time is taken). */
-export class NoSlotAvailable extends Schema.TaggedError<NoSlotAvailable>()("NoSlotAvailable", {
-  message: Schema.String
-}) {}
+export class NoSlotAvailable extends Schema.TaggedError<NoSlotAvailable>()(
+  "NoSlotAvailable",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 409 })
+) {}
 
 export const CalendarParty = Schema.Literal("host", "guest")
 export type CalendarParty = typeof CalendarParty.Type
 
 /** A calendar the match needs cannot be used right now; `party` says whose (never why in detail). */
-export class CalendarUnavailable extends Schema.TaggedError<CalendarUnavailable>()("CalendarUnavailable", {
-  party: CalendarParty,
-  reason: Schema.Literal("rate-limited", "unavailable", "broken", "rejected", "gone"),
-  message: Schema.String
-}) {}
+export class CalendarUnavailable extends Schema.TaggedError<CalendarUnavailable>()(
+  "CalendarUnavailable",
+  {
+    party: CalendarParty,
+    reason: Schema.Literal("rate-limited", "unavailable", "broken", "rejected", "gone"),
+    message: Schema.String
+  },
+  HttpApiSchema.annotations({ status: 503 })
+) {}
 
-export class MatchNotFound extends Schema.TaggedError<MatchNotFound>()("MatchNotFound", {
-  token: Schema.String
-}) {}
+/** No pending match with this token (unknown, or expired). */
+export class MatchNotFound extends Schema.TaggedError<MatchNotFound>()(
+  "MatchNotFound",
+  { token: Schema.String, message: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {
+  constructor(props: { readonly token: string; readonly message?: string }, options?: Schema.MakeOptions) {
+    super({ ...props, message: props.message ?? "token: unknown or expired" }, options)
+  }
+}
 
-/** The token belongs to a match of someone else. */
-export class NotParticipant extends Schema.TaggedError<NotParticipant>()("NotParticipant", {
-  token: Schema.String
-}) {}
+export { NotParticipant }
 
 export class HoldNotFound extends Schema.TaggedError<HoldNotFound>()("HoldNotFound", {
   bookingId: Schema.String

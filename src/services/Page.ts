@@ -1,3 +1,4 @@
+import { HttpApiSchema } from "@effect/platform"
 import { Effect, Option, Schema } from "effect"
 
 /** One page of a keyset-paginated listing; `cursor` is present when more items may follow. */
@@ -7,9 +8,15 @@ export interface Page<A> {
 }
 
 /** A cursor that this service did not issue (or that was tampered with). */
-export class InvalidCursor extends Schema.TaggedError<InvalidCursor>()("InvalidCursor", {
-  cursor: Schema.String
-}) {}
+export class InvalidCursor extends Schema.TaggedError<InvalidCursor>()(
+  "InvalidCursor",
+  { cursor: Schema.String, message: Schema.String },
+  HttpApiSchema.annotations({ status: 400 })
+) {
+  constructor(props: { readonly cursor: string; readonly message?: string }, options?: Schema.MakeOptions) {
+    super({ ...props, message: props.message ?? "cursor: not a cursor this service issued" }, options)
+  }
+}
 
 /** Most rows a listing returns at once, whatever the caller asks for. */
 export const maxPageSize = 100

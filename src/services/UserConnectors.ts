@@ -1,3 +1,4 @@
+import { HttpApiSchema } from "@effect/platform"
 import type { Effect } from "effect"
 import { Context, Schema } from "effect"
 import {
@@ -21,9 +22,15 @@ import { Connector, ConnectorNotFound } from "./ConnectorsRepo"
  */
 
 /** The account already has the most connectors a user may have. */
-export class ConnectorLimitReached extends Schema.TaggedError<ConnectorLimitReached>()("ConnectorLimitReached", {
-  limit: Schema.Number
-}) {}
+export class ConnectorLimitReached extends Schema.TaggedError<ConnectorLimitReached>()(
+  "ConnectorLimitReached",
+  { limit: Schema.Number, message: Schema.String },
+  HttpApiSchema.annotations({ status: 400 })
+) {
+  constructor(props: { readonly limit: number; readonly message?: string }, options?: Schema.MakeOptions) {
+    super({ ...props, message: props.message ?? `at most ${props.limit} calendar connectors per account` }, options)
+  }
+}
 
 /** Why a CalDAV account could not be connected, in the terms the connect form needs. */
 export class CaldavConnectFailed extends Schema.TaggedError<CaldavConnectFailed>()("CaldavConnectFailed", {

@@ -1,3 +1,4 @@
+import { HttpApiSchema } from "@effect/platform"
 import { Effect, Either, Schema } from "effect"
 import { generateWebhookSecret } from "../domain/notify/standardWebhooks"
 import { checkWebhookUrl, type WebhookUrlPolicy } from "../domain/notify/webhookUrl"
@@ -18,9 +19,11 @@ import {
  */
 
 /** The URL is not acceptable for a webhook (the message says why; it names the `url` field). */
-export class InvalidWebhookUrl extends Schema.TaggedError<InvalidWebhookUrl>()("InvalidWebhookUrl", {
-  message: Schema.String
-}) {}
+export class InvalidWebhookUrl extends Schema.TaggedError<InvalidWebhookUrl>()(
+  "InvalidWebhookUrl",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400 })
+) {}
 
 /** What listSubscriptions shows (app.overlap.webhook.defs#subscriptionView): never the secret. */
 export interface WebhookSubscriptionView {

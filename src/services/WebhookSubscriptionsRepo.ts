@@ -1,3 +1,4 @@
+import { HttpApiSchema } from "@effect/platform"
 import type { Effect, Option } from "effect"
 import { Context, Schema } from "effect"
 import { Did, EpochMillis } from "../domain/identifiers"
@@ -29,14 +30,26 @@ export class WebhookSubscription extends Schema.Class<WebhookSubscription>("Webh
   disabledReason: Schema.NullOr(Schema.String)
 }) {}
 
-export class SubscriptionNotFound extends Schema.TaggedError<SubscriptionNotFound>()("SubscriptionNotFound", {
-  id: Schema.String
-}) {}
+/** No subscription with this id (or none of the caller's: another user's is not confirmed to exist). */
+export class SubscriptionNotFound extends Schema.TaggedError<SubscriptionNotFound>()(
+  "SubscriptionNotFound",
+  { id: Schema.String, message: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {
+  constructor(props: { readonly id: string; readonly message?: string }, options?: Schema.MakeOptions) {
+    super({ ...props, message: props.message ?? `id: no subscription ${props.id}` }, options)
+  }
+}
 
-export class TooManySubscriptions extends Schema.TaggedError<TooManySubscriptions>()("TooManySubscriptions", {
-  did: Schema.String,
-  limit: Schema.Int
-}) {}
+export class TooManySubscriptions extends Schema.TaggedError<TooManySubscriptions>()(
+  "TooManySubscriptions",
+  { did: Schema.String, limit: Schema.Int, message: Schema.String },
+  HttpApiSchema.annotations({ status: 400 })
+) {
+  constructor(props: { readonly did: string; readonly limit: number; readonly message?: string }, options?: Schema.MakeOptions) {
+    super({ ...props, message: props.message ?? `at most ${props.limit} webhook subscriptions per account` }, options)
+  }
+}
 
 export class WebhookSubscriptionsRepo extends Context.Tag("overlap/WebhookSubscriptionsRepo")<WebhookSubscriptionsRepo, {
   /** Inserts, created now, unless the DID already has MAX_SUBSCRIPTIONS_PER_DID (checked in the same statement). */

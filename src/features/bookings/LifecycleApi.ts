@@ -10,29 +10,22 @@ import {
   RescheduleInput,
   RescheduleOutput
 } from "../../lexicon/schemas"
+import { HoldExpired, InvalidConstraints } from "../../services/BookingLifecycle"
+import { BookingNotFound } from "../../services/BookingsRepo"
+import { CalendarUnavailable, NoSlotAvailable } from "../../services/HoldStore"
+import { NotParticipant } from "../../services/NotParticipant"
 import { IdempotencyErrors } from "../xrpc/Idempotency"
-import {
-  CalendarUnavailableError,
-  InvalidConstraintsError,
-  NoSlotAvailableError,
-  NotParticipantError
-} from "../matching/MatchingApi"
 import { RateLimit } from "../xrpc/RateLimit"
 import { XrpcAuth } from "../xrpc/XrpcAuth"
-import { BookingNotFoundError } from "./BookingsApi"
+
+// BookingLifecycle's TransitionRefused and LifecycleUnavailable keep their own names inside (the domain's
+// InvalidTransition is another error); the lexicon names them InvalidTransition and BookingUnavailable.
 
 /** The booking's state does not allow this (the message names the state it is in). */
 export class InvalidTransitionError extends Schema.TaggedError<InvalidTransitionError>()(
   "InvalidTransition",
   { message: Schema.String },
   HttpApiSchema.annotations({ status: 409 })
-) {}
-
-/** The hold lapsed before it was finalized; match again. */
-export class HoldExpiredError extends Schema.TaggedError<HoldExpiredError>()(
-  "HoldExpired",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 410 })
 ) {}
 
 /** A store the transition needs (D1, the booking or hold object) is unreachable; nothing changed. Retry. */
@@ -44,13 +37,13 @@ export class BookingUnavailableError extends Schema.TaggedError<BookingUnavailab
 
 /** Every refusal a lifecycle procedure can answer (reschedule uses them all; the others a subset). */
 const LifecycleErrors = Schema.Union(
-  BookingNotFoundError,
-  NotParticipantError,
+  BookingNotFound,
+  NotParticipant,
   InvalidTransitionError,
-  HoldExpiredError,
-  InvalidConstraintsError,
-  NoSlotAvailableError,
-  CalendarUnavailableError,
+  HoldExpired,
+  InvalidConstraints,
+  NoSlotAvailable,
+  CalendarUnavailable,
   BookingUnavailableError
 )
 

@@ -1,6 +1,8 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
 import { ConnectorRemoveInput, ConnectorStartInput, ConnectorStartOutput, ListConnectorsOutput } from "../../lexicon/schemas"
+import { ConnectorNotFound } from "../../services/ConnectorsRepo"
+import { ConnectorLimitReached } from "../../services/UserConnectors"
 import { RateLimit, RateLimited } from "../xrpc/RateLimit"
 import { XrpcAuth } from "../xrpc/XrpcAuth"
 import { InvalidRequest } from "../xrpc/XrpcErrors"
@@ -26,19 +28,6 @@ export class ProviderUnreachableError extends Schema.TaggedError<ProviderUnreach
   HttpApiSchema.annotations({ status: 502 })
 ) {}
 
-export class ConnectorLimitReachedError extends Schema.TaggedError<ConnectorLimitReachedError>()(
-  "ConnectorLimitReached",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 400 })
-) {}
-
-/** The caller has no connector with this id (another user's connector is not confirmed to exist). */
-export class ConnectorNotFoundError extends Schema.TaggedError<ConnectorNotFoundError>()(
-  "ConnectorNotFound",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 404 })
-) {}
-
 /** This deployment does not offer the provider (no OAuth client configured for it). */
 export class ProviderNotConfiguredError extends Schema.TaggedError<ProviderNotConfiguredError>()(
   "ProviderNotConfigured",
@@ -56,7 +45,7 @@ export class ConnectorsApi extends HttpApiGroup.make("connectors")
       .addError(CredentialsRequiredError)
       .addError(InvalidCredentialsError)
       .addError(ProviderUnreachableError)
-      .addError(ConnectorLimitReachedError)
+      .addError(ConnectorLimitReached)
       .addError(RateLimited)
       .addError(ProviderNotConfiguredError)
   )
@@ -64,7 +53,7 @@ export class ConnectorsApi extends HttpApiGroup.make("connectors")
     HttpApiEndpoint.post("remove", "/xrpc/app.overlap.connector.remove")
       .setPayload(ConnectorRemoveInput)
       .addSuccess(Schema.Struct({}))
-      .addError(ConnectorNotFoundError)
+      .addError(ConnectorNotFound)
       .addError(ProviderUnreachableError)
   )
   .add(

@@ -11,15 +11,18 @@ import {
   GetOffersParams,
   MatchInput
 } from "../../lexicon/schemas"
+import { InvalidConstraints } from "../../services/BookingLifecycle"
+import { CalendarUnavailable, MatchNotFound, NoSlotAvailable } from "../../services/HoldStore"
+import { NotParticipant } from "../../services/NotParticipant"
+import { InvalidCursor } from "../../services/Page"
 import { GraphUnavailable } from "../../services/SocialGraph"
-import { InvalidCursorError } from "../bookings/BookingsApi"
 import { IdempotencyErrors } from "../xrpc/Idempotency"
 import { RateLimit } from "../xrpc/RateLimit"
 import { XrpcAuth } from "../xrpc/XrpcAuth"
 import { XrpcOptionalAuth } from "../xrpc/XrpcOptionalAuth"
 
-// The lexicons' named errors for matching (the `_tag` is the XRPC error name). Messages never carry a time
-// from anyone's calendar.
+// The matching refusals no service declares (the `_tag` is the XRPC error name); the others are the services' own
+// errors, sent as they are. Messages never carry a time from anyone's calendar.
 
 export class HostNotFoundError extends Schema.TaggedError<HostNotFoundError>()(
   "HostNotFound",
@@ -36,39 +39,6 @@ export class OfferNotFoundError extends Schema.TaggedError<OfferNotFoundError>()
 /** The caller's relationship with the host does not meet the offer's tier (or a block). */
 export class TierNotMetError extends Schema.TaggedError<TierNotMetError>()(
   "TierNotMet",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 403 })
-) {}
-
-/** The constraints cannot be satisfied as given; the message begins with the field (`constraints.tz: …`). */
-export class InvalidConstraintsError extends Schema.TaggedError<InvalidConstraintsError>()(
-  "InvalidConstraints",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 400 })
-) {}
-
-/** Nothing fits both calendars (or every fitting time is taken): a conflict with the current state. */
-export class NoSlotAvailableError extends Schema.TaggedError<NoSlotAvailableError>()(
-  "NoSlotAvailable",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 409 })
-) {}
-
-/** A calendar the match needs cannot be used right now; says whose, never why in detail. */
-export class CalendarUnavailableError extends Schema.TaggedError<CalendarUnavailableError>()(
-  "CalendarUnavailable",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503 })
-) {}
-
-export class MatchNotFoundError extends Schema.TaggedError<MatchNotFoundError>()(
-  "MatchNotFound",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 404 })
-) {}
-
-export class NotParticipantError extends Schema.TaggedError<NotParticipantError>()(
-  "NotParticipant",
   { message: Schema.String },
   HttpApiSchema.annotations({ status: 403 })
 ) {}
@@ -119,7 +89,7 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .setUrlParams(GetOffersParams)
       .addSuccess(GetOffersOutput)
       .addError(HostNotFoundError)
-      .addError(InvalidCursorError)
+      .addError(InvalidCursor)
       .addError(GraphUnavailable)
       .middleware(XrpcOptionalAuth)
   )
@@ -130,8 +100,8 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .addError(HostNotFoundError)
       .addError(OfferNotFoundError)
       .addError(TierNotMetError)
-      .addError(InvalidConstraintsError)
-      .addError(CalendarUnavailableError)
+      .addError(InvalidConstraints)
+      .addError(CalendarUnavailable)
       .addError(GraphUnavailable)
       .middleware(XrpcOptionalAuth)
   )
@@ -143,9 +113,9 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .addError(HostNotFoundError)
       .addError(OfferNotFoundError)
       .addError(TierNotMetError)
-      .addError(InvalidConstraintsError)
-      .addError(NoSlotAvailableError)
-      .addError(CalendarUnavailableError)
+      .addError(InvalidConstraints)
+      .addError(NoSlotAvailable)
+      .addError(CalendarUnavailable)
       .addError(GraphUnavailable)
       .addError(IdempotencyErrors)
       .middleware(XrpcAuth)
@@ -155,8 +125,8 @@ export class MatchingApi extends HttpApiGroup.make("matching")
     HttpApiEndpoint.get("getMatchStatus", "/xrpc/app.overlap.getMatchStatus")
       .setUrlParams(GetMatchStatusParams)
       .addSuccess(GetMatchStatusOutput)
-      .addError(MatchNotFoundError)
-      .addError(NotParticipantError)
+      .addError(MatchNotFound)
+      .addError(NotParticipant)
       .middleware(XrpcAuth)
       .middleware(AccountRequired)
   )

@@ -1,16 +1,17 @@
 import { Effect } from "effect"
 import { lexiconField } from "../../domain/matching/hostRules"
 import type { SlotInputInvalid } from "../../domain/slots"
+import { InvalidConstraints } from "../../services/BookingLifecycle"
 import { IdentityResolver } from "../../services/IdentityResolver"
 import type { Guest } from "../../services/SocialGraph"
 import { CurrentRequester, Requester } from "../xrpc/Requester"
 import { bookableOffers } from "./bookableOffers"
-import { HostNotFoundError, InvalidConstraintsError, OfferNotFoundError, TierNotMetError } from "./MatchingApi"
+import { HostNotFoundError, OfferNotFoundError, TierNotMetError } from "./MatchingApi"
 
 /** Which host and which of their offers a caller may query or book, shared by the matching methods. */
 
 export const invalidConstraints = (prefix: string) => (error: SlotInputInvalid) =>
-  new InvalidConstraintsError({ message: `${lexiconField(error.field, prefix)}: ${error.reason}` })
+  new InvalidConstraints({ message: `${lexiconField(error.field, prefix)}: ${error.reason}` })
 
 /** A DID as given; a handle resolved (one that does not resolve is HostNotFound). */
 export const resolveHost = (host: string) =>

@@ -2,7 +2,6 @@ import { Effect, Option } from "effect"
 import type { ListBookingsParams } from "../../../lexicon/schemas"
 import { BookingsRepo } from "../../../services/BookingsRepo"
 import { Caller } from "../../xrpc/Caller"
-import { InvalidCursorError } from "../BookingsApi"
 import { toBookingView } from "../bookingView"
 
 /** app.overlap.listBookings: the caller's bookings (as host, guest or either), newest first, by cursor. */
@@ -12,10 +11,7 @@ export const listBookings = ({ urlParams }: { readonly urlParams: ListBookingsPa
     const caller = yield* Caller
     const page = yield* bookings
       .listForDid({ did: caller.did, role: urlParams.role ?? "either", limit: urlParams.limit, cursor: urlParams.cursor })
-      .pipe(
-        Effect.catchTag("InvalidCursor", () => Effect.fail(new InvalidCursorError({ message: "cursor: not a cursor this service issued" }))),
-        Effect.orDie
-      )
+      .pipe(Effect.catchTag("RepositoryError", Effect.die))
     return {
       bookings: page.items.map(toBookingView),
       ...Option.match(page.cursor, { onNone: () => ({}), onSome: (cursor) => ({ cursor }) })

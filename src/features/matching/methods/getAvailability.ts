@@ -4,8 +4,8 @@ import { slotSearchFor } from "../../../domain/holds/slotSearch"
 import { hostRulesIn } from "../../../domain/matching/hostRules"
 import { findSlots } from "../../../domain/slots"
 import type { DefsConstraints, GetAvailabilityParams } from "../../../lexicon/schemas"
-import { CalendarProvider } from "../../../services/CalendarProvider"
-import { CalendarUnavailableError } from "../MatchingApi"
+import { CalendarProvider, type Interval, type ProviderError } from "../../../services/CalendarProvider"
+import { type CalendarParty, CalendarUnavailable } from "../../../services/HoldStore"
 import { iso } from "../matchingViews"
 import { currentGuest, invalidConstraints, offersFor, resolveHost } from "../offerAccess"
 
@@ -14,10 +14,35 @@ const AVAILABILITY_SLOTS = 5
 /** How long getAvailability waits for both calendars. */
 const AVAILABILITY_BUDGET_MS = 2_000
 
+const reasonOf = (error: ProviderError): CalendarUnavailable["reason"] => {
+  switch (error._tag) {
+    case "ProviderRateLimited":
+      return "rate-limited"
+    case "ProviderUnavailable":
+      return "unavailable"
+    case "ConnectorBroken":
+      return "broken"
+    case "ProviderRejected":
+      return "rejected"
+  }
+}
+
+/** One party's busy intervals within the budget; a failure says whose calendar, never why in detail. */
+const busyOf = (party: CalendarParty, did: string, range: Interval) =>
+  Effect.flatMap(CalendarProvider, (calendar) => calendar.busy(did, range)).pipe(
+    Effect.timeoutFail({ duration: Duration.millis(AVAILABILITY_BUDGET_MS), onTimeout: () => "timeout" as const }),
+    Effect.mapError((error) =>
+      new CalendarUnavailable({
+        party,
+        reason: error === "timeout" ? "unavailable" : reasonOf(error),
+        message: `the ${party}'s calendar cannot be reached right now; try again later`
+      })
+    )
+  )
+
 /** app.overlap.getAvailability: candidate slots that fit the host's offers, both calendars and the constraints. */
 export const getAvailability = ({ urlParams }: { readonly urlParams: GetAvailabilityParams }) =>
   Effect.gen(function*() {
-    const calendar = yield* CalendarProvider
     const guest = yield* currentGuest
     const hostDid = yield* resolveHost(urlParams.host)
     const usable = yield* offersFor(hostDid, guest, urlParams.offer)
@@ -44,16 +69,13 @@ export const getAvailability = ({ urlParams }: { readonly urlParams: GetAvailabi
     if (Either.isLeft(search)) return yield* invalidConstraints("")(search.left)
     const { query, range } = search.right
     if (range === undefined) return { slots: [] }
-    const unavailable = (party: string) => () =>
-      new CalendarUnavailableError({ message: `the ${party}'s calendar cannot be reached right now; try again later` })
     // The busy intervals live only in this fiber: they go into the slot engine and nowhere else.
     // An anonymous guest has no calendar here: only the host's busy time (and the offer) shapes the slots.
+    // Both calendars are asked at once, each within the budget.
     const { guestBusy, hostBusy } = yield* Effect.all({
-      hostBusy: Effect.mapError(calendar.busy(hostDid, range), unavailable("host")),
-      guestBusy: "did" in guest ? Effect.mapError(calendar.busy(guest.did, range), unavailable("guest")) : Effect.succeed([])
-    }, { concurrency: 2 }).pipe(
-      Effect.timeoutFail({ duration: Duration.millis(AVAILABILITY_BUDGET_MS), onTimeout: unavailable("host or guest") })
-    )
+      hostBusy: busyOf("host", hostDid, range),
+      guestBusy: "did" in guest ? busyOf("guest", guest.did, range) : Effect.succeed([])
+    }, { concurrency: 2 })
     const slots = findSlots({ ...query, hostBusy, guestBusy })
     if (Either.isLeft(slots)) return yield* invalidConstraints("")(slots.left)
     return { slots: slots.right.map((slot) => ({ start: iso(slot.start), end: iso(slot.end) })) }

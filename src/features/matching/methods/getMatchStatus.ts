@@ -2,7 +2,6 @@ import { Effect } from "effect"
 import type { GetMatchStatusParams } from "../../../lexicon/schemas"
 import { HoldStore } from "../../../services/HoldStore"
 import { Caller } from "../../xrpc/Caller"
-import { MatchNotFoundError, NotParticipantError } from "../MatchingApi"
 import { holdView } from "../matchingViews"
 
 /** app.overlap.getMatchStatus: how a pending match (202 from `match`) is doing, for its guest or host. */
@@ -10,13 +9,7 @@ export const getMatchStatus = ({ urlParams }: { readonly urlParams: GetMatchStat
   Effect.gen(function*() {
     const holds = yield* HoldStore
     const caller = yield* Caller
-    const status = yield* holds.getMatchStatus(urlParams.token, caller.did).pipe(
-      Effect.catchTags({
-        MatchNotFound: () => Effect.fail(new MatchNotFoundError({ message: "token: unknown or expired" })),
-        NotParticipant: () => Effect.fail(new NotParticipantError({ message: "token: this match belongs to another caller" })),
-        HoldStoreError: (error) => Effect.die(error)
-      })
-    )
+    const status = yield* holds.getMatchStatus(urlParams.token, caller.did).pipe(Effect.catchTag("HoldStoreError", Effect.die))
     switch (status._tag) {
       case "pending":
         return { status: "pending" as const, retryAfterSec: status.retryAfterSec }

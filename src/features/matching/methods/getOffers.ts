@@ -2,7 +2,6 @@ import { Effect, Option } from "effect"
 import type { GetOffersParams } from "../../../lexicon/schemas"
 import { type IndexedOffer, OffersRepo } from "../../../services/OffersRepo"
 import { encodeCursor } from "../../../services/Page"
-import { InvalidCursorError } from "../../bookings/BookingsApi"
 import { visibleTo } from "../bookableOffers"
 import { offerView } from "../matchingViews"
 import { currentGuest, resolveHost } from "../offerAccess"
@@ -24,10 +23,7 @@ export const getOffers = ({ urlParams }: { readonly urlParams: GetOffersParams }
     // Offers the caller may not see are skipped, not counted: pages fill from the next index page.
     for (let scanned = 0; scanned < OFFER_PAGES_SCANNED; scanned++) {
       const page = yield* offers.listByHost({ did: hostDid, from, to, limit: urlParams.limit, cursor }).pipe(
-        Effect.catchTags({
-          InvalidCursor: () => Effect.fail(new InvalidCursorError({ message: "cursor: not a cursor this service issued" })),
-          RepositoryError: (error) => Effect.die(error)
-        })
+        Effect.catchTag("RepositoryError", Effect.die)
       )
       for (const [i, offer] of page.items.entries()) {
         if (!visible(offer)) continue

@@ -4,10 +4,10 @@ import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../../domain/ide
 import { toMatchRequest } from "../../../domain/holds/matchInput"
 import { hostRulesIn } from "../../../domain/matching/hostRules"
 import type { MatchInput } from "../../../lexicon/schemas"
+import { CalendarUnavailable } from "../../../services/HoldStore"
 import { Caller } from "../../xrpc/Caller"
 import { idempotent } from "../../xrpc/Idempotency"
 import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "../matchAndRecord"
-import { CalendarUnavailableError, NoSlotAvailableError } from "../MatchingApi"
 import { holdView } from "../matchingViews"
 import { invalidConstraints, offersFor } from "../offerAccess"
 
@@ -39,9 +39,9 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
     const outcome = yield* matchAndRecord(request).pipe(
       Effect.catchTags({
         SlotInputInvalid: (error) => Effect.fail(invalidConstraints("constraints.")(error)),
-        NoSlotAvailable: (error) => Effect.fail(new NoSlotAvailableError({ message: error.message })),
+        // whose calendar, never why in detail
         CalendarUnavailable: (error) =>
-          Effect.fail(new CalendarUnavailableError({ message: `the ${error.party}'s calendar cannot be reached right now; try again later` })),
+          Effect.fail(new CalendarUnavailable({ ...error, message: `the ${error.party}'s calendar cannot be reached right now; try again later` })),
         HoldStoreError: (error) => Effect.die(error)
       })
     )

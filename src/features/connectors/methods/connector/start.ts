@@ -2,12 +2,11 @@ import { Effect } from "effect"
 import type { ConnectorStartInput } from "../../../../lexicon/schemas"
 import { ConnectorsRepo } from "../../../../services/ConnectorsRepo"
 import { OAuthClient, type OAuthProvider } from "../../../../services/OAuthClient"
-import { MAX_CONNECTORS_PER_USER, UserConnectors } from "../../../../services/UserConnectors"
+import { ConnectorLimitReached, MAX_CONNECTORS_PER_USER, UserConnectors } from "../../../../services/UserConnectors"
 import { Caller } from "../../../xrpc/Caller"
 import { RateLimited } from "../../../xrpc/RateLimit"
 import { InvalidRequest } from "../../../xrpc/XrpcErrors"
 import {
-  ConnectorLimitReachedError,
   CredentialsRequiredError,
   InvalidCredentialsError,
   ProviderNotConfiguredError,
@@ -31,7 +30,7 @@ const startOAuth = (payload: ConnectorStartInput & { readonly provider: OAuthPro
       return yield* new InvalidRequest({ message: `${extra.join(", ")}: only for provider caldav (${payload.provider} connects through its own sign-in)` })
     }
     if (yield* atLimit(did)) {
-      return yield* new ConnectorLimitReachedError({ message: `at most ${MAX_CONNECTORS_PER_USER} calendar connectors per account` })
+      return yield* new ConnectorLimitReached({ limit: MAX_CONNECTORS_PER_USER })
     }
     const oauth = yield* OAuthClient
     const started = yield* oauth.start(payload.provider, did).pipe(
@@ -76,7 +75,6 @@ const connectCaldav = (payload: ConnectorStartInput, did: string) =>
               return Effect.fail(new ProviderUnreachableError({ message: `serverUrl: ${error.message}` }))
           }
         },
-        ConnectorLimitReached: (error) => Effect.fail(new ConnectorLimitReachedError({ message: `at most ${error.limit} calendar connectors per account` })),
         ProviderUnavailable: (error) => Effect.die(error)
       })
     )

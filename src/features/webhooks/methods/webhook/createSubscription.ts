@@ -1,9 +1,8 @@
 import { Effect } from "effect"
 import type { WebhookCreateSubscriptionInput } from "../../../../lexicon/schemas"
 import { CloudflareEnv } from "../../../../platform/CloudflareEnv"
-import { createSubscription as create } from "../../../../services/WebhookSubscriptions"
+import { createSubscription as create, InvalidWebhookUrl } from "../../../../services/WebhookSubscriptions"
 import { Caller } from "../../../xrpc/Caller"
-import { InvalidWebhookUrlError, TooManySubscriptionsError } from "../../SubscriptionsApi"
 
 /**
  * app.overlap.webhook.createSubscription: the secret is answered here once. http:, localhost and IP literals are
@@ -17,15 +16,14 @@ export const createSubscription = ({ payload }: { readonly payload: WebhookCreat
     const caller = yield* Caller
     const env = yield* CloudflareEnv
     const created = yield* create(caller.did, payload.url, { allowInsecure: env.ENVIRONMENT === "development" }).pipe(
-      Effect.catchAll((error): Effect.Effect<never, InvalidWebhookUrlError | TooManySubscriptionsError> => {
-        switch (error._tag) {
-          case "InvalidWebhookUrl":
-            return Effect.fail(new InvalidWebhookUrlError({ message: error.message.startsWith("url") ? error.message : `url: ${error.message}` }))
-          case "TooManySubscriptions":
-            return Effect.fail(new TooManySubscriptionsError({ message: `at most ${error.limit} webhook subscriptions per account` }))
-          default:
-            return Effect.die(error) // vault key or D1 failure: a 500, logged
-        }
+      Effect.catchTags({
+        // the message names the field it is about
+        InvalidWebhookUrl: (error) =>
+          Effect.fail(error.message.startsWith("url") ? error : new InvalidWebhookUrl({ message: `url: ${error.message}` })),
+        // vault key or D1 failure: a 500, logged
+        VaultKeyMissing: Effect.die,
+        VaultConfigInvalid: Effect.die,
+        RepositoryError: Effect.die
       })
     )
     return { subscription: created.subscription, secret: created.secret }

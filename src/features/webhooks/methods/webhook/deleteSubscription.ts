@@ -3,17 +3,11 @@ import type { WebhookDeleteSubscriptionInput } from "../../../../lexicon/schemas
 import { deleteSubscription as remove } from "../../../../services/WebhookSubscriptions"
 import { Caller } from "../../../xrpc/Caller"
 import { idempotent } from "../../../xrpc/Idempotency"
-import { SubscriptionNotFoundError } from "../../SubscriptionsApi"
 
 /** app.overlap.webhook.deleteSubscription: one of the caller's subscriptions (another user's is "not found"). */
 export const deleteSubscription = ({ payload }: { readonly payload: WebhookDeleteSubscriptionInput }) =>
   idempotent(Effect.gen(function*() {
     const caller = yield* Caller
-    yield* remove(caller.did, payload.id).pipe(
-      Effect.catchTags({
-        SubscriptionNotFound: () => Effect.fail(new SubscriptionNotFoundError({ message: `id: no subscription ${payload.id}` })),
-        RepositoryError: (error) => Effect.die(error)
-      })
-    )
+    yield* remove(caller.did, payload.id).pipe(Effect.catchTag("RepositoryError", Effect.die))
     return {}
   }))
