@@ -19,7 +19,7 @@ import { type MatchRequest } from "../../src/domain/holds/matchRequest"
 export { HostMatchDO }
 
 interface BenchEnv extends Env {
-  readonly HOST_MATCH_FAKE: DurableObjectNamespace
+  readonly HOST_MATCH_FAKE: DurableObjectNamespace<HostMatchDO>
 }
 
 export class FakeCalendarHostMatchDO extends HostMatchDO {

@@ -1,39 +1,39 @@
-import type { BindingSpec } from "./health"
+import { analytics, type BindingProbes, d1, durableObject, email, kv, queue, r2 } from "./health"
 
 /** The bindings each worker declares in its wrangler config; /healthz probes exactly these. */
-export const appviewBindings: BindingSpec = {
-  DB: "d1",
-  BLOBS: "r2",
-  GRAPH_CACHE: "kv",
-  FEATURES: "kv",
-  SESSION_NONCES: "kv",
-  ANALYTICS: "analytics",
-  HOST_MATCH: "durable-object",
-  BOOKING: "durable-object",
-  USER_CONNECTOR: "durable-object",
-  RATE_LIMITER: "durable-object",
-  CALENDAR_TASKS: "queue",
-  NOTIFY_TASKS: "queue"
-}
+export const appviewBindings: BindingProbes = (env) => ({
+  DB: d1(env.DB),
+  BLOBS: r2(env.BLOBS),
+  GRAPH_CACHE: kv(env.GRAPH_CACHE),
+  FEATURES: kv(env.FEATURES),
+  SESSION_NONCES: kv(env.SESSION_NONCES),
+  ANALYTICS: analytics(env.ANALYTICS),
+  HOST_MATCH: durableObject(env.HOST_MATCH),
+  BOOKING: durableObject(env.BOOKING),
+  USER_CONNECTOR: durableObject(env.USER_CONNECTOR),
+  RATE_LIMITER: durableObject(env.RATE_LIMITER),
+  CALENDAR_TASKS: queue(env.CALENDAR_TASKS),
+  NOTIFY_TASKS: queue(env.NOTIFY_TASKS)
+})
 
-export const firehoseBindings: BindingSpec = {
-  DB: "d1",
-  ANALYTICS: "analytics",
-  FIREHOSE: "durable-object",
-  INDEX_TASKS: "queue"
-}
+export const firehoseBindings: BindingProbes = (env) => ({
+  DB: d1(env.DB),
+  ANALYTICS: analytics(env.ANALYTICS),
+  FIREHOSE: durableObject(env.FIREHOSE),
+  INDEX_TASKS: queue(env.INDEX_TASKS)
+})
 
-export const notifyBindings: BindingSpec = {
-  DB: "d1",
-  BLOBS: "r2",
-  ANALYTICS: "analytics",
-  EMAIL: "email",
-  NOTIFY_DEAD_LETTERS: "queue"
-}
+export const notifyBindings: BindingProbes = (env) => ({
+  DB: d1(env.DB),
+  BLOBS: r2(env.BLOBS),
+  ANALYTICS: analytics(env.ANALYTICS),
+  EMAIL: email(env.EMAIL),
+  NOTIFY_DEAD_LETTERS: queue(env.NOTIFY_DEAD_LETTERS)
+})
 
-export const webhooksBindings: BindingSpec = {
-  DB: "d1",
-  ANALYTICS: "analytics",
-  USER_CONNECTOR: "durable-object",
-  CALENDAR_TASKS: "queue"
-}
+export const webhooksBindings: BindingProbes = (env) => ({
+  DB: d1(env.DB),
+  ANALYTICS: analytics(env.ANALYTICS),
+  USER_CONNECTOR: durableObject(env.USER_CONNECTOR),
+  CALENDAR_TASKS: queue(env.CALENDAR_TASKS)
+})

@@ -1,4 +1,5 @@
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test"
+import type { DurableObject } from "cloudflare:workers"
 
 // Durable Object alarms are outside the pool's isolated storage (workers-sdk#5388): popping a test's storage
 // frame does not cancel them, so an alarm a test leaves behind fires on its own schedule — during a later
@@ -10,8 +11,11 @@ import { listDurableObjectIds, runInDurableObject } from "cloudflare:test"
 // So a test that arms alarms deletes them before it returns. That must happen inside the test body:
 // `afterEach` and `onTestFinished` run after the pool has popped the frame (workers-sdk#11690).
 
+/** Namespaces of several classes, each typed by its own. */
+type Namespaces<Objects extends ReadonlyArray<DurableObject>> = { readonly [I in keyof Objects]: DurableObjectNamespace<Objects[I]> }
+
 /** Deletes the alarm of every object of `namespaces` that has storage in the current test. */
-export const deleteAlarms = async (...namespaces: ReadonlyArray<DurableObjectNamespace>): Promise<void> => {
+export const deleteAlarms = async <const Objects extends ReadonlyArray<DurableObject>>(...namespaces: Namespaces<Objects>): Promise<void> => {
   for (const namespace of namespaces) {
     for (const id of await listDurableObjectIds(namespace)) {
       await runInDurableObject(namespace.get(id), (_instance, state) => state.storage.deleteAlarm())
@@ -21,11 +25,11 @@ export const deleteAlarms = async (...namespaces: ReadonlyArray<DurableObjectNam
 
 /** `body` as a test function that ends, pass or fail, by deleting the alarms of `namespaces`' objects. */
 export const leavingNoAlarms =
-  <Args extends Array<unknown>>(namespaces: ReadonlyArray<DurableObjectNamespace>, body: (...args: Args) => Promise<void>) =>
+  <const Objects extends ReadonlyArray<DurableObject>, Args extends Array<unknown>>(namespaces: Namespaces<Objects>, body: (...args: Args) => Promise<void>) =>
   async (...args: Args): Promise<void> => {
     try {
       await body(...args)
     } finally {
-      await deleteAlarms(...namespaces)
+      await deleteAlarms<Objects>(...namespaces)
     }
   }

@@ -1,14 +1,23 @@
 import { Effect, Layer, Schema } from "effect"
 import {
   BookingLifecycle,
-  type BookingRpc,
   LifecycleCommand,
-  type LifecycleCommand as Command,
   LifecycleReply,
   LifecycleUnavailable,
   RescheduleCommand
 } from "../../services/BookingLifecycle"
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
+import { objectRpc } from "./objectRpc"
+
+/** A booking object that cannot be reached, or answers what does not decode, is LifecycleUnavailable. */
+const call = objectRpc(({ method, problem, cause }) =>
+  new LifecycleUnavailable({
+    message: problem === "failed" ? `the booking object could not be reached (${method})` : `the booking object answered what does not decode (${method})`,
+    cause
+  }))
+
+const encodeCommand = Schema.encode(LifecycleCommand)
+const encodeReschedule = Schema.encode(RescheduleCommand)
 
 /**
  * BookingLifecycle over the `BOOKING` namespace: one BookingDO per booking id (`idFromName(bookingId)`), which
@@ -17,25 +26,20 @@ import { CloudflareEnv } from "../../platform/CloudflareEnv"
 export const BookingLifecycleLive: Layer.Layer<BookingLifecycle, never, CloudflareEnv> = Layer.effect(
   BookingLifecycle,
   Effect.map(CloudflareEnv, ({ BOOKING }) => {
-    const stubOf = (bookingId: string) => BOOKING.get(BOOKING.idFromName(bookingId)) as unknown as BookingRpc
-    const call = <I extends Command>(
-      schema: Schema.Schema<I, any>,
-      method: keyof BookingRpc,
-      command: I
-    ) =>
-      Effect.flatMap(Schema.encode(schema)(command).pipe(Effect.orDie), (encoded) =>
-        Effect.tryPromise({
-          try: () => (stubOf(command.bookingId)[method] as (c: unknown) => Promise<typeof LifecycleReply.Encoded>)(encoded),
-          catch: (cause) => new LifecycleUnavailable({ message: `the booking object could not be reached (${method})`, cause })
-        })).pipe(
-          Effect.flatMap((reply) => Schema.decode(LifecycleReply)(reply).pipe(Effect.orDie)),
-          Effect.flatten
-        )
+    const stubOf = (bookingId: string) => BOOKING.get(BOOKING.idFromName(bookingId))
     return BookingLifecycle.of({
-      finalize: (command) => call(LifecycleCommand, "finalize", command),
-      decline: (command) => call(LifecycleCommand, "decline", command),
-      cancel: (command) => call(LifecycleCommand, "cancel", command),
-      reschedule: (command) => call(RescheduleCommand, "reschedule", command)
+      finalize: (command) =>
+        Effect.flatMap(Effect.orDie(encodeCommand(command)), (encoded) =>
+          call(LifecycleReply, "finalize", () => stubOf(command.bookingId).finalize(encoded))),
+      decline: (command) =>
+        Effect.flatMap(Effect.orDie(encodeCommand(command)), (encoded) =>
+          call(LifecycleReply, "decline", () => stubOf(command.bookingId).decline(encoded))),
+      cancel: (command) =>
+        Effect.flatMap(Effect.orDie(encodeCommand(command)), (encoded) =>
+          call(LifecycleReply, "cancel", () => stubOf(command.bookingId).cancel(encoded))),
+      reschedule: (command) =>
+        Effect.flatMap(Effect.orDie(encodeReschedule(command)), (encoded) =>
+          call(LifecycleReply, "reschedule", () => stubOf(command.bookingId).reschedule(encoded)))
     })
   })
 )

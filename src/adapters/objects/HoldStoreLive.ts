@@ -1,34 +1,22 @@
-import { Effect, type Either, Layer, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { objectKeyOfToken } from "../../domain/holds/policy"
 import { shardName } from "../../domain/holds/shards"
-import { ClaimReply, ConfirmReply, CountReply, HoldStore, HoldStoreAdmin, HoldStoreError, type HostMatchRpc, LeaseReply, MatchInDayReply, MatchNotFound, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
+import { ClaimReply, ConfirmReply, CountReply, HoldStore, HoldStoreAdmin, HoldStoreError, LeaseReply, MatchInDayReply, MatchNotFound, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
 import { MatchRequest } from "../../domain/holds/matchRequest"
-import { CloudflareEnv } from "../../platform/CloudflareEnv"
+import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
+import { objectRpc } from "./objectRpc"
 import { DayShards } from "../../services/DayShards"
 
 /** One RPC to a host object: its encoded `Either` reply decoded into the service's tagged errors. */
-const call = <A, E, I, EI>(
-  reply: Schema.Schema<Either.Either<A, E>, Schema.EitherEncoded<I, EI>>,
-  method: string,
-  rpc: () => Promise<Schema.EitherEncoded<I, EI>>
-): Effect.Effect<A, E | HoldStoreError> =>
-  Effect.tryPromise({
-    try: rpc,
-    catch: (cause) => new HoldStoreError({ message: `HostMatchDO.${method} failed`, cause })
-  }).pipe(
-    Effect.flatMap((encoded) =>
-      Schema.decodeUnknown(reply)(encoded).pipe(
-        Effect.mapError((cause) => new HoldStoreError({ message: `HostMatchDO.${method}: unexpected reply`, cause }))
-      )
-    ),
-    Effect.flatMap((either) => either)
-  )
+const call = objectRpc(({ method, problem, cause }) =>
+  new HoldStoreError({ message: problem === "failed" ? `HostMatchDO.${method} failed` : `HostMatchDO.${method}: unexpected reply`, cause }))
 
 const encodeRequest = Schema.encode(MatchRequest)
 const encodeReschedule = Schema.encode(RescheduleRequest)
 
-const hostObject = (namespace: DurableObjectNamespace, hostDid: string) =>
-  namespace.get(namespace.idFromName(hostDid)) as unknown as HostMatchRpc
+const hostObject = (namespace: Env["HOST_MATCH"], hostDid: string) => namespace.get(namespace.idFromName(hostDid))
+
+type HostObject = ReturnType<typeof hostObject>
 
 /**
  * `HoldStore` over the `HOST_MATCH` Durable Object namespace: one object per host DID
@@ -41,17 +29,17 @@ export const HoldStoreLive: Layer.Layer<HoldStore, never, CloudflareEnv> = Layer
   Effect.map(CloudflareEnv, (env) => {
     const namespace = env.HOST_MATCH
     const forHost = (hostDid: string) => hostObject(namespace, hostDid)
-    const forToken = (token: string): HostMatchRpc | undefined => {
+    const forToken = (token: string): HostObject | undefined => {
       const key = objectKeyOfToken(token)
       if (key === undefined) return undefined
       try {
-        return namespace.get(namespace.idFromString(key)) as unknown as HostMatchRpc
+        return namespace.get(namespace.idFromString(key))
       } catch {
         return undefined // not an id of this namespace
       }
     }
 
-    const byToken = <A, E>(token: string, use: (stub: HostMatchRpc) => Effect.Effect<A, E>) =>
+    const byToken = <A, E>(token: string, use: (stub: HostObject) => Effect.Effect<A, E>) =>
       Effect.suspend((): Effect.Effect<A, E | MatchNotFound> => {
         const stub = forToken(token)
         return stub === undefined ? Effect.fail(new MatchNotFound({ token })) : use(stub)
@@ -90,7 +78,7 @@ export const HoldStoreAdminLive: Layer.Layer<HoldStoreAdmin, never, CloudflareEn
 )
 
 /** A host's day shards over the namespace: the object of (host, UTC day) is `idFromName(shardName(host, day))`. */
-export const dayShardsOver = (namespace: DurableObjectNamespace): DayShards["Type"] => {
+export const dayShardsOver = (namespace: Env["HOST_MATCH"]): DayShards["Type"] => {
   const shard = (hostDid: string, day: number) => hostObject(namespace, shardName(hostDid, day))
   return DayShards.of({
     matchInDay: (request, day) =>

@@ -1,6 +1,5 @@
 import { Duration, Effect, Either, Layer } from "effect"
 import { parseRateLimits } from "../../domain/rateLimits"
-import type { RateLimiterDO } from "../../entry/objects/RateLimiterDO"
 import { RateLimiter, RateLimiterUnavailable } from "../../services/RateLimiter"
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
 
@@ -21,7 +20,7 @@ export const RateLimiterLive: Layer.Layer<RateLimiter, never, CloudflareEnv> = L
       onLeft: (message) => Effect.dieMessage(message),
       onRight: Effect.succeed
     })
-    const namespace = env.RATE_LIMITER as unknown as DurableObjectNamespace<RateLimiterDO>
+    const namespace = env.RATE_LIMITER
     return RateLimiter.of({
       limits,
       take: (subject, methodClass, cost = 1) => {

@@ -1,4 +1,4 @@
-import { Effect, type Either, Layer, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { HoldRef, ProviderUnavailable } from "../../services/CalendarProvider"
 import {
   ActivateReply,
@@ -11,10 +11,19 @@ import {
   MaintainReply,
   ReleaseReply,
   RemoveReply,
-  type UserConnectorRpc,
   UserConnectors
 } from "../../services/UserConnectors"
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
+import { objectRpc } from "./objectRpc"
+
+/** An object that cannot be reached, or answers what does not decode, is ProviderUnavailable. */
+const call = objectRpc(({ method, problem, cause }) =>
+  new ProviderUnavailable({
+    provider: "overlap",
+    cause: new Error(problem === "failed"
+      ? `UserConnectorDO.${method} failed: ${String(cause)}`
+      : `UserConnectorDO.${method}: unexpected reply: ${cause instanceof Error ? cause.message : String(cause)}`)
+  }))
 
 /**
  * `UserConnectors` over the `USER_CONNECTOR` Durable Object namespace: one object per user DID
@@ -25,23 +34,7 @@ export const UserConnectorsLive: Layer.Layer<UserConnectors, never, CloudflareEn
   UserConnectors,
   Effect.map(CloudflareEnv, (env) => {
     const namespace = env.USER_CONNECTOR
-    const stub = (did: string) => namespace.get(namespace.idFromName(did)) as unknown as UserConnectorRpc
-
-    const call = <A, E, I, EI>(
-      reply: Schema.Schema<Either.Either<A, E>, Schema.EitherEncoded<I, EI>>,
-      method: string,
-      rpc: () => Promise<Schema.EitherEncoded<I, EI>>
-    ): Effect.Effect<A, E | ProviderUnavailable> =>
-      Effect.tryPromise({
-        try: rpc,
-        catch: (cause) => new ProviderUnavailable({ provider: "overlap", cause: new Error(`UserConnectorDO.${method} failed: ${String(cause)}`) })
-      }).pipe(
-        Effect.flatMap((encoded) =>
-          Schema.decodeUnknown(reply)(encoded).pipe(
-            Effect.mapError((cause) => new ProviderUnavailable({ provider: "overlap", cause: new Error(`UserConnectorDO.${method}: unexpected reply: ${cause.message}`) }))
-          )),
-        Effect.flatMap((either) => either)
-      )
+    const stub = (did: string) => namespace.get(namespace.idFromName(did))
 
     const encodeRef = Schema.encodeSync(HoldRef)
 
