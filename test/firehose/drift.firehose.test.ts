@@ -1,25 +1,10 @@
 import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from "cloudflare:test"
 import { describe, expect, it } from "vitest"
+import { client, waitFor } from "./harness"
 import appview from "../../src/entry/appview"
 
 // reindex-drift (the AppView's `17 * * * *` cron) against the real local PDS: the index is made to differ from the
 // host's repo (a row lost, a row stale, a row the repo does not have) and the cron puts it back.
-
-const client = async <A>(call: Record<string, unknown>): Promise<A> => {
-  const res = await fetch(`${env.TEST_JETSTREAM_URL.replace(/^ws/, "http")}/client`, { method: "POST", body: JSON.stringify(call) })
-  if (!res.ok) throw new Error(await res.text())
-  return res.json() as Promise<A>
-}
-
-const waitFor = async <A>(what: string, probe: () => Promise<A | undefined | null | false>, timeoutMs = 10_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 const offer = (note: string) => ({
   $type: "app.overlap.slotOffer",

@@ -1,5 +1,6 @@
 import { env, SELF } from "cloudflare:test"
 import { beforeAll, describe, expect, it } from "vitest"
+import { client, waitFor } from "./harness"
 import type { FirehoseDO, FirehoseStatus } from "../../src/entry/objects/FirehoseDO"
 import type { IngestSource } from "../../src/domain/ingest/sources"
 
@@ -13,13 +14,6 @@ const SOURCE_ID = "local-pds"
 const object = () => firehose.get(firehose.idFromName(SOURCE_ID))
 const source = (): IngestSource => JSON.parse(env.FIREHOSE_SOURCES!)[0]
 
-/** One call to a real @atproto/api agent in Node (see globalSetup.ts). */
-const client = async <A>(call: Record<string, unknown>): Promise<A> => {
-  const res = await fetch(`${env.TEST_JETSTREAM_URL.replace(/^ws/, "http")}/client`, { method: "POST", body: JSON.stringify(call) })
-  if (!res.ok) throw new Error(`client ${String(call.op)}: ${await res.text()}`)
-  return res.json() as Promise<A>
-}
-
 interface Account {
   readonly did: string
 }
@@ -30,16 +24,6 @@ const putRecord = (account: Account, collection: string, rkey: string, record: u
   client<{ uri: string; cid: string }>({ op: "putRecord", did: account.did, collection, rkey, record })
 const deleteRecord = (account: Account, collection: string, rkey: string) =>
   client({ op: "deleteRecord", did: account.did, collection, rkey })
-
-const waitFor = async <A>(what: string, probe: () => Promise<A | undefined | null | false>, timeoutMs = 10_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 interface OfferRow {
   uri: string

@@ -1,17 +1,12 @@
 import { env, SELF } from "cloudflare:test"
 import { describe, expect, it } from "vitest"
+import { client } from "./harness"
 
 // The lag half of bench/firehoseLag.bench.ts (npm run bench): runs only when the bench asks (OVERLAP_BENCH_LAG=N).
 // A host writes N slotOffers one after another through a real @atproto/api agent on the real local PDS; for each,
 // the time from the PDS's answer to createRecord (the commit is durable by then) until the row is in D1.
 
 const samples = Number(env.OVERLAP_BENCH_LAG || 0)
-
-const client = async <A>(call: Record<string, unknown>): Promise<A> => {
-  const res = await fetch(`${env.TEST_JETSTREAM_URL.replace(/^ws/, "http")}/client`, { method: "POST", body: JSON.stringify(call) })
-  if (!res.ok) throw new Error(await res.text())
-  return res.json() as Promise<A>
-}
 
 const quantile = (sorted: ReadonlyArray<number>, q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
 

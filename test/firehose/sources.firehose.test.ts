@@ -1,19 +1,10 @@
 import { env, SELF } from "cloudflare:test"
 import { describe, expect, it } from "vitest"
+import { waitFor } from "./harness"
 import type { FirehoseDO } from "../../src/entry/objects/FirehoseDO"
 
 // Tap (webhook) and Jetstream (a FirehoseDO subscribed to a scripted Jetstream in Node) with messages in the
 // formats those services send, through the real queue and indexer into D1.
-
-const waitFor = async <A>(what: string, probe: () => Promise<A | undefined | null | false>, timeoutMs = 10_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 const offerRow = (uri: string) =>
   env.DB.prepare("SELECT uri, cid, rev, note, hidden, indexed_at FROM offers_index WHERE uri = ?").bind(uri).first<{
