@@ -8,22 +8,19 @@ import { firehoseLayer, type FirehoseServices } from "./firehoseGraph"
 import { checkHealth } from "./health"
 import { refuseNonOperator } from "../platform/operatorAuth"
 import { xrpcNotImplemented } from "./notImplemented"
-import type { FirehoseDO, FirehoseStatus } from "./objects/FirehoseDO"
+import type { FirehoseStatus } from "./objects/FirehoseDO"
 
 export { FirehoseDO } from "./objects/FirehoseDO"
 
 const runtimeFor = isolateRuntimes<FirehoseServices, never>(firehoseLayer)
 
-const firehoseObject = (env: Env, source: IngestSource) => {
-  const ns = env.FIREHOSE as unknown as DurableObjectNamespace<FirehoseDO>
-  return ns.get(ns.idFromName(source.id))
-}
+const firehoseObject = (env: Env, source: IngestSource) => env.FIREHOSE.get(env.FIREHOSE.idFromName(source.id))
 
 /** Starts (or confirms) one FirehoseDO per configured source. */
 export const ensureSources = async (env: Env): Promise<ReadonlyArray<FirehoseStatus>> => {
   const sources = sourcesOf(env)
   if (Either.isLeft(sources)) {
-    console.error(JSON.stringify({ message: "firehose sources misconfigured", error: sources.left.message }))
+    await runtimeFor(env).runPromise(Effect.logError("firehose sources misconfigured").pipe(Effect.annotateLogs({ error: sources.left.message })))
     return []
   }
   return Promise.all(sources.right.map((source) => firehoseObject(env, source).ensureRunning(source)))
