@@ -1,5 +1,4 @@
-/** Holds: the pure rules HostMatchDO applies (overlap with buffers, timing, shards, queue message). */
-export * from "./matchTask"
+/** Holds: the pure rules HostMatchDO applies (overlap with buffers, timing, shards). */
 export * from "./overlap"
 export * from "./policy"
 export * from "./shards"
