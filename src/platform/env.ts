@@ -24,7 +24,7 @@ export interface Env extends WorkerBindings {
   readonly ENVIRONMENT: WorkerBindings["ENVIRONMENT"]
 
   // --- firehose worker (wrangler.firehose.toml) ---
-  /** JSON `[{ id, kind: "firehose" | "jetstream", url }]` (src/features/ingest/sources.ts); dev default: the local PDS. */
+  /** JSON `[{ id, kind: "firehose" | "jetstream", url }]` (src/domain/ingest/sources.ts); dev default: the local PDS. */
   readonly FIREHOSE_SOURCES?: WorkerBindings["FIREHOSE_SOURCES"]
 
   // --- notify worker (wrangler.notify.toml) ---
