@@ -7,6 +7,7 @@ import { notificationIdFor } from "../../domain/notify/task"
 import { AuditLog } from "../../services/AuditLog"
 import {
   ActionNotAllowed,
+  type BookingLifecycle,
   HoldExpired,
   InvalidConstraints,
   LifecycleUnavailable,
@@ -51,8 +52,13 @@ const eventTypeOf: Record<BookingCommand["_tag"], string> = {
   Reschedule: "booking.reschedule"
 }
 
+/** The booking state machine BookingDO runs: exactly the `BookingLifecycle` contract, without the RPC hop. */
+export type BookingEngine = BookingLifecycle["Type"]
+
+export type BookingEngineServices = BookingsRepo | HoldStore | IcsStore | NotifyOutbox | PdsWriter | AuditLog
+
 /** A booking's hold lives in the hold store under the booking's own id (a reschedule moves it in place). */
-export const makeBookingEngine =
+export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngineServices> =
   Effect.gen(function*() {
     const bookings = yield* BookingsRepo
     const holds = yield* HoldStore
@@ -328,7 +334,5 @@ export const makeBookingEngine =
           return after
         }))
 
-    return { finalize, decline, cancel, reschedule } as const
+    return { finalize, decline, cancel, reschedule }
   })
-
-export type BookingEngine = Effect.Effect.Success<typeof makeBookingEngine>
