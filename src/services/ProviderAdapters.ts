@@ -137,9 +137,11 @@ export interface CredentialProviderAdapter extends ProviderAdapter {
   ) => Effect.Effect<CredentialConnection, CaldavConnectFailed>
 }
 
-/** The providers this deployment speaks, one adapter each (composed in src/entry). */
-export class ProviderAdapters extends Context.Tag("overlap/ProviderAdapters")<ProviderAdapters, {
-  readonly google: ProviderAdapter
-  readonly microsoft: ProviderAdapter
-  readonly caldav: CredentialProviderAdapter
-}>() {}
+/**
+ * One adapter for every ConnectorProvider (composed in src/entry): the engine looks a connector's adapter up
+ * by `row.provider`, so a new provider is a new adapter here and nothing else in the engine.
+ */
+export class ProviderAdapters extends Context.Tag("overlap/ProviderAdapters")<
+  ProviderAdapters,
+  { readonly [P in ConnectorProvider]: ProviderAdapter } & { readonly caldav: CredentialProviderAdapter }
+>() {}

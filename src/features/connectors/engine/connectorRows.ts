@@ -1,4 +1,5 @@
 import { Clock, Effect, Option } from "effect"
+import type { ProviderUnavailable } from "../../../services/CalendarProvider"
 import type { Connector, ConnectorsRepo } from "../../../services/ConnectorsRepo"
 import { internal } from "./connectorErrors"
 
@@ -7,9 +8,9 @@ const ROWS_TTL_MS = 30_000
 
 /** The user's connector rows, read from D1 and kept for ROWS_TTL_MS. */
 export interface ConnectorRows {
-  readonly load: Effect.Effect<ReadonlyArray<Connector>, ReturnType<typeof internal>>
+  readonly load: Effect.Effect<ReadonlyArray<Connector>, ProviderUnavailable>
   /** One row read now, if it is this user's and not removed. */
-  readonly fresh: (id: string) => Effect.Effect<Option.Option<Connector>, ReturnType<typeof internal>>
+  readonly fresh: (id: string) => Effect.Effect<Option.Option<Connector>, ProviderUnavailable>
   readonly invalidate: () => void
 }
 
