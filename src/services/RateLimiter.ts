@@ -20,6 +20,13 @@ export class RateLimiterUnavailable extends Schema.TaggedError<RateLimiterUnavai
   HttpApiSchema.annotations({ status: 503 })
 ) {}
 
+/** Too many calls of this method class; `Retry-After` says when the next one is allowed (429). */
+export class RateLimited extends Schema.TaggedError<RateLimited>()(
+  "RateLimited",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 429 })
+) {}
+
 /**
  * Who a bucket belongs to. A caller DID as itself, an anonymous caller as `ip:<prefix>`
  * (`ipPrefix` in src/domain/ipPrefix.ts): the two can never collide, a DID starts with `did:`.

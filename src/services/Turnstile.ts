@@ -47,6 +47,13 @@ export class TurnstileUnavailable extends Schema.TaggedError<TurnstileUnavailabl
   HttpApiSchema.annotations({ status: 503 })
 ) {}
 
+/** An anonymous call without a Turnstile token (401). */
+export class TurnstileRequired extends Schema.TaggedError<TurnstileRequired>()(
+  "TurnstileRequired",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 401 })
+) {}
+
 export type TurnstileError = TurnstileRejected | TurnstileUnavailable
 
 export class Turnstile extends Context.Tag("overlap/Turnstile")<Turnstile, {

@@ -1,4 +1,4 @@
-import { HttpApiSchema, HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Clock, Effect, Either, Exit, Option, Ref, Schema } from "effect"
 import {
   IDEMPOTENCY_KEY_HEADER,
@@ -7,31 +7,16 @@ import {
   parseIdempotencyKey,
   requestHash
 } from "../../domain/idempotency"
-import { BeginOutcome, IdempotencyKeysRepo } from "../../services/IdempotencyKeysRepo"
+import {
+  BeginOutcome,
+  IdempotencyKeyReused,
+  IdempotencyKeysRepo,
+  IdempotencyUnavailable,
+  RequestInProgress
+} from "../../services/IdempotencyKeysRepo"
 import { currentSubject } from "./Requester"
 import { InvalidRequest } from "./XrpcErrors"
 import { nsidOf } from "./xrpcGate"
-
-/** The same Idempotency-Key is still being processed by an earlier request. */
-export class RequestInProgress extends Schema.TaggedError<RequestInProgress>()(
-  "RequestInProgress",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 409 })
-) {}
-
-/** The Idempotency-Key was already used for a request with a different body. */
-export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()(
-  "IdempotencyKeyReused",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 422 })
-) {}
-
-/** The idempotency ledger (D1) could not be read or written: nothing was executed; retry. */
-export class IdempotencyUnavailable extends Schema.TaggedError<IdempotencyUnavailable>()(
-  "IdempotencyUnavailable",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503 })
-) {}
 
 export type IdempotencyError = InvalidRequest | RequestInProgress | IdempotencyKeyReused | IdempotencyUnavailable
 

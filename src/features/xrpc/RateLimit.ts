@@ -1,16 +1,9 @@
-import { HttpApiMiddleware, HttpApiSchema, HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiMiddleware, HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Layer, Schema } from "effect"
 import { methodClassOf, rateLimitHeaders } from "../../domain/rateLimits"
-import { RateLimiter, RateLimiterUnavailable } from "../../services/RateLimiter"
+import { RateLimited, RateLimiter, RateLimiterUnavailable } from "../../services/RateLimiter"
 import { currentSubject } from "./Requester"
 import { nsidOf } from "./xrpcGate"
-
-/** Too many calls of this method class; `Retry-After` says when the next one is allowed. */
-export class RateLimited extends Schema.TaggedError<RateLimited>()(
-  "RateLimited",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 429 })
-) {}
 
 /**
  * Rate limits for XRPC methods: one token bucket per caller and method class

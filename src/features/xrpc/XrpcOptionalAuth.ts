@@ -1,19 +1,12 @@
-import { HttpApiMiddleware, HttpApiSchema, HttpServerRequest } from "@effect/platform"
+import { HttpApiMiddleware, HttpServerRequest } from "@effect/platform"
 import { Effect, Layer, Option, Schema } from "effect"
 import { ServiceAuth, ServiceAuthError } from "../../services/ServiceAuth"
-import { Turnstile, type TurnstileError, TurnstileRejected, TurnstileUnavailable } from "../../services/Turnstile"
+import { Turnstile, type TurnstileError, TurnstileRejected, TurnstileRequired, TurnstileUnavailable } from "../../services/Turnstile"
 import { type AnonymousCaller, authenticatedAs, clientIp, clientIpPrefix, CurrentRequester, Requester } from "./Requester"
 import { nsidOf } from "./xrpcGate"
 
 /** The header an anonymous client sends its Turnstile widget token in (the widget's own field name). */
 export const TURNSTILE_HEADER = "cf-turnstile-response"
-
-/** An anonymous call without a Turnstile token. */
-export class TurnstileRequired extends Schema.TaggedError<TurnstileRequired>()(
-  "TurnstileRequired",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 401 })
-) {}
 
 export const AnonymousCallerError = Schema.Union(TurnstileRequired, TurnstileRejected, TurnstileUnavailable)
 export type AnonymousCallerError = TurnstileRequired | TurnstileError

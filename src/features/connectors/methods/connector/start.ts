@@ -2,9 +2,9 @@ import { Effect } from "effect"
 import type { ConnectorStartInput } from "../../../../lexicon/schemas"
 import { ConnectorsRepo } from "../../../../services/ConnectorsRepo"
 import { OAuthClient, type OAuthProvider } from "../../../../services/OAuthClient"
+import { RateLimited } from "../../../../services/RateLimiter"
 import { ConnectorLimitReached, MAX_CONNECTORS_PER_USER, UserConnectors } from "../../../../services/UserConnectors"
 import { Caller } from "../../../xrpc/Caller"
-import { RateLimited } from "../../../xrpc/RateLimit"
 import { InvalidRequest } from "../../../xrpc/XrpcErrors"
 import {
   CredentialsRequiredError,
