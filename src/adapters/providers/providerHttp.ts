@@ -98,3 +98,10 @@ export const isServerError = (status: number): boolean => status >= 500 || statu
 
 export const unavailable = (provider: ProviderName, response: ProviderResponse, what: string): ProviderUnavailable =>
   new ProviderUnavailable({ provider, cause: new Error(`${what}: HTTP ${response.status}`) })
+
+/** What a provider's API client is built with: the connector, its access-token getter, the base URL when one is configured. */
+export const apiOptionsFor = (connectorId: string, getAccessToken: AccessTokenGetter, apiBase: string | undefined) => ({
+  connectorId,
+  getAccessToken,
+  ...(apiBase === undefined ? {} : { apiBase })
+})

@@ -4,6 +4,7 @@ import type { BucketLimit } from "../../../domain/tokenBucket"
 import type { Connector } from "../../../services/ConnectorsRepo"
 import type { OpenedChannel, ProviderAdapter, PushHooks, PushRequest } from "../../../services/ProviderAdapters"
 import { listGoogleCalendars } from "../ProviderAccounts"
+import { apiOptionsFor } from "../providerHttp"
 import { type GoogleApi, makeGoogleApi, makeGoogleCalendar } from "./GoogleCalendar"
 import { type GoogleChannelInfo, renewGoogleChannel, stopGoogleChannel, watchGoogleCalendar } from "./GooglePush"
 
@@ -52,11 +53,7 @@ export const makeGoogleAdapter = (options: GoogleAdapterOptions): ProviderAdapte
   changeFeed: "push",
   open: ({ accessToken, http, row }) =>
     Effect.gen(function*() {
-      const apiOptions = {
-        connectorId: row.id,
-        getAccessToken: accessToken,
-        ...(options.apiBase === undefined ? {} : { apiBase: options.apiBase })
-      }
+      const apiOptions = apiOptionsFor(row.id, accessToken, options.apiBase)
       const api = yield* makeGoogleApi(apiOptions)
       const calendar = yield* makeGoogleCalendar({
         ...apiOptions,

@@ -3,6 +3,7 @@ import { Effect, Option } from "effect"
 import type { Connector } from "../../../services/ConnectorsRepo"
 import type { ProviderAdapter, PushHooks } from "../../../services/ProviderAdapters"
 import { graphMailboxAddress } from "../ProviderAccounts"
+import { apiOptionsFor } from "../providerHttp"
 import { createGraphSubscription, deleteGraphSubscription, GRAPH_EVENT_SUBSCRIPTION_MAX_MS, renewGraphSubscription } from "./GraphPush"
 import { type GraphApi, makeGraphApi, makeMicrosoftCalendar } from "./MicrosoftCalendar"
 
@@ -49,11 +50,7 @@ export const makeMicrosoftAdapter = (options: MicrosoftAdapterOptions): Provider
   changeFeed: "push",
   open: ({ accessToken, http, row }) =>
     Effect.gen(function*() {
-      const apiOptions = {
-        connectorId: row.id,
-        getAccessToken: accessToken,
-        ...(options.apiBase === undefined ? {} : { apiBase: options.apiBase })
-      }
+      const apiOptions = apiOptionsFor(row.id, accessToken, options.apiBase)
       const api = yield* makeGraphApi(apiOptions)
       const calendar = yield* makeMicrosoftCalendar({ ...apiOptions, schedules: schedulesOf(row) })
       return {
