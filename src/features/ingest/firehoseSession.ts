@@ -38,6 +38,23 @@ const MAX_PENDING_AGE_MS = 250
 
 const decodeSource = Schema.decodeUnknownEither(IngestSource)
 
+/** The upstream did not open a WebSocket. */
+class SocketRefused extends Schema.TaggedError<SocketRefused>()("SocketRefused", { url: Schema.String, message: Schema.String }) {}
+
+/** Opens and accepts the outbound WebSocket (Workers: fetch with `Upgrade: websocket` over http(s)). */
+const connect = (url: string): Effect.Effect<WebSocket, SocketRefused> =>
+  Effect.tryPromise({
+    try: () => fetch(fetchableUrl(url), { headers: { Upgrade: "websocket" } }),
+    catch: (cause) => new SocketRefused({ url, message: String(cause) })
+  }).pipe(
+    Effect.flatMap((response) =>
+      response.webSocket === null
+        ? Effect.fail(new SocketRefused({ url, message: `answered ${response.status} without a WebSocket` }))
+        : Effect.succeed(response.webSocket)
+    ),
+    Effect.tap((socket) => Effect.sync(() => socket.accept()))
+  )
+
 /**
  * One ingest source's subscription (the program behind FirehoseDO): keeps the outbound WebSocket to a relay/PDS
  * firehose or Jetstream open, takes its frames one at a time (connect → decode → verify → admit, frameIngest.ts)
@@ -138,10 +155,7 @@ export class FirehoseSession {
     try {
       await this.drained()
       const url = subscribeUrl(source, state.cursor.persisted)
-      const response = await fetch(fetchableUrl(url), { headers: { Upgrade: "websocket" } })
-      const socket = response.webSocket
-      if (socket === null) throw new Error(`${url} answered ${response.status} without a WebSocket`)
-      socket.accept()
+      const socket = await this.exec(connect(url))
       const generation = ++state.connection.generation
       socket.addEventListener("message", (event) => {
         if (generation === state.connection.generation) this.onFrame(event.data as Frame)
@@ -155,7 +169,7 @@ export class FirehoseSession {
       state.connection.socket = socket
       await this.exec(Effect.zipRight(bump(state, "connects"), Effect.logInfo("firehose connected").pipe(Effect.annotateLogs({ url }))))
     } catch (error) {
-      await this.exec(Effect.logWarning("firehose connect failed").pipe(Effect.annotateLogs({ error: String(error) })))
+      void this.exec(Effect.logWarning("firehose connect failed").pipe(Effect.annotateLogs({ error: String(error) })))
       this.scheduleReconnect()
     } finally {
       state.connection.connecting = false
