@@ -40,7 +40,8 @@ export default defineWorkersConfig(async () => {
         workers: {
           singleWorker: true,
           isolatedStorage: true,
-          main: "./src/entry/appview.ts",
+          // the AppView as deployed, with test-only subclasses of two objects (test/support/appviewTestWorker.ts)
+          main: "./test/support/appviewTestWorker.ts",
           wrangler: { configPath: "./wrangler.toml" },
           miniflare: {
             bindings: { TEST_MIGRATIONS: migrations, RATE_LIMITS: JSON.stringify(rateLimits) }

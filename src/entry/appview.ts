@@ -1,6 +1,6 @@
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { handleOAuthRoute, isOAuthRoute } from "../features/connectors/oauthCallback"
-import { makeXrpcHandler, type XrpcHandler } from "../features/xrpcHandler"
+import { makeXrpcHandler } from "../features/xrpcHandler"
 import { defaultAdmission, makeAdmission, parseMaxInFlight } from "../domain/admission"
 import { calendarTaskBatch } from "../features/calendarTasks"
 import { expirySweep } from "../features/matching/expirySweep"
@@ -8,7 +8,7 @@ import { indexTaskBatch } from "../features/ingest/indexTasks"
 import { refreshConnectors } from "../features/connectors/refreshConnectors"
 import { reindexDrift } from "../features/ingest/reindexDrift"
 import type { Env } from "../platform/CloudflareEnv"
-import { buildIsolateRuntime, type IsolateRuntime } from "../platform/isolateRuntime"
+import { buildIsolateRuntime, perEnv } from "../platform/isolateRuntime"
 import { appviewLayer } from "./appviewGraph"
 import { appviewBindings } from "./bindings"
 import { cronJobOf } from "./crons"
@@ -19,27 +19,15 @@ export { HostMatchDO } from "./objects/HostMatchDO"
 export { RateLimiterDO } from "./objects/RateLimiterDO"
 export { UserConnectorDO } from "./objects/UserConnectorDO"
 
-interface AppviewRuntime {
-  readonly xrpc: XrpcHandler
-  readonly runtime: IsolateRuntime<Layer.Layer.Success<ReturnType<typeof appviewLayer>>>
-}
-
 // One service graph per `env` (per isolate in practice), never per request, built synchronously by the first
-// caller (nobody awaits a build in flight). The XRPC handler and the cron/queue runtime share one memo map,
-// so they share the same layer instances (caches, clients).
-const runtimes = new WeakMap<Env, AppviewRuntime>()
-const runtimeFor = (env: Env): AppviewRuntime => {
-  let built = runtimes.get(env)
-  if (!built) {
-    const memoMap = Effect.runSync(Layer.makeMemoMap)
-    const services = appviewLayer(env)
-    const runtime = buildIsolateRuntime(services, memoMap)
-    const admission = makeAdmission({ ...defaultAdmission, maxInFlight: parseMaxInFlight(env.MAX_INFLIGHT_XRPC) })
-    built = { xrpc: makeXrpcHandler(services, memoMap, admission), runtime }
-    runtimes.set(env, built)
-  }
-  return built
-}
+// caller (nobody awaits a build in flight). The XRPC app is built over the runtime's memo map, so the two share
+// the same layer instances (caches, clients).
+const runtimeFor = perEnv((env) => {
+  const services = appviewLayer(env)
+  const runtime = buildIsolateRuntime(services)
+  const admission = makeAdmission({ ...defaultAdmission, maxInFlight: parseMaxInFlight(env.MAX_INFLIGHT_XRPC) })
+  return { runtime, xrpc: makeXrpcHandler(services, runtime.memoMap, admission) }
+})
 
 export default {
   async fetch(request, env) {

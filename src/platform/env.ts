@@ -8,7 +8,7 @@
  *
  * A var documented here has the generated type (`WorkerBindings["…"]`): one dropped from every config stops compiling.
  */
-export interface Env extends WorkerBindings {
+export interface Env extends Omit<WorkerBindings, "NOTIFY_DEAD_LETTERS"> {
   // --- vars every config sets ---
   /** This AppView's service DID, e.g. did:web:overlap.example */
   readonly APPVIEW_DID: WorkerBindings["APPVIEW_DID"]
@@ -39,8 +39,11 @@ export interface Env extends WorkerBindings {
   readonly CHAT_SERVICE_PROXY?: WorkerBindings["CHAT_SERVICE_PROXY"]
   /** Must equal the notify-tasks consumer's max_retries: the consumer dead-letters on the last delivery. */
   readonly NOTIFY_MAX_RETRIES?: WorkerBindings["NOTIFY_MAX_RETRIES"]
-  /** Dead letters the notify consumer writes itself (poison messages, deliveries given up). */
-  readonly NOTIFY_DEAD_LETTERS: WorkerBindings["NOTIFY_DEAD_LETTERS"]
+  /**
+   * Dead letters the notify consumer writes itself (poison messages, deliveries given up). Optional: without it the
+   * consumer retries what it gives up on, so the runtime's dead-letter queue takes it.
+   */
+  readonly NOTIFY_DEAD_LETTERS?: WorkerBindings["NOTIFY_DEAD_LETTERS"]
 
   // --- AppView (wrangler.toml) ---
   /** Rate limits per method class, JSON (src/domain/rateLimits.ts); absent = the defaults in code. */

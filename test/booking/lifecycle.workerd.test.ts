@@ -3,7 +3,7 @@ import ICAL from "ical.js"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeXrpcHandler, type XrpcHandler } from "../../src/features/xrpcHandler"
-import { type BookingDO, pdsWrites } from "../../src/entry/objects/BookingDO"
+import { pdsWrites, type RecordingBookingDO } from "../support/appviewTestWorker"
 import type { HostMatchDO } from "../../src/entry/objects/HostMatchDO"
 import { BookingLifecycleLive } from "../../src/adapters/objects/BookingLifecycleLive"
 import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
@@ -202,7 +202,7 @@ describe("booking lifecycle over XRPC, in workerd", () => {
       expect(Object.keys(json).some((k) => /start|end|busy/i.test(k))).toBe(false)
     }
 
-    const stub = env.BOOKING.get(env.BOOKING.idFromName("life-1")) as unknown as DurableObjectStub<BookingDO>
+    const stub = env.BOOKING.get(env.BOOKING.idFromName("life-1")) as unknown as DurableObjectStub<RecordingBookingDO>
     const writes = await runInDurableObject(stub, (instance) => instance[pdsWrites]())
     expect(writes[0]).toMatchObject({ repo: host.did, collection: "app.overlap.booking", record: { status: "confirmed", timeMasked: true } })
     expect(JSON.stringify(writes)).not.toMatch(/start|end/i)

@@ -1,13 +1,14 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { Effect, Either, Layer } from "effect"
 import { describe, expect, it } from "vitest"
-import type { RateLimiterDO } from "../../src/entry/objects/RateLimiterDO"
+import type { InspectableRateLimiterDO } from "../support/appviewTestWorker"
 import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
 import { RateLimiterLive } from "../../src/adapters/objects/RateLimiterLive"
 import { RateLimiter } from "../../src/services/RateLimiter"
 import { leavingNoAlarms } from "../support/alarms"
 
-const namespace = env.RATE_LIMITER as unknown as DurableObjectNamespace<RateLimiterDO>
+// the test worker binds RATE_LIMITER to the inspectable subclass
+const namespace = env.RATE_LIMITER as unknown as DurableObjectNamespace<InspectableRateLimiterDO>
 const stubFor = (name: string) => namespace.get(namespace.idFromName(name))
 const limit = { capacity: 3, refillPerSecond: 0.5 }
 // A `take` arms the object's cleanup alarm (2 s later for `limit`); alarms outlive the pool's isolated

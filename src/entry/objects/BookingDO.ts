@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers"
-import { Effect, Layer, ManagedRuntime, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { makeBookingEngine, type BookingEngine } from "../../features/bookings/BookingEngine"
 import { AuditLogLive } from "../../adapters/r2/AuditLogLive"
 import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
@@ -7,7 +7,7 @@ import { D1Live } from "../../adapters/d1/D1Live"
 import { HoldStoreLive } from "../../adapters/objects/HoldStoreLive"
 import { IcsStoreLive } from "../../adapters/r2/IcsStoreLive"
 import { NotifyOutboxLive } from "../../adapters/queues/NotifyOutboxLive"
-import { makePdsWriterTest } from "../../adapters/memory/PdsWriterTest"
+import { PdsWriterUnavailable } from "../../adapters/atproto/PdsWriterUnavailable"
 import { RepositoriesLive } from "../../adapters/d1/RepositoriesLive"
 import { WebhookSubscriptionsRepoLive } from "../../adapters/d1/WebhookSubscriptionsRepoLive"
 import {
@@ -19,11 +19,9 @@ import {
   RescheduleCommand
 } from "../../services/BookingLifecycle"
 import type { Booking } from "../../domain/booking/booking"
-import type { RecordWrite } from "../../services/PdsWriter"
+import type { PdsWriter } from "../../services/PdsWriter"
+import { buildIsolateRuntime } from "../../platform/isolateRuntime"
 import type { HealthProbe } from "../health"
-
-/** Tests only: the public records this object handed to PdsWriter (a symbol, so not an RPC method). */
-export const pdsWrites = Symbol.for("overlap/BookingDO/pdsWrites")
 
 /**
  * One per booking (`idFromName(bookingId)`): the serialized booking state machine. The engine
@@ -33,37 +31,38 @@ export const pdsWrites = Symbol.for("overlap/BookingDO/pdsWrites")
  * RPC methods take and return the schemas' encoded forms; call them through `BookingLifecycle`.
  */
 export class BookingDO extends DurableObject<Env> implements HealthProbe, BookingRpc {
-  #built: Promise<{ readonly engine: BookingEngine; readonly writes: Effect.Effect<ReadonlyArray<RecordWrite>> }> | undefined
-  #run_: (<A>(effect: Effect.Effect<A>) => Promise<A>) | undefined
+  #built: { readonly run: <A>(effect: Effect.Effect<A>) => Promise<A>; readonly engine: BookingEngine } | undefined
 
   async health() {
     return { object: "BookingDO", ok: true } as const
   }
 
+  /** Where the booking's public record goes: no PDS session exists yet (the Live PdsWriter lands with issue 13). */
+  protected pdsWriter(): Layer.Layer<PdsWriter> {
+    return PdsWriterUnavailable
+  }
+
+  /** The services and the engine, built synchronously on first use and kept for the instance's life. */
   #build() {
-    this.#built ??= (async () => {
+    if (this.#built === undefined) {
       const root = CloudflareEnv.layer(this.env)
       const repositories = RepositoriesLive.pipe(Layer.provide(root))
-      const pds = await Effect.runPromise(makePdsWriterTest) // PdsWriter Live lands with a later issue
       const services = Layer.mergeAll(
         repositories,
         HoldStoreLive,
         IcsStoreLive,
         NotifyOutboxLive.pipe(Layer.provide(WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live)))),
         AuditLogLive.pipe(Layer.provide(repositories)),
-        pds.layer
+        this.pdsWriter()
       ).pipe(Layer.provide(root))
-      // One runtime for the instance's life: the services (D1 client, bindings) stay built between calls.
-      const runtime = ManagedRuntime.make(services)
-      this.#run_ = (effect) => runtime.runPromise(effect)
-      const engine = await runtime.runPromise(makeBookingEngine)
-      return { engine, writes: pds.writes }
-    })()
+      const runtime = buildIsolateRuntime(services)
+      this.#built = { run: runtime.runPromise, engine: runtime.runSync(makeBookingEngine) }
+    }
     return this.#built
   }
 
   async #run<I>(schema: Schema.Schema<any, I>, input: I, f: (engine: BookingEngine, command: any) => Effect.Effect<Booking, LifecycleError>) {
-    const { engine } = await this.#build()
+    const { run, engine } = this.#build()
     const program = Schema.decodeUnknown(schema)(input).pipe(
       Effect.mapError((cause) => new LifecycleUnavailable({ message: "bad command", cause })),
       Effect.flatMap((command) => f(engine, command)),
@@ -71,7 +70,7 @@ export class BookingDO extends DurableObject<Env> implements HealthProbe, Bookin
       Effect.flatMap((reply) => Schema.encode(LifecycleReply)(reply)),
       Effect.orDie
     )
-    return this.#run_!(program)
+    return run(program)
   }
 
   finalize(command: typeof LifecycleCommand.Encoded) {
@@ -85,10 +84,5 @@ export class BookingDO extends DurableObject<Env> implements HealthProbe, Bookin
   }
   reschedule(command: typeof RescheduleCommand.Encoded) {
     return this.#run(RescheduleCommand, command, (e, c) => e.reschedule(c))
-  }
-
-  async [pdsWrites](): Promise<ReadonlyArray<RecordWrite>> {
-    const { writes } = await this.#build()
-    return Effect.runPromise(writes)
   }
 }

@@ -31,7 +31,7 @@ export class RateLimiterDO extends DurableObject<Env> implements HealthProbe {
   // an object that only answered health probes stores nothing.
   private schemaReady = false
 
-  private sql(): SqlStorage {
+  protected sql(): SqlStorage {
     if (!this.schemaReady) {
       this.ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS buckets (
         bucket TEXT PRIMARY KEY,
@@ -56,8 +56,8 @@ export class RateLimiterDO extends DurableObject<Env> implements HealthProbe {
     return decision
   }
 
-  /** `take` at a given instant, without scheduling cleanup (the arithmetic, for tests through `runInDurableObject`). */
-  takeAt(bucket: string, request: TakeRequest, nowMs: number): BucketDecision {
+  /** `take` at a given instant, without scheduling cleanup. */
+  protected takeAt(bucket: string, request: TakeRequest, nowMs: number): BucketDecision {
     const limit: BucketLimit = { capacity: request.capacity, refillPerSecond: request.refillPerSecond }
     if (!isValidLimit(limit) || !Number.isFinite(request.cost) || request.cost < 0 || request.cost > limit.capacity) {
       throw new RangeError(`RateLimiterDO.take: invalid limit or cost for bucket ${bucket}`)
@@ -103,11 +103,6 @@ export class RateLimiterDO extends DurableObject<Env> implements HealthProbe {
       await this.ctx.storage.deleteAll()
       this.schemaReady = false
     }
-  }
-
-  /** Bucket count (tests). */
-  bucketCount(): number {
-    return this.sql().exec<{ n: number }>("SELECT COUNT(*) AS n FROM buckets").one().n
   }
 
   // The cleanup alarm only needs to exist: when it fires early (buckets were spent after it was set)
