@@ -2,7 +2,7 @@
 //   1. applies the D1 migrations to the local database (.wrangler/state)
 //   2. starts a local atproto network: an in-memory PLC directory and a real PDS on 127.0.0.1
 //   3. runs all four workers together under `wrangler dev` with local bindings
-//   4. gives each auxiliary worker its own port (scripts/devProxy.mjs)
+//   4. gives each worker its own port, the AppView's 8787 included (scripts/devProxy.mjs)
 // Ctrl-C stops everything it started.
 import { spawn, spawnSync } from "node:child_process"
 import path from "node:path"
@@ -55,6 +55,9 @@ const PLC_PORT = Number(process.env.OVERLAP_PLC_PORT ?? 2582)
 const PDS_PORT = Number(process.env.OVERLAP_PDS_PORT ?? 2583)
 const RECEIVER_PORT = Number(process.env.OVERLAP_RECEIVER_PORT ?? 8791)
 const GRAPH_PORT = Number(process.env.OVERLAP_GRAPH_PORT ?? 2584)
+// wrangler dev's own port: its ProxyWorker in front of the AppView. Clients use the AppView's port (8787), which
+// scripts/devProxy.mjs serves straight from the AppView's socket in the dev registry.
+const WRANGLER_PORT = Number(process.env.OVERLAP_WRANGLER_PORT ?? 8786)
 // a shorter hold lifetime than the 15 min default (ms), e.g. for the end-to-end test's expiry check
 const HOLD_TTL_MS = process.env.OVERLAP_HOLD_TTL_MS
 // A dev registry of this checkout's own: other wrangler processes on the machine (another checkout's dev, a test
@@ -121,7 +124,7 @@ const dev = spawn(
     "dev",
     ...workers.flatMap((w) => ["-c", w.config]),
     "--port",
-    String(workers[0].port),
+    String(WRANGLER_PORT),
     "--ip",
     "127.0.0.1",
     "--var",
@@ -176,7 +179,7 @@ const waitFor = async (what, probe, timeoutMs = 120_000) => {
 }
 
 try {
-  for (const worker of workers.slice(1)) {
+  for (const worker of workers) {
     await waitFor(`${worker.name} in the dev registry`, async () => registryAddress(worker.name) !== undefined)
     const server = await startProxy(worker.name, worker.port)
     stoppers.push(() => new Promise((resolve) => server.close(() => resolve())))

@@ -16,7 +16,7 @@ const findRoot = (from) => {
 }
 const root = findRoot(import.meta.dirname)
 
-export const DEV_PORTS = { plc: 2582, pds: 2583, graph: 2584, receiver: 8791 }
+export const DEV_PORTS = { plc: 2582, pds: 2583, graph: 2584, receiver: 8791, wrangler: 8786 }
 export const WORKER_PORTS = [8787, 8788, 8789, 8790]
 export const devUrls = {
   appviewUrl: "http://localhost:8787",
@@ -52,6 +52,7 @@ export const startDevSystem = async ({ vars = {}, readyTimeoutMs = 240_000 } = {
       OVERLAP_PDS_PORT: String(DEV_PORTS.pds),
       OVERLAP_GRAPH_PORT: String(DEV_PORTS.graph),
       OVERLAP_RECEIVER_PORT: String(DEV_PORTS.receiver),
+      OVERLAP_WRANGLER_PORT: String(DEV_PORTS.wrangler),
       ...vars
     }
   })

@@ -49,9 +49,9 @@ export const prepareCall = async (appviewUrl, account, nsid, { params, body } = 
 /**
  * The client side of a burst: every request is issued at once, over at most `CLIENT_CONNECTIONS` keep-alive
  * connections (the rest wait in the client's queue), as requests reach a Worker through Cloudflare's edge rather
- * than as hundreds of fresh TCP connections. Locally, hundreds of simultaneous connects overflow the accept queues
- * of wrangler dev's own proxy chain and come back as its "worker restarted mid-request" 503s, which measure the
- * dev proxy, not Overlap.
+ * than as hundreds of fresh TCP connections. (Locally the AppView's port is served by scripts/devProxy.mjs, not by
+ * wrangler dev's own proxy, whose "worker restarted mid-request" 503s under a burst measured the dev proxy, not
+ * Overlap.)
  */
 export const CLIENT_CONNECTIONS = 32
 const clientAgent = new http.Agent({ keepAlive: true, maxSockets: CLIENT_CONNECTIONS })
