@@ -20,28 +20,7 @@ import { IdempotencyErrors } from "../xrpc/Idempotency"
 import { RateLimit } from "../xrpc/RateLimit"
 import { XrpcAuth } from "../xrpc/XrpcAuth"
 import { XrpcOptionalAuth } from "../xrpc/XrpcOptionalAuth"
-
-// The matching refusals no service declares (the `_tag` is the XRPC error name); the others are the services' own
-// errors, sent as they are. Messages never carry a time from anyone's calendar.
-
-export class HostNotFoundError extends Schema.TaggedError<HostNotFoundError>()(
-  "HostNotFound",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 404 })
-) {}
-
-export class OfferNotFoundError extends Schema.TaggedError<OfferNotFoundError>()(
-  "OfferNotFound",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 404 })
-) {}
-
-/** The caller's relationship with the host does not meet the offer's tier (or a block). */
-export class TierNotMetError extends Schema.TaggedError<TierNotMetError>()(
-  "TierNotMet",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 403 })
-) {}
+import { HostNotFound, OfferNotFound, TierNotMet } from "./offerRefusals"
 
 /**
  * An anonymous call (no `Authorization`) to a method that needs the guest's account: `match` reads the
@@ -88,7 +67,7 @@ export class MatchingApi extends HttpApiGroup.make("matching")
     HttpApiEndpoint.get("getOffers", "/xrpc/app.overlap.getOffers")
       .setUrlParams(GetOffersParams)
       .addSuccess(GetOffersOutput)
-      .addError(HostNotFoundError)
+      .addError(HostNotFound)
       .addError(InvalidCursor)
       .addError(GraphUnavailable)
       .middleware(XrpcOptionalAuth)
@@ -97,9 +76,9 @@ export class MatchingApi extends HttpApiGroup.make("matching")
     HttpApiEndpoint.get("getAvailability", "/xrpc/app.overlap.getAvailability")
       .setUrlParams(GetAvailabilityParams)
       .addSuccess(GetAvailabilityOutput)
-      .addError(HostNotFoundError)
-      .addError(OfferNotFoundError)
-      .addError(TierNotMetError)
+      .addError(HostNotFound)
+      .addError(OfferNotFound)
+      .addError(TierNotMet)
       .addError(InvalidConstraints)
       .addError(CalendarUnavailable)
       .addError(GraphUnavailable)
@@ -110,9 +89,9 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .setPayload(MatchInput)
       .addSuccess(MatchHeldOutput)
       .addSuccess(MatchPendingOutput, { status: 202 })
-      .addError(HostNotFoundError)
-      .addError(OfferNotFoundError)
-      .addError(TierNotMetError)
+      .addError(HostNotFound)
+      .addError(OfferNotFound)
+      .addError(TierNotMet)
       .addError(InvalidConstraints)
       .addError(NoSlotAvailable)
       .addError(CalendarUnavailable)

@@ -1,8 +1,9 @@
-import { Clock, Data, Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { mayBookAnonymously, mayBookAs, noRelationship, type PolicyDecision, type PolicyTier, type Relationship } from "../../domain/policy"
 import { type IndexedOffer, OffersRepo } from "../../services/OffersRepo"
 import type { RepositoryError } from "../../services/RepositoryError"
 import { type GraphUnavailable, type Guest, SocialGraph } from "../../services/SocialGraph"
+import { HostNotFound, OfferNotFound, TierNotMet } from "./offerRefusals"
 
 /**
  * Which of a host's indexed offers a guest may see and book (ARCHITECTURE.md, "Policy tiers"). The graph
@@ -11,12 +12,8 @@ import { type GraphUnavailable, type Guest, SocialGraph } from "../../services/S
  * Turnstile) has no relationship to read: only `anyone` offers, and the graph is never asked.
  */
 
-/** The offer named does not exist (or is not the host's, or is hidden). */
-export class OfferMissing extends Data.TaggedError("OfferMissing")<{ readonly uri: string }> {}
-/** The host has no offer at all that could be booked now (the host is not on Overlap, as far as we know). */
-export class NoOffers extends Data.TaggedError("NoOffers")<{ readonly hostDid: string }> {}
-/** Offers exist, but none whose tier the guest meets. */
-export class TierRefused extends Data.TaggedError("TierRefused")<{ readonly reason: string }> {}
+const tierNotMet = (reason: string) =>
+  new TierNotMet({ message: `your relationship with the host does not meet the offer's policy (${reason})` })
 
 /** Most offers a match books against (the soonest; `offers_index` pages are at most 100). */
 const MAX_MATCH_OFFERS = 100
@@ -42,8 +39,9 @@ export const visibleTo = (hostDid: string, guest: string | Guest) =>
 
 /**
  * The offers a match (or availability query) for `guest` (a DID, or `{ anonymous: true }`) uses: the one named by `offerUri`, or every upcoming offer of the host
- * the guest may book. Fails `OfferMissing` / `NoOffers` / `TierRefused` (the refusal names only the tier rule
- * the guest could check on Bluesky anyway).
+ * the guest may book. Fails `OfferNotFound` / `HostNotFound` (no offers at all: not on Overlap, as far as we know) /
+ * `TierNotMet` (none whose tier the guest meets; the refusal names only the tier rule the guest could check on
+ * Bluesky anyway).
  */
 export const bookableOffers = (
   hostDid: string,
@@ -51,30 +49,30 @@ export const bookableOffers = (
   offerUri: string | undefined
 ): Effect.Effect<
   ReadonlyArray<IndexedOffer>,
-  OfferMissing | NoOffers | TierRefused | GraphUnavailable | RepositoryError,
+  OfferNotFound | HostNotFound | TierNotMet | GraphUnavailable | RepositoryError,
   OffersRepo | SocialGraph
 > =>
   Effect.gen(function*() {
     const offers = yield* OffersRepo
     if (offerUri !== undefined) {
       const offer = yield* offers.get(offerUri)
-      if (Option.isNone(offer) || offer.value.did !== hostDid) return yield* new OfferMissing({ uri: offerUri })
+      if (Option.isNone(offer) || offer.value.did !== hostDid) return yield* new OfferNotFound({ message: `offer: no published offer ${offerUri} by this host` })
       const judge = yield* judgeFor(hostDid, asGuest(guest))
       const decision = judge(offer.value.policy)
-      if (decision._tag === "Refused") return yield* new TierRefused({ reason: decision.reason })
+      if (decision._tag === "Refused") return yield* tierNotMet(decision.reason)
       return [offer.value]
     }
     const now = yield* Clock.currentTimeMillis
     const page = yield* offers.listByHost({ did: hostDid, from: now, limit: MAX_MATCH_OFFERS }).pipe(
       Effect.catchTag("InvalidCursor", (e) => Effect.die(e)) // no cursor given: cannot happen
     )
-    if (page.items.length === 0) return yield* new NoOffers({ hostDid })
+    if (page.items.length === 0) return yield* new HostNotFound({ message: "host: no published offers on this service" })
     const judge = yield* judgeFor(hostDid, asGuest(guest))
     const decisions = page.items.map((offer) => [offer, judge(offer.policy)] as const)
     const allowed = decisions.filter(([, d]) => d._tag === "Allowed").map(([offer]) => offer)
     if (allowed.length === 0) {
       const first = decisions[0]![1]
-      return yield* new TierRefused({ reason: first._tag === "Refused" ? first.reason : "refused" })
+      return yield* tierNotMet(first._tag === "Refused" ? first.reason : "refused")
     }
     return allowed
   })

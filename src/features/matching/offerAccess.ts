@@ -6,7 +6,7 @@ import { IdentityResolver } from "../../services/IdentityResolver"
 import type { Guest } from "../../services/SocialGraph"
 import { CurrentRequester, Requester } from "../xrpc/Requester"
 import { bookableOffers } from "./bookableOffers"
-import { HostNotFoundError, OfferNotFoundError, TierNotMetError } from "./MatchingApi"
+import { HostNotFound } from "./offerRefusals"
 
 /** Which host and which of their offers a caller may query or book, shared by the matching methods. */
 
@@ -18,20 +18,12 @@ export const resolveHost = (host: string) =>
   host.startsWith("did:")
     ? Effect.succeed(host)
     : Effect.flatMap(IdentityResolver, (identity) => identity.resolveHandle(host)).pipe(
-      Effect.mapError(() => new HostNotFoundError({ message: `host: ${host} does not resolve to an account` }))
+      Effect.mapError(() => new HostNotFound({ message: `host: ${host} does not resolve to an account` }))
     )
 
-/** bookableOffers with its refusals as XRPC errors. */
+/** bookableOffers for a method: its refusals are answered as they are; a store failure is a defect. */
 export const offersFor = (hostDid: string, guest: string | Guest, offerUri: string | undefined) =>
-  bookableOffers(hostDid, guest, offerUri).pipe(
-    Effect.catchTags({
-      OfferMissing: () => Effect.fail(new OfferNotFoundError({ message: `offer: no published offer ${offerUri} by this host` })),
-      NoOffers: () => Effect.fail(new HostNotFoundError({ message: "host: no published offers on this service" })),
-      TierRefused: (refusal) =>
-        Effect.fail(new TierNotMetError({ message: `your relationship with the host does not meet the offer's policy (${refusal.reason})` })),
-      RepositoryError: (error) => Effect.die(error)
-    })
-  )
+  bookableOffers(hostDid, guest, offerUri).pipe(Effect.catchTag("RepositoryError", Effect.die))
 
 /**
  * Who is asking, for the methods anonymous callers may use (`XrpcOptionalAuth`): a DID, or an anonymous,
