@@ -10,7 +10,7 @@
 // Runtime types stay with @cloudflare/workers-types (--include-runtime false); vars are plain strings
 // (--strict-vars false), since tests and local dev set other values than the configs.
 import { execFile } from "node:child_process"
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises"
+import { copyFile, mkdtemp, readFile, rm, symlink, unlink, writeFile } from "node:fs/promises"
 import os from "node:os"
 import path from "node:path"
 import { promisify } from "node:util"
@@ -36,15 +36,22 @@ const membersOf = (text, generatedAt) => {
 }
 
 const generate = async () => {
+  // wrangler reads secrets from a .dev.vars (or .env) beside the config; the configs are copied to a directory
+  // without one, so a developer's local secrets never reach the checked-in types (secrets are in src/platform/env.ts).
   const dir = await mkdtemp(path.join(os.tmpdir(), "overlap-env-types-"))
   try {
+    await symlink(path.join(root, "src"), path.join(dir, "src"), "dir") // wrangler types the objects from `main`'s exports
     const generated = await Promise.all(workers.map(async (config, i) => {
       const file = path.join(dir, `${i}.d.ts`)
+      await copyFile(path.join(root, config), path.join(dir, config))
       await promisify(execFile)(wrangler, ["types", file, "--include-runtime", "false", "--strict-vars", "false", "-c", config], {
-        cwd: root,
+        cwd: dir,
         env: { ...process.env, WRANGLER_SEND_METRICS: "false" }
       })
-      return { config, members: membersOf(await readFile(file, "utf8"), file) }
+      // the config's `main` resolved inside `dir` names the same file under `root`
+      const text = (await readFile(file, "utf8")).replace(/import\("([^"]+)"\)/g, (_, spec) =>
+        `import("${path.relative(dir, path.join(root, path.relative(dir, path.resolve(dir, spec))))}")`)
+      return { config, members: membersOf(text, file) }
     }))
     /** @type {Map<string, { optional: boolean, type: string, configs: Array<string> }>} */
     const merged = new Map()
@@ -81,6 +88,7 @@ const generate = async () => {
       ""
     ].join("\n")
   } finally {
+    await unlink(path.join(dir, "src")).catch(() => undefined) // the link first: never recurse into the real src/
     await rm(dir, { recursive: true, force: true })
   }
 }
