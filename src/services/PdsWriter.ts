@@ -18,8 +18,9 @@ export interface RecordWrite {
 
 /**
  * Writes a user's public `app.overlap.*` records to their own PDS. The Live layer goes through the user's
- * atproto OAuth session and lands with a later issue; until then the AppView runs `PdsWriterTest`
- * (src/adapters/memory/PdsWriterTest.ts), which records what would have been written.
+ * atproto OAuth session and lands with issue 13; until then production runs `PdsWriterUnavailable`
+ * (src/adapters/atproto/PdsWriterUnavailable.ts), which writes nothing and fails every write saying so, and tests
+ * run `makePdsWriterTest` (src/adapters/memory/PdsWriterTest.ts), which records what would have been written.
  */
 export class PdsWriter extends Context.Tag("overlap/PdsWriter")<PdsWriter, {
   readonly putRecord: (write: RecordWrite) => Effect.Effect<void, PdsWriteFailed>
