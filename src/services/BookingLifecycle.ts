@@ -7,6 +7,7 @@ import { BookingNotFound } from "./BookingsRepo"
 import { Booking, BookingStatus } from "../domain/booking/booking"
 import { CalendarUnavailable, NoSlotAvailable } from "./HoldStore"
 import { NotParticipant } from "./NotParticipant"
+import { ApiError } from "./ApiError"
 
 /**
  * The booking state machine as the API sees it: finalize, decline, cancel, reschedule. Every command for one
@@ -63,11 +64,7 @@ export class HoldExpired extends Schema.TaggedError<HoldExpired>()(
  * Constraints that cannot be satisfied as given (400); the message begins with the field (`constraints.tz: …`).
  * Reschedule input too: neither or both of constraints and slot, or an unreadable slot.
  */
-export class InvalidConstraints extends Schema.TaggedError<InvalidConstraints>()(
-  "InvalidConstraints",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 400 })
-) {}
+export class InvalidConstraints extends ApiError<InvalidConstraints>()("InvalidConstraints", 400) {}
 
 /** A store (D1, the hold store) failed; nothing the caller did. Retryable. */
 export class LifecycleUnavailable extends Schema.TaggedError<LifecycleUnavailable>()("LifecycleUnavailable", {

@@ -7,6 +7,7 @@ import { NotParticipant } from "./NotParticipant"
 import { Booking, BookingStatus } from "../domain/booking/booking"
 import { EpochMillis } from "../domain/identifiers"
 import { MatchRequest } from "../domain/holds/matchRequest"
+import { ApiError } from "./ApiError"
 
 /**
  * Atomic holds on a host's time. Every host has one single writer (`HostMatchDO`, one per host DID): a
@@ -81,11 +82,7 @@ export type MatchStatus = typeof MatchStatus.Type
 // ---------------------------------------------------------------- errors
 
 /** No time fits both calendars, the offer and the constraints (or every fitting time is taken). */
-export class NoSlotAvailable extends Schema.TaggedError<NoSlotAvailable>()(
-  "NoSlotAvailable",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 409 })
-) {}
+export class NoSlotAvailable extends ApiError<NoSlotAvailable>()("NoSlotAvailable", 409) {}
 
 export const CalendarParty = Schema.Literal("host", "guest")
 export type CalendarParty = typeof CalendarParty.Type

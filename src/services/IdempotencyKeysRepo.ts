@@ -1,7 +1,7 @@
-import { HttpApiSchema } from "@effect/platform"
 import type { Effect } from "effect"
 import { Context, Data, Schema } from "effect"
 import type { RepositoryError } from "./RepositoryError"
+import { ApiError } from "./ApiError"
 
 /**
  * What `begin` found for an Idempotency-Key, scoped to (caller, method):
@@ -19,25 +19,13 @@ export type BeginOutcome = Data.TaggedEnum<{
 export const BeginOutcome = Data.taggedEnum<BeginOutcome>()
 
 /** `InFlight`, as answered: the same Idempotency-Key is still being processed by an earlier request (409). */
-export class RequestInProgress extends Schema.TaggedError<RequestInProgress>()(
-  "RequestInProgress",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 409 })
-) {}
+export class RequestInProgress extends ApiError<RequestInProgress>()("RequestInProgress", 409) {}
 
 /** `Mismatch`, as answered: the Idempotency-Key was already used for a request with a different body (422). */
-export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()(
-  "IdempotencyKeyReused",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 422 })
-) {}
+export class IdempotencyKeyReused extends ApiError<IdempotencyKeyReused>()("IdempotencyKeyReused", 422) {}
 
 /** The ledger could not be read or written: nothing was executed; retry (503). */
-export class IdempotencyUnavailable extends Schema.TaggedError<IdempotencyUnavailable>()(
-  "IdempotencyUnavailable",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503 })
-) {}
+export class IdempotencyUnavailable extends ApiError<IdempotencyUnavailable>()("IdempotencyUnavailable", 503) {}
 
 /** Rows one purge call deletes at most: keeps each D1 statement short. */
 export const defaultPurgeLimit = 1000

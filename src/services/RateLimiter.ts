@@ -1,7 +1,7 @@
-import { HttpApiSchema } from "@effect/platform"
-import { Context, type Effect, Schema } from "effect"
+import { Context, type Effect } from "effect"
 import type { MethodClass, RateLimits } from "../domain/rateLimits"
 import type { BucketDecision, BucketLimit } from "../domain/tokenBucket"
+import { ApiError } from "./ApiError"
 
 /** What the limiter decided for one call, with the limit it applied (for the RateLimit-* headers). */
 export interface RateLimitDecision extends BucketDecision {
@@ -14,18 +14,10 @@ export interface RateLimitDecision extends BucketDecision {
  * 503, not an unlimited pass — because the limits are what keep availability queries from
  * rebuilding someone's calendar.
  */
-export class RateLimiterUnavailable extends Schema.TaggedError<RateLimiterUnavailable>()(
-  "RateLimiterUnavailable",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503 })
-) {}
+export class RateLimiterUnavailable extends ApiError<RateLimiterUnavailable>()("RateLimiterUnavailable", 503) {}
 
 /** Too many calls of this method class; `Retry-After` says when the next one is allowed (429). */
-export class RateLimited extends Schema.TaggedError<RateLimited>()(
-  "RateLimited",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 429 })
-) {}
+export class RateLimited extends ApiError<RateLimited>()("RateLimited", 429) {}
 
 /**
  * Who a bucket belongs to. A caller DID as itself, an anonymous caller as `ip:<prefix>`

@@ -1,5 +1,4 @@
-import { HttpApiSchema } from "@effect/platform"
-import { Context, Effect, Schema } from "effect"
+import { Context, Effect } from "effect"
 import {
   mayBookAnonymously,
   mayBookAs,
@@ -8,6 +7,7 @@ import {
   type PolicyTier,
   type Relationship
 } from "../domain/policy"
+import { ApiError } from "./ApiError"
 
 export type { Relationship } from "../domain/policy"
 
@@ -16,11 +16,7 @@ export type { Relationship } from "../domain/policy"
  * that is not a `getRelationships` response. Policy checks fail closed on it (a 503 for the caller),
  * never open.
  */
-export class GraphUnavailable extends Schema.TaggedError<GraphUnavailable>()(
-  "GraphUnavailable",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503 })
-) {}
+export class GraphUnavailable extends ApiError<GraphUnavailable>()("GraphUnavailable", 503) {}
 
 /** The follow/block graph between atproto accounts, as the Bluesky AppView indexes it. */
 export class SocialGraph extends Context.Tag("overlap/SocialGraph")<SocialGraph, {

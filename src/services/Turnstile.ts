@@ -1,5 +1,6 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Context, type Effect, Schema } from "effect"
+import { ApiError } from "./ApiError"
 
 /**
  * Cloudflare Turnstile, server side: a token the widget gave the browser is checked with Cloudflare's
@@ -41,18 +42,10 @@ export class TurnstileRejected extends Schema.TaggedError<TurnstileRejected>()(
  * The token could not be checked: siteverify timed out, answered 5xx or `internal-error`, or this
  * worker has no usable `TURNSTILE_SECRET`. Not the caller's fault: a 503.
  */
-export class TurnstileUnavailable extends Schema.TaggedError<TurnstileUnavailable>()(
-  "TurnstileUnavailable",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503 })
-) {}
+export class TurnstileUnavailable extends ApiError<TurnstileUnavailable>()("TurnstileUnavailable", 503) {}
 
 /** An anonymous call without a Turnstile token (401). */
-export class TurnstileRequired extends Schema.TaggedError<TurnstileRequired>()(
-  "TurnstileRequired",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 401 })
-) {}
+export class TurnstileRequired extends ApiError<TurnstileRequired>()("TurnstileRequired", 401) {}
 
 export type TurnstileError = TurnstileRejected | TurnstileUnavailable
 

@@ -1,5 +1,4 @@
-import { HttpApiSchema } from "@effect/platform"
-import { Effect, Either, Schema } from "effect"
+import { Effect, Either } from "effect"
 import { generateWebhookSecret } from "../domain/notify/standardWebhooks"
 import { checkWebhookUrl, type WebhookUrlPolicy } from "../domain/notify/webhookUrl"
 import type { RepositoryError } from "./RepositoryError"
@@ -11,6 +10,7 @@ import {
   type WebhookSubscription,
   WebhookSubscriptionsRepo
 } from "./WebhookSubscriptionsRepo"
+import { ApiError } from "./ApiError"
 
 /**
  * The operations behind app.overlap.webhook.createSubscription / listSubscriptions / deleteSubscription
@@ -19,11 +19,7 @@ import {
  */
 
 /** The URL is not acceptable for a webhook (the message says why; it names the `url` field). */
-export class InvalidWebhookUrl extends Schema.TaggedError<InvalidWebhookUrl>()(
-  "InvalidWebhookUrl",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 400 })
-) {}
+export class InvalidWebhookUrl extends ApiError<InvalidWebhookUrl>()("InvalidWebhookUrl", 400) {}
 
 /** What listSubscriptions shows (app.overlap.webhook.defs#subscriptionView): never the secret. */
 export interface WebhookSubscriptionView {

@@ -1,4 +1,4 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
+import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
 import { Schema } from "effect"
 import {
   CancelInput,
@@ -17,23 +17,16 @@ import { NotParticipant } from "../../services/NotParticipant"
 import { IdempotencyErrors } from "../xrpc/Idempotency"
 import { RateLimit } from "../xrpc/RateLimit"
 import { XrpcAuth } from "../xrpc/XrpcAuth"
+import { ApiError } from "../../services/ApiError"
 
 // BookingLifecycle's TransitionRefused and LifecycleUnavailable keep their own names inside (the domain's
 // InvalidTransition is another error); the lexicon names them InvalidTransition and BookingUnavailable.
 
 /** The booking's state does not allow this (the message names the state it is in). */
-export class InvalidTransitionError extends Schema.TaggedError<InvalidTransitionError>()(
-  "InvalidTransition",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 409 })
-) {}
+export class InvalidTransitionError extends ApiError<InvalidTransitionError>()("InvalidTransition", 409) {}
 
 /** A store the transition needs (D1, the booking or hold object) is unreachable; nothing changed. Retry. */
-export class BookingUnavailableError extends Schema.TaggedError<BookingUnavailableError>()(
-  "BookingUnavailable",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503 })
-) {}
+export class BookingUnavailableError extends ApiError<BookingUnavailableError>()("BookingUnavailable", 503) {}
 
 /** Every refusal a lifecycle procedure can answer (reschedule uses them all; the others a subset). */
 const LifecycleErrors = Schema.Union(

@@ -1,4 +1,4 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema } from "@effect/platform"
+import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
 import { Schema } from "effect"
 import { ConnectorRemoveInput, ConnectorStartInput, ConnectorStartOutput, ListConnectorsOutput } from "../../lexicon/schemas"
 import { ConnectorNotFound } from "../../services/ConnectorsRepo"
@@ -7,34 +7,19 @@ import { RateLimited } from "../../services/RateLimiter"
 import { RateLimit } from "../xrpc/RateLimit"
 import { XrpcAuth } from "../xrpc/XrpcAuth"
 import { InvalidRequest } from "../xrpc/XrpcErrors"
+import { ApiError } from "../../services/ApiError"
 
 /** CalDAV needs serverUrl, username and appPassword; the message names the missing ones. */
-export class CredentialsRequiredError extends Schema.TaggedError<CredentialsRequiredError>()(
-  "CredentialsRequired",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 400 })
-) {}
+export class CredentialsRequiredError extends ApiError<CredentialsRequiredError>()("CredentialsRequired", 400) {}
 
 /** The CalDAV server refused the credentials, or the URL cannot be used (not https, not CalDAV). */
-export class InvalidCredentialsError extends Schema.TaggedError<InvalidCredentialsError>()(
-  "InvalidCredentials",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 400 })
-) {}
+export class InvalidCredentialsError extends ApiError<InvalidCredentialsError>()("InvalidCredentials", 400) {}
 
 /** The calendar server could not be reached (or answered 5xx). */
-export class ProviderUnreachableError extends Schema.TaggedError<ProviderUnreachableError>()(
-  "ProviderUnreachable",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 502 })
-) {}
+export class ProviderUnreachableError extends ApiError<ProviderUnreachableError>()("ProviderUnreachable", 502) {}
 
 /** This deployment does not offer the provider (no OAuth client configured for it). */
-export class ProviderNotConfiguredError extends Schema.TaggedError<ProviderNotConfiguredError>()(
-  "ProviderNotConfigured",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503 })
-) {}
+export class ProviderNotConfiguredError extends ApiError<ProviderNotConfiguredError>()("ProviderNotConfigured", 503) {}
 
 /** Calendar connectors: connect (OAuth or CalDAV), disconnect, list. Never a credential in an answer. */
 export class ConnectorsApi extends HttpApiGroup.make("connectors")

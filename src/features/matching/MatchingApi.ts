@@ -1,4 +1,4 @@
-import { HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema } from "@effect/platform"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware } from "@effect/platform"
 import { Schema } from "effect"
 import {
   DefsHold,
@@ -21,17 +21,14 @@ import { RateLimit } from "../xrpc/RateLimit"
 import { XrpcAuth } from "../xrpc/XrpcAuth"
 import { XrpcOptionalAuth } from "../xrpc/XrpcOptionalAuth"
 import { HostNotFound, OfferNotFound, TierNotMet } from "./offerRefusals"
+import { ApiError } from "../../services/ApiError"
 
 /**
  * An anonymous call (no `Authorization`) to a method that needs the guest's account: `match` reads the
  * guest's free/busy and places a tentative hold on the guest's calendar, and the booking is recorded under
  * the guest's DID, so an anonymous guest (who has neither) cannot hold a time. 401, like `AuthMissing`.
  */
-export class AccountRequiredError extends Schema.TaggedError<AccountRequiredError>()(
-  "AccountRequired",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 401 })
-) {}
+export class AccountRequiredError extends ApiError<AccountRequiredError>()("AccountRequired", 401) {}
 
 /**
  * Runs before `XrpcAuth` on `match` and `getMatchStatus`: a call without `Authorization` is refused with

@@ -1,26 +1,13 @@
-import { HttpApiSchema } from "@effect/platform"
-import { Schema } from "effect"
+import { ApiError } from "../../services/ApiError"
 
 // Why a guest may not query or book a host's offers (bookableOffers, resolveHost), each with the status and
 // name the API answers it with. Messages never carry a time from anyone's calendar.
 
 /** The host does not resolve to an account, or has no published offers on this service (404). */
-export class HostNotFound extends Schema.TaggedError<HostNotFound>()(
-  "HostNotFound",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 404 })
-) {}
+export class HostNotFound extends ApiError<HostNotFound>()("HostNotFound", 404) {}
 
 /** The offer named does not exist, is not the host's, or is hidden (404). */
-export class OfferNotFound extends Schema.TaggedError<OfferNotFound>()(
-  "OfferNotFound",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 404 })
-) {}
+export class OfferNotFound extends ApiError<OfferNotFound>()("OfferNotFound", 404) {}
 
 /** The caller's relationship with the host does not meet the offer's tier, or a block (403). */
-export class TierNotMet extends Schema.TaggedError<TierNotMet>()(
-  "TierNotMet",
-  { message: Schema.String },
-  HttpApiSchema.annotations({ status: 403 })
-) {}
+export class TierNotMet extends ApiError<TierNotMet>()("TierNotMet", 403) {}
