@@ -1,6 +1,7 @@
 // The AppView worker as deployed (its handlers and Durable Object classes), with two objects in a test-only
 // subclass that adds what tests look at: the production classes carry no test hooks. vitest.workers.config.ts
-// runs this module as the main worker, so wrangler.toml's class names bind these classes.
+// runs this module as the main worker, so wrangler.toml's class names bind these classes: a class added to
+// wrangler.toml is exported here too, and a test hook for another object goes in a subclass here.
 import { Effect, Layer } from "effect"
 import { makePdsWriterTest } from "../../src/adapters/memory/PdsWriterTest"
 import appview, { BookingDO, RateLimiterDO } from "../../src/entry/appview"
