@@ -66,11 +66,12 @@ export class HoldExpired extends Schema.TaggedError<HoldExpired>()(
  */
 export class InvalidConstraints extends ApiError<InvalidConstraints>()("InvalidConstraints", 400) {}
 
-/** A store (D1, the hold store) failed; nothing the caller did. Retryable. */
-export class LifecycleUnavailable extends Schema.TaggedError<LifecycleUnavailable>()("LifecycleUnavailable", {
-  message: Schema.String,
-  cause: Schema.Defect
-}) {}
+/** A store (D1, the booking or hold object) failed; nothing the caller did, nothing changed. Retryable (503). */
+export class BookingUnavailable extends Schema.TaggedError<BookingUnavailable>()(
+  "BookingUnavailable",
+  { message: Schema.String, cause: Schema.Defect },
+  HttpApiSchema.annotations({ status: 503 })
+) {}
 
 export const LifecycleError = Schema.Union(
   BookingNotFound,
@@ -82,7 +83,7 @@ export const LifecycleError = Schema.Union(
   NoSlotAvailable,
   CalendarUnavailable,
   SlotInputInvalid,
-  LifecycleUnavailable
+  BookingUnavailable
 )
 export type LifecycleError = typeof LifecycleError.Type
 

@@ -3,15 +3,15 @@ import {
   BookingLifecycle,
   LifecycleCommand,
   LifecycleReply,
-  LifecycleUnavailable,
+  BookingUnavailable,
   RescheduleCommand
 } from "../../services/BookingLifecycle"
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
 import { objectRpc } from "./objectRpc"
 
-/** A booking object that cannot be reached, or answers what does not decode, is LifecycleUnavailable. */
+/** A booking object that cannot be reached, or answers what does not decode, is BookingUnavailable. */
 const call = objectRpc(({ method, problem, cause }) =>
-  new LifecycleUnavailable({
+  new BookingUnavailable({
     message: problem === "failed" ? `the booking object could not be reached (${method})` : `the booking object answered what does not decode (${method})`,
     cause
   }))

@@ -15,7 +15,7 @@ import {
   LifecycleCommand,
   type LifecycleError,
   LifecycleReply,
-  LifecycleUnavailable,
+  BookingUnavailable,
   RescheduleCommand
 } from "../../services/BookingLifecycle"
 import type { Booking } from "../../domain/booking/booking"
@@ -64,7 +64,7 @@ export class BookingDO extends DurableObject<Env> implements HealthProbe, Bookin
   async #run<I>(schema: Schema.Schema<any, I>, input: I, f: (engine: BookingEngine, command: any) => Effect.Effect<Booking, LifecycleError>) {
     const { run, engine } = this.#build()
     const program = Schema.decodeUnknown(schema)(input).pipe(
-      Effect.mapError((cause) => new LifecycleUnavailable({ message: "bad command", cause })),
+      Effect.mapError((cause) => new BookingUnavailable({ message: "bad command", cause })),
       Effect.flatMap((command) => f(engine, command)),
       Effect.either,
       Effect.flatMap((reply) => Schema.encode(LifecycleReply)(reply)),

@@ -10,7 +10,7 @@ import {
   type BookingLifecycle,
   HoldExpired,
   InvalidConstraints,
-  LifecycleUnavailable,
+  BookingUnavailable,
   type LifecycleCommand,
   type LifecycleError,
   NotParticipant,
@@ -33,7 +33,7 @@ const RESCHEDULE_HOST_RULES = {
   slotStepMin: 5
 } as const
 
-const unavailable = (message: string) => (cause: unknown) => new LifecycleUnavailable({ message, cause })
+const unavailable = (message: string) => (cause: unknown) => new BookingUnavailable({ message, cause })
 
 /** After the booking committed: retried a little, then logged. The answer never turns into a failure. */
 const afterCommit = (what: string, bookingId: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>

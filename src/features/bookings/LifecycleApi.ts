@@ -10,23 +10,20 @@ import {
   RescheduleInput,
   RescheduleOutput
 } from "../../lexicon/schemas"
-import { HoldExpired, InvalidConstraints } from "../../services/BookingLifecycle"
+import { ApiError } from "../../services/ApiError"
+import { BookingUnavailable, HoldExpired, InvalidConstraints } from "../../services/BookingLifecycle"
 import { BookingNotFound } from "../../services/BookingsRepo"
 import { CalendarUnavailable, NoSlotAvailable } from "../../services/HoldStore"
 import { NotParticipant } from "../../services/NotParticipant"
 import { IdempotencyErrors } from "../xrpc/Idempotency"
 import { RateLimit } from "../xrpc/RateLimit"
 import { XrpcAuth } from "../xrpc/XrpcAuth"
-import { ApiError } from "../../services/ApiError"
 
-// BookingLifecycle's TransitionRefused and LifecycleUnavailable keep their own names inside (the domain's
-// InvalidTransition is another error); the lexicon names them InvalidTransition and BookingUnavailable.
+// BookingLifecycle's TransitionRefused keeps its own name inside (the domain's InvalidTransition is another
+// error); the lexicon names it InvalidTransition.
 
 /** The booking's state does not allow this (the message names the state it is in). */
 export class InvalidTransitionError extends ApiError<InvalidTransitionError>()("InvalidTransition", 409) {}
-
-/** A store the transition needs (D1, the booking or hold object) is unreachable; nothing changed. Retry. */
-export class BookingUnavailableError extends ApiError<BookingUnavailableError>()("BookingUnavailable", 503) {}
 
 /** Every refusal a lifecycle procedure can answer (reschedule uses them all; the others a subset). */
 const LifecycleErrors = Schema.Union(
@@ -37,7 +34,7 @@ const LifecycleErrors = Schema.Union(
   InvalidConstraints,
   NoSlotAvailable,
   CalendarUnavailable,
-  BookingUnavailableError
+  BookingUnavailable
 )
 
 /** The booking lifecycle: finalize, decline, cancel, reschedule. Procedures; `Idempotency-Key` required. */

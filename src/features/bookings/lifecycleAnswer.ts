@@ -1,11 +1,11 @@
 import { Effect } from "effect"
-import { BookingLifecycle, InvalidConstraints, type LifecycleError } from "../../services/BookingLifecycle"
+import { BookingLifecycle, BookingUnavailable, InvalidConstraints, type LifecycleError } from "../../services/BookingLifecycle"
 import { NotParticipant } from "../../services/NotParticipant"
 import { Caller } from "../xrpc/Caller"
 import { toBookingView } from "./bookingView"
-import { BookingUnavailableError, InvalidTransitionError } from "./LifecycleApi"
+import { InvalidTransitionError } from "./LifecycleApi"
 
-/** The lifecycle's errors as the lexicon names them: most are sent as they are; these four are renamed. */
+/** The lifecycle's errors as answered: most are sent as they are; these are named or worded as the lexicon has them. */
 const asAnswered = (error: LifecycleError) => {
   switch (error._tag) {
     case "ActionNotAllowed":
@@ -14,8 +14,9 @@ const asAnswered = (error: LifecycleError) => {
       return new InvalidTransitionError({ message: error.message })
     case "SlotInputInvalid":
       return new InvalidConstraints({ message: `constraints: ${error.message}` })
-    case "LifecycleUnavailable":
-      return new BookingUnavailableError({ message: "the booking could not be changed right now; nothing changed, retry" })
+    case "BookingUnavailable":
+      // what failed inside is logged, never sent
+      return new BookingUnavailable({ message: "the booking could not be changed right now; nothing changed, retry", cause: error.cause })
     default:
       return error
   }
@@ -29,7 +30,7 @@ export const lifecycleAnswer = (
     const caller = yield* Caller
     const lifecycle = yield* BookingLifecycle
     return yield* run(lifecycle, caller.did).pipe(
-      Effect.tapErrorTag("LifecycleUnavailable", (e) => Effect.logError("booking lifecycle unavailable", e.message, e.cause)),
+      Effect.tapErrorTag("BookingUnavailable", (e) => Effect.logError("booking lifecycle unavailable", e.message, e.cause)),
       Effect.mapError(asAnswered),
       Effect.map((booking) => ({ booking: toBookingView(booking) }))
     )
