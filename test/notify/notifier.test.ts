@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, TestClock } from "effect"
 import { deliveryKeyOf, type NotifyTask } from "../../src/domain/notify/task"
 import { DeliveriesRepoTest } from "../../src/adapters/memory/DeliveriesRepoTest"
-import { makeNotifierTest } from "../../src/adapters/memory/NotifierTest"
+import { makeNotifierInProcess } from "../support/notifierInProcess"
 import { CLAIM_LEASE_MS } from "../../src/features/notify/NotifierLive"
 import { DeliveriesRepo } from "../../src/services/DeliveriesRepo"
 import { Notifier } from "../../src/services/Notifier"
@@ -15,7 +15,7 @@ const boom = new SendFailed({ reason: "HTTP 503", retryable: true })
 describe("Notifier (real logic, in-memory ledger and channels)", () => {
   it.effect("delivers once per (id, channel, target)", () =>
     Effect.gen(function*() {
-      const t = yield* makeNotifierTest
+      const t = yield* makeNotifierInProcess
       yield* Effect.gen(function*() {
         const notifier = yield* Notifier
         expect(yield* notifier.deliver(emailTask(), { final: false })).toBe("delivered")
@@ -33,7 +33,7 @@ describe("Notifier (real logic, in-memory ledger and channels)", () => {
 
   it.effect("a retryable failure is retried; a final or permanent failure is dead and stays dead", () =>
     Effect.gen(function*() {
-      const t = yield* makeNotifierTest
+      const t = yield* makeNotifierInProcess
       yield* Effect.gen(function*() {
         const notifier = yield* Notifier
         yield* t.failNext("email", boom, 2)
