@@ -74,6 +74,28 @@ describe("firehose ingest program", () => {
     }).pipe(Effect.provide(layer))
   })
 
+  it.effect("Jetstream: every operation of one commit goes on (they share the commit's rev); a replayed operation does not", () => {
+    const { sent, layer, state } = world(true)
+    return Effect.gen(function*() {
+      // one commit, three app.overlap.* operations: Jetstream sends three messages with the same rev
+      yield* ingestFrame(state, commit(30, "a", "3l0000000000d"))
+      yield* ingestFrame(state, commit(31, "b", "3l0000000000d"))
+      yield* ingestFrame(state, commit(32, "c", "3l0000000000d"))
+      expect(state.batch.tasks.map((t) => t.event._tag === "create" && t.event.rkey)).toEqual(["a", "b", "c"])
+      expect(state.counters.staleEvents).toBe(0)
+      // the same operation again (a reconnect replaying from the cursor) is dropped
+      yield* ingestFrame(state, commit(33, "b", "3l0000000000d"))
+      expect(state.counters.staleEvents).toBe(1)
+      yield* flushBatch(state, false)
+      // after the flush the stored rev is the commit's: a further operation of it still goes on, a replay does not
+      yield* ingestFrame(state, commit(34, "d", "3l0000000000d"))
+      yield* ingestFrame(state, commit(35, "a", "3l0000000000d"))
+      expect(state.counters.staleEvents).toBe(2)
+      yield* flushBatch(state, false)
+      expect(sent.map((t) => t.event._tag === "create" && t.event.rkey)).toEqual(["a", "b", "c", "d"])
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("a queue that refuses leaves the stored cursor where it was; what was only in memory is dropped", () => {
     const { store, layer, state } = world(false)
     return Effect.gen(function*() {

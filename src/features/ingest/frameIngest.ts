@@ -22,6 +22,30 @@ const lastRev = (state: IngestState, did: string) =>
 const isNewer = (state: IngestState, did: string, rev: string) =>
   Effect.map(lastRev(state, did), Option.match({ onNone: () => true, onSome: (last) => rev > last }))
 
+/** Past this many DIDs the in-memory record of operations seen at the newest rev starts over (it only saves index work). */
+const MAX_OPS_AT_REV = 10_000
+
+/**
+ * Jetstream's dedupe, per operation: one message per operation, every operation of a commit carrying the commit's
+ * rev. An operation goes on when its rev is newer than the DID's last, or equal to it and this (collection, rkey)
+ * was not admitted at that rev yet. After a restart the set is empty and an equal rev goes on again: the indexer's
+ * per-record rev guard (`excluded.rev > rev`) then applies it at most once.
+ */
+const isNewOperation = (state: IngestState, event: { readonly did: string; readonly rev: string; readonly collection: string; readonly rkey: string }) =>
+  Effect.map(lastRev(state, event.did), (last) => {
+    const key = `${event.collection}/${event.rkey}`
+    const seen = state.opsAtRev.get(event.did)
+    if (Option.isSome(last) && event.rev < last.value) return false
+    if (Option.isSome(last) && event.rev === last.value && seen?.rev === event.rev) {
+      if (seen.ops.has(key)) return false
+      seen.ops.add(key)
+      return true
+    }
+    if (state.opsAtRev.size >= MAX_OPS_AT_REV) state.opsAtRev.clear()
+    state.opsAtRev.set(event.did, { rev: event.rev, ops: new Set([key]) })
+    return true
+  })
+
 /**
  * Identity and account events go on only for DIDs that have written app.overlap.* records (a relay carries
  * them for every account on the network; the index has nothing of the others).
@@ -53,7 +77,7 @@ const ingestJetstream = (state: IngestState, data: Frame) =>
       if ((event._tag === "identity" || event._tag === "account") && !(yield* isKnown(state, event.did))) return advance(state, cursor)
       if (event._tag === "identity") yield* invalidateIdentity(event.did)
       if (event._tag === "create" || event._tag === "update" || event._tag === "delete") {
-        if (!(yield* isNewer(state, event.did, event.rev))) {
+        if (!(yield* isNewOperation(state, event))) {
           yield* bump(state, "staleEvents")
           return advance(state, cursor)
         }

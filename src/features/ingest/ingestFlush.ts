@@ -56,5 +56,7 @@ export const flushBatch = (state: IngestState, force: boolean): Effect.Effect<vo
 export const abandonBatch = (state: IngestState): void => {
   state.batch.tasks = []
   state.batch.revs = new Map()
+  // the frames after the saved cursor come again: their operations must not count as seen
+  state.opsAtRev.clear()
   state.cursor.processed = state.cursor.persisted
 }

@@ -52,6 +52,11 @@ export interface IngestState {
     reconnect: ReturnType<typeof setTimeout> | undefined
   }
   readonly inbox: FrameInbox
+  /**
+   * Jetstream only: per DID, the operations (collection/rkey) already admitted at its newest rev. Jetstream sends
+   * one message per operation, all carrying the commit's rev, so the dedupe is per (did, rev, collection, rkey).
+   */
+  readonly opsAtRev: Map<string, { readonly rev: string; readonly ops: Set<string> }>
   /** Events admitted since the last enqueue, and the per-DID revs that become durable with them. */
   readonly batch: {
     tasks: Array<IndexTask>
@@ -78,6 +83,7 @@ export const initialState = (stored: StoredIngestState): IngestState => ({
   running: stored.running,
   connection: { socket: null, connecting: false, generation: 0, failures: 0, reconnect: undefined },
   inbox: new FrameInbox(),
+  opsAtRev: new Map(),
   batch: { tasks: [], since: 0, revs: new Map() },
   cursor: { processed: stored.cursor, persisted: stored.cursor, persistedAt: 0, mirroredAt: 0, wasReset: false, timer: undefined },
   counters: { ...stored.counters }
