@@ -14,6 +14,7 @@ import { indexerLayer } from "./indexerGraph"
 import { connectorServices } from "./connectorsGraph"
 import { D1Live } from "../adapters/d1/D1Live"
 import { WebhookSubscriptionsRepoLive } from "../adapters/d1/WebhookSubscriptionsRepoLive"
+import { OutboundGuardLive } from "../adapters/http/OutboundGuardLive"
 
 /** The AppView's service graph over the worker's bindings: built once per `env`. */
 export const appviewLayer = (env: Env) => {
@@ -30,5 +31,22 @@ export const appviewLayer = (env: Env) => {
   const lifecycle = BookingLifecycleLive.pipe(Layer.provide(root))
   // app.overlap.webhook.* (src/features/webhooks/SubscriptionsHttp.ts): the subscriptions repo; root for ENVIRONMENT
   const webhookSubscriptions = WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live.pipe(Layer.provide(root))))
-  return Layer.mergeAll(root, repositories, identity, auth, indexerLayer(env), holds, rateLimiter, graph, turnstile, analytics, connectors, lifecycle, webhookSubscriptions)
+  // webhook targets (and CalDAV servers) may not resolve to private, loopback or metadata addresses
+  const outbound = OutboundGuardLive.pipe(Layer.provide(Layer.merge(root, FetchHttpClient.layer)))
+  return Layer.mergeAll(
+    root,
+    repositories,
+    identity,
+    auth,
+    indexerLayer(env),
+    holds,
+    rateLimiter,
+    graph,
+    turnstile,
+    analytics,
+    connectors,
+    lifecycle,
+    webhookSubscriptions,
+    outbound
+  )
 }

@@ -1,3 +1,4 @@
+import { FetchHttpClient } from "@effect/platform"
 import { Layer } from "effect"
 import type { DeadLetters } from "../services/DeadLetters"
 import type { Notifier } from "../services/Notifier"
@@ -12,11 +13,14 @@ import { NotifierLive } from "../features/notify/NotifierLive"
 import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
 import { WebhookChannelLive } from "../adapters/channels/WebhookChannelLive"
 import { WebhookSubscriptionsRepoLive } from "../adapters/d1/WebhookSubscriptionsRepoLive"
+import { OutboundGuardLive } from "../adapters/http/OutboundGuardLive"
 
 /** The notify worker's service graph over one `env`: build it once per env (src/entry/notify.ts caches it). */
 export const notifyLayer = (env: Env): Layer.Layer<Notifier | DeadLetters> => {
   const data = Layer.mergeAll(DeliveriesRepoLive, WebhookSubscriptionsRepoLive).pipe(Layer.provide(D1Live))
-  const stores = Layer.mergeAll(data, IcsStoreLive, TokenVaultLive)
+  // webhook targets are checked again before each delivery (never to a private, loopback or metadata address)
+  const outbound = OutboundGuardLive.pipe(Layer.provide(FetchHttpClient.layer))
+  const stores = Layer.mergeAll(data, IcsStoreLive, TokenVaultLive, outbound)
   const channels = Layer.mergeAll(EmailChannelLive, WebhookChannelLive, DmChannelLive).pipe(Layer.provide(stores))
   return Layer.mergeAll(NotifierLive.pipe(Layer.provide(Layer.merge(channels, data))), DeadLettersLive).pipe(
     Layer.provide(CloudflareEnv.layer(env))

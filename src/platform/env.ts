@@ -85,6 +85,11 @@ export interface Env extends Omit<WorkerBindings, "NOTIFY_DEAD_LETTERS"> {
   readonly DM_SENDER_APP_PASSWORD?: string
   /** Bearer token for operator endpoints (`POST /firehose/ensure`); required outside ENVIRONMENT=development. */
   readonly OPERATOR_SECRET?: string
+  /**
+   * Optional var: ports besides 443 that webhook targets and CalDAV servers may use outside development
+   * ("8443, 8008"); unset = none (src/domain/network/outboundUrl.ts).
+   */
+  readonly OUTBOUND_ALLOWED_PORTS?: string
 }
 
 /** The Durable Object namespaces the workers bind, each typed by its class. */

@@ -10,7 +10,9 @@ import { checkOutboundUrl, type OutboundUrlPolicy } from "../domain/network/outb
  * name that later resolves inside is refused then. A refusal never reveals what the URL would have answered.
  */
 export class OutboundRefused extends Schema.TaggedError<OutboundRefused>()("OutboundRefused", {
-  message: Schema.String
+  message: Schema.String,
+  /** The name could not be resolved right now (DNS failure or timeout): the same URL may pass later. */
+  transient: Schema.Boolean
 }) {}
 
 export class OutboundGuard extends Context.Tag("overlap/OutboundGuard")<OutboundGuard, {
@@ -35,4 +37,4 @@ export const makeOutboundCheck =
       return url
     })
 
-export const refuseOutbound = (message: string) => new OutboundRefused({ message: `url ${message}` })
+export const refuseOutbound = (message: string, transient = false) => new OutboundRefused({ message: `url ${message}`, transient })

@@ -2,6 +2,7 @@ import { Effect, Either } from "effect"
 import { generateWebhookSecret } from "../domain/notify/standardWebhooks"
 import { checkWebhookUrl, type WebhookUrlPolicy } from "../domain/notify/webhookUrl"
 import type { RepositoryError } from "./RepositoryError"
+import { OutboundGuard } from "./OutboundGuard"
 import { TokenVault, type VaultDecryptFailed, type VaultKeyError } from "./TokenVault"
 import { type TokenBinding } from "../domain/tokenVault/tokenBinding"
 import {
@@ -54,10 +55,13 @@ export const createSubscription = (
 ): Effect.Effect<
   { readonly id: string; readonly secret: string; readonly subscription: WebhookSubscriptionView },
   InvalidWebhookUrl | TooManySubscriptions | VaultKeyError | RepositoryError,
-  WebhookSubscriptionsRepo | TokenVault
+  WebhookSubscriptionsRepo | TokenVault | OutboundGuard
 > =>
   Effect.gen(function*() {
     const checked = yield* Either.mapLeft(checkWebhookUrl(url, policy), (message) => new InvalidWebhookUrl({ message }))
+    // where the name resolves, outside development: never to a private, loopback or metadata address
+    const outbound = yield* OutboundGuard
+    yield* outbound.check(checked).pipe(Effect.mapError((refused) => new InvalidWebhookUrl({ message: refused.message })))
     const repo = yield* WebhookSubscriptionsRepo
     const vault = yield* TokenVault
     const id = newSubscriptionId()

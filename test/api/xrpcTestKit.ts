@@ -14,6 +14,7 @@ import { IdempotencyKeysRepo } from "../../src/services/IdempotencyKeysRepo"
 import { IdentityResolver } from "../../src/services/IdentityResolver"
 import type { JtiLedger } from "../../src/services/JtiLedger"
 import { OAuthClient } from "../../src/services/OAuthClient"
+import { OutboundGuard } from "../../src/services/OutboundGuard"
 import { OffersRepo } from "../../src/services/OffersRepo"
 import { RateLimiter } from "../../src/services/RateLimiter"
 import { ServiceAuth } from "../../src/services/ServiceAuth"
@@ -87,6 +88,7 @@ export const withXrpcTestServices = <R, E>(services: Layer.Layer<R, E>) =>
       makeTestLayer(IdentityResolver)({}),
       makeTestLayer(OAuthClient)({}),
       makeTestLayer(OffersRepo)({}),
+      makeTestLayer(OutboundGuard)({}),
       makeTestLayer(RateLimiter)({}),
       makeTestLayer(ServiceAuth)({}),
       makeTestLayer(SocialGraph)({}),

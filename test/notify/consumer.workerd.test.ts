@@ -1,4 +1,6 @@
 import { createExecutionContext, createMessageBatch, env, fetchMock, getQueueResult } from "cloudflare:test"
+import { makeOutboundGuardTest } from "../../src/adapters/memory/OutboundGuardTest"
+import type { OutboundGuard } from "../../src/services/OutboundGuard"
 import { Effect, Layer } from "effect"
 import ICAL from "ical.js"
 import PostalMime from "postal-mime"
@@ -29,6 +31,8 @@ import { bookingEvent, confirmInvitation, GUEST, HOST } from "./fixtures"
 // webhooks and the DM service (fetchMock; the webhook receiver verifies with the standardwebhooks library).
 
 const HOOK_ORIGIN = "https://hooks.overlap.test"
+// a .test name: registered as in development (its worker env), where the outbound guard checks the URL's shape only
+const developmentOutbound = makeOutboundGuardTest({}, { development: true, allowedPorts: [] })
 const PDS_ORIGIN = "https://pds.overlap.test"
 const SENDER = "did:plc:overlapsenderaccount0000"
 
@@ -62,10 +66,10 @@ const makeEnv = () => {
 }
 
 /** Runs setup and inspection effects over the same real bindings, through the Live layers. */
-const run = <A, E>(effect: Effect.Effect<A, E, IcsStore | DeliveriesRepo | WebhookSubscriptionsRepo | TokenVault>) => {
+const run = <A, E>(effect: Effect.Effect<A, E, IcsStore | DeliveriesRepo | WebhookSubscriptionsRepo | TokenVault | OutboundGuard>) => {
   const data = Layer.mergeAll(DeliveriesRepoLive, WebhookSubscriptionsRepoLive).pipe(Layer.provide(D1Live))
   return Effect.runPromise(
-    effect.pipe(Effect.provide(Layer.mergeAll(data, IcsStoreLive, TokenVaultLive).pipe(Layer.provide(CloudflareEnv.layer(env)))))
+    effect.pipe(Effect.provide(Layer.mergeAll(data, IcsStoreLive, TokenVaultLive, developmentOutbound).pipe(Layer.provide(CloudflareEnv.layer(env)))))
   )
 }
 

@@ -1,4 +1,6 @@
 import { createExecutionContext, createMessageBatch, env, fetchMock, getQueueResult } from "cloudflare:test"
+import { makeOutboundGuardTest } from "../../src/adapters/memory/OutboundGuardTest"
+import type { OutboundGuard } from "../../src/services/OutboundGuard"
 import { Effect, Layer } from "effect"
 import { Webhook } from "standardwebhooks"
 import { afterEach, beforeAll, describe, expect, it } from "vitest"
@@ -23,6 +25,8 @@ import { END, GUEST, HOST, START } from "./fixtures"
 // with the standardwebhooks library by the receiver (fetchMock), the DM service is fetchMock too.
 
 const HOOK_ORIGIN = "https://hooks.overlap.test"
+// a .test name: registered as in development (its worker env), where the outbound guard checks the URL's shape only
+const developmentOutbound = makeOutboundGuardTest({}, { development: true, allowedPorts: [] })
 const PDS_ORIGIN = "https://pds.overlap.test"
 const SENDER = "did:plc:overlapsenderaccount0000"
 const AT = Date.UTC(2026, 2, 2, 12, 0, 0)
@@ -41,9 +45,9 @@ const makeEnv = (overrides: Partial<Env> = {}) => {
   return { testEnv, deadLetters }
 }
 
-const run = <A, E>(effect: Effect.Effect<A, E, WebhookSubscriptionsRepo | TokenVault>) =>
+const run = <A, E>(effect: Effect.Effect<A, E, WebhookSubscriptionsRepo | TokenVault | OutboundGuard>) =>
   Effect.runPromise(effect.pipe(Effect.provide(
-    Layer.mergeAll(WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live)), TokenVaultLive).pipe(Layer.provide(CloudflareEnv.layer(env)))
+    Layer.mergeAll(WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live)), TokenVaultLive, developmentOutbound).pipe(Layer.provide(CloudflareEnv.layer(env)))
   )))
 
 const deliver = async (testEnv: Env, messages: ReadonlyArray<{ id: string; attempts: number; body: unknown }>) => {

@@ -1,13 +1,27 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Layer, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
+import { makeOutboundGuardTest } from "../../src/adapters/memory/OutboundGuardTest"
 import { TokenVault } from "../../src/services/TokenVault"
 import { createSubscription, deleteSubscription, listSubscriptions } from "../../src/services/WebhookSubscriptions"
 import { MAX_SUBSCRIPTIONS_PER_DID, WebhookSubscriptionsRepo } from "../../src/services/WebhookSubscriptionsRepo"
 import { GUEST, HOST } from "./fixtures"
 
 /** The subscription API over a repository and vault: run against the Test layers (Node) and the Live ones (workerd, D1). */
-export const subscriptionSuite = (name: string, makeLayer: () => Layer.Layer<WebhookSubscriptionsRepo | TokenVault>) =>
+export const subscriptionSuite = (name: string, makeStores: () => Layer.Layer<WebhookSubscriptionsRepo | TokenVault>) =>
   describe(name, () => {
+    // DNS as the outbound guard sees it: hooks.example.com is public, inside.example.com points into a private network
+    const dns = { "hooks.example.com": ["93.184.215.14"], "inside.example.com": ["93.184.215.14", "10.0.0.5"] }
+    const makeLayer = () => Layer.merge(makeStores(), makeOutboundGuardTest(dns))
+
+    it.effect("a URL whose name resolves to a private address is refused, and nothing is stored", () =>
+      Effect.gen(function*() {
+        for (const url of ["https://inside.example.com/hook", "https://nowhere.example.com/hook", "https://169.254.169.254/x"]) {
+          const refused = yield* Effect.flip(createSubscription(HOST, url))
+          expect(refused._tag, url).toBe("InvalidWebhookUrl")
+          expect(refused.message, url).toMatch(/^url /)
+        }
+        expect(yield* listSubscriptions(HOST)).toEqual([])
+      }).pipe(Effect.provide(makeLayer())))
 
     it.effect("create returns the secret once; only ciphertext is stored; list and delete are the owner's", () =>
       Effect.gen(function*() {

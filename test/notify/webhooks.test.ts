@@ -5,6 +5,7 @@ import { generateWebhookSecret, signWebhook } from "../../src/domain/notify/stan
 import type { NotifyTask } from "../../src/domain/notify/task"
 import { checkWebhookUrl } from "../../src/domain/notify/webhookUrl"
 import { TokenVaultTest } from "../../src/adapters/memory/TokenVaultTest"
+import { makeOutboundGuardTest } from "../../src/adapters/memory/OutboundGuardTest"
 import { webhookChannelLayer } from "../../src/adapters/channels/WebhookChannelLive"
 import { WebhookSubscriptionsRepoTest } from "../../src/adapters/memory/WebhookSubscriptionsRepoTest"
 import { WebhookChannel } from "../../src/services/NotifyChannels"
@@ -89,9 +90,29 @@ describe("WebhookChannel (Live) against a local receiver that verifies like a re
       secret = created.secret
       return created.id
     })
+  // the receiver listens on 127.0.0.1: the outbound guard in its development setting lets loopback through
   const layer = () =>
-    webhookChannelLayer({ timeoutMs: 300 }).pipe(Layer.provideMerge(Layer.merge(WebhookSubscriptionsRepoTest, TokenVaultTest)))
+    webhookChannelLayer({ timeoutMs: 300 }).pipe(
+      Layer.provideMerge(Layer.mergeAll(WebhookSubscriptionsRepoTest, TokenVaultTest, makeOutboundGuardTest({}, { development: true, allowedPorts: [] })))
+    )
   const send = (t: NotifyTask) => Effect.flatMap(WebhookChannel, (c) => c.send(t as Extract<NotifyTask, { channel: "webhook" }>))
+
+  it.live("a target whose name resolves to a private address by now is not called at send time (permanent failure)", () => {
+    const dns: Record<string, ReadonlyArray<string>> = { "rebound.example.com": ["93.184.215.14"] }
+    const guarded = webhookChannelLayer({ timeoutMs: 300 }).pipe(
+      Layer.provideMerge(Layer.mergeAll(WebhookSubscriptionsRepoTest, TokenVaultTest, makeOutboundGuardTest(dns)))
+    )
+    return Effect.gen(function*() {
+      const created = yield* createSubscription(HOST, "https://rebound.example.com/hook")
+      dns["rebound.example.com"] = ["93.184.215.14", "127.0.0.1"] // DNS rebinding after registration
+      const failed = yield* Effect.flip(send(task(created.id)))
+      expect(failed).toMatchObject({ _tag: "SendFailed", retryable: false })
+      expect(failed.reason).toContain("private or reserved address")
+      dns["rebound.example.com"] = []
+      const unresolved = yield* Effect.flip(send(task(created.id)))
+      expect(unresolved).toMatchObject({ _tag: "SendFailed", retryable: false })
+    }).pipe(Effect.provide(guarded))
+  })
 
   it.live("POSTs a signed { type, timestamp, data } body that standardwebhooks verifies", () =>
     Effect.gen(function*() {

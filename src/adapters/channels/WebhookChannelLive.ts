@@ -3,6 +3,7 @@ import { webhookPayload } from "../../domain/notify/render"
 import { signWebhook } from "../../domain/notify/standardWebhooks"
 import type { WebhookTask } from "../../domain/notify/task"
 import { SendFailed, WebhookChannel } from "../../services/NotifyChannels"
+import { OutboundGuard } from "../../services/OutboundGuard"
 import { TokenVault } from "../../services/TokenVault"
 import { openSecret } from "../../services/WebhookSubscriptions"
 import { WebhookSubscriptionsRepo } from "../../services/WebhookSubscriptionsRepo"
@@ -22,6 +23,7 @@ export const makeWebhookChannel = (options: WebhookChannelOptions = {}) =>
   Effect.gen(function*() {
     const repo = yield* WebhookSubscriptionsRepo
     const vault = yield* TokenVault
+    const outbound = yield* OutboundGuard
     const timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
 
     const send = (task: WebhookTask) =>
@@ -37,6 +39,10 @@ export const makeWebhookChannel = (options: WebhookChannelOptions = {}) =>
         const secret = yield* openSecret(subscription).pipe(
           Effect.provideService(TokenVault, vault),
           Effect.mapError((e) => new SendFailed({ reason: `subscription secret: ${e._tag}`, retryable: e._tag !== "VaultDecryptFailed" }))
+        )
+        // checked again at every send: a name that resolved outside when it was registered may point inside now
+        yield* outbound.check(subscription.url).pipe(
+          Effect.mapError((refused) => new SendFailed({ reason: refused.message, retryable: refused.transient }))
         )
         const now = yield* Clock.currentTimeMillis
         const body = JSON.stringify(webhookPayload(task, now))
@@ -62,7 +68,7 @@ export const makeWebhookChannel = (options: WebhookChannelOptions = {}) =>
 
 export const webhookChannelLayer = (
   options: WebhookChannelOptions = {}
-): Layer.Layer<WebhookChannel, never, WebhookSubscriptionsRepo | TokenVault> =>
+): Layer.Layer<WebhookChannel, never, WebhookSubscriptionsRepo | TokenVault | OutboundGuard> =>
   Layer.effect(WebhookChannel, makeWebhookChannel(options))
 
 export const WebhookChannelLive = webhookChannelLayer()

@@ -1,6 +1,7 @@
 import { HttpClient } from "@effect/platform"
 import { Duration, Effect, Layer, Option, Schema } from "effect"
-import type { OutboundUrlPolicy } from "../../domain/network/outboundUrl"
+import { type OutboundUrlPolicy, parseAllowedPorts } from "../../domain/network/outboundUrl"
+import { CloudflareEnv } from "../../platform/CloudflareEnv"
 import { makeOutboundCheck, OutboundGuard, refuseOutbound } from "../../services/OutboundGuard"
 
 export interface OutboundGuardOptions extends OutboundUrlPolicy {
@@ -41,10 +42,10 @@ export const makeOutboundGuardLive = (options: OutboundGuardOptions): Layer.Laye
 
       const addressesOf = (name: string) =>
         Effect.all([lookup(name, DNS_A), lookup(name, DNS_AAAA)], { concurrency: 2 }).pipe(
-          Effect.timeoutFail({ duration: options.timeout, onTimeout: () => refuseOutbound("could not be resolved in time") }),
+          Effect.timeoutFail({ duration: options.timeout, onTimeout: () => refuseOutbound("could not be resolved in time", true) }),
           Effect.flatMap(([a, aaaa]) =>
             Option.isNone(a) || Option.isNone(aaaa)
-              ? Effect.fail(refuseOutbound("could not be resolved"))
+              ? Effect.fail(refuseOutbound("could not be resolved", true))
               : Effect.succeed(
                   [...(a.value.Answer ?? []), ...(aaaa.value.Answer ?? [])]
                     .filter((record) => record.type === DNS_A || record.type === DNS_AAAA)
@@ -56,3 +57,15 @@ export const makeOutboundGuardLive = (options: OutboundGuardOptions): Layer.Laye
       return OutboundGuard.of({ check: makeOutboundCheck(options, addressesOf) })
     })
   )
+
+/** The production layer: the policy from the worker's env (`ENVIRONMENT`, `OUTBOUND_ALLOWED_PORTS`, `DOH_URL`). */
+export const OutboundGuardLive: Layer.Layer<OutboundGuard, never, CloudflareEnv | HttpClient.HttpClient> = Layer.unwrapEffect(
+  Effect.map(CloudflareEnv, (env) =>
+    makeOutboundGuardLive({
+      development: env.ENVIRONMENT === "development",
+      allowedPorts: parseAllowedPorts(env.OUTBOUND_ALLOWED_PORTS),
+      dohUrl: env.DOH_URL,
+      timeout: "3 seconds"
+    })
+  )
+)
