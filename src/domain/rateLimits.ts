@@ -8,9 +8,16 @@ import type { BucketDecision, BucketLimit } from "./tokenBucket"
  * - `match`: finds and holds a slot (also reveals free time, and costs provider calls).
  * - `mutation`: every other procedure.
  * - `read`: every other query.
+ *
+ * Two more classes are not XRPC classes but the information budget on a host's calendar
+ * (src/features/matching/hostBudget.ts), spent by every `getAvailability`, `match` and `reschedule`:
+ * - `hostBudget`: one bucket per (guest, host) pair;
+ * - `hostStrangers`: one bucket per host, shared by every guest the host does not follow (and every
+ *   anonymous guest): fresh DIDs (a wildcard domain mints any number of did:web) all
+ *   draw from it.
  */
-export type MethodClass = "availability" | "match" | "mutation" | "read"
-export const methodClasses: ReadonlyArray<MethodClass> = ["availability", "match", "mutation", "read"]
+export type MethodClass = "availability" | "match" | "mutation" | "read" | "hostBudget" | "hostStrangers"
+export const methodClasses: ReadonlyArray<MethodClass> = ["availability", "match", "mutation", "read", "hostBudget", "hostStrangers"]
 
 export type RateLimits = Readonly<Record<MethodClass, BucketLimit>>
 
@@ -19,13 +26,20 @@ export type RateLimits = Readonly<Record<MethodClass, BucketLimit>>
  * availability: a burst of 10, then one every 2 minutes (30/h);
  * match: a burst of 5, then one every 3 minutes (20/h);
  * mutation: a burst of 30, then one every 2 s;
- * read: a burst of 60, then 2 per second.
+ * read: a burst of 60, then 2 per second;
+ * hostBudget (per guest and host): a burst of HOST_BUDGET_BURST, then one every 6 hours;
+ * hostStrangers (per host, all strangers together): a burst of HOST_STRANGERS_BURST, then one every 6 hours.
+ * (test/api/calendarMapping.test.ts states what an adversary can learn with these.)
  */
+export const HOST_BUDGET_BURST = 4
+export const HOST_STRANGERS_BURST = 4
 export const defaultRateLimits: RateLimits = {
   availability: { capacity: 10, refillPerSecond: 1 / 120 },
   match: { capacity: 5, refillPerSecond: 1 / 180 },
   mutation: { capacity: 30, refillPerSecond: 0.5 },
-  read: { capacity: 60, refillPerSecond: 2 }
+  read: { capacity: 60, refillPerSecond: 2 },
+  hostBudget: { capacity: HOST_BUDGET_BURST, refillPerSecond: 1 / (6 * 3600) },
+  hostStrangers: { capacity: HOST_STRANGERS_BURST, refillPerSecond: 1 / (6 * 3600) }
 }
 
 const classOfMethod: Readonly<Record<string, MethodClass>> = {

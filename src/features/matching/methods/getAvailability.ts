@@ -3,14 +3,20 @@ import { toMatchRequest } from "../../../domain/holds/matchInput"
 import { slotSearchFor } from "../../../domain/holds/slotSearch"
 import { hostRulesIn } from "../../../domain/matching/hostRules"
 import { findSlots } from "../../../domain/slots"
+import { coarsenBounds, spreadPick } from "../../../domain/slots/coarse"
 import type { DefsConstraints, GetAvailabilityParams } from "../../../lexicon/schemas"
 import { CalendarProvider, type Interval, type ProviderError } from "../../../services/CalendarProvider"
 import { type CalendarParty, CalendarUnavailable } from "../../../services/HoldStore"
+import { ipSubject } from "../../../services/RateLimiter"
 import { iso } from "../matchingViews"
+import { CurrentRequester } from "../../xrpc/Requester"
+import { spendHostBudget } from "../hostBudget"
 import { currentGuest, invalidConstraints, offersFor, resolveHost } from "../offerAccess"
 
 /** How many candidate slots getAvailability answers with (the lexicon's maximum). */
 const AVAILABILITY_SLOTS = 5
+/** How many free slots the answer is spread over (`spreadPick`): about a month of 15-minute steps in working hours. */
+const AVAILABILITY_CANDIDATES = 2_000
 /** How long getAvailability waits for both calendars. */
 const AVAILABILITY_BUDGET_MS = 2_000
 
@@ -64,11 +70,21 @@ export const getAvailability = ({ urlParams }: { readonly urlParams: GetAvailabi
       hostRules: hostRulesIn(usable[0]!.tz),
       now
     })
-    // Bad input is refused before any calendar is asked; the range is the one `match` reads.
-    const search = slotSearchFor(request, now, AVAILABILITY_SLOTS)
+    // Bad input is refused before any calendar is asked, as given (an inverted range is still a 400).
+    const asked = slotSearchFor(request, now, AVAILABILITY_SLOTS)
+    if (Either.isLeft(asked)) return yield* invalidConstraints("")(asked.left)
+    // Then the answer is made no more precise than the grid: lengths up the ladder, bounds to whole hours
+    // (coarse.ts). The range is the one `match` would read for these coarse bounds.
+    const coarse = coarsenBounds(request.guest)
+    if (Either.isLeft(coarse)) return yield* invalidConstraints("")(coarse.left)
+    if (coarse.right.latest <= coarse.right.earliest) return { slots: [] }
+    const search = slotSearchFor({ ...request, guest: coarse.right }, now, AVAILABILITY_CANDIDATES)
     if (Either.isLeft(search)) return yield* invalidConstraints("")(search.left)
     const { query, range } = search.right
     if (range === undefined) return { slots: [] }
+    // Every answer about the host's free time spends the (guest, host) information budget (hostBudget.ts).
+    const requester = yield* CurrentRequester
+    yield* spendHostBudget(hostDid, requester._tag === "Authenticated" ? { did: requester.did } : { subject: ipSubject(requester.ipPrefix) })
     // The busy intervals live only in this fiber: they go into the slot engine and nowhere else.
     // An anonymous guest has no calendar here: only the host's busy time (and the offer) shapes the slots.
     // Both calendars are asked at once, each within the budget.
@@ -78,5 +94,7 @@ export const getAvailability = ({ urlParams }: { readonly urlParams: GetAvailabi
     }, { concurrency: 2 })
     const slots = findSlots({ ...query, hostBusy, guestBusy })
     if (Either.isLeft(slots)) return yield* invalidConstraints("")(slots.left)
-    return { slots: slots.right.map((slot) => ({ start: iso(slot.start), end: iso(slot.end) })) }
+    // A few free slots spread over the range, not the earliest few (which would map the busy time between them).
+    const answer = spreadPick(slots.right, AVAILABILITY_SLOTS)
+    return { slots: answer.map((slot) => ({ start: iso(slot.start), end: iso(slot.end) })) }
   })

@@ -7,6 +7,7 @@ import type { MatchInput } from "../../../lexicon/schemas"
 import { CalendarUnavailable } from "../../../services/HoldStore"
 import { Caller } from "../../xrpc/Caller"
 import { idempotent } from "../../xrpc/Idempotency"
+import { spendHostBudget } from "../hostBudget"
 import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "../matchAndRecord"
 import { holdView } from "../matchingViews"
 import { invalidConstraints, offersFor } from "../offerAccess"
@@ -36,6 +37,8 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
       now: started,
       ...(payload.offerUri !== undefined ? { offerUri: payload.offerUri } : {})
     })
+    // Every answer about the host's free time spends the (guest, host) information budget (hostBudget.ts).
+    yield* spendHostBudget(payload.hostDid, { did: caller.did })
     const outcome = yield* matchAndRecord(request).pipe(
       Effect.catchTags({
         SlotInputInvalid: (error) => Effect.fail(invalidConstraints("constraints.")(error)),
