@@ -42,7 +42,9 @@ export class IndexedBookingRequest extends Schema.Class<IndexedBookingRequest>("
   /** stored as JSON text */
   constraints: Schema.parseJson(BookingConstraints),
   indexedAt: EpochMillis,
-  hidden: SqliteBoolean
+  hidden: SqliteBoolean,
+  /** Why Overlap declined the request (e.g. `TooManyHolds`, `RateLimited`, `NoSlotAvailable`); null otherwise. */
+  statusReason: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
 }) {}
 
 export interface ListBookingRequests {
@@ -78,9 +80,11 @@ export class BookingRequestsRepo extends Context.Tag("overlap/BookingRequestsRep
   readonly listByGuest: (
     query: ListBookingRequests
   ) => Effect.Effect<Page<IndexedBookingRequest>, InvalidCursor | RepositoryError>
+  /** Sets the status and its reason (`reason` absent: none, e.g. `held`). */
   readonly setStatus: (
     uri: string,
-    status: BookingRequestStatus
+    status: BookingRequestStatus,
+    reason?: string
   ) => Effect.Effect<IndexedBookingRequest, BookingRequestNotFound | RepositoryError>
   /** The records a DID wrote (as guest): hide on deactivation/takedown, unhide, purge on deletion. */
   readonly hideForDid: (did: string) => Effect.Effect<number, RepositoryError>

@@ -9,7 +9,8 @@ import type {
   MarkerClaim,
   MarkerLease,
   NoSlotAvailable,
-  ShardBackoff
+  ShardBackoff,
+  TooManyHolds
 } from "./HoldStore"
 
 /**
@@ -22,7 +23,7 @@ export class DayShards extends Context.Tag("overlap/DayShards")<DayShards, {
   readonly matchInDay: (
     request: MatchRequest,
     day: number
-  ) => Effect.Effect<Held, NoSlotAvailable | CalendarUnavailable | SlotInputInvalid | HoldStoreError | ShardBackoff>
+  ) => Effect.Effect<Held, NoSlotAvailable | CalendarUnavailable | SlotInputInvalid | HoldStoreError | ShardBackoff | TooManyHolds>
   /** Registers a hold homed elsewhere in the shard of `day`; false when it clashes there (nothing registered). */
   readonly claim: (day: number, claim: MarkerClaim) => Effect.Effect<boolean, HoldStoreError>
   readonly drop: (hostDid: string, day: number, key: string) => Effect.Effect<void, HoldStoreError>

@@ -69,7 +69,7 @@ export const MatchOutcome = Schema.Union(Held, PendingMatch)
 export type MatchOutcome = typeof MatchOutcome.Type
 
 /** Why a pending match ended without a hold (the `failure` of app.overlap.getMatchStatus). */
-export const MatchFailure = Schema.Literal("NoSlotAvailable", "CalendarUnavailable", "InvalidConstraints")
+export const MatchFailure = Schema.Literal("NoSlotAvailable", "CalendarUnavailable", "InvalidConstraints", "TooManyHolds")
 export type MatchFailure = typeof MatchFailure.Type
 
 export const MatchStatus = Schema.Union(
@@ -124,6 +124,18 @@ export class HoldStoreError extends Schema.TaggedError<HoldStoreError>()("HoldSt
 export type MatchError = NoSlotAvailable | CalendarUnavailable | SlotInputInvalid | HoldStoreError
 
 /**
+ * The guest already has as many live (reserved or held, unexpired) holds on this host's time as the host
+ * allows (`MatchRequest.liveHoldsPerGuest`, default DEFAULT_LIVE_HOLDS_PER_GUEST): nothing was searched or
+ * held. Checked by the host's object in the same synchronous step as the reservation, for every way in (XRPC
+ * `match`, an indexed bookingRequest, a pending match resumed from its token). A retry of a booking that is
+ * already held is answered with its hold, never this.
+ */
+export class TooManyHolds extends ApiError<TooManyHolds>()("TooManyHolds", 409) {}
+
+/** Why a new match (not a reschedule) did not hold: a `MatchError` or the per-guest hold limit. */
+export type NewMatchError = MatchError | TooManyHolds
+
+/**
  * Why a reschedule did not move the booking (nothing changed then). `HoldNotFound`: the host object has no
  * booked meeting under that id; `BookingNotFound` / `BookingVersionConflict`: the D1 row is gone or changed.
  */
@@ -141,7 +153,7 @@ export class HoldStore extends Context.Tag("overlap/HoldStore")<HoldStore, {
    * providers are rate-limited or slower than the budget. Idempotent per `bookingId`: a retry returns the
    * same hold (or the same token).
    */
-  readonly match: (request: MatchRequest) => Effect.Effect<MatchOutcome, MatchError>
+  readonly match: (request: MatchRequest) => Effect.Effect<MatchOutcome, NewMatchError>
   /** Progress of a pending match, for its guest or host only. */
   readonly getMatchStatus: (token: string, callerDid: string) => Effect.Effect<
     MatchStatus,
@@ -237,7 +249,7 @@ export type MarkerLease = typeof MarkerLease.Type
 /** Every reply crosses the RPC boundary encoded, as `Either` (tagged errors do not survive structured clone). */
 export const MatchReply = Schema.Either({
   right: MatchOutcome,
-  left: Schema.Union(NoSlotAvailable, CalendarUnavailable, SlotInputInvalid, HoldStoreError)
+  left: Schema.Union(NoSlotAvailable, CalendarUnavailable, SlotInputInvalid, HoldStoreError, TooManyHolds)
 })
 export const StatusReply = Schema.Either({
   right: MatchStatus,
@@ -267,7 +279,7 @@ export const RescheduleReply = Schema.Either({
 
 export const MatchInDayReply = Schema.Either({
   right: Held,
-  left: Schema.Union(NoSlotAvailable, CalendarUnavailable, SlotInputInvalid, HoldStoreError, ShardBackoff)
+  left: Schema.Union(NoSlotAvailable, CalendarUnavailable, SlotInputInvalid, HoldStoreError, ShardBackoff, TooManyHolds)
 })
 export const ClaimReply = Schema.Either({ right: Schema.Boolean, left: HoldStoreError })
 export const LeaseReply = Schema.Either({ right: MarkerLease, left: HoldStoreError })

@@ -345,6 +345,58 @@ describe("match-request task (an indexed bookingRequest)", () => {
     expect(message.retry).toHaveBeenCalledOnce()
     expect(await statusOf(uri)).toEqual(Option.some("pending"))
   })
+
+  // Issue 12, item 1: records are no way around the per-guest limits.
+  const reasonOf = (uri: string) =>
+    world.run(Effect.map(Effect.flatMap(BookingRequestsRepo, (r) => r.get(uri)), Option.map((r) => [r.status, r.statusReason])))
+  const seedNamed = (guest: TestAccount, tier: OfferPolicy, rkey: string) =>
+    world.run(Effect.gen(function*() {
+      const uri = `at://${guest.did}/app.overlap.bookingRequest/${rkey}`
+      yield* Effect.flatMap(BookingRequestsRepo, (r) => r.upsert({
+        uri, guestDid: guest.did, hostDid: host.did, rkey, cid: "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
+        rev: "3l000000000003", offerUri: offerUri(tier), constraints: matchBody(tier).constraints,
+        status: "pending", note: null, createdAt: Date.now()
+      }))
+      return uri
+    }))
+
+  it("a second record of a guest who holds a time with this host is declined with TooManyHolds; another guest is not", async () => {
+    const first = await seedNamed(stranger, "anyone", "r1")
+    await deliver(first)
+    expect(await reasonOf(first)).toEqual(Option.some(["held", null]))
+    const second = await seedNamed(stranger, "anyone", "r2")
+    const message = await deliver(second)
+    expect(message.ack).toHaveBeenCalledOnce()
+    expect(await reasonOf(second)).toEqual(Option.some(["declined", "TooManyHolds"]))
+    expect(world.calendars.holdsOf(host.did)).toHaveLength(1)
+    // the XRPC match of the same guest meets the same limit: 409 TooManyHolds
+    const xrpc = await call(world, "app.overlap.match", stranger, { body: matchBody("anyone"), key: freshKey() })
+    expect([xrpc.status, xrpc.body.error]).toEqual([409, "TooManyHolds"])
+    // another guest's record is held
+    const other = await seedNamed(follower, "anyone", "r1")
+    await deliver(other)
+    expect(await reasonOf(other)).toEqual(Option.some(["held", null]))
+  })
+
+  it("a record past the guest's match budget (the XRPC match's bucket) is declined with RateLimited, before any calendar", async () => {
+    await world.dispose()
+    world = await makeWorld({ match: { capacity: 1, refillPerSecond: 1 / 600 } })
+    // the guest spends the one token through XRPC (a refused match still costs it)
+    world.calendars.setBusy(host.did, [{ start: day(3), end: day(4) }])
+    const spent = await call(world, "app.overlap.match", stranger, { body: matchBody("anyone"), key: freshKey() })
+    expect(spent.body.error).toBe("NoSlotAvailable")
+    world.calendars.setBusy(host.did, [])
+    const calls = world.calendars.calls.length
+    const uri = await seedNamed(stranger, "anyone", "r1")
+    const message = await deliver(uri)
+    expect(message.ack).toHaveBeenCalledOnce()
+    expect(await reasonOf(uri)).toEqual(Option.some(["declined", "RateLimited"]))
+    expect(world.calendars.calls.length).toBe(calls)
+    // another guest has a bucket of their own
+    const other = await seedNamed(follower, "anyone", "r1")
+    await deliver(other)
+    expect(await reasonOf(other)).toEqual(Option.some(["held", null]))
+  })
 })
 
 describe("privacy: no busy interval leaves the match", () => {
@@ -383,14 +435,14 @@ describe("privacy: no busy interval leaves the match", () => {
       expect(matched.status).toBe(200)
       bodies.push(matched.text)
       bodies.push((await call(world, "app.overlap.match", stranger, { body: matchBody("anyone"), key })).text) // the stored replay
-      // a pending match too, then its status
+      // a pending match too (another guest's: the stranger already holds a time with this host), then its status
       world.calendars.configure(host.did, { failBusy: "rate-limited" })
-      const pending = await call(world, "app.overlap.match", stranger, { body: matchBody("anyone", { note: "again" }), key: freshKey() })
+      const pending = await call(world, "app.overlap.match", follower, { body: matchBody("anyone", { note: "again" }), key: freshKey() })
       expect(pending.status).toBe(202)
       bodies.push(pending.text)
       world.calendars.configure(host.did, {})
       await world.run(Effect.flatMap(HoldStore, (h) => h.resumeMatch(pending.body.result.token)))
-      bodies.push((await call(world, "app.overlap.getMatchStatus", stranger, { params: { token: pending.body.result.token } })).text)
+      bodies.push((await call(world, "app.overlap.getMatchStatus", follower, { params: { token: pending.body.result.token } })).text)
       bodies.push((await call(world, "app.overlap.getOffers", stranger, { params: { host: host.did } })).text)
 
       // The hold itself avoids the busy time and sits on the grid.

@@ -90,7 +90,7 @@ describe("HoldStore.reschedule (in memory, the HostMatchDO engine)", () => {
       const holds = yield* HoldStore
       yield* holds.reschedule(moveTo(before.version, at(14)))
       expect(yield* holds.match(otherGuestAt(at(8)))).toMatchObject({ _tag: "Held", start: at(8) })
-      const taken = yield* Effect.flip(holds.match({ ...otherGuestAt(at(14)), bookingId: "r-3" }))
+      const taken = yield* Effect.flip(holds.match({ ...otherGuestAt(at(14)), bookingId: "r-3", liveHoldsPerGuest: 2 }))
       expect(taken._tag).toBe("NoSlotAvailable")
     }).pipe(Effect.provide(TestServices)))
 
@@ -110,7 +110,7 @@ describe("HoldStore.reschedule (in memory, the HostMatchDO engine)", () => {
       expect(yield* bookings.get("r-1")).toMatchObject({ status: "confirmed", startAt: at(8), version: before.version })
       // The new time was only reserved during the move: it is free again; the old one is still the meeting's.
       expect(yield* holds.match(otherGuestAt(at(14)))).toMatchObject({ _tag: "Held", start: at(14) })
-      expect((yield* Effect.flip(holds.match({ ...otherGuestAt(at(8)), bookingId: "r-3" })))._tag).toBe("NoSlotAvailable")
+      expect((yield* Effect.flip(holds.match({ ...otherGuestAt(at(8)), bookingId: "r-3", liveHoldsPerGuest: 2 })))._tag).toBe("NoSlotAvailable")
     }).pipe(Effect.provide(TestServices)))
 
   it.effect("a D1 row changed meanwhile: BookingVersionConflict, both calendars moved back", () =>

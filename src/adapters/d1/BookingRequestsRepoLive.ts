@@ -89,8 +89,8 @@ export const BookingRequestsRepoLive: Layer.Layer<
       listByHost: list("host_did", "BookingRequestsRepo.listByHost"),
       listByGuest: list("guest_did", "BookingRequestsRepo.listByGuest"),
 
-      setStatus: (uri, status) =>
-        sql`UPDATE booking_requests SET status = ${status} WHERE uri = ${uri} RETURNING *`.pipe(
+      setStatus: (uri, status, reason) =>
+        sql`UPDATE booking_requests SET status = ${status}, status_reason = ${reason ?? null} WHERE uri = ${uri} RETURNING *`.pipe(
           Effect.flatMap(decodeRequests),
           orRepositoryError("BookingRequestsRepo.setStatus"),
           Effect.flatMap((rows) =>

@@ -73,12 +73,12 @@ export const BookingRequestsRepoTest: Layer.Layer<BookingRequestsRepo> = Layer.e
       listByHost: list("hostDid"),
       listByGuest: list("guestDid"),
 
-      setStatus: (uri, status) =>
+      setStatus: (uri, status, reason) =>
         Ref.modify(store, (s) =>
           Option.match(HashMap.get(s.rows, uri), {
             onNone: () => [Option.none<IndexedBookingRequest>(), s] as const,
             onSome: (r) => {
-              const next = new IndexedBookingRequest({ ...r, status })
+              const next = new IndexedBookingRequest({ ...r, status, statusReason: reason ?? null })
               return [Option.some(next), { ...s, rows: HashMap.set(s.rows, uri, next) }] as const
             }
           })).pipe(

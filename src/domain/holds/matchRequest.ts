@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { AtUri, Did } from "../identifiers"
 import { GuestConstraints, HostRules, Instant, Offer } from "../slots"
-import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "./policy"
+import { MAX_HOLD_TTL_MS, MAX_LIVE_HOLDS_PER_GUEST, MIN_HOLD_TTL_MS } from "./policy"
 
 /** What a guest asks of a host's time: the offers it may use, both people's constraints, the hold's terms. */
 export const MatchRequest = Schema.Struct({
@@ -21,6 +21,12 @@ export const MatchRequest = Schema.Struct({
   requestUri: Schema.optional(AtUri),
   /** How long the hold lives; 15 minutes when absent. */
   holdTtlMs: Schema.optional(Schema.Int.pipe(Schema.between(MIN_HOLD_TTL_MS, MAX_HOLD_TTL_MS))),
+  /**
+   * The host's limit on this guest's live holds on the host's time (the host's setting; absent:
+   * DEFAULT_LIVE_HOLDS_PER_GUEST). No store of per-host settings exists yet, so today every caller leaves
+   * it out; whoever builds the request from the host's rules sets it once hosts can.
+   */
+  liveHoldsPerGuest: Schema.optional(Schema.Int.pipe(Schema.between(1, MAX_LIVE_HOLDS_PER_GUEST))),
   /** How long to wait for free/busy before answering with a token (2 s when absent). */
   budgetMs: Schema.optional(Schema.Int.pipe(Schema.between(1, 60_000)))
 }).annotations({ identifier: "MatchRequest" })

@@ -16,6 +16,14 @@ export const QUEUED_MATCH_BUDGET_MS = 20_000
 /** A placeHold that has not answered by then counts as failed (the rollback releases it if it landed). */
 export const PLACE_TIMEOUT_MS = 10_000
 
+/**
+ * How many live holds (reserved or held, not yet expired; confirmed meetings do not count) one guest may
+ * have on one host's time at once. A host may allow more (`MatchRequest.liveHoldsPerGuest`); the host's
+ * object enforces it for every way a match starts (issue 12, item 1).
+ */
+export const DEFAULT_LIVE_HOLDS_PER_GUEST = 1
+export const MAX_LIVE_HOLDS_PER_GUEST = 20
+
 /** Candidates tried when a calendar refuses a particular time (ProviderRejected) before giving up. */
 export const MAX_PLACE_ATTEMPTS = 3
 

@@ -12,7 +12,7 @@ import {
   MatchInput
 } from "../../lexicon/schemas"
 import { InvalidConstraints } from "../../services/BookingLifecycle"
-import { CalendarUnavailable, MatchNotFound, NoSlotAvailable } from "../../services/HoldStore"
+import { CalendarUnavailable, MatchNotFound, NoSlotAvailable, TooManyHolds } from "../../services/HoldStore"
 import { NotParticipant } from "../../services/NotParticipant"
 import { InvalidCursor } from "../../services/Page"
 import { GraphUnavailable } from "../../services/SocialGraph"
@@ -91,6 +91,7 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .addError(TierNotMet)
       .addError(InvalidConstraints)
       .addError(NoSlotAvailable)
+      .addError(TooManyHolds)
       .addError(CalendarUnavailable)
       .addError(GraphUnavailable)
       .addError(IdempotencyErrors)

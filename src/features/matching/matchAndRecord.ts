@@ -1,7 +1,7 @@
 import { Clock, Effect } from "effect"
 import type { MatchOutcome as AnalyticsOutcome } from "../../services/Analytics"
 import { Analytics } from "../../services/Analytics"
-import { HoldStore, type MatchError, type MatchOutcome } from "../../services/HoldStore"
+import { HoldStore, type MatchOutcome, type NewMatchError } from "../../services/HoldStore"
 import { type MatchRequest } from "../../domain/holds/matchRequest"
 
 /**
@@ -9,7 +9,7 @@ import { type MatchRequest } from "../../domain/holds/matchRequest"
  * every answer that is not "pending", one `hold_result` (success, or failure with the error's name — never
  * a time). Shared by the XRPC `match` method and the `match-request` queue task.
  */
-export const matchAndRecord = (request: MatchRequest): Effect.Effect<MatchOutcome, MatchError, HoldStore | Analytics> =>
+export const matchAndRecord = (request: MatchRequest): Effect.Effect<MatchOutcome, NewMatchError, HoldStore | Analytics> =>
   Effect.gen(function*() {
     const holds = yield* HoldStore
     const analytics = yield* Analytics
@@ -24,7 +24,7 @@ export const matchAndRecord = (request: MatchRequest): Effect.Effect<MatchOutcom
       ),
       Effect.tapError((error) =>
         Effect.flatMap(elapsed, (ms) => {
-          const outcome: AnalyticsOutcome = error._tag === "NoSlotAvailable" ? "no-slot" : error._tag === "SlotInputInvalid" ? "refused" : "error"
+          const outcome: AnalyticsOutcome = error._tag === "NoSlotAvailable" ? "no-slot" : error._tag === "SlotInputInvalid" || error._tag === "TooManyHolds" ? "refused" : "error"
           return Effect.zipRight(analytics.timeToMatch(ms, outcome), analytics.holdResult("failure", error._tag))
         })
       )

@@ -6,6 +6,7 @@ import type { DefsConstraints } from "../../lexicon/schemas"
 import { bookableOffers } from "./bookableOffers"
 import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "./matchAndRecord"
 import { BookingRequestsRepo, type BookingRequestStatus } from "../../services/BookingRequestsRepo"
+import { didSubject, RateLimiter } from "../../services/RateLimiter"
 
 /**
  * The `match-request` task (an indexed `app.overlap.bookingRequest`): the same path as the XRPC `match` —
@@ -13,7 +14,11 @@ import { BookingRequestsRepo, type BookingRequestStatus } from "../../services/B
  * indexed status becomes `held` or `declined`.
  *
  * - Acked: a request that is gone or no longer pending (a redelivery), a hold, a final refusal (tier, no
- *   offer, no slot, invalid constraints → `declined`).
+ *   offer, no slot, invalid constraints, the guest's `match` budget spent, the guest's live holds on this
+ *   host at the host's limit → `declined`, with the refusal's name as the request's `statusReason`).
+ * - Charged: a record's match spends the guest's `match` rate-limit bucket, the same one the XRPC `match`
+ *   spends (src/features/xrpc/RateLimit.ts), on its first delivery (a redelivery after a pending match or a
+ *   retry is not charged again).
  * - Retried: a pending match (the hold store is idempotent per booking id, so the retry reads its outcome),
  *   an unreachable calendar, graph, hold store or database — with backoff, toward the dead-letter queue.
  */
@@ -26,8 +31,8 @@ export const handleMatchRequest = (message: Message<MatchRequestTask>, retryDela
       Effect.logWarning(`calendar-tasks: match-request ${why}; retrying`, { requestUri: uri }).pipe(
         Effect.andThen(() => message.retry({ delaySeconds: retryDelaySeconds(message.attempts) }))
       )
-    const settle = (status: BookingRequestStatus) =>
-      requests.setStatus(uri, status).pipe(
+    const settle = (status: BookingRequestStatus, reason?: string) =>
+      requests.setStatus(uri, status, reason).pipe(
         Effect.matchEffect({
           onSuccess: () => Effect.sync(() => message.ack()),
           onFailure: (error) => error._tag === "BookingRequestNotFound" ? Effect.sync(() => message.ack()) : retry("status not saved")
@@ -39,13 +44,24 @@ export const handleMatchRequest = (message: Message<MatchRequestTask>, retryDela
     if (Option.isNone(found.right) || found.right.value.status !== "pending") return message.ack()
     const request = found.right.value
 
+    // The same per-guest budget as the XRPC `match` (issue 12, item 1): records are not a way around it.
+    if (message.attempts <= 1) {
+      const limiter = yield* RateLimiter
+      const decision = yield* Effect.either(limiter.take(didSubject(request.guestDid), "match"))
+      if (decision._tag === "Left") return yield* retry(decision.left._tag)
+      if (!decision.right.allowed) {
+        yield* Effect.logInfo("calendar-tasks: match-request over the guest's match budget; declined", { requestUri: uri })
+        return yield* settle("declined", "RateLimited")
+      }
+    }
+
     const started = yield* Clock.currentTimeMillis
     const offers = yield* Effect.either(bookableOffers(request.hostDid, request.guestDid, request.offerUri ?? undefined))
     if (offers._tag === "Left") {
       const error = offers.left
       if (error._tag === "GraphUnavailable" || error._tag === "RepositoryError") return yield* retry(error._tag)
       yield* recordRefusedMatch(error._tag, started)
-      return yield* settle("declined")
+      return yield* settle("declined", error._tag)
     }
     const matchRequest = toMatchRequest({
       hostDid: request.hostDid,
@@ -66,8 +82,10 @@ export const handleMatchRequest = (message: Message<MatchRequestTask>, retryDela
     }
     switch (outcome.left._tag) {
       case "NoSlotAvailable":
+      case "TooManyHolds":
+        return yield* settle("declined", outcome.left._tag)
       case "SlotInputInvalid":
-        return yield* settle("declined")
+        return yield* settle("declined", "InvalidConstraints")
       case "CalendarUnavailable":
       case "HoldStoreError":
         return yield* retry(outcome.left._tag)

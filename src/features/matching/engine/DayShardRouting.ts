@@ -4,7 +4,7 @@ import { BOOKED_RETENTION_MS, DAY_SHARDS_QUIET_MS } from "../../../domain/holds/
 import { dayOf, startDays } from "../../../domain/holds/shards"
 import { slotSearchFor } from "../../../domain/holds/slotSearch"
 import { MINUTE_MS } from "../../../domain/slots/civil"
-import { DayShardsSwitchRefused, type Held, type HoldStoreError, type MatchError, NoSlotAvailable } from "../../../services/HoldStore"
+import { DayShardsSwitchRefused, type Held, type HoldStoreError, NoSlotAvailable, type NewMatchError } from "../../../services/HoldStore"
 import type { EngineContext } from "./EngineContext"
 import type { RunMatch } from "./LocalMatch"
 import { type Backoff, fromShardBackoff } from "./providerFailures"
@@ -15,7 +15,7 @@ const SHARD_DAYS_LOOKBACK = 4
 /** The host's `dayShards` switch and, with it on, matches routed to the host's day shards. */
 export interface DayShardRouting {
   /** A match: in this object, or (the host's day shards on) in the day shards. */
-  readonly searchAndHold: (request: MatchRequest, budgetMs: number) => Effect.Effect<Held, MatchError | Backoff>
+  readonly searchAndHold: (request: MatchRequest, budgetMs: number) => Effect.Effect<Held, NewMatchError | Backoff>
   /** The host's `dayShards` switch (this object must be the host's own, `idFromName(hostDid)`). */
   readonly setDayShards: (hostDid: string, on: boolean) => Effect.Effect<void, DayShardsSwitchRefused | HoldStoreError>
 }
@@ -32,7 +32,7 @@ export const makeDayShardRouting = ({ ledger, locks, shards, wake }: EngineConte
    * input is refused here, before any shard is asked. A booking held before goes to its home shard first (a
    * retry meets its hold there).
    */
-  const routeToShards = (request: MatchRequest, budgetMs: number): Effect.Effect<Held, MatchError | Backoff> =>
+  const routeToShards = (request: MatchRequest, budgetMs: number): Effect.Effect<Held, NewMatchError | Backoff> =>
     Effect.gen(function*() {
       const now = request.now ?? (yield* Clock.currentTimeMillis)
       const search = slotSearchFor(request, now, 1)
@@ -72,7 +72,7 @@ export const makeDayShardRouting = ({ ledger, locks, shards, wake }: EngineConte
       return yield* new NoSlotAvailable({ message: "no time fits both calendars within the constraints" })
     })
 
-  const searchAndHold = (request: MatchRequest, budgetMs: number): Effect.Effect<Held, MatchError | Backoff> =>
+  const searchAndHold = (request: MatchRequest, budgetMs: number): Effect.Effect<Held, NewMatchError | Backoff> =>
     Effect.suspend(() => (ledger.dayShards() ? routeToShards(request, budgetMs) : runMatch(request, budgetMs)))
 
   const setDayShards = (hostDid: string, on: boolean): Effect.Effect<void, DayShardsSwitchRefused | HoldStoreError> =>

@@ -129,6 +129,11 @@ export interface HoldLedgerShape {
   readonly takeMarks: (bookingId: string) => ReadonlyArray<number>
   /** Blocking records of this object's own (markers of other shards' holds are not counted). */
   readonly ownBlockingCount: () => number
+  /**
+   * The keys of a guest's live holds here: reserved or held records of `guestDid` whose `dueAt` is after
+   * `now` (markers of the guest's holds in neighbouring day shards included; confirmed meetings not).
+   */
+  readonly liveHoldsOfGuest: (guestDid: string, now: number) => ReadonlyArray<string>
 }
 
 export class HoldLedger extends Context.Tag("overlap/HoldLedger")<HoldLedger, HoldLedgerShape>() {}
@@ -213,6 +218,10 @@ export const memoryHoldLedger = (): HoldLedgerShape => {
       marks.delete(bookingId)
       return days
     },
-    ownBlockingCount: () => blocking().filter((h) => !isMarker(h.bookingId)).length
+    ownBlockingCount: () => blocking().filter((h) => !isMarker(h.bookingId)).length,
+    liveHoldsOfGuest: (guestDid, now) =>
+      [...holds.values()]
+        .filter((h) => h.guestDid === guestDid && (h.state === "reserved" || h.state === "held") && h.dueAt > now)
+        .map((h) => h.bookingId)
   }
 }

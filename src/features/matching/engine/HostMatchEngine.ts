@@ -13,6 +13,7 @@ import type {
   MatchNotFound,
   MatchOutcome,
   MatchStatus,
+  NewMatchError,
   NotParticipant,
   RescheduleError,
   RescheduleRequest,
@@ -48,7 +49,7 @@ import { makeReschedule } from "./Reschedule"
  */
 export interface HostMatchEngine {
   // the host's object (HoldStore)
-  readonly match: (request: MatchRequest) => Effect.Effect<MatchOutcome, MatchError>
+  readonly match: (request: MatchRequest) => Effect.Effect<MatchOutcome, NewMatchError>
   readonly resumeMatch: (token: string) => Effect.Effect<MatchStatus, MatchNotFound | HoldStoreError>
   readonly getMatchStatus: (token: string, callerDid: string) => Effect.Effect<MatchStatus, MatchNotFound | NotParticipant>
   readonly confirm: (bookingId: string) => Effect.Effect<void, HoldNotFound | CalendarUnavailable | HoldStoreError>
@@ -58,7 +59,7 @@ export interface HostMatchEngine {
   /** The alarm: everything due now. */
   readonly wakeUp: Effect.Effect<void>
   // a day shard, called by the host's object and by the other day shards
-  readonly matchInDay: (request: MatchRequest, day: number) => Effect.Effect<Held, MatchError | ShardBackoff>
+  readonly matchInDay: (request: MatchRequest, day: number) => Effect.Effect<Held, NewMatchError | ShardBackoff>
   readonly claimMarker: (claim: MarkerClaim) => Effect.Effect<boolean>
   readonly dropMarker: (key: string) => Effect.Effect<void>
   readonly markerLease: (bookingId: string) => Effect.Effect<MarkerLease>

@@ -1,11 +1,11 @@
 import { Clock, Duration, Effect, Either } from "effect"
 import type { MatchRequest } from "../../../domain/holds/matchRequest"
 import { separationMs } from "../../../domain/holds/overlap"
-import { DEFAULT_HOLD_TTL_MS, PLACE_TIMEOUT_MS } from "../../../domain/holds/policy"
+import { DEFAULT_HOLD_TTL_MS, DEFAULT_LIVE_HOLDS_PER_GUEST, PLACE_TIMEOUT_MS } from "../../../domain/holds/policy"
 import { windowOfDay } from "../../../domain/holds/shards"
 import { MINUTE_MS } from "../../../domain/slots/civil"
 import { type HoldRef, ProviderUnavailable } from "../../../services/CalendarProvider"
-import { type CalendarParty, Held, type MatchError, NoSlotAvailable } from "../../../services/HoldStore"
+import { type CalendarParty, Held, NoSlotAvailable, type NewMatchError } from "../../../services/HoldStore"
 import type { BookingsMirror } from "./BookingsMirror"
 import type { EngineContext } from "./EngineContext"
 import { type HoldRecord, type PartyHold, unknownHold, noHold } from "./HoldLedger"
@@ -22,7 +22,7 @@ import { type PartyResult, runTwoParty } from "./TwoPartyExecutor"
  * booking exclusively. `inDay`: this object is the day shard of that UTC day and holds only slots starting
  * on it (registered in the neighbouring shards their footprint reaches).
  */
-export type RunMatch = (request: MatchRequest, budgetMs: number, inDay?: number) => Effect.Effect<Held, MatchError | Backoff>
+export type RunMatch = (request: MatchRequest, budgetMs: number, inDay?: number) => Effect.Effect<Held, NewMatchError | Backoff>
 
 /** After a placement: the ref, or whether an event may exist (a timeout or a 5xx may have landed). */
 const afterPlace = (result: PartyResult<HoldRef>): PartyHold =>
@@ -57,18 +57,23 @@ export const makeLocalMatch = (
         if (window === undefined) return yield* new NoSlotAvailable({ message: "no time of the window starts on this day" })
         search = { ...request, guest: { ...request.guest, ...window } }
       }
+      // One guest, a few live holds on this host's time (issue 12, item 1): refused before any calendar is
+      // asked, and again in the reservation's synchronous step (a match running meanwhile may have held).
+      const maxLive = request.liveHoldsPerGuest ?? DEFAULT_LIVE_HOLDS_PER_GUEST
+      const refused = planner.overLimit(request, maxLive, yield* Clock.currentTimeMillis)
+      if (refused !== undefined) return yield* refused
       const query = yield* planner.searchFor(search, budgetMs)
       const ttl = request.holdTtlMs ?? config.defaultHoldTtlMs ?? DEFAULT_HOLD_TTL_MS
       const gap = separationMs(request.host)
       const terms = { reservedForMs: ttl + PLACE_TIMEOUT_MS, ...(inDay !== undefined ? { inDay } : {}) }
-      return yield* runTwoParty<HoldRef, Held, MatchError | Backoff>(wake, {
+      return yield* runTwoParty<HoldRef, Held, NewMatchError | Backoff>(wake, {
         subject: "the hold",
         reserve: (tried) =>
-          Effect.suspend((): Effect.Effect<HoldRecord | undefined, MatchError | Backoff> =>
+          Effect.suspend((): Effect.Effect<HoldRecord | undefined, NewMatchError | Backoff> =>
             ledger.get(request.bookingId) !== undefined
               // An earlier attempt's release is still being retried under this booking id: later.
               ? Effect.fail(new Backoff({ retryAfterMs: 30_000, reason: "the booking's previous hold is still being released" }))
-              : planner.reserveNext(search, query, tried, terms)
+              : planner.reserveNextForGuest(search, query, tried, terms, maxLive)
           ),
         ...(inDay !== undefined
           ? {

@@ -4,8 +4,8 @@ import { DEFAULT_MATCH_BUDGET_MS } from "../../../domain/holds/policy"
 import {
   type Held,
   HoldStoreError,
-  type MatchError,
   type MatchOutcome,
+  type NewMatchError,
   PendingMatch,
   type ShardBackoff
 } from "../../../services/HoldStore"
@@ -20,9 +20,9 @@ import { toShardBackoff } from "./providerFailures"
 /** The two ways in to a match: from the API (`match`) and, in a day shard, from the host's object. */
 export interface Matches {
   /** `HoldStore.match`: idempotent per booking id; rate-limited or slow calendars answer with a token. */
-  readonly match: (request: MatchRequest) => Effect.Effect<MatchOutcome, MatchError>
+  readonly match: (request: MatchRequest) => Effect.Effect<MatchOutcome, NewMatchError>
   /** A day shard's part of a match (called by the host's object): slots starting on `day` only. */
-  readonly matchInDay: (request: MatchRequest, day: number) => Effect.Effect<Held, MatchError | ShardBackoff>
+  readonly matchInDay: (request: MatchRequest, day: number) => Effect.Effect<Held, NewMatchError | ShardBackoff>
 }
 
 export const makeMatches = (
@@ -41,8 +41,8 @@ export const makeMatches = (
     return Effect.fail(locks.busy(id))
   }
 
-  const match = (request: MatchRequest): Effect.Effect<MatchOutcome, MatchError> =>
-    Effect.suspend((): Effect.Effect<MatchOutcome, MatchError> => {
+  const match = (request: MatchRequest): Effect.Effect<MatchOutcome, NewMatchError> =>
+    Effect.suspend((): Effect.Effect<MatchOutcome, NewMatchError> => {
       const id = request.bookingId
       if (locks.isHeld(id)) return Effect.fail(locks.busy(id))
       const existing = ledger.get(id)
@@ -61,8 +61,8 @@ export const makeMatches = (
       )
     })
 
-  const matchInDay = (request: MatchRequest, day: number): Effect.Effect<Held, MatchError | ShardBackoff> =>
-    Effect.suspend((): Effect.Effect<Held, MatchError | ShardBackoff> => {
+  const matchInDay = (request: MatchRequest, day: number): Effect.Effect<Held, NewMatchError | ShardBackoff> =>
+    Effect.suspend((): Effect.Effect<Held, NewMatchError | ShardBackoff> => {
       const id = request.bookingId
       if (locks.isHeld(id)) return Effect.fail(locks.busy(id))
       const existing = ledger.get(id)

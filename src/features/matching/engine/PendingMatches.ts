@@ -83,6 +83,8 @@ export const makePendingMatches = (
             return finished({ _tag: "failed", failure: "CalendarUnavailable", message: error.message })
           case "SlotInputInvalid":
             return finished({ _tag: "failed", failure: "InvalidConstraints", message: error.message })
+          case "TooManyHolds":
+            return finished({ _tag: "failed", failure: "TooManyHolds", message: error.message })
         }
       }).pipe(Effect.zipLeft(wake.refresh), locks.exclusive(record.bookingId))
     })

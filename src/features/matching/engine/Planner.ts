@@ -5,10 +5,14 @@ import { separationMs, type Span } from "../../../domain/holds/overlap"
 import { MAX_PLACE_ATTEMPTS } from "../../../domain/holds/policy"
 import { slotSearchFor } from "../../../domain/holds/slotSearch"
 import type { SlotInputInvalid, SlotQuery } from "../../../domain/slots"
-import { HoldStoreError, type MatchError, NoSlotAvailable } from "../../../services/HoldStore"
+import { HoldStoreError, type MatchError, NoSlotAvailable, TooManyHolds } from "../../../services/HoldStore"
 import type { EngineContext } from "./EngineContext"
 import { type HoldRecord, noHold, tryReserve, unknownHold } from "./HoldLedger"
 import { moveKeyOf } from "./holdRecords"
+
+/** Another live hold of the guest: not this booking's own records (its markers, its move key), not a move. */
+const isOtherHold = (bookingId: string) => (key: string): boolean =>
+  key !== bookingId && !key.startsWith(`${bookingId}#`) && !key.endsWith("#move")
 import { Backoff, classify, type PartyFailure } from "./providerFailures"
 
 const DEFAULT_SUMMARY = "Overlap: tentative hold"
@@ -48,6 +52,20 @@ export interface Planner {
     tried: ReadonlyArray<Span>,
     terms: ReserveTerms
   ) => Effect.Effect<HoldRecord | undefined, SlotInputInvalid | HoldStoreError>
+  /**
+   * `reserveNext` for a new match: refused with `TooManyHolds` when the guest already has `maxLive` live holds
+   * in this object — checked in the same synchronous step as the insert, so two matches of one guest cannot
+   * both pass it.
+   */
+  readonly reserveNextForGuest: (
+    request: ReserveInput,
+    query: SlotQuery,
+    tried: ReadonlyArray<Span>,
+    terms: ReserveTerms,
+    maxLive: number
+  ) => Effect.Effect<HoldRecord | undefined, SlotInputInvalid | HoldStoreError | TooManyHolds>
+  /** The refusal when the guest has `maxLive` live holds here besides the booking's own (checked before any calendar is asked). */
+  readonly overLimit: (request: ReserveInput, maxLive: number, now: number) => TooManyHolds | undefined
 }
 
 export const makePlanner = ({ calendar, ledger }: EngineContext): Planner => {
@@ -76,14 +94,26 @@ export const makePlanner = ({ calendar, ledger }: EngineContext): Planner => {
       return { ...query, hostBusy, guestBusy }
     })
 
-  const reserveNext = (
+  const overLimit = (request: ReserveInput, maxLive: number, now: number): TooManyHolds | undefined =>
+    ledger.liveHoldsOfGuest(request.guestDid, now).filter(isOtherHold(request.bookingId)).length < maxLive
+      ? undefined
+      : new TooManyHolds({
+        message: maxLive === 1
+          ? "you already hold a time with this host; confirm it or let it go before asking for another"
+          : `you already hold ${maxLive} times with this host; confirm or let one go before asking for another`
+      })
+
+  const reserve = (
     request: ReserveInput,
     query: SlotQuery,
     tried: ReadonlyArray<Span>,
-    { inDay, moving, reservedForMs }: ReserveTerms
-  ): Effect.Effect<HoldRecord | undefined, SlotInputInvalid | HoldStoreError> =>
+    { inDay, moving, reservedForMs }: ReserveTerms,
+    maxLive: number | undefined
+  ): Effect.Effect<HoldRecord | undefined, SlotInputInvalid | HoldStoreError | TooManyHolds> =>
     Effect.flatMap(Clock.currentTimeMillis, (createdAt) =>
-      Effect.suspend((): Effect.Effect<HoldRecord | undefined, SlotInputInvalid | HoldStoreError> => {
+      Effect.suspend((): Effect.Effect<HoldRecord | undefined, SlotInputInvalid | HoldStoreError | TooManyHolds> => {
+        const refused = maxLive === undefined ? undefined : overLimit(request, maxLive, createdAt)
+        if (refused !== undefined) return Effect.fail(refused)
         // The host's object holds nothing of its own while its day shards are on (checked in the same step as
         // the insert, so a switch turned on while this match waited for free/busy cannot be slipped past).
         if (inDay === undefined && ledger.dayShards()) {
@@ -120,5 +150,22 @@ export const makePlanner = ({ calendar, ledger }: EngineContext): Planner => {
         return Effect.succeed(undefined)
       }))
 
-  return { searchFor, reserveNext }
+  const reserveNext = (
+    request: ReserveInput,
+    query: SlotQuery,
+    tried: ReadonlyArray<Span>,
+    terms: ReserveTerms
+  ): Effect.Effect<HoldRecord | undefined, SlotInputInvalid | HoldStoreError> =>
+    // with no limit there is nothing to refuse
+    reserve(request, query, tried, terms, undefined).pipe(Effect.catchTag("TooManyHolds", (error) => Effect.die(error)))
+
+  const reserveNextForGuest = (
+    request: ReserveInput,
+    query: SlotQuery,
+    tried: ReadonlyArray<Span>,
+    terms: ReserveTerms,
+    maxLive: number
+  ) => reserve(request, query, tried, terms, maxLive)
+
+  return { searchFor, reserveNext, reserveNextForGuest, overLimit }
 }

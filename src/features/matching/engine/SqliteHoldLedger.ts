@@ -269,6 +269,12 @@ export const sqliteHoldLedger = (sql: SqlStorage): HoldLedgerShape => {
     ownBlockingCount: () =>
       sql.exec<{ n: number }>(
         "SELECT count(*) AS n FROM holds WHERE state <> 'releasing' AND NOT (booking_id GLOB '*#d[0-9]*' OR booking_id GLOB '*#d-[0-9]*')"
-      ).one().n
+      ).one().n,
+    liveHoldsOfGuest: (guestDid, now) =>
+      sql.exec<{ booking_id: string }>(
+        "SELECT booking_id FROM holds WHERE guest_did = ? AND state IN ('reserved', 'held') AND due_at > ?",
+        guestDid,
+        now
+      ).toArray().map((r) => r.booking_id)
   }
 }
