@@ -6,6 +6,8 @@ import { calendarTaskBatch } from "../features/calendarTasks"
 import { expirySweep } from "../features/matching/expirySweep"
 import { indexTaskBatch } from "../features/ingest/indexTasks"
 import { refreshConnectors } from "../features/connectors/refreshConnectors"
+import { rotateVaultKeys } from "../features/connectors/vaultKeys"
+import { handleVaultKeys, VAULT_KEYS_PATH } from "../features/connectors/vaultKeysRoute"
 import { reindexDrift } from "../features/ingest/reindexDrift"
 import type { Env } from "../platform/CloudflareEnv"
 import { buildIsolateRuntime, perEnv } from "../platform/isolateRuntime"
@@ -33,6 +35,7 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url)
     if (url.pathname === "/healthz") return checkHealth("appview", env, appviewBindings)
+    if (url.pathname === VAULT_KEYS_PATH) return handleVaultKeys(request, env, (effect) => runtimeFor(env).runtime.runPromise(effect))
     if (isOAuthRoute(url.pathname)) return runtimeFor(env).runtime.runPromise(handleOAuthRoute(request))
     return runtimeFor(env).xrpc.handle(request)
   },
@@ -55,6 +58,8 @@ export default {
         return
       case "refresh-oauth":
         ctx.waitUntil(runtime.runPromise(Effect.asVoid(refreshConnectors)))
+        // Every sealed value (connectors of any status, webhook secrets) re-wrapped under the current vault key.
+        ctx.waitUntil(runtime.runPromise(Effect.ignoreLogged(rotateVaultKeys())))
         return
       default:
         console.warn(JSON.stringify({ message: "no job runs on this cron yet", cron: controller.cron, job }))

@@ -4,7 +4,7 @@ import { Context, Schema } from "effect"
 import { SqliteBoolean } from "./Columns"
 import { Did, EpochMillis } from "../domain/identifiers"
 import type { RepositoryError } from "./RepositoryError"
-import type { SealedToken } from "./TokenVault"
+import type { SealedCount, SealedToken } from "./TokenVault"
 
 /**
  * The `connectors` table (migrations/0001 + 0004 + 0008): one row per calendar account a user connected. Credentials
@@ -126,6 +126,18 @@ export class ConnectorsRepo extends Context.Tag("overlap/ConnectorsRepo")<Connec
     limit: number,
     afterId?: string
   ) => Effect.Effect<ReadonlyArray<Connector>, RepositoryError>
+  /**
+   * Connectors of any status holding a credential sealed under a key other than `keyId`, in id order after
+   * `afterId` (the vault key rotation job, paged).
+   */
+  readonly listSealedNotUnder: (keyId: string, limit: number, afterId?: string) => Effect.Effect<ReadonlyArray<Connector>, RepositoryError>
+  /**
+   * Replaces the sealed credential only while it is still `from` (compare-and-set, so a rotation never
+   * overwrites a token the user's connector object refreshed meanwhile); true when it was replaced.
+   */
+  readonly replaceSealed: (id: string, from: string, sealed: SealedToken) => Effect.Effect<boolean, RepositoryError>
+  /** Sealed credentials per (key id, status). */
+  readonly countByKeyId: Effect.Effect<ReadonlyArray<SealedCount<ConnectorStatus>>, RepositoryError>
   readonly getSyncToken: (connectorId: string, calendarId: string) => Effect.Effect<Option.Option<string>, RepositoryError>
   /** null clears the cursor (the next sync starts over). */
   readonly setSyncToken: (connectorId: string, calendarId: string, syncToken: string | null) => Effect.Effect<void, RepositoryError>

@@ -10,9 +10,17 @@ export interface SealedToken {
   readonly keyId: string
 }
 
+/** How many values one vault key seals, per state of their rows (the operator's keys-in-use check). */
+export interface SealedCount<S extends string> {
+  readonly keyId: string
+  readonly status: S
+  readonly count: number
+}
+
 /**
  * No key to use: the `TOKEN_VAULT_KEYS` secret is absent outside development, or a ciphertext names a
- * key id the configured key ring no longer has.
+ * key id the configured key ring no longer has (then `keyId` is set: the key was retired while it still
+ * sealed this value — see `retiredKeyOf`).
  */
 export class VaultKeyMissing extends Schema.TaggedError<VaultKeyMissing>()("VaultKeyMissing", {
   keyId: Schema.optional(Schema.String),
@@ -34,6 +42,14 @@ export class VaultDecryptFailed extends Schema.TaggedError<VaultDecryptFailed>()
 
 export type VaultKeyError = VaultKeyMissing | VaultConfigInvalid
 
+/** The key id of a value whose key was removed from the ring (undefined for any other vault failure). */
+export const retiredKeyOf = (error: { readonly _tag: string }): string | undefined =>
+  error instanceof VaultKeyMissing ? error.keyId : undefined
+
+/** The reason shown (connector status, disabled webhook) for a value whose vault key was removed. */
+export const keyRetiredReason = (keyId: string, what: string): string =>
+  `key retired: the vault key ${JSON.stringify(keyId)} that sealed ${what} is no longer in TOKEN_VAULT_KEYS`
+
 /**
  * Envelope encryption of connector tokens (refresh tokens, CalDAV app passwords). Each token gets its own
  * random data key; the data key is wrapped by the current key-encryption key, whose id travels in the
@@ -42,6 +58,8 @@ export type VaultKeyError = VaultKeyMissing | VaultConfigInvalid
 export class TokenVault extends Context.Tag("overlap/TokenVault")<TokenVault, {
   /** The key id new ciphertexts are written under. */
   readonly currentKeyId: Effect.Effect<string, VaultKeyError>
+  /** Every key id the ring can open (the current one included). */
+  readonly keyIds: Effect.Effect<ReadonlyArray<string>, VaultKeyError>
   readonly encrypt: (plaintext: string, binding: TokenBinding) => Effect.Effect<SealedToken, VaultKeyError>
   readonly decrypt: (
     ciphertext: string,

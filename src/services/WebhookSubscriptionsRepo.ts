@@ -3,6 +3,7 @@ import type { Effect, Option } from "effect"
 import { Context, Schema } from "effect"
 import { Did, EpochMillis } from "../domain/identifiers"
 import type { RepositoryError } from "./RepositoryError"
+import type { SealedCount, SealedToken } from "./TokenVault"
 
 /** A DID keeps at most this many subscriptions (listSubscriptions returns them all). */
 export const MAX_SUBSCRIPTIONS_PER_DID = 10
@@ -61,4 +62,10 @@ export class WebhookSubscriptionsRepo extends Context.Tag("overlap/WebhookSubscr
   readonly delete: (did: string, id: string) => Effect.Effect<void, SubscriptionNotFound | RepositoryError>
   /** Stops deliveries to a subscription (e.g. its endpoint answered 410 Gone). Idempotent. */
   readonly disable: (id: string, reason: string) => Effect.Effect<void, RepositoryError>
+  /** Subscriptions (disabled ones too) whose secret is sealed under a key other than `keyId`, in id order after `afterId`. */
+  readonly listSealedNotUnder: (keyId: string, limit: number, afterId?: string) => Effect.Effect<ReadonlyArray<WebhookSubscription>, RepositoryError>
+  /** Replaces the sealed secret only while it is still `from` (compare-and-set); true when it was replaced. */
+  readonly replaceSealed: (id: string, from: string, sealed: SealedToken) => Effect.Effect<boolean, RepositoryError>
+  /** Sealed secrets per (key id, "enabled" | "disabled"). */
+  readonly countByKeyId: Effect.Effect<ReadonlyArray<SealedCount<"enabled" | "disabled">>, RepositoryError>
 }>() {}

@@ -132,6 +132,7 @@ export const makeTokenVault = (config: TokenVaultConfig): Effect.Effect<TokenVau
 
     return TokenVault.of({
       currentKeyId: Effect.map(keys, (ring) => ring.current),
+      keyIds: Effect.map(keys, (ring) => [...ring.keks.keys()]),
       encrypt,
       decrypt,
       needsRotation,

@@ -1,10 +1,11 @@
 import { SqlClient, type Statement } from "@effect/sql"
 import { Clock, Effect, Layer, Option, Schema } from "effect"
-import { Connector, ConnectorAlreadyExists, ConnectorNotFound, ConnectorsRepo } from "../../services/ConnectorsRepo"
+import { Connector, ConnectorAlreadyExists, ConnectorNotFound, ConnectorsRepo, ConnectorStatus } from "../../services/ConnectorsRepo"
 import { clampLimit } from "../../services/Page"
 import { orRepositoryError } from "../../services/RepositoryError"
 
 const decodeConnectors = Schema.decodeUnknown(Schema.Array(Connector))
+const CountRows = Schema.Array(Schema.Struct({ keyId: Schema.String, status: ConnectorStatus, count: Schema.Number }))
 const SyncRows = Schema.Array(Schema.Struct({ syncToken: Schema.NullOr(Schema.String) }))
 
 /**
@@ -122,6 +123,28 @@ export const ConnectorsRepoLive: Layer.Layer<ConnectorsRepo, never, SqlClient.Sq
           Effect.flatMap(decodeConnectors),
           orRepositoryError("ConnectorsRepo.listActiveByProvider")
         ),
+
+      listSealedNotUnder: (keyId, limit, afterId) =>
+        sql`SELECT ${columns} FROM connectors
+            WHERE key_id IS NOT NULL AND key_id <> ${keyId} AND id > ${afterId ?? ""}
+            ORDER BY id LIMIT ${clampLimit(limit)}`.pipe(
+          Effect.flatMap(decodeConnectors),
+          orRepositoryError("ConnectorsRepo.listSealedNotUnder")
+        ),
+
+      replaceSealed: (id, from, sealed) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          sql`UPDATE connectors SET token_ciphertext = CAST(${sealed.ciphertext} AS BLOB), key_id = ${sealed.keyId}, updated_at = ${now}
+              WHERE id = ${id} AND CAST(token_ciphertext AS TEXT) = ${from} RETURNING id`).pipe(
+          Effect.map((rows) => rows.length > 0),
+          orRepositoryError("ConnectorsRepo.replaceSealed")
+        ),
+
+      countByKeyId: sql`SELECT key_id, status, count(*) AS count FROM connectors WHERE key_id IS NOT NULL
+                        GROUP BY key_id, status ORDER BY key_id, status`.pipe(
+        Effect.flatMap(Schema.decodeUnknown(CountRows)),
+        orRepositoryError("ConnectorsRepo.countByKeyId")
+      ),
 
       getSyncToken: (connectorId, calendarId) =>
         sql`SELECT sync_token FROM connector_sync_state WHERE connector_id = ${connectorId} AND calendar_id = ${calendarId}`.pipe(

@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Layer, Option, Schema } from "effect"
+import { clampLimit } from "../../services/Page"
 import { orRepositoryError, validateInput } from "../../services/RepositoryError"
 import {
   MAX_SUBSCRIPTIONS_PER_DID,
@@ -11,6 +12,7 @@ import {
 } from "../../services/WebhookSubscriptionsRepo"
 
 const decodeSubscriptions = Schema.decodeUnknown(Schema.Array(WebhookSubscription))
+const CountRows = Schema.Array(Schema.Struct({ keyId: Schema.String, status: Schema.Literal("enabled", "disabled"), count: Schema.Number }))
 
 export const WebhookSubscriptionsRepoLive: Layer.Layer<WebhookSubscriptionsRepo, never, SqlClient.SqlClient> = Layer.effect(
   WebhookSubscriptionsRepo,
@@ -55,7 +57,27 @@ export const WebhookSubscriptionsRepoLive: Layer.Layer<WebhookSubscriptionsRepo,
               WHERE id = ${id} AND disabled_at IS NULL`.pipe(
             Effect.asVoid,
             orRepositoryError("WebhookSubscriptionsRepo.disable")
-          ))
+          )),
+
+      listSealedNotUnder: (keyId, limit, afterId) =>
+        sql`SELECT * FROM webhook_subscriptions WHERE key_id <> ${keyId} AND id > ${afterId ?? ""}
+            ORDER BY id LIMIT ${clampLimit(limit)}`.pipe(
+          Effect.flatMap(decodeSubscriptions),
+          orRepositoryError("WebhookSubscriptionsRepo.listSealedNotUnder")
+        ),
+
+      replaceSealed: (id, from, sealed) =>
+        sql`UPDATE webhook_subscriptions SET secret_ciphertext = ${sealed.ciphertext}, key_id = ${sealed.keyId}
+            WHERE id = ${id} AND secret_ciphertext = ${from} RETURNING id`.pipe(
+          Effect.map((rows) => rows.length > 0),
+          orRepositoryError("WebhookSubscriptionsRepo.replaceSealed")
+        ),
+
+      countByKeyId: sql`SELECT key_id, CASE WHEN disabled_at IS NULL THEN 'enabled' ELSE 'disabled' END AS status, count(*) AS count
+                        FROM webhook_subscriptions GROUP BY 1, 2 ORDER BY 1, 2`.pipe(
+        Effect.flatMap(Schema.decodeUnknown(CountRows)),
+        orRepositoryError("WebhookSubscriptionsRepo.countByKeyId")
+      )
     })
   })
 )

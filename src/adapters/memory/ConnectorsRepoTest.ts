@@ -111,6 +111,33 @@ export const ConnectorsRepoTest: Layer.Layer<ConnectorsRepo> = Layer.effect(
             .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
             .slice(0, clampLimit(limit))),
 
+      listSealedNotUnder: (keyId, limit, afterId) =>
+        Effect.map(Ref.get(rows), (m) =>
+          [...m.values()]
+            .filter((c) => c.keyId !== null && c.keyId !== keyId && c.id > (afterId ?? ""))
+            .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+            .slice(0, clampLimit(limit))),
+
+      replaceSealed: (id, from, sealed) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Ref.modify(rows, (m) => {
+            const current = m.get(id)
+            if (current === undefined || current.tokenCiphertext !== from) return [false, m] as const
+            const next = new Connector({ ...current, tokenCiphertext: sealed.ciphertext, keyId: sealed.keyId, updatedAt: now })
+            return [true, new Map(m).set(id, next)] as const
+          })),
+
+      countByKeyId: Effect.map(Ref.get(rows), (m) => {
+        const counts = new Map<string, { keyId: string; status: Connector["status"]; count: number }>()
+        for (const c of m.values()) {
+          if (c.keyId === null) continue
+          const key = `${c.keyId}\u0000${c.status}`
+          const entry = counts.get(key) ?? { keyId: c.keyId, status: c.status, count: 0 }
+          counts.set(key, { ...entry, count: entry.count + 1 })
+        }
+        return [...counts.values()].sort((a, b) => a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : a.status < b.status ? -1 : a.status > b.status ? 1 : 0)
+      }),
+
       getSyncToken: (connectorId, calendarId) =>
         Effect.map(Ref.get(cursors), (m) => Option.fromNullable(m.get(`${connectorId}\u0000${calendarId}`))),
 

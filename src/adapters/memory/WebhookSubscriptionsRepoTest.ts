@@ -1,4 +1,5 @@
 import { Clock, Effect, HashMap, Layer, Option, Ref } from "effect"
+import { clampLimit } from "../../services/Page"
 import { validateInput } from "../../services/RepositoryError"
 import {
   MAX_SUBSCRIPTIONS_PER_DID,
@@ -56,7 +57,35 @@ export const WebhookSubscriptionsRepoTest: Layer.Layer<WebhookSubscriptionsRepo>
                   ? m
                   : HashMap.set(m, id, new WebhookSubscription({ ...s, disabledAt: now, disabledReason: reason.slice(0, 500) }))
             }))
-        }).pipe(lock.withPermits(1))
+        }).pipe(lock.withPermits(1)),
+
+      listSealedNotUnder: (keyId, limit, afterId) =>
+        Effect.map(Ref.get(subscriptions), (m) =>
+          Array.from(HashMap.values(m))
+            .filter((s) => s.keyId !== keyId && s.id > (afterId ?? ""))
+            .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+            .slice(0, clampLimit(limit))),
+
+      replaceSealed: (id, from, sealed) =>
+        Ref.modify(subscriptions, (m) =>
+          Option.match(HashMap.get(m, id), {
+            onNone: () => [false, m] as const,
+            onSome: (s) =>
+              s.secretCiphertext !== from
+                ? [false, m] as const
+                : [true, HashMap.set(m, id, new WebhookSubscription({ ...s, secretCiphertext: sealed.ciphertext, keyId: sealed.keyId }))] as const
+          })).pipe(lock.withPermits(1)),
+
+      countByKeyId: Effect.map(Ref.get(subscriptions), (m) => {
+        const counts = new Map<string, { keyId: string; status: "enabled" | "disabled"; count: number }>()
+        for (const s of HashMap.values(m)) {
+          const status = s.disabledAt === null ? "enabled" as const : "disabled" as const
+          const key = `${s.keyId}\u0000${status}`
+          const entry = counts.get(key) ?? { keyId: s.keyId, status, count: 0 }
+          counts.set(key, { ...entry, count: entry.count + 1 })
+        }
+        return [...counts.values()].sort((a, b) => a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : a.status < b.status ? -1 : a.status > b.status ? 1 : 0)
+      })
     })
   })
 )

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { Connector } from "../../../services/ConnectorsRepo"
-import type { TokenVault } from "../../../services/TokenVault"
+import { keyRetiredReason, type TokenVault } from "../../../services/TokenVault"
 import { brokenError, internal } from "./connectorErrors"
 
 /** A connector's stored credential (refresh token, or CalDAV secret), opened with TokenVault in memory only. */
@@ -14,7 +14,9 @@ export const makeCredentials = (did: string, vault: TokenVault["Type"]) => {
         Effect.catchTags({
           // The envelope does not open for this connector: unusable until the user connects again.
           VaultDecryptFailed: () => Effect.fail(brokenError(row, "the stored credential does not open")),
-          VaultKeyMissing: (cause) => Effect.fail(internal(cause)),
+          // The key that sealed it was removed from the ring: a clear broken state, not an endless retry.
+          VaultKeyMissing: (cause) =>
+            Effect.fail(cause.keyId === undefined ? internal(cause) : brokenError(row, keyRetiredReason(cause.keyId, "this connector's credential"))),
           VaultConfigInvalid: (cause) => Effect.fail(internal(cause))
         })
       )

@@ -86,8 +86,8 @@ export const makeMaintenance = (deps: {
         yield* step(row, deps.activate(row.id))
         continue
       }
-      if (row.status !== "active") continue
-      // Lazy key rotation: re-wrap a credential sealed under an old vault key.
+      // Re-wrap a credential sealed under an old vault key, whatever the status (the rotation job in
+      // features/connectors/vaultKeys.ts does the same for every row; here the user's own object gets there first).
       if (row.tokenCiphertext !== null) {
         yield* vault.rotate(row.tokenCiphertext, deps.credentials.bindingOf(row)).pipe(
           Effect.flatMap(Option.match({
@@ -97,6 +97,7 @@ export const makeMaintenance = (deps: {
           Effect.catchAll((error) => Effect.logWarning("connectors: key rotation skipped", { connectorId: row.id, error: error._tag }))
         )
       }
+      if (row.status !== "active") continue
       if (oauth && (row.tokenExpiresAt ?? 0) <= now + REFRESH_HORIZON_MS) {
         const refreshed = yield* step(row, tokens.refreshIfStale(row.id, REFRESH_HORIZON_MS))
         if (Option.isSome(refreshed) && refreshed.value) report.refreshed.push(row.id)

@@ -1,0 +1,205 @@
+import { Effect, Option } from "effect"
+import { type Connector, ConnectorsRepo, type ConnectorStatus } from "../../services/ConnectorsRepo"
+import type { RepositoryError } from "../../services/RepositoryError"
+import { keyRetiredReason, TokenVault, type VaultKeyError } from "../../services/TokenVault"
+import { webhookSecretBinding } from "../../services/WebhookSubscriptions"
+import { type WebhookSubscription, WebhookSubscriptionsRepo } from "../../services/WebhookSubscriptionsRepo"
+
+/**
+ * Every value sealed with the TokenVault, whatever the state of its row: connector credentials (active,
+ * pending, broken) and webhook signing secrets (enabled or disabled). Two operations over them:
+ *
+ * - `rotateVaultKeys`: re-wraps each one still sealed under an old key under the current key (the refresh-oauth
+ *   cron runs it; batched, idempotent, resumable: every run starts again from what is still under an old key).
+ *   A value whose key is no longer in the ring is given a clear state instead: the connector is marked broken and
+ *   the webhook subscription disabled, both with the reason "key retired: …".
+ * - `keysInUse`: what each key seals, per kind and state — the check before removing a key from TOKEN_VAULT_KEYS
+ *   (`GET /operator/vault-keys`, `node scripts/vaultKeys.mjs`).
+ */
+
+/** Sealed values re-wrapped per kind per run of the rotation job (the rest wait for the next run, 10 minutes later). */
+export const VAULT_ROTATION_MAX_PER_RUN = 500
+const PAGE = 100
+const SCAN_FACTOR = 10
+
+export interface RotationReport {
+  readonly currentKeyId: string
+  readonly rotated: { connectors: number; webhookSecrets: number }
+  /** Values whose key is no longer configured: given the "key retired" state. */
+  readonly retired: { connectors: Array<string>; webhookSecrets: Array<string> }
+  /** Values that did not rotate (they do not open for their row, or the write failed): still under their old key. */
+  readonly failed: { connectors: Array<string>; webhookSecrets: Array<string> }
+  /** True when the run stopped at its limit with more left for the next run. */
+  readonly more: boolean
+}
+
+/** One pass of the key-rotation job over every sealed value not under the current key. */
+export const rotateVaultKeys = (
+  maxPerRun: number = VAULT_ROTATION_MAX_PER_RUN
+): Effect.Effect<RotationReport, VaultKeyError | RepositoryError, TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo> =>
+  Effect.gen(function*() {
+    const vault = yield* TokenVault
+    const connectors = yield* ConnectorsRepo
+    const webhooks = yield* WebhookSubscriptionsRepo
+    const currentKeyId = yield* vault.currentKeyId
+    const configured = new Set(yield* vault.keyIds)
+    const report: RotationReport = {
+      currentKeyId,
+      rotated: { connectors: 0, webhookSecrets: 0 },
+      retired: { connectors: [], webhookSecrets: [] },
+      failed: { connectors: [], webhookSecrets: [] },
+      more: false
+    }
+
+    /**
+     * Walks one kind's rows not under the current key in id order: at most `maxPerRun` of them acted on (re-wrapped
+     * or given the retired state), at most SCAN_FACTOR times that many read, so rows that cannot rotate never stall
+     * the ones after them for long.
+     */
+    const walk = <R extends { readonly id: string }>(
+      list: (limit: number, afterId?: string) => Effect.Effect<ReadonlyArray<R>, RepositoryError>,
+      each: (row: R) => Effect.Effect<boolean, RepositoryError>
+    ) =>
+      Effect.gen(function*() {
+        let after: string | undefined
+        let acted = 0
+        let read = 0
+        while (acted < maxPerRun && read < maxPerRun * SCAN_FACTOR) {
+          const page = yield* list(PAGE, after)
+          if (page.length === 0) return
+          for (const row of page) {
+            read++
+            after = row.id
+            if (yield* each(row)) acted++
+            if (acted >= maxPerRun) break
+          }
+          // The whole last page was read: nothing after it.
+          if (page.length < PAGE && after === page[page.length - 1]!.id) return
+        }
+        if ((yield* list(1, after)).length > 0) (report as { more: boolean }).more = true
+      })
+
+    /** True when it acted (re-wrapped, or newly gave the retired state). */
+    const rotateConnector = (row: Connector) =>
+      Effect.gen(function*() {
+        const ciphertext = row.tokenCiphertext!
+        if (!configured.has(row.keyId!)) {
+          report.retired.connectors.push(row.id)
+          const warning = `${keyRetiredReason(row.keyId!, "this connector's credential")}; connect the calendar again`
+          if (row.status === "broken" && row.warning === warning) return false
+          yield* connectors.setStatus(row.id, "broken", ["active", "pending"])
+          yield* connectors.setWarning(row.id, warning)
+          yield* Effect.logError("vault: a connector's key is retired", { connectorId: row.id, keyId: row.keyId })
+          return true
+        }
+        const rotated = yield* vault.rotate(ciphertext, { did: row.did, provider: row.provider, connectorId: row.id }).pipe(
+          Effect.catchAll((error) =>
+            Effect.as(Effect.logWarning("vault: a connector credential did not rotate", { connectorId: row.id, error: error._tag }), Option.none()))
+        )
+        if (Option.isNone(rotated)) {
+          report.failed.connectors.push(row.id)
+          return false
+        }
+        // Compare-and-set: the user's connector object may have sealed a refreshed token meanwhile (under the current key).
+        if (yield* connectors.replaceSealed(row.id, ciphertext, rotated.value)) report.rotated.connectors++
+        return true
+      })
+
+    const rotateSecret = (row: WebhookSubscription) =>
+      Effect.gen(function*() {
+        if (!configured.has(row.keyId)) {
+          report.retired.webhookSecrets.push(row.id)
+          if (row.disabledAt !== null) return false
+          yield* webhooks.disable(row.id, keyRetiredReason(row.keyId, "this subscription's signing secret"))
+          yield* Effect.logError("vault: a webhook secret's key is retired", { subscriptionId: row.id, keyId: row.keyId })
+          return true
+        }
+        const rotated = yield* vault.rotate(row.secretCiphertext, webhookSecretBinding(row)).pipe(
+          Effect.catchAll((error) =>
+            Effect.as(Effect.logWarning("vault: a webhook secret did not rotate", { subscriptionId: row.id, error: error._tag }), Option.none()))
+        )
+        if (Option.isNone(rotated)) {
+          report.failed.webhookSecrets.push(row.id)
+          return false
+        }
+        if (yield* webhooks.replaceSealed(row.id, row.secretCiphertext, rotated.value)) report.rotated.webhookSecrets++
+        return true
+      })
+
+    yield* walk((limit, after) => connectors.listSealedNotUnder(currentKeyId, limit, after), rotateConnector)
+    yield* walk((limit, after) => webhooks.listSealedNotUnder(currentKeyId, limit, after), rotateSecret)
+    if (report.rotated.connectors + report.rotated.webhookSecrets + report.retired.connectors.length + report.retired.webhookSecrets.length > 0) {
+      yield* Effect.logInfo("vault key rotation", report)
+    }
+    return report
+  })
+
+/** What one vault key seals. */
+export interface KeyUse {
+  readonly keyId: string
+  /** In TOKEN_VAULT_KEYS: false means the values below no longer open ("key retired"). */
+  readonly configured: boolean
+  readonly current: boolean
+  /** Connector credentials per connector status. */
+  readonly connectors: Partial<Record<ConnectorStatus, number>>
+  /** Webhook signing secrets, enabled and disabled subscriptions. */
+  readonly webhookSecrets: Partial<Record<"enabled" | "disabled", number>>
+  readonly total: number
+}
+
+export interface KeysInUse {
+  readonly currentKeyId: string
+  /** Every configured key and every key some value names, current first. */
+  readonly keys: ReadonlyArray<KeyUse>
+  /** Configured, not current, sealing nothing: may be removed from TOKEN_VAULT_KEYS. */
+  readonly removable: ReadonlyArray<string>
+  /** Named by sealed values but not configured: those values cannot be opened. */
+  readonly missing: ReadonlyArray<string>
+}
+
+/** The operator's check: per key id, what it seals (counts per kind and state); which keys may be removed. */
+export const keysInUse: Effect.Effect<KeysInUse, VaultKeyError | RepositoryError, TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo> =
+  Effect.gen(function*() {
+    const vault = yield* TokenVault
+    const currentKeyId = yield* vault.currentKeyId
+    const configured = new Set(yield* vault.keyIds)
+    const connectorCounts = yield* (yield* ConnectorsRepo).countByKeyId
+    const secretCounts = yield* (yield* WebhookSubscriptionsRepo).countByKeyId
+    const uses = new Map<string, { connectors: Partial<Record<ConnectorStatus, number>>; webhookSecrets: Partial<Record<"enabled" | "disabled", number>>; total: number }>()
+    const useOf = (keyId: string) => {
+      const found = uses.get(keyId) ?? { connectors: {}, webhookSecrets: {}, total: 0 }
+      uses.set(keyId, found)
+      return found
+    }
+    for (const keyId of configured) useOf(keyId)
+    for (const c of connectorCounts) {
+      const use = useOf(c.keyId)
+      use.connectors[c.status] = (use.connectors[c.status] ?? 0) + c.count
+      use.total += c.count
+    }
+    for (const s of secretCounts) {
+      const use = useOf(s.keyId)
+      use.webhookSecrets[s.status] = (use.webhookSecrets[s.status] ?? 0) + s.count
+      use.total += s.count
+    }
+    const keys = [...uses.entries()]
+      .map(([keyId, use]): KeyUse => ({ keyId, configured: configured.has(keyId), current: keyId === currentKeyId, ...use }))
+      .sort((a, b) => Number(b.current) - Number(a.current) || (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : 0))
+    return {
+      currentKeyId,
+      keys,
+      removable: keys.filter((k) => k.configured && !k.current && k.total === 0).map((k) => k.keyId),
+      missing: keys.filter((k) => !k.configured && k.total > 0).map((k) => k.keyId)
+    }
+  })
+
+/** What still uses `keyId` (empty when it may be removed), one line per kind and state, for the removal check. */
+export const usesOfKey = (report: KeysInUse, keyId: string): ReadonlyArray<string> => {
+  const use = report.keys.find((k) => k.keyId === keyId)
+  if (use === undefined) return []
+  return [
+    ...(use.current ? ["it is the current key (point `current` at another key first)"] : []),
+    ...Object.entries(use.connectors).map(([status, n]) => `${n} ${status} connector credential(s)`),
+    ...Object.entries(use.webhookSecrets).map(([status, n]) => `${n} ${status} webhook signing secret(s)`)
+  ]
+}

@@ -1,0 +1,7 @@
+import { Layer } from "effect"
+import { ConnectorsRepoTest } from "../../src/adapters/memory/ConnectorsRepoTest"
+import { WebhookSubscriptionsRepoTest } from "../../src/adapters/memory/WebhookSubscriptionsRepoTest"
+import { vaultKeysSuite } from "./vaultKeysSuite"
+
+// The in-memory repositories; the same suite runs over D1 inside workerd in vaultKeys.workerd.test.ts.
+vaultKeysSuite("in memory", Layer.merge(ConnectorsRepoTest, WebhookSubscriptionsRepoTest))
