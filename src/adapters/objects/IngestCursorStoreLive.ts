@@ -15,6 +15,11 @@ const decodeSource = Schema.decodeUnknownEither(Schema.parseJson(IngestSource))
 export const makeIngestCursorStore = (storage: DurableObjectStorage) => {
   storage.sql.exec(`CREATE TABLE IF NOT EXISTS repo_revs (did TEXT PRIMARY KEY, rev TEXT NOT NULL)`)
   storage.sql.exec(`CREATE TABLE IF NOT EXISTS ingest_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)`)
+  storage.sql.exec(
+    `CREATE TABLE IF NOT EXISTS parked_commits (did TEXT NOT NULL, rev TEXT NOT NULL, frame BLOB NOT NULL, attempts INTEGER NOT NULL,
+      next_at INTEGER NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (did, rev))`
+  )
+  storage.sql.exec(`CREATE INDEX IF NOT EXISTS parked_commits_due ON parked_commits (next_at)`)
   const revs = new Map<string, string>()
 
   const write = (key: string, value: string) =>
@@ -70,7 +75,43 @@ export const makeIngestCursorStore = (storage: DurableObjectStorage) => {
           write("counters", JSON.stringify(counters))
         })
         for (const [did, rev] of newer) remember(did, rev)
-      })
+      }),
+    park: (c) =>
+      Effect.sync(() =>
+        void storage.sql.exec(
+          "INSERT INTO parked_commits (did, rev, frame, attempts, next_at, reason) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (did, rev) DO NOTHING",
+          c.did,
+          c.rev,
+          c.frame.buffer.slice(c.frame.byteOffset, c.frame.byteOffset + c.frame.byteLength),
+          c.attempts,
+          c.nextAt,
+          c.reason
+        )
+      ),
+    dueParked: (now, limit) =>
+      Effect.sync(() =>
+        storage.sql
+          .exec<{ did: string; rev: string; frame: ArrayBuffer; attempts: number; next_at: number; reason: string }>(
+            "SELECT did, rev, frame, attempts, next_at, reason FROM parked_commits WHERE next_at <= ? ORDER BY next_at LIMIT ?",
+            now,
+            limit
+          )
+          .toArray()
+          .map((r) => ({ did: r.did, rev: r.rev, frame: new Uint8Array(r.frame), attempts: r.attempts, nextAt: r.next_at, reason: r.reason }))
+      ),
+    retryParkedLater: (did, rev, attempts, nextAt, reason) =>
+      Effect.sync(() =>
+        void storage.sql.exec(
+          "UPDATE parked_commits SET attempts = ?, next_at = ?, reason = ? WHERE did = ? AND rev = ?",
+          attempts,
+          nextAt,
+          reason,
+          did,
+          rev
+        )
+      ),
+    unpark: (did, rev) => Effect.sync(() => void storage.sql.exec("DELETE FROM parked_commits WHERE did = ? AND rev = ?", did, rev)),
+    parkedCount: Effect.sync(() => storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM parked_commits").one().n)
   })
 }
 

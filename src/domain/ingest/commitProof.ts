@@ -21,6 +21,11 @@ export type CommitRejection =
   | { readonly reason: "bad-proof"; readonly message: string }
   | { readonly reason: "bad-signature"; readonly message: string }
   | { readonly reason: "no-signing-key"; readonly message: string }
+  /** The DID document could not be fetched (timeout, 5xx, unreachable): not a verdict on the commit; retried later. */
+  | { readonly reason: "identity-unavailable"; readonly message: string }
+
+/** A rejection that says nothing about the commit itself: the commit is parked and verified again later, never dropped. */
+export const isTransientRejection = (rejection: CommitRejection): boolean => rejection.reason === "identity-unavailable"
 
 export interface SignedCommit {
   readonly did: string

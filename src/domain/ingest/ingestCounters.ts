@@ -9,6 +9,10 @@ export const IngestCounters = Schema.Struct({
   enqueued: Schema.Number,
   invalidRecords: Schema.Number,
   rejectedCommits: Schema.Number,
+  /** commits parked because they could not be verified for a transient reason (retried by the keep-alive alarm) */
+  parkedCommits: Schema.Number,
+  /** parked commits verified on a retry and enqueued */
+  recoveredCommits: Schema.Number,
   /** events whose rev was not newer than the last one seen for the DID */
   staleEvents: Schema.Number,
   undecodable: Schema.Number,
@@ -31,6 +35,8 @@ export const zeroCounters = (): { -readonly [K in IngestCounter]: number } => ({
   enqueued: 0,
   invalidRecords: 0,
   rejectedCommits: 0,
+  parkedCommits: 0,
+  recoveredCommits: 0,
   staleEvents: 0,
   undecodable: 0,
   tooBig: 0,

@@ -5,6 +5,7 @@ import { MAX_BATCH_MESSAGES } from "../../domain/ingest/indexTaskBatches"
 import { fetchableUrl, IngestSource, subscribeUrl } from "../../domain/ingest/sources"
 import { IngestCursorStore } from "../../services/IngestCursorStore"
 import { type FrameServices, ingestFrame } from "./frameIngest"
+import { retryParkedCommits } from "./parkedCommits"
 import { abandonBatch, CURSOR_PERSIST_MS, flushBatch, type FlushServices } from "./ingestFlush"
 import { bump, countersOf, type Frame, initialState, type IngestState, resetCursor, sourceId } from "./ingestState"
 
@@ -131,8 +132,16 @@ export class FirehoseSession {
   async alarm(): Promise<void> {
     if (!this.state.running || this.state.source === null) return
     await this.keepAlive.set(Date.now() + ALARM_INTERVAL_MS)
+    await this.retryParked()
     if (this.idle()) await this.openSocket()
     else if (this.draining === null) await this.exec(flushBatch(this.state, true)).catch((error) => this.restart(error))
+  }
+
+  /** Verifies the parked commits that are due (parkedCommits.ts); a failure leaves them parked for the next tick. */
+  async retryParked(): Promise<void> {
+    await this.exec(retryParkedCommits(this.state)).catch((error) =>
+      this.exec(Effect.logWarning("firehose: parked commits not retried").pipe(Effect.annotateLogs({ error: String(error) })))
+    )
   }
 
   // -------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { Clock, Effect, Either, Option } from "effect"
 import type { IngestEvent } from "../../domain/ingest/events"
+import { isTransientRejection } from "../../domain/ingest/commitProof"
 import { type CommitFrame, decodeFrame, type FirehoseFrame, overlapOps } from "../../domain/ingest/firehoseFrame"
 import { decodeJetstreamMessage } from "../../domain/ingest/jetstream"
 import type { AuditEventsRepo } from "../../services/AuditEventsRepo"
@@ -7,6 +8,7 @@ import { IdentityResolver } from "../../services/IdentityResolver"
 import { IngestCursorStore } from "../../services/IngestCursorStore"
 import type { IngestMetrics } from "../../services/IngestMetrics"
 import { admitEvents } from "./admit"
+import { parkCommit } from "./parkedCommits"
 import { advance, bump, type Frame, type IngestState, resetCursor } from "./ingestState"
 import { verifyCommit } from "./verifyCommit"
 
@@ -88,7 +90,7 @@ const ingestJetstream = (state: IngestState, data: Frame) =>
     advance(state, cursor)
   })
 
-const ingestCommit = (state: IngestState, frame: CommitFrame) =>
+const ingestCommit = (state: IngestState, frame: CommitFrame, bytes: Uint8Array) =>
   Effect.gen(function*() {
     state.counters.commits++
     const ops = overlapOps(frame)
@@ -104,6 +106,11 @@ const ingestCommit = (state: IngestState, frame: CommitFrame) =>
       return advance(state, frame.seq)
     }
     const verified = yield* Effect.either(verifyCommit(frame, ops))
+    if (Either.isLeft(verified) && isTransientRejection(verified.left)) {
+      // not a verdict on the commit: kept (durably, before the cursor moves on) and verified again later
+      yield* parkCommit(state, frame, bytes, verified.left.message)
+      return advance(state, frame.seq)
+    }
     if (Either.isLeft(verified)) {
       yield* bump(state, "rejectedCommits", frame.repo)
       yield* Effect.logWarning("firehose commit rejected").pipe(Effect.annotateLogs({ did: frame.repo, rev: frame.rev, ...verified.left }))
@@ -114,11 +121,11 @@ const ingestCommit = (state: IngestState, frame: CommitFrame) =>
     advance(state, frame.seq)
   })
 
-const ingestFirehoseFrame = (state: IngestState, frame: FirehoseFrame) =>
+const ingestFirehoseFrame = (state: IngestState, frame: FirehoseFrame, bytes: Uint8Array) =>
   Effect.gen(function*() {
     switch (frame.kind) {
       case "commit":
-        return yield* ingestCommit(state, frame)
+        return yield* ingestCommit(state, frame, bytes)
       case "sync":
         // the repo was reset to a new state without per-record ops: reconciled by drift repair
         if (yield* isNewer(state, frame.did, frame.rev)) state.batch.revs.set(frame.did, frame.rev)
@@ -163,10 +170,11 @@ export const ingestFrame = (state: IngestState, data: Frame): Effect.Effect<void
     state.counters.frames++
     if (state.source!.kind === "jetstream") return yield* ingestJetstream(state, data)
     if (typeof data === "string") return yield* bump(state, "undecodable")
-    const decoded = decodeFrame(new Uint8Array(data))
+    const bytes = new Uint8Array(data)
+    const decoded = decodeFrame(bytes)
     if (Either.isLeft(decoded)) {
       yield* bump(state, "undecodable")
       return yield* Effect.logWarning("undecodable firehose frame").pipe(Effect.annotateLogs({ error: decoded.left.message }))
     }
-    yield* ingestFirehoseFrame(state, decoded.right)
+    yield* ingestFirehoseFrame(state, decoded.right, bytes)
   })

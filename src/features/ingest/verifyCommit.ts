@@ -14,7 +14,8 @@ const checkSignature = (didKey: string, commit: SignedCommit): Effect.Effect<boo
  * Verifies an `app.overlap.*` commit from the firehose and turns its ops into ingest events: blocks and MST
  * proofs (`proveCommitOps`), then the signature against the repo DID's `#atproto` key from IdentityResolver.
  * A signature that does not verify gets one forced key refresh (the key may have rotated), then the commit is
- * rejected. Records come out in lexicon JSON form; collections the index does not keep are dropped here.
+ * rejected. A DID document that cannot be fetched (IdentityUnavailable) is the transient `identity-unavailable`
+ * rejection: the caller parks the commit and verifies it again later. Records come out in lexicon JSON form; collections the index does not keep are dropped here.
  */
 export const verifyCommit = (
   frame: CommitFrame,
@@ -28,7 +29,10 @@ export const verifyCommit = (
     const identity = yield* IdentityResolver
     const keyOf = (forceRefresh: boolean) =>
       identity.getSigningKey(frame.repo, { forceRefresh }).pipe(
-        Effect.mapError((error): CommitRejection => ({ reason: "no-signing-key", message: `${error._tag}: ${error.message}` }))
+        Effect.mapError((error): CommitRejection => ({
+          reason: error._tag === "IdentityUnavailable" ? "identity-unavailable" : "no-signing-key",
+          message: `${error._tag}: ${error.message}`
+        }))
       )
     let valid = yield* checkSignature(yield* keyOf(false), proven.commit)
     if (!valid) valid = yield* checkSignature(yield* keyOf(true), proven.commit)
