@@ -251,7 +251,7 @@ export const repositorySuite = (name: string, layer: Layer.Layer<Repositories>) 
           const record = request("r1", "3l0000000001")
           expect(yield* requests.upsert(record)).toBe(true)
           const stored = Option.getOrThrow(yield* requests.get(record.uri))
-          expect({ ...stored }).toEqual({ ...record, indexedAt: T0 + 42, hidden: false })
+          expect({ ...stored }).toEqual({ ...record, indexedAt: T0 + 42, hidden: false, statusReason: null })
         }))
 
       test("rev guard and tombstones; the status set by Overlap survives record updates", () =>
@@ -260,6 +260,10 @@ export const repositorySuite = (name: string, layer: Layer.Layer<Repositories>) 
           const uri = request("r1", "x").uri
           yield* requests.upsert(request("r1", "3l0000000002"))
           expect((yield* requests.setStatus(uri, "held")).status).toBe("held")
+          // a refusal says why (issue 12, item 1); the next status clears the reason
+          expect(yield* requests.setStatus(uri, "declined", "TooManyHolds")).toMatchObject({ status: "declined", statusReason: "TooManyHolds" })
+          expect(Option.getOrThrow(yield* requests.get(uri))).toMatchObject({ statusReason: "TooManyHolds" })
+          expect(yield* requests.setStatus(uri, "held")).toMatchObject({ status: "held", statusReason: null })
           expect(yield* requests.upsert(request("r1", "3l0000000001", { note: "old" }))).toBe(false)
           expect(yield* requests.upsert(request("r1", "3l0000000003", { note: "new", status: "pending" }))).toBe(true)
           expect(Option.getOrThrow(yield* requests.get(uri))).toMatchObject({ note: "new", status: "held" })
