@@ -146,4 +146,26 @@ describe("Jetstream source", () => {
     expect((await stub.status()).counters.enqueued - before.counters.enqueued).toBe(2)
     await stub.stop()
   })
+
+  it("indexes every operation of one commit: Jetstream sends them one by one, all with the commit's rev", async () => {
+    const t0 = 1_725_911_262_000_000
+    const rev = "3ljsmulti0001"
+    await script([
+      commit(t0 + 1, "create", "app.overlap.slotOffer", "3ljsmulti0a", rev, { cid: CID1, record: record("op a") }),
+      commit(t0 + 2, "create", "app.overlap.slotOffer", "3ljsmulti0b", rev, { cid: CID1, record: record("op b") }),
+      commit(t0 + 3, "create", "app.overlap.slotOffer", "3ljsmulti0c", rev, { cid: CID1, record: record("op c") }),
+      // the same operation again (a relay's redelivery): dropped
+      commit(t0 + 4, "create", "app.overlap.slotOffer", "3ljsmulti0b", rev, { cid: CID1, record: record("op b") })
+    ])
+    const stub = firehose.get(firehose.idFromName("jetstream-multiop"))
+    await stub.ensureRunning({ id: "jetstream-multiop", kind: "jetstream", url: `${env.TEST_JETSTREAM_URL}/subscribe` })
+    await waitFor("the cursor", async () => (await stub.status()).cursor === t0 + 4)
+    for (const rkey of ["3ljsmulti0a", "3ljsmulti0b", "3ljsmulti0c"]) {
+      await waitFor(`operation ${rkey}`, () => offerRow(uri(rkey)))
+    }
+    const status = await stub.status()
+    expect(status.counters.enqueued).toBe(3)
+    expect(status.counters.staleEvents).toBe(1)
+    await stub.stop()
+  })
 })
