@@ -24,10 +24,29 @@ export const LifecycleCommand = Schema.Struct({
 })
 export type LifecycleCommand = typeof LifecycleCommand.Type
 
+/**
+ * What a guest's reschedule may use, found by the AppView where the offers and the social graph are (the tier
+ * as it is now): the host's bookable offer windows and the host's rules. A guest's command without it is refused.
+ */
+export const RescheduleAccess = Schema.Struct({
+  offers: Schema.Array(Schema.Struct({ startAt: Schema.Number, endAt: Schema.Number, tz: Schema.String })),
+  rules: Schema.Struct({
+    bufferBeforeMin: Schema.Number,
+    bufferAfterMin: Schema.Number,
+    minimumNoticeMin: Schema.Number,
+    slotStepMin: Schema.Number,
+    maxBookingsPerDay: Schema.optional(Schema.Number),
+    preferredDurationMin: Schema.optional(Schema.Number),
+    guestsMayReschedule: Schema.Boolean
+  })
+})
+export type RescheduleAccess = typeof RescheduleAccess.Type
+
 export const RescheduleCommand = Schema.Struct({
   ...LifecycleCommand.fields,
   constraints: Schema.optional(DefsConstraints),
-  slot: Schema.optional(Schema.Struct({ start: Schema.String, end: Schema.String }))
+  slot: Schema.optional(Schema.Struct({ start: Schema.String, end: Schema.String })),
+  access: Schema.optional(RescheduleAccess)
 })
 export type RescheduleCommand = typeof RescheduleCommand.Type
 

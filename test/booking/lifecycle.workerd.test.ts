@@ -160,7 +160,16 @@ describe("booking lifecycle over XRPC, in workerd", () => {
     expect(finalized).toMatchObject({ status: 200, body: { booking: { status: "confirmed" } } })
 
     const newStart = monday + DAY + 10 * 60 * MIN
-    const moved = await call(guest, "reschedule", {
+    // Issue 12 item 2, through BookingDO: the guest moving it to Sunday 03:00 (the host offers Mon–Fri) is refused
+    // and nothing moves: the host's rules (DEFAULT_HOST_RULES) keep moves to the host.
+    const sunday = monday + 6 * DAY + 3 * 60 * MIN
+    const byGuest = await call(guest, "reschedule", { bookingId: "life-1", slot: { start: iso(sunday), end: iso(sunday + 30 * MIN) } })
+    expect(byGuest).toMatchObject({ status: 403, body: { error: "NotParticipant" } })
+    expect(byGuest.body.message).toContain("ask the host")
+    expect((await rowsOf("life-1"))[0]).toMatchObject({ status: "confirmed", sequence: 1 })
+    // The host moves it: by default a guest may not move a meeting themselves (issue 12 item 2; this test had the
+    // guest do it, which was the hole; test/booking/rescheduleRules.test.ts covers the guest's side).
+    const moved = await call(host, "reschedule", {
       bookingId: "life-1",
       slot: { start: new Date(newStart).toISOString(), end: new Date(newStart + 30 * MIN).toISOString() },
       reason: "clash"
@@ -193,7 +202,7 @@ describe("booking lifecycle over XRPC, in workerd", () => {
       ["booking.reschedule", "confirmed", "rescheduled"],
       ["booking.cancel", "rescheduled", "canceled"]
     ])
-    expect(audits.map((a) => a.actor_did)).toEqual([host.did, guest.did, host.did])
+    expect(audits.map((a) => a.actor_did)).toEqual([host.did, host.did, host.did])
     for (const a of audits) {
       const json = JSON.parse(await (await env.BLOBS.get(a.r2_key))!.text())
       expect(a.r2_key).toMatch(/^audit\/life-1\/\d+\.json$/)
@@ -217,7 +226,8 @@ describe("booking lifecycle over XRPC, in workerd", () => {
 
     // 15 minutes later: overlaps the meeting's own time, which must not block it.
     const later = old!.start_at + 15 * MIN
-    const first = await call(guest, "reschedule", { bookingId: "life-5", slot: { start: iso(later), end: iso(later + 30 * MIN) } })
+    // The host: a guest may not move a meeting by default (issue 12 item 2; the guest doing so was the hole).
+    const first = await call(host, "reschedule", { bookingId: "life-5", slot: { start: iso(later), end: iso(later + 30 * MIN) } })
     expect(first.status).toBe(200)
     expect(first.body.booking).toMatchObject({ id: "life-5", status: "rescheduled", slot: { start: iso(later), end: iso(later + 30 * MIN) } })
     await expectMovedInPlace("life-5", later, later + 30 * MIN, 2)

@@ -19,19 +19,32 @@ import {
 } from "../../services/BookingLifecycle"
 import { BookingsRepo } from "../../services/BookingsRepo"
 import { type Booking, type BookingPatch, type BookingStatus } from "../../domain/booking/booking"
-import { CalendarUnavailable, HoldStore } from "../../services/HoldStore"
+import { CalendarUnavailable, HoldStore, NoSlotAvailable } from "../../services/HoldStore"
+import { slotRulesOf } from "../../domain/matching/hostRules"
 import { IcsStore } from "../../services/IcsStore"
 import { NotifyOutbox } from "../../services/NotifyOutbox"
 import { PdsWriter } from "../../services/PdsWriter"
 
-/** Host rules a reschedule matches with (the booking does not store the offer's rules yet). */
-const RESCHEDULE_HOST_RULES = {
+/**
+ * Rules the host's own reschedule matches with: the host may move their meeting outside their own offer and
+ * rules (both calendars must still be free). A guest's reschedule uses the host's offer and rules instead.
+ */
+const HOST_RESCHEDULE_RULES = {
   timeZone: "UTC",
   bufferBeforeMin: 0,
   bufferAfterMin: 0,
   minimumNoticeMin: 0,
   slotStepMin: 5
 } as const
+
+/**
+ * The one answer to a guest's reschedule that cannot land, whether the time is busy or outside the host's
+ * offer, notice, grid or buffers: a caller who probes learns nothing from which it was (no busy edges).
+ */
+export const GUEST_RESCHEDULE_REFUSED = "the requested time is not one the host offers and both calendars have free; pick another offered time"
+
+/** A guest asked to move a meeting but the host's rules keep moves to the host. */
+export const GUESTS_MAY_NOT_RESCHEDULE = "the host's rules do not let guests move meetings themselves: ask the host to move it, or cancel it"
 
 const unavailable = (message: string) => (cause: unknown) => new BookingUnavailable({ message, cause })
 
@@ -293,13 +306,22 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
           const now = yield* Clock.currentTimeMillis
           const earliest = constraints.earliest !== undefined ? Date.parse(constraints.earliest) : now
           const latest = constraints.latest !== undefined ? Date.parse(constraints.latest) : earliest + 30 * 86_400_000
+          // A guest moves only where a new match could land: the host's offer windows (as the guest's tier
+          // allows them now) and the host's notice, grid and buffers, and only if the host lets guests move
+          // meetings. Without the access the AppView found, a guest's command is refused (fail closed).
+          const access = input.access
+          const asGuest = actor === "guest"
+          if (asGuest && (access === undefined || !access.rules.guestsMayReschedule)) {
+            return yield* new ActionNotAllowed({ actor, command: "Reschedule", message: GUESTS_MAY_NOT_RESCHEDULE })
+          }
+          if (asGuest && access!.offers.length === 0) return yield* new NoSlotAvailable({ message: GUEST_RESCHEDULE_REFUSED })
           const search = toMatchRequest({
             hostDid: booking.hostDid,
             guestDid: booking.guestDid,
             bookingId: booking.id,
-            offers: [{ startAt: earliest, endAt: latest, tz: constraints.tz }],
+            offers: asGuest ? access!.offers : [{ startAt: earliest, endAt: latest, tz: constraints.tz }],
             constraints,
-            hostRules: { ...RESCHEDULE_HOST_RULES, timeZone: booking.tz },
+            hostRules: asGuest ? slotRulesOf(access!.rules, booking.tz) : { ...HOST_RESCHEDULE_RULES, timeZone: booking.tz },
             now
           })
           // In place: the host's object finds the new time (the meeting's own time does not block it), moves
@@ -327,7 +349,8 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
                     message: "the host's calendar no longer tracks this meeting; cancel it and book again"
                   })
                 ),
-              HoldStoreError: (e) => Effect.fail(hostStoreFailure(e))
+              HoldStoreError: (e) => Effect.fail(hostStoreFailure(e)),
+              NoSlotAvailable: (e) => Effect.fail(asGuest ? new NoSlotAvailable({ message: GUEST_RESCHEDULE_REFUSED }) : e)
             })
           )
           yield* publish(booking, after, "Reschedule", input.callerDid, actor, { method: "REQUEST", event: "booking.rescheduled", reason: input.reason })

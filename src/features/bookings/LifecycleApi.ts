@@ -15,6 +15,8 @@ import { BookingUnavailable, HoldExpired, InvalidConstraints } from "../../servi
 import { BookingNotFound } from "../../services/BookingsRepo"
 import { CalendarUnavailable, NoSlotAvailable } from "../../services/HoldStore"
 import { NotParticipant } from "../../services/NotParticipant"
+import { GraphUnavailable } from "../../services/SocialGraph"
+import { TierNotMet } from "../matching/offerRefusals"
 import { IdempotencyErrors } from "../xrpc/Idempotency"
 import { RateLimit } from "../xrpc/RateLimit"
 import { XrpcAuth } from "../xrpc/XrpcAuth"
@@ -65,6 +67,9 @@ export class LifecycleApi extends HttpApiGroup.make("lifecycle")
       .setPayload(RescheduleInput)
       .addSuccess(RescheduleOutput)
       .addError(LifecycleErrors)
+      // a guest's move is judged against the host's offers as the guest's tier allows them now
+      .addError(TierNotMet)
+      .addError(GraphUnavailable)
       .addError(IdempotencyErrors)
   )
   // RateLimit before XrpcAuth: auth runs first, then the verified DID's bucket is spent

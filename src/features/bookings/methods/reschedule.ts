@@ -1,14 +1,43 @@
+import { Effect } from "effect"
 import type { RescheduleInput } from "../../../lexicon/schemas"
+import type { RescheduleAccess } from "../../../services/BookingLifecycle"
+import { BookingsRepo } from "../../../services/BookingsRepo"
+import { offersFor } from "../../matching/offerAccess"
+import { Caller } from "../../xrpc/Caller"
 import { idempotent } from "../../xrpc/Idempotency"
+import { HostRulesSource } from "../hostRulesSource"
 import { lifecycleAnswer } from "../lifecycleAnswer"
+
+/**
+ * What the guest's reschedule may use, read here where the offers and the social graph are: the host's rules
+ * and, when those let guests move meetings, the offer windows the guest may book now (a guest blocked since,
+ * or below the offer's tier, is refused TierNotMet as a new match would be). Nothing for the host or anyone
+ * else, or for a booking that cannot be read: the booking's object answers those.
+ */
+const guestAccess = (bookingId: string) =>
+  Effect.gen(function*() {
+    const caller = yield* Caller
+    const booking = yield* Effect.option(Effect.flatMap(BookingsRepo, (bookings) => bookings.get(bookingId)))
+    if (booking._tag === "None" || booking.value.guestDid !== caller.did || booking.value.hostDid === caller.did) return undefined
+    const { hostDid, offerUri } = booking.value
+    const rules = (yield* HostRulesSource)(hostDid)
+    if (!rules.guestsMayReschedule) return { offers: [], rules } satisfies RescheduleAccess
+    const offers = yield* offersFor(hostDid, caller.did, offerUri ?? undefined).pipe(
+      // No offer left to move into: the same refusal as a time outside the offer (the engine answers it).
+      Effect.catchTags({ OfferNotFound: () => Effect.succeed([]), HostNotFound: () => Effect.succeed([]) })
+    )
+    return { offers: offers.map((o) => ({ startAt: o.startAt, endAt: o.endAt, tz: o.tz })), rules }
+  })
 
 /** app.overlap.reschedule: moves a booking to a new time (a slot, or constraints to match again). */
 export const reschedule = ({ payload }: { readonly payload: RescheduleInput }) =>
-  idempotent(lifecycleAnswer((lifecycle, callerDid) =>
-    lifecycle.reschedule({
-      bookingId: payload.bookingId,
-      callerDid,
-      reason: payload.reason,
-      constraints: payload.constraints,
-      slot: payload.slot
-    })))
+  idempotent(Effect.flatMap(guestAccess(payload.bookingId), (access) =>
+    lifecycleAnswer((lifecycle, callerDid) =>
+      lifecycle.reschedule({
+        bookingId: payload.bookingId,
+        callerDid,
+        reason: payload.reason,
+        constraints: payload.constraints,
+        slot: payload.slot,
+        ...(access !== undefined ? { access } : {})
+      }))))
