@@ -15,6 +15,7 @@ import { PushChannelsLive } from "../adapters/providers/PushChannelsLive"
 import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
 import { ConnectorSettings } from "../features/connectors/ConnectorSettings"
 import { UserConnectorsLive } from "../adapters/objects/UserConnectorsLive"
+import { OutboundGuardLive } from "../adapters/http/OutboundGuardLive"
 import { ProviderAdaptersLive } from "./providerAdapters"
 
 /**
@@ -61,6 +62,6 @@ export const connectorEngineLayer = (env: Env): Layer.Layer<UserConnectorEngineS
     ConnectorNoticesLive.pipe(Layer.provide(root)),
     PushChannelsLive.pipe(Layer.provide(root)),
     settings,
-    ProviderAdaptersLive.pipe(Layer.provide(settings))
+    ProviderAdaptersLive.pipe(Layer.provide(Layer.merge(settings, OutboundGuardLive.pipe(Layer.provide(Layer.merge(root, http))))))
   )
 }

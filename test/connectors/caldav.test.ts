@@ -1,3 +1,4 @@
+import { developmentOutboundGuard } from "../../src/adapters/memory/OutboundGuardTest"
 import { FetchHttpClient } from "@effect/platform"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -43,6 +44,7 @@ const withCalendar = <A, E>(
     serverUrl: radicale.url,
     username: radicale.username,
     password: radicale.password,
+    outbound: developmentOutboundGuard,
     ...config
   }).pipe(Effect.flatMap(body), Effect.provide(FetchHttpClient.layer))
 

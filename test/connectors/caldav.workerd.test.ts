@@ -1,3 +1,4 @@
+import { developmentOutboundGuard } from "../../src/adapters/memory/OutboundGuardTest"
 import { FetchHttpClient } from "@effect/platform"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@effect/vitest"
 import { fetchMock } from "cloudflare:test"
@@ -74,6 +75,7 @@ describe("CalDAV connector in workerd", () => {
       }).reply(201, "", { headers: { etag: `"hold-1"` } })
 
       const result = yield* makeCaldavCalendar({
+        outbound: developmentOutboundGuard,
         connectorId: "c-workerd",
         serverUrl: ORIGIN,
         username: "alice",

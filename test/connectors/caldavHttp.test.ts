@@ -1,3 +1,4 @@
+import { developmentOutboundGuard } from "../../src/adapters/memory/OutboundGuardTest"
 import { FetchHttpClient } from "@effect/platform"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
@@ -5,6 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net"
 import { makeCaldavCalendar } from "../../src/adapters/providers/caldav/CaldavCalendar"
 import { mayCarryCredentials } from "../../src/adapters/providers/caldav/caldavHttp"
+import { outboundGuardTest } from "../../src/adapters/memory/OutboundGuardTest"
+import { OutboundGuard, refuseOutbound } from "../../src/services/OutboundGuard"
 
 /**
  * Status codes Radicale will not produce on demand (429, 503 with Retry-After, 5xx, redirects), from a
@@ -36,7 +39,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 const discoverWith = (respond: typeof script, serverUrl = base) => {
   script = respond
   seen.length = 0
-  return makeCaldavCalendar({ connectorId: "c1", serverUrl, username: "ünï", password: "pässword" }).pipe(
+  return makeCaldavCalendar({ outbound: developmentOutboundGuard, connectorId: "c1", serverUrl, username: "ünï", password: "pässword" }).pipe(
     Effect.flatMap((calendar) => Effect.flip(calendar.discover)),
     Effect.provide(FetchHttpClient.layer)
   )
@@ -46,6 +49,37 @@ const status = (code: number, headers: Record<string, string> = {}) => (_: Incom
   response.writeHead(code, headers)
   response.end()
 }
+
+describe("CalDAV requests go only where the OutboundGuard allows", () => {
+  const discoverGuarded = (outbound: OutboundGuard["Type"], serverUrl: string, respond: typeof script = status(207)) => {
+    script = respond
+    seen.length = 0
+    return makeCaldavCalendar({ outbound, connectorId: "c1", serverUrl, username: "u", password: "p" }).pipe(
+      Effect.flatMap((calendar) => Effect.flip(calendar.discover)),
+      Effect.provide(FetchHttpClient.layer)
+    )
+  }
+
+  it.live("a server whose name resolves to a private address is never requested", () =>
+    Effect.gen(function*() {
+      const production = outboundGuardTest({ "dav.example.com": ["10.1.2.3"] })
+      const error = yield* discoverGuarded(production, "https://dav.example.com/dav/")
+      expect(error).toMatchObject({ _tag: "ConnectorBroken", provider: "caldav" })
+      expect(String((error as { reason?: string }).reason)).toContain("private or reserved address")
+      expect(seen).toEqual([])
+    }))
+
+  it.live("a redirect towards a refused address is not followed, and nothing of it is reported", () =>
+    Effect.gen(function*() {
+      // the test server itself is allowed; anything else is refused as a private address
+      const onlyTheServer = OutboundGuard.of({
+        check: (url) => (url.startsWith(base) ? Effect.succeed(new URL(url)) : Effect.fail(refuseOutbound("must not name a private or reserved address")))
+      })
+      const error = yield* discoverGuarded(onlyTheServer, `${base}/dav/`, status(301, { location: "https://169.254.169.254/latest/meta-data/" }))
+      expect(error).toMatchObject({ _tag: "ConnectorBroken" })
+      expect(seen).toHaveLength(1)
+    }))
+})
 
 describe("CalDAV HTTP errors", () => {
   it.live("429 and 503 with Retry-After are ProviderRateLimited", () =>

@@ -1,3 +1,4 @@
+import { makeOutboundGuardTest } from "../../src/adapters/memory/OutboundGuardTest"
 import { FetchHttpClient } from "@effect/platform"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -42,7 +43,7 @@ beforeAll(async () => {
     Layer.succeed(ConnectorNotices, ConnectorNotices.of({ send: () => Effect.void })),
     PushChannelsTest,
     settings,
-    ProviderAdaptersLive.pipe(Layer.provide(settings))
+    ProviderAdaptersLive.pipe(Layer.provide(Layer.merge(settings, makeOutboundGuardTest({}, { development: true, allowedPorts: [] }))))
   )
   const services = Layer.mergeAll(
     Layer.provideMerge(UserConnectorsInProcess, base),

@@ -1,3 +1,4 @@
+import { developmentOutboundGuard } from "../../src/adapters/memory/OutboundGuardTest"
 import { FetchHttpClient } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import type { ConnectorNotice } from "../../src/domain/calendar/connectorNotice"
@@ -57,7 +58,7 @@ export const connectorHarness = (options: {
     Layer.succeed(ConnectorNotices, ConnectorNotices.of({ send: (notice) => Effect.sync(() => void notices.push(notice)) })),
     PushChannelsTest,
     Layer.succeed(ConnectorSettings, settings),
-    Layer.succeed(ProviderAdapters, providerAdapters(settings))
+    Layer.succeed(ProviderAdapters, providerAdapters(settings, developmentOutboundGuard))
   )
   return { notices, env, settings, layer: Layer.provideMerge(UserConnectorsInProcess, base) }
 }

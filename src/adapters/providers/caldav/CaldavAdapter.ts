@@ -1,3 +1,4 @@
+import type { OutboundGuard } from "../../../services/OutboundGuard"
 import { HttpClient } from "@effect/platform"
 import { Clock, Effect, Schema } from "effect"
 import type { ExpansionLimits } from "../../../domain/calendar/expansionBudget"
@@ -16,6 +17,8 @@ export const CALDAV_CONCURRENCY = 4
 export interface CaldavAdapterOptions {
   /** Bounds on expanding recurring events (ConnectorSettings.expansionLimits). */
   readonly expansionLimits: ExpansionLimits
+  /** Where CalDAV requests may go (never a private, loopback or metadata address outside development). */
+  readonly outbound: OutboundGuard["Type"]
 }
 
 /** The event calendars, at most 100; a calendar counts unless its owner said otherwise before. */
@@ -78,6 +81,7 @@ export const makeCaldavAdapter = (options: CaldavAdapterOptions): CredentialProv
         username: secret.username,
         password: secret.password,
         expansionLimits: options.expansionLimits,
+        outbound: options.outbound,
         ...(busyCalendars.length > 0 ? { calendarUrls: busyCalendars } : {})
       })
       return opened(caldav, row.accountRef)
@@ -87,12 +91,20 @@ export const makeCaldavAdapter = (options: CaldavAdapterOptions): CredentialProv
       yield* checkServerUrl(credentials.serverUrl, connectorId).pipe(
         Effect.mapError((e) => new CaldavConnectFailed({ reason: "insecure-url", message: `serverUrl: ${e.reason}` }))
       )
+      yield* options.outbound.check(credentials.serverUrl).pipe(
+        Effect.mapError((refused) =>
+          refused.transient
+            ? new CaldavConnectFailed({ reason: "unreachable", message: `serverUrl: ${refused.message.replace(/^url /, "")}` })
+            : new CaldavConnectFailed({ reason: "insecure-url", message: `serverUrl: ${refused.message.replace(/^url /, "")}` })
+        )
+      )
       const caldav = yield* makeCaldavCalendar({
         connectorId,
         serverUrl: credentials.serverUrl,
         username: credentials.username,
         password: credentials.password,
-        expansionLimits: options.expansionLimits
+        expansionLimits: options.expansionLimits,
+        outbound: options.outbound
       }).pipe(Effect.provideService(HttpClient.HttpClient, http))
       const account = yield* caldav.discover.pipe(Effect.mapError(connectFailed))
       const calendars = eventCalendars(account.calendars, new Map())

@@ -34,6 +34,7 @@ import {
   readMultistatus,
   withTrailingSlash
 } from "./caldavDiscovery"
+import type { OutboundGuard } from "../../../services/OutboundGuard"
 import { checkServerUrl, type DavResponse, type DavSession, makeDavSession } from "./caldavHttp"
 import { CALDAV, calendarQueryEvents, parseSyncCollection, propText, syncCollection } from "./caldavXml"
 import { SyncTokenGone } from "../../../services/ProviderAdapters"
@@ -60,6 +61,8 @@ export interface CaldavConfig {
   /** Zone of floating times and all-day events in calendars that name none (the user's zone); default UTC. */
   readonly timeZone?: string
   readonly requestTimeout?: Duration.DurationInput
+  /** Checks every URL before it is requested (src/services/OutboundGuard.ts). */
+  readonly outbound: OutboundGuard["Type"]
   /** Calendars queried at once; default 4. */
   readonly concurrency?: number
   /** Bounds on expanding recurring events (per series, per calendar); default DEFAULT_EXPANSION_LIMITS. */
@@ -117,6 +120,7 @@ export const makeCaldavCalendar = (config: CaldavConfig): Effect.Effect<CaldavCa
         serverUrl: url,
         username: config.username,
         password: config.password,
+        outbound: config.outbound,
         ...(config.requestTimeout === undefined ? {} : { requestTimeout: config.requestTimeout })
       }))
     const defaultZone: Zone = zoneFor(config.timeZone ?? "UTC") ?? zoneFor("UTC")!

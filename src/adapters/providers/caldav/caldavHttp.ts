@@ -8,6 +8,7 @@ import {
   ProviderRejected,
   ProviderUnavailable
 } from "../../../services/CalendarProvider"
+import type { OutboundGuard } from "../../../services/OutboundGuard"
 
 /**
  * HTTP for one CalDAV connector: Basic auth with the user's app password, redirects followed by hand
@@ -45,6 +46,8 @@ export interface DavSessionConfig {
   readonly username: string
   readonly password: string
   readonly requestTimeout?: Duration.DurationInput
+  /** Every URL is checked before it is requested, redirects included: no private, loopback or metadata address. */
+  readonly outbound: OutboundGuard["Type"]
 }
 
 export const DEFAULT_DAV_TIMEOUT: Duration.DurationInput = "20 seconds"
@@ -105,6 +108,15 @@ export const makeDavSession = (client: HttpClient.HttpClient, config: DavSession
   const authorization = `Basic ${Encoding.encodeBase64(`${config.username}:${config.password}`)}`
   const timeout = config.requestTimeout ?? DEFAULT_DAV_TIMEOUT
   const broken = (reason: string) => new ConnectorBroken({ provider: PROVIDER, connectorId: config.connectorId, reason })
+  // a refused URL is never requested, so nothing it would answer can reach anyone
+  const allowed = (url: URL) =>
+    config.outbound.check(url.href).pipe(
+      Effect.mapError((refused) =>
+        refused.transient
+          ? new ProviderUnavailable({ provider: PROVIDER, cause: new Error(`the CalDAV server's ${refused.message}`) })
+          : broken(`the CalDAV server's ${refused.message}`)
+      )
+    )
 
   const sendOnce = (
     request: DavRequest,
@@ -144,6 +156,7 @@ export const makeDavSession = (client: HttpClient.HttpClient, config: DavSession
   const send = (request: DavRequest): Effect.Effect<DavResponse, ProviderUnavailable | ConnectorBroken> =>
     Effect.gen(function*() {
       const origin = yield* checkServerUrl(request.url, config.connectorId)
+      yield* allowed(origin)
       // A URL from a stored HoldRef or a server's href must not pull the password to another host.
       if (!mayCarryCredentials(config.serverUrl, origin)) {
         return yield* broken(`refusing to send the CalDAV credentials to ${origin.host}`)
@@ -156,6 +169,7 @@ export const makeDavSession = (client: HttpClient.HttpClient, config: DavSession
         if (![301, 302, 303, 307, 308].includes(response.status) || location === undefined) return response
         if (hop >= MAX_REDIRECTS) return yield* broken(`more than ${MAX_REDIRECTS} redirects from ${origin.pathname}`)
         const next: URL = yield* checkServerUrl(new URL(location, url).href, config.connectorId)
+        yield* allowed(next)
         withCredentials = withCredentials && mayCarryCredentials(url, next)
         url = next
       }
