@@ -149,10 +149,49 @@ describe("answers carry no more than the grid can say (item 4: no minute edges)"
     const early = await ask(crowd[6]!, { durationMin: "30", earliest: at(11, 59), latest: at(14, 0) })
     const earlier = await ask(crowd[7]!, { durationMin: "30", earliest: at(11, 58), latest: at(14, 0) })
     expect(early).toEqual(earlier)
-    // A length above the ladder is refused naming the field; an inverted range is still a 400.
-    const tooLong = await availability(world, friend, { durationMin: "120", earliest: at(9, 0), latest: at(17, 0) })
-    expect([tooLong.status, tooLong.body.error]).toEqual([400, "InvalidConstraints"])
-    expect(tooLong.body.message).toMatch(/^durationMin: at most 90/)
+    // Above the ladder, whole hours: 91 minutes is asked as 120.
+    world.shift.ms += DAY
+    const long = await availability(world, friend, { durationMin: "91", earliest: at(14, 0), latest: at(18, 0) })
+    expect(long.body.slots!.map((s) => Date.parse(s.end) - Date.parse(s.start))).toEqual(long.body.slots!.map(() => 120 * MIN))
+    expect(long.body.slots!.length).toBeGreaterThan(0)
+    // An inverted range is still a 400 naming the field.
+    const inverted = await availability(world, friend, { durationMin: "30", earliest: at(14, 0), latest: at(13, 0) })
+    expect([inverted.status, inverted.body.error]).toEqual([400, "InvalidConstraints"])
+  })
+})
+
+describe("match answers on the grid too (item 4)", () => {
+  const holdFor = async (durationMin: number, latestMin: number) => {
+    world = await makeWorld()
+    const d = DAY0
+    world.calendars.setBusy(host.did, [{ start: d + 9 * HOUR + 7 * MIN, end: d + 10 * HOUR }])
+    const guest = crowd[0]!
+    const response = await world.xrpc.handle(new Request("http://appview.test/xrpc/app.overlap.match", {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${await guest.token("app.overlap.match")}`,
+        "content-type": "application/json",
+        "idempotency-key": `calendar-mapping-${durationMin}-${latestMin}-abcdef`
+      },
+      body: JSON.stringify({
+        hostDid: host.did,
+        constraints: { durationMin, durationMax: durationMin, tz: "UTC", earliest: iso(d + 9 * HOUR), latest: iso(d + 9 * HOUR + latestMin * MIN) }
+      })
+    }))
+    const body = await response.json() as { result?: { slot: { start: string; end: string } }; error?: string }
+    await world.dispose()
+    world = undefined as unknown as World
+    return [response.status, body.result?.slot ?? body.error]
+  }
+
+  it("7 and 8 minutes hold the same slot; a range ending 09:07 or 09:08 gets the same refusal", async () => {
+    // Before the fix: 09:00–09:07 held for 7 minutes, 10:00–10:08 for 8; latest 09:07 held, 09:08 refused.
+    const seven = await holdFor(7, 180)
+    expect(seven).toEqual(await holdFor(8, 180))
+    expect(seven).toEqual([200, { start: iso(DAY0 + 10 * HOUR), end: iso(DAY0 + 10 * HOUR + 15 * MIN) }])
+    const edge7 = await holdFor(7, 7)
+    expect(edge7).toEqual(await holdFor(8, 8))
+    expect(edge7).toEqual([409, "NoSlotAvailable"])
   })
 })
 

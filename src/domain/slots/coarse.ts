@@ -1,7 +1,7 @@
 import { Either } from "effect"
 import { MINUTE_MS } from "./civil"
 import { SlotInputInvalid } from "./errors"
-import type { GuestConstraints } from "./query"
+import { type GuestConstraints, SlotBounds } from "./query"
 
 /**
  * What a caller may ask the slot engine when the answer goes back to them (getAvailability): no more
@@ -9,7 +9,7 @@ import type { GuestConstraints } from "./query"
  * where the next busy block starts to the minute (a 7-minute slot fits before it, an 8-minute one does
  * not); so before searching,
  * - the meeting lengths are rounded UP to a short ladder of lengths (by default 15, 30, 45, 60, 90 min;
- *   a length above the ladder is refused), and
+ *   above the ladder, to whole hours), and
  * - `earliest` is rounded up and `latest` down to a whole number of `boundMin` (by default whole hours).
  * Moving a bound or a length by a minute then changes nothing, or moves the search by a whole step.
  */
@@ -19,31 +19,33 @@ export const DEFAULT_DURATION_LADDER_MIN: ReadonlyArray<number> = [15, 30, 45, 6
 /** The unit `earliest` / `latest` are rounded to (inward), in minutes. */
 export const AVAILABILITY_BOUND_MIN = 60
 
-/** The first length of the ladder at or above `minutes`, or undefined when `minutes` exceeds the ladder. */
-export const roundUpToLadder = (minutes: number, ladder: ReadonlyArray<number>): number | undefined =>
-  ladder.find((length) => length >= minutes)
+/** Above the ladder, lengths are whole multiples of this many minutes. */
+const LONG_MEETING_UNIT_MIN = 60
+
+/** The first length of the ladder at or above `minutes`; above the ladder, `minutes` rounded up to whole hours. */
+export const roundUpToLadder = (minutes: number, ladder: ReadonlyArray<number>): number =>
+  ladder.find((length) => length >= minutes) ?? Math.ceil(minutes / LONG_MEETING_UNIT_MIN) * LONG_MEETING_UNIT_MIN
 
 export type CoarseBounds = Pick<GuestConstraints, "durationMin" | "durationMax" | "earliest" | "latest">
 
 /**
- * The coarse form of a guest's bounds. `durationMin` and `durationMax` go up the ladder (`durationMax`
- * stops at the ladder's top, never below the new `durationMin`); the range shrinks to whole `boundMin`
- * units. The range may come out empty (`latest <= earliest`): then there is nothing to offer.
+ * The coarse form of a guest's bounds (already valid: `durationMin <= durationMax`). Both lengths go up
+ * the ladder; the range shrinks to whole `boundMin` units. The range may come out empty
+ * (`latest <= earliest`): then there is nothing to offer. A length that rounds past a day is refused.
  */
 export const coarsenBounds = <C extends CoarseBounds>(
   constraints: C,
   ladder: ReadonlyArray<number> = DEFAULT_DURATION_LADDER_MIN,
   boundMin: number = AVAILABILITY_BOUND_MIN
 ): Either.Either<C, SlotInputInvalid> => {
-  const top = ladder[ladder.length - 1]!
   const durationMin = roundUpToLadder(constraints.durationMin, ladder)
-  if (durationMin === undefined) {
+  const durationMax = roundUpToLadder(constraints.durationMax, ladder)
+  if (durationMax > SlotBounds.maxMinutes) {
     return Either.left(new SlotInputInvalid({
-      field: "guest.durationMin",
-      reason: `at most ${top} minutes (meeting lengths offered: ${ladder.join(", ")})`
+      field: durationMin > SlotBounds.maxMinutes ? "guest.durationMin" : "guest.durationMax",
+      reason: `meeting lengths are ${ladder.join(", ")} minutes or whole hours up to ${SlotBounds.maxMinutes / 60} hours`
     }))
   }
-  const durationMax = Math.max(durationMin, roundUpToLadder(constraints.durationMax, ladder) ?? top)
   const unit = boundMin * MINUTE_MS
   return Either.right({
     ...constraints,

@@ -4,7 +4,9 @@ import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../../domain/ide
 import { toMatchRequest } from "../../../domain/holds/matchInput"
 import { hostRulesIn } from "../../../domain/matching/hostRules"
 import type { MatchInput } from "../../../lexicon/schemas"
-import { CalendarUnavailable } from "../../../services/HoldStore"
+import { slotSearchFor } from "../../../domain/holds/slotSearch"
+import { coarsenBounds, DEFAULT_DURATION_LADDER_MIN } from "../../../domain/slots/coarse"
+import { CalendarUnavailable, NoSlotAvailable } from "../../../services/HoldStore"
 import { Caller } from "../../xrpc/Caller"
 import { idempotent } from "../../xrpc/Idempotency"
 import { spendHostBudget } from "../hostBudget"
@@ -27,7 +29,7 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
     const usable = yield* offersFor(payload.hostDid, caller.did, payload.offerUri).pipe(
       Effect.tapError((error) => recordRefusedMatch(error._tag, started))
     )
-    const request = toMatchRequest({
+    const asked = toMatchRequest({
       hostDid: payload.hostDid,
       guestDid: caller.did,
       bookingId,
@@ -37,6 +39,16 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
       now: started,
       ...(payload.offerUri !== undefined ? { offerUri: payload.offerUri } : {})
     })
+    // Bad input is refused as given; then lengths go up the ladder and the bounds to the grid (coarse.ts), so
+    // that no two answers differ by a minute-exact edge of someone's busy time.
+    const valid = slotSearchFor(asked, started, 1)
+    if (Either.isLeft(valid)) return yield* invalidConstraints("constraints.")(valid.left)
+    const coarse = coarsenBounds(asked.guest, DEFAULT_DURATION_LADDER_MIN, asked.host.slotStepMin)
+    if (Either.isLeft(coarse)) return yield* invalidConstraints("constraints.")(coarse.left)
+    if (coarse.right.latest - coarse.right.earliest < coarse.right.durationMin * 60_000) {
+      return yield* new NoSlotAvailable({ message: "no time fits both calendars within the constraints" })
+    }
+    const request = { ...asked, guest: coarse.right }
     // Every answer about the host's free time spends the (guest, host) information budget (hostBudget.ts).
     yield* spendHostBudget(payload.hostDid, { did: caller.did })
     const outcome = yield* matchAndRecord(request).pipe(
