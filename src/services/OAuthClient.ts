@@ -26,12 +26,30 @@ export interface OAuthTokens {
   readonly scopes: ReadonlyArray<string>
 }
 
+/** What `connector.start` answers: a one-time link to the AppView that the user's own browser must open. */
 export interface OAuthStart {
-  /** Where to send the user's browser. */
+  /** `<PUBLIC_URL>/oauth/<provider>/begin?ticket=…`: sets the browser's flow cookie, then redirects to the provider. */
+  readonly authorizationUrl: string
+  /** Single-use, 256-bit; only good for `begin`. */
+  readonly ticket: string
+  /** Epoch ms after which the ticket is refused. */
+  readonly expiresAt: number
+}
+
+/** What `begin` answers: the provider's authorization URL, for the browser that holds `browserNonce`. */
+export interface OAuthBegin {
+  /** The provider's authorization URL (PKCE challenge, state, least scopes). */
   readonly authorizationUrl: string
   readonly state: string
   /** Epoch ms after which the callback is refused. */
   readonly expiresAt: number
+}
+
+/** A flow waiting at the callback, as its browser may see it (nothing consumed). */
+export interface OAuthPending {
+  /** The DID that started the flow. */
+  readonly did: string
+  readonly provider: OAuthProvider
 }
 
 export interface OAuthCallbackResult {
@@ -48,7 +66,10 @@ export class OAuthNotConfigured extends Schema.TaggedError<OAuthNotConfigured>()
   HttpApiSchema.annotations({ status: 503 })
 ) {}
 
-/** The callback's `state` is unknown, already used, expired, or was issued for another provider. */
+/**
+ * The callback's `state` (or `begin`'s ticket) is unknown, already used, expired, was issued for another
+ * provider, or belongs to another browser (the flow cookie's nonce does not match).
+ */
 export class OAuthStateInvalid extends Schema.TaggedError<OAuthStateInvalid>()(
   "OAuthStateInvalid",
   { reason: Schema.String },
@@ -76,18 +97,28 @@ export class OAuthClient extends Context.Tag("overlap/OAuthClient")<
   OAuthClient,
   {
     /**
-     * A fresh `state` and PKCE verifier, kept in SESSION_NONCES for 10 minutes (single use), and the
-     * provider's authorization URL asking for the least scopes (docs/connectors.md).
+     * A fresh single-use ticket for `did`, kept in SESSION_NONCES for 10 minutes, and the AppView's begin URL
+     * carrying it. The flow is bound to a browser only when that browser opens the link (`begin`).
      */
     readonly start: (provider: OAuthProvider, did: string) => Effect.Effect<OAuthStart, OAuthNotConfigured | OAuthStateStoreError>
     /**
-     * Consumes `state` (deleted on first read, whatever happens next), then exchanges `code` with the
-     * stored verifier. Refuses a grant missing a required scope or the refresh token.
+     * Consumes the ticket; a fresh `state` and PKCE verifier, kept in SESSION_NONCES for 10 minutes (single use)
+     * with the SHA-256 of `browserNonce` (the random value of the browser's flow cookie), and the provider's
+     * authorization URL asking for the least scopes (docs/connectors.md).
+     */
+    readonly begin: (provider: OAuthProvider, ticket: string, browserNonce: string) => Effect.Effect<OAuthBegin, OAuthStateInvalid | OAuthNotConfigured | OAuthStateStoreError>
+    /** Who a flow is for, if `state` is live and bound to `browserNonce`; consumes nothing. */
+    readonly pending: (provider: OAuthProvider, state: string, browserNonce: string) => Effect.Effect<OAuthPending, OAuthStateInvalid | OAuthStateStoreError>
+    /**
+     * Consumes `state` (deleted on first read, whatever happens next), refuses it unless it is bound to
+     * `browserNonce`, then exchanges `code` with the stored verifier. Refuses a grant missing a required scope
+     * or the refresh token.
      */
     readonly callback: (
       provider: OAuthProvider,
       code: string,
-      state: string
+      state: string,
+      browserNonce: string
     ) => Effect.Effect<OAuthCallbackResult, OAuthStateInvalid | OAuthGrantIncomplete | OAuthNotConfigured | OAuthStateStoreError | TokenEndpointError>
     /**
      * New tokens from a refresh token. Refresh tokens may rotate (Microsoft always, Google rarely): keep the

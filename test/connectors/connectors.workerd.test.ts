@@ -7,9 +7,9 @@ import { pushChannelToken } from "../../src/features/push/pushSecret"
 import { PUSH_PATHS, routeCalendarPush } from "../../src/features/push/routes"
 import { pushDeps } from "../../src/entry/pushGraph"
 import type { CalendarChanged } from "../../src/domain/calendar/calendarTask"
-import { codeChallengeS256 } from "../../src/domain/oauth/pkce"
+import { codeChallengeS256, makeState } from "../../src/domain/oauth/pkce"
 import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
-import { makeOAuthClientLive, OAUTH_STATE_PREFIX, OAUTH_STATE_TTL_SECONDS } from "../../src/adapters/providers/OAuthClientLive"
+import { makeOAuthClientLive, OAUTH_STATE_PREFIX, OAUTH_STATE_TTL_SECONDS, OAUTH_TICKET_PREFIX } from "../../src/adapters/providers/OAuthClientLive"
 import { makePushChannelsD1 } from "../../src/adapters/providers/PushChannelsLive"
 import { OAuthClient } from "../../src/services/OAuthClient"
 
@@ -49,11 +49,14 @@ const oauthLayer = (challenges: Set<string>) =>
   )
 
 describe("connectors in workerd", () => {
-  it.effect("OAuth state: stored in SESSION_NONCES with a 10-minute TTL, consumed by the callback, refused the second time", () => {
+  it.effect("OAuth state: stored in SESSION_NONCES with a 10-minute TTL, bound to the browser's nonce, consumed by the callback, refused the second time", () => {
     const challenges = new Set<string>()
     return Effect.gen(function* () {
       const oauth = yield* OAuthClient
-      const started = yield* oauth.start("google", "did:plc:alice")
+      const ticket = yield* oauth.start("google", "did:plc:alice")
+      expect(ticket.authorizationUrl).toBe(`https://overlap.test/oauth/google/begin?ticket=${ticket.ticket}`)
+      const nonce = makeState()
+      const started = yield* oauth.begin("google", ticket.ticket, nonce)
       challenges.add(new URL(started.authorizationUrl).searchParams.get("code_challenge")!)
 
       const listed = yield* Effect.promise(() => env.SESSION_NONCES.list({ prefix: OAUTH_STATE_PREFIX }))
@@ -61,11 +64,15 @@ describe("connectors in workerd", () => {
       const nowSeconds = Math.floor(Date.now() / 1000)
       expect(listed.keys[0]!.expiration).toBeGreaterThanOrEqual(nowSeconds + OAUTH_STATE_TTL_SECONDS - 5)
       expect(listed.keys[0]!.expiration).toBeLessThanOrEqual(nowSeconds + OAUTH_STATE_TTL_SECONDS + 1)
+      expect(yield* Effect.promise(() => env.SESSION_NONCES.get(`${OAUTH_TICKET_PREFIX}${ticket.ticket}`))).toBeNull() // the ticket works once
 
-      const result = yield* oauth.callback("google", "4/0code", started.state)
+      // another browser (another flow cookie nonce) cannot see or use the flow
+      expect(yield* Effect.flip(oauth.pending("google", started.state, makeState()))).toMatchObject({ _tag: "OAuthStateInvalid", reason: "state was started in another browser" })
+      expect(yield* oauth.pending("google", started.state, nonce)).toEqual({ did: "did:plc:alice", provider: "google" })
+      const result = yield* oauth.callback("google", "4/0code", started.state, nonce)
       expect(result).toMatchObject({ did: "did:plc:alice", provider: "google", tokens: { accessToken: "ya29.at", refreshToken: "1//rt" } })
       expect(yield* Effect.promise(() => env.SESSION_NONCES.get(`${OAUTH_STATE_PREFIX}${started.state}`))).toBeNull()
-      expect(yield* Effect.flip(oauth.callback("google", "4/0code", started.state))).toMatchObject({ _tag: "OAuthStateInvalid" })
+      expect(yield* Effect.flip(oauth.callback("google", "4/0code", started.state, nonce))).toMatchObject({ _tag: "OAuthStateInvalid" })
     }).pipe(Effect.provide(oauthLayer(challenges)))
   })
 

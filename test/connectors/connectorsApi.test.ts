@@ -105,7 +105,8 @@ describe("connector XRPC methods", () => {
   it("google / microsoft answer with the authorization URL; caldav connects at once", async () => {
     const google = await start(alice, { provider: "google" })
     expect(google.status).toBe(200)
-    expect(google.body).toEqual({ authorizationUrl: expect.stringMatching(/^https:\/\/oauth\.test\/google\/authorize\?state=/) })
+    // the one-time link the user's own browser opens (it sets the flow cookie, then goes on to Google)
+    expect(google.body).toEqual({ authorizationUrl: expect.stringMatching(/^https:\/\/overlap\.test\/oauth\/google\/begin\?ticket=/) })
     const caldav = await start(alice, { provider: "caldav", serverUrl: radicale.url, username: radicale.username, appPassword: radicale.password })
     expect(caldav.status).toBe(200)
     expect(caldav.body.connector).toMatchObject({ provider: "caldav", status: "active", accountLabel: `${radicale.url}/` })

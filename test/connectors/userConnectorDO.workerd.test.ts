@@ -5,7 +5,7 @@ import { handleOAuthRoute } from "../../src/features/connectors/oauthCallback"
 import { makeXrpcHandler } from "../../src/features/xrpcHandler"
 import type { ConnectorNotice } from "../../src/domain/calendar/connectorNotice"
 import { codeChallengeS256 } from "../../src/domain/oauth/pkce"
-import { overrideConnectorEnv, type UserConnectorDO } from "../../src/entry/objects/UserConnectorDO"
+import { type ConfigurableUserConnectorDO as UserConnectorDO, overrideConnectorEnv } from "../support/appviewTestWorker"
 import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
 import { calendarProviderFor, connectorServices } from "../../src/entry/connectorsGraph"
 import { D1Live } from "../../src/adapters/d1/D1Live"
@@ -16,6 +16,7 @@ import { CalendarProvider } from "../../src/services/CalendarProvider"
 import { ConnectorsRepo } from "../../src/services/ConnectorsRepo"
 import { TokenVault } from "../../src/services/TokenVault"
 import { UserConnectors } from "../../src/services/UserConnectors"
+import { confirmationForm, makeBrowser } from "./oauthBrowser"
 import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "../api/xrpcTestKit"
 
 /**
@@ -215,7 +216,11 @@ describe("UserConnectorDO in workerd", () => {
       body: json({ provider: "google" })
     }))
     expect(started.status).toBe(200)
-    const authorizationUrl = new URL(((await started.json()) as { authorizationUrl: string }).authorizationUrl)
+    // …the one-time link to the AppView; the user's browser opens it (flow cookie set) and is sent on to Google.
+    const link = ((await started.json()) as { authorizationUrl: string }).authorizationUrl
+    expect(link).toMatch(/^https:\/\/overlap\.test\/oauth\/google\/begin\?ticket=/)
+    const browser = makeBrowser((request) => runtime.runPromise(handleOAuthRoute(request)))
+    const authorizationUrl = new URL(await browser.begin(link))
     expect(authorizationUrl.origin + authorizationUrl.pathname).toBe(`${ACCOUNTS}/o/oauth2/v2/auth`)
     const state = authorizationUrl.searchParams.get("state")!
     const challenge = authorizationUrl.searchParams.get("code_challenge")!
@@ -242,7 +247,14 @@ describe("UserConnectorDO in workerd", () => {
     const bearers = freeBusyEndpoint((token, body) => (token === tokens.access1 ? unauthorized : busyAnswer(body, [{ start: T0 + HOUR, end: T0 + 2 * HOUR }])))
 
     // 2. The provider sends the browser back: the AppView's callback route (GET /oauth/google/callback).
-    const callback = await runtime.runPromise(handleOAuthRoute(new Request(`https://overlap.test/oauth/google/callback?state=${state}&code=4/0code-from-google&scope=${encodeURIComponent(SCOPES)}`)))
+    //    It asks which Overlap account to connect to (nothing stored yet); the confirmation POST connects.
+    const confirmation = await browser.callback(`https://overlap.test/oauth/google/callback?state=${state}&code=4/0code-from-google&scope=${encodeURIComponent(SCOPES)}`)
+    expect(confirmation.status).toBe(200)
+    const html = await confirmation.text()
+    expect(html).toContain(alice.did)
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM connectors").first<{ n: number }>()).toEqual({ n: 0 })
+    expect([...grants]).toEqual([])
+    const callback = await browser.confirm(confirmationForm(html))
     expect(callback.status).toBe(303)
     expect(callback.headers.get("location")).toBe("https://overlap.test/oauth/connected?provider=google")
 

@@ -1,8 +1,8 @@
 import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Exit, Layer, Option, Ref, TestClock } from "effect"
+import { Effect, Either, Exit, Layer, Option, Ref, Runtime, TestClock } from "effect"
 import { afterEach, beforeEach } from "vitest"
-import { handleOAuthRoute } from "../../src/features/connectors/oauthCallback"
+import { handleOAuthRoute, type OAuthRouteServices } from "../../src/features/connectors/oauthCallback"
 import { makeGoogleCalendar } from "../../src/adapters/providers/google/GoogleCalendar"
 import { quotaClient, rateLimitedByQuota } from "../../src/features/connectors/providerThrottle"
 import { makeUserConnectorEngine } from "../../src/features/connectors/UserConnectorEngine"
@@ -17,6 +17,7 @@ import { UserConnectors } from "../../src/services/UserConnectors"
 import { connectorHarness, seedConnector } from "../support/connectorHarness"
 import { type FakeGoogle, startFakeGoogle } from "../support/fakeGoogle"
 import { type FakeGraph, startFakeGraph } from "../support/fakeGraph"
+import { confirmationForm, consentAt, makeBrowser } from "./oauthBrowser"
 
 /**
  * UserConnectorDO's engine (src/features/connectors/UserConnectorEngine.ts) in Node, against the local Google and
@@ -236,13 +237,17 @@ describe("UserConnectorDO engine", () => {
     withHarness((h) =>
       Effect.gen(function*() {
         google.addCalendar("team@group.calendar.google.com", "Team")
+        const runtime = yield* Effect.runtime<OAuthRouteServices>()
         const oauth = yield* OAuthClient
         const started = yield* oauth.start("google", DID)
-        // The browser at the provider: consent, then the redirect back to the AppView's callback.
-        const consent = yield* Effect.promise(() => fetch(started.authorizationUrl.replace("https://accounts.google.com", google.url), { redirect: "manual" }))
-        const callbackUrl = consent.headers.get("location")!
+        // The user's browser opens the link, consents at the provider, comes back to the AppView and confirms.
+        const browser = makeBrowser((request) => Runtime.runPromise(runtime)(handleOAuthRoute(request)))
+        const atProvider = yield* Effect.promise(() => browser.begin(started.authorizationUrl))
+        const callbackUrl = yield* Effect.promise(() => consentAt(atProvider))
         expect(callbackUrl).toMatch(/^https:\/\/overlap\.test\/oauth\/google\/callback\?/)
-        const response = yield* handleOAuthRoute(new Request(callbackUrl))
+        const page = yield* Effect.promise(() => browser.callback(callbackUrl))
+        expect(page.status).toBe(200)
+        const response = yield* Effect.promise(async () => browser.confirm(confirmationForm(await page.text())))
         expect(response.status).toBe(303)
         expect(response.headers.get("location")).toBe("https://overlap.test/oauth/connected?provider=google")
 

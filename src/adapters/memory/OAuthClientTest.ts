@@ -5,14 +5,17 @@ import { OAuthClient, OAuthStateInvalid, type OAuthTokens } from "../../services
 import { OAUTH_STATE_TTL_SECONDS } from "../providers/OAuthClientLive"
 
 /**
- * In-memory OAuthClient with the Live layer's promises: single-use states that expire after 10 minutes
- * (Clock time), rotating refresh tokens, and a revoked or already-rotated refresh token → ConnectorBroken.
- * Any `code` is accepted. A fresh, empty provider per build.
+ * In-memory OAuthClient with the Live layer's promises: single-use tickets and states that expire after
+ * 10 minutes (Clock time), a state good only for the browser nonce given at `begin`, rotating refresh tokens,
+ * and a revoked or already-rotated refresh token → ConnectorBroken. Any `code` is accepted. A fresh, empty
+ * provider per build.
  */
 export const OAuthClientTest: Layer.Layer<OAuthClient> = Layer.effect(
   OAuthClient,
   Effect.gen(function* () {
-    const states = yield* Ref.make(new Map<string, { provider: OAuthProvider; did: string; createdAt: number }>())
+    type Flow = { provider: OAuthProvider; did: string; createdAt: number; nonce?: string }
+    const tickets = yield* Ref.make(new Map<string, Flow>())
+    const states = yield* Ref.make(new Map<string, Flow>())
     const liveRefreshTokens = yield* Ref.make(new Set<string>())
     const counter = yield* Ref.make(0)
     const next = Ref.updateAndGet(counter, (n) => n + 1)
@@ -31,31 +34,47 @@ export const OAuthClientTest: Layer.Layer<OAuthClient> = Layer.effect(
         return tokens
       })
 
+    const take = (store: Ref.Ref<Map<string, Flow>>, key: string, consume: boolean) =>
+      Ref.modify(store, (m) => {
+        const entry = m.get(key)
+        const rest = new Map(m)
+        if (consume) rest.delete(key)
+        return [entry, rest] as const
+      })
+
+    const check = (provider: OAuthProvider, stored: Flow | undefined, what: string, nonce?: string) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        if (stored === undefined) return yield* new OAuthStateInvalid({ reason: `unknown, used or expired ${what}` })
+        if (now - stored.createdAt > OAUTH_STATE_TTL_SECONDS * 1000) return yield* new OAuthStateInvalid({ reason: `expired ${what}` })
+        if (stored.provider !== provider) return yield* new OAuthStateInvalid({ reason: `${what} was issued for another provider` })
+        if (nonce !== undefined && stored.nonce !== nonce) return yield* new OAuthStateInvalid({ reason: "state was started in another browser" })
+        return stored
+      })
+
     return OAuthClient.of({
       start: (provider, did) =>
         Effect.gen(function* () {
           const n = yield* next
           const now = yield* Clock.currentTimeMillis
-          const state = `test-state-${n}-0123456789abcdef`
-          yield* Ref.update(states, (m) => new Map(m).set(state, { provider, did, createdAt: now }))
-          return {
-            authorizationUrl: `https://oauth.test/${provider}/authorize?state=${state}`,
-            state,
-            expiresAt: now + OAUTH_STATE_TTL_SECONDS * 1000
-          }
+          const ticket = `test-ticket-${n}-0123456789abcdef`
+          yield* Ref.update(tickets, (m) => new Map(m).set(ticket, { provider, did, createdAt: now }))
+          return { authorizationUrl: `https://overlap.test/oauth/${provider}/begin?ticket=${ticket}`, ticket, expiresAt: now + OAUTH_STATE_TTL_SECONDS * 1000 }
         }),
-      callback: (provider, _code, state) =>
+      begin: (provider, ticket, nonce) =>
         Effect.gen(function* () {
-          const stored = yield* Ref.modify(states, (m) => {
-            const entry = m.get(state)
-            const rest = new Map(m)
-            rest.delete(state)
-            return [entry, rest] as const
-          })
+          const flow = yield* check(provider, yield* take(tickets, ticket, true), "ticket")
+          const n = yield* next
           const now = yield* Clock.currentTimeMillis
-          if (stored === undefined) return yield* new OAuthStateInvalid({ reason: "unknown, used or expired state" })
-          if (now - stored.createdAt > OAUTH_STATE_TTL_SECONDS * 1000) return yield* new OAuthStateInvalid({ reason: "expired state" })
-          if (stored.provider !== provider) return yield* new OAuthStateInvalid({ reason: "state was issued for another provider" })
+          const state = `test-state-${n}-0123456789abcdef`
+          yield* Ref.update(states, (m) => new Map(m).set(state, { provider, did: flow.did, createdAt: now, nonce }))
+          return { authorizationUrl: `https://oauth.test/${provider}/authorize?state=${state}`, state, expiresAt: now + OAUTH_STATE_TTL_SECONDS * 1000 }
+        }),
+      pending: (provider, state, nonce) =>
+        Effect.map(Effect.flatMap(take(states, state, false), (stored) => check(provider, stored, "state", nonce)), (flow) => ({ did: flow.did, provider })),
+      callback: (provider, _code, state, nonce) =>
+        Effect.gen(function* () {
+          const stored = yield* check(provider, yield* take(states, state, true), "state", nonce)
           return { did: stored.did, provider, tokens: yield* issue(provider) }
         }),
       refresh: (provider, refreshToken, connectorId = "") =>

@@ -1,5 +1,6 @@
 import { HttpClient } from "@effect/platform"
 import { Clock, Duration, Effect, Either, Layer, Option, Schema } from "effect"
+import { browserNonceHash, isBrowserNonce, sameSecret } from "../../domain/oauth/browserBinding"
 import { authorizationUrl, codeChallengeS256, isCodeVerifier, makeCodeVerifier, makeState } from "../../domain/oauth/pkce"
 import {
   GOOGLE_REQUIRED_SCOPES,
@@ -7,6 +8,7 @@ import {
   MICROSOFT_REQUIRED_SCOPES,
   microsoftEndpoints,
   missingScopes,
+  beginUriFor,
   type OAuthProvider,
   PRODUCTION_BASES,
   redirectUriFor
@@ -24,19 +26,34 @@ import {
 import { isServerError, type ProviderResponse, rateLimited, sendProviderRequest, unavailable } from "./providerHttp"
 import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
 
-/** How long a started flow stays valid, and the KV TTL of its state record. */
+/** How long a started flow (ticket, then state) stays valid, and the KV TTL of its records. */
 export const OAUTH_STATE_TTL_SECONDS = 600
 /** KV key prefix of a stored flow: `oauth-state:<state>`. */
 export const OAUTH_STATE_PREFIX = "oauth-state:"
+/** KV key prefix of a started flow no browser has opened yet: `oauth-ticket:<ticket>`. */
+export const OAUTH_TICKET_PREFIX = "oauth-ticket:"
 
-const StoredState = Schema.Struct({
+const StoredTicket = Schema.Struct({
   v: Schema.Literal(1),
   provider: Schema.Literal("google", "microsoft"),
   did: Schema.String,
+  createdAt: Schema.Number
+})
+type StoredTicket = typeof StoredTicket.Type
+
+/** v2: bound to a browser (`nonceHash`); a v1 record (no binding) is refused. */
+const StoredState = Schema.Struct({
+  v: Schema.Literal(2),
+  provider: Schema.Literal("google", "microsoft"),
+  did: Schema.String,
   verifier: Schema.String,
+  /** BASE64URL(SHA-256(the flow cookie's nonce)). */
+  nonceHash: Schema.String,
   createdAt: Schema.Number
 })
 type StoredState = typeof StoredState.Type
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{16,128}$/
 
 const TokenResponse = Schema.Struct({
   access_token: Schema.String,
@@ -54,6 +71,7 @@ const DEAD_GRANT_ERRORS = new Set(["invalid_grant", "interaction_required", "con
 interface ProviderConfig {
   readonly clientId: string
   readonly clientSecret: string
+  readonly publicUrl: string
   readonly redirectUri: string
   readonly authorize: string
   readonly token: string
@@ -86,6 +104,7 @@ export const providerConfig = (env: Env, provider: OAuthProvider): Either.Either
     return Either.right({
       clientId,
       clientSecret,
+      publicUrl,
       redirectUri,
       ...endpoints,
       scopes: GOOGLE_REQUIRED_SCOPES,
@@ -97,6 +116,7 @@ export const providerConfig = (env: Env, provider: OAuthProvider): Either.Either
   return Either.right({
     clientId,
     clientSecret,
+    publicUrl,
     redirectUri,
     ...endpoints,
     revoke: undefined,
@@ -180,10 +200,38 @@ export const makeOAuthClientLive = (
         Effect.gen(function* () {
           const cfg = yield* config(provider)
           const now = yield* Clock.currentTimeMillis
+          const ticket = makeState()
+          const record: StoredTicket = { v: 1, provider, did, createdAt: now }
+          yield* kvTry(() => kv.put(`${OAUTH_TICKET_PREFIX}${ticket}`, JSON.stringify(record), { expirationTtl: OAUTH_STATE_TTL_SECONDS }))
+          return { authorizationUrl: beginUriFor(cfg.publicUrl, provider, ticket), ticket, expiresAt: now + OAUTH_STATE_TTL_SECONDS * 1000 }
+        })
+
+      /** A record's own clock and provider (KV expiry is lazy at the edges; createdAt is the one that counts). */
+      const checkRecord = (provider: OAuthProvider, record: { readonly provider: OAuthProvider; readonly createdAt: number }, what: string) =>
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          if (now - record.createdAt > OAUTH_STATE_TTL_SECONDS * 1000) return yield* new OAuthStateInvalid({ reason: `expired ${what}` })
+          if (record.provider !== provider) return yield* new OAuthStateInvalid({ reason: `${what} was issued for another provider` })
+        })
+
+      const begin = (provider: OAuthProvider, ticket: string, browserNonce: string) =>
+        Effect.gen(function* () {
+          const cfg = yield* config(provider)
+          if (!TOKEN_SHAPE.test(ticket)) return yield* new OAuthStateInvalid({ reason: "malformed ticket" })
+          if (!isBrowserNonce(browserNonce)) return yield* new OAuthStateInvalid({ reason: "malformed browser nonce" })
+          const key = `${OAUTH_TICKET_PREFIX}${ticket}`
+          const raw = yield* kvTry(() => kv.get(key))
+          if (raw === null) return yield* new OAuthStateInvalid({ reason: "unknown, used or expired ticket" })
+          yield* kvTry(() => kv.delete(key))
+          const parsed = Schema.decodeUnknownOption(Schema.parseJson(StoredTicket))(raw)
+          if (Option.isNone(parsed)) return yield* new OAuthStateInvalid({ reason: "corrupt ticket record" })
+          yield* checkRecord(provider, parsed.value, "ticket")
+          const now = yield* Clock.currentTimeMillis
           const state = makeState()
           const verifier = makeCodeVerifier()
           const challenge = yield* Effect.promise(() => codeChallengeS256(verifier))
-          const record: StoredState = { v: 1, provider, did, verifier, createdAt: now }
+          const nonceHash = yield* Effect.promise(() => browserNonceHash(browserNonce))
+          const record: StoredState = { v: 2, provider, did: parsed.value.did, verifier, nonceHash, createdAt: now }
           yield* kvTry(() => kv.put(`${OAUTH_STATE_PREFIX}${state}`, JSON.stringify(record), { expirationTtl: OAUTH_STATE_TTL_SECONDS }))
           return {
             authorizationUrl: authorizationUrl({
@@ -200,27 +248,29 @@ export const makeOAuthClientLive = (
           }
         })
 
-      /** Reads and deletes the state record: a state works once, even when the exchange then fails. */
-      const consumeState = (provider: OAuthProvider, state: string) =>
+      /** Reads the state record, and with `consume` deletes it first: a state works once, even when the exchange then fails. */
+      const readState = (provider: OAuthProvider, state: string, browserNonce: string, consume: boolean) =>
         Effect.gen(function* () {
-          if (!/^[A-Za-z0-9_-]{16,128}$/.test(state)) return yield* new OAuthStateInvalid({ reason: "malformed state" })
+          if (!TOKEN_SHAPE.test(state)) return yield* new OAuthStateInvalid({ reason: "malformed state" })
           const key = `${OAUTH_STATE_PREFIX}${state}`
           const raw = yield* kvTry(() => kv.get(key))
           if (raw === null) return yield* new OAuthStateInvalid({ reason: "unknown, used or expired state" })
-          yield* kvTry(() => kv.delete(key))
+          if (consume) yield* kvTry(() => kv.delete(key))
           const parsed = Schema.decodeUnknownOption(Schema.parseJson(StoredState))(raw)
           if (Option.isNone(parsed) || !isCodeVerifier(parsed.value.verifier)) return yield* new OAuthStateInvalid({ reason: "corrupt state record" })
-          const now = yield* Clock.currentTimeMillis
-          // KV expiry is lazy at the edges; the record's own clock is the one that counts.
-          if (now - parsed.value.createdAt > OAUTH_STATE_TTL_SECONDS * 1000) return yield* new OAuthStateInvalid({ reason: "expired state" })
-          if (parsed.value.provider !== provider) return yield* new OAuthStateInvalid({ reason: "state was issued for another provider" })
+          yield* checkRecord(provider, parsed.value, "state")
+          const presented = isBrowserNonce(browserNonce) ? yield* Effect.promise(() => browserNonceHash(browserNonce)) : ""
+          if (!sameSecret(presented, parsed.value.nonceHash)) return yield* new OAuthStateInvalid({ reason: "state was started in another browser" })
           return parsed.value
         })
 
-      const callback = (provider: OAuthProvider, code: string, state: string) =>
+      const pending = (provider: OAuthProvider, state: string, browserNonce: string) =>
+        Effect.map(readState(provider, state, browserNonce, false), (stored) => ({ did: stored.did, provider }))
+
+      const callback = (provider: OAuthProvider, code: string, state: string, browserNonce: string) =>
         Effect.gen(function* () {
           const cfg = yield* config(provider)
-          const stored = yield* consumeState(provider, state)
+          const stored = yield* readState(provider, state, browserNonce, true)
           const form: Record<string, string> = {
             grant_type: "authorization_code",
             code,
@@ -268,7 +318,7 @@ export const makeOAuthClientLive = (
           return yield* new ProviderRejected({ provider, status: response.status, message: "revoke refused" })
         })
 
-      return OAuthClient.of({ start, callback, refresh, revoke })
+      return OAuthClient.of({ start, begin, pending, callback, refresh, revoke })
     })
   )
 

@@ -64,6 +64,10 @@ export const microsoftEndpoints = (loginBase: string) => ({
 export const redirectUriFor = (publicUrl: string, provider: OAuthProvider): string =>
   `${trimBase(publicUrl)}/oauth/${provider}/callback`
 
+/** The one-time link `connector.start` answers: the user's browser opens it to start the flow there. */
+export const beginUriFor = (publicUrl: string, provider: OAuthProvider, ticket: string): string =>
+  `${trimBase(publicUrl)}/oauth/${provider}/begin?ticket=${encodeURIComponent(ticket)}`
+
 /**
  * Which required scopes a token response did not grant. Google's granular consent lets the user untick
  * scopes; Microsoft may omit `offline_access` from the echoed scope (the refresh token shows it was granted).
