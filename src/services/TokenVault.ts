@@ -53,7 +53,8 @@ export const keyRetiredReason = (keyId: string, what: string): string =>
 /**
  * Envelope encryption of connector tokens (refresh tokens, CalDAV app passwords). Each token gets its own
  * random data key; the data key is wrapped by the current key-encryption key, whose id travels in the
- * ciphertext, so keys rotate lazily: old keys still decrypt, new writes use the current key.
+ * ciphertext: old keys still decrypt, new writes use the current key, and the rotation job
+ * (features/connectors/vaultKeys.ts) re-wraps every stored value under the current key.
  */
 export class TokenVault extends Context.Tag("overlap/TokenVault")<TokenVault, {
   /** The key id new ciphertexts are written under. */

@@ -7,7 +7,9 @@ import { KEY_ID_PATTERN } from "./envelopeFormat"
  *   {"current":"k2","keys":{"k1":"<base64 of 32 random bytes>","k2":"<base64 of 32 random bytes>"}}
  *
  * `current` seals new tokens; every key listed still opens what it sealed. Rotate by adding a key and
- * pointing `current` at it; remove an old key only after every ciphertext naming it was rotated.
+ * pointing `current` at it; the refresh-oauth cron re-wraps every sealed value under it (features/connectors/
+ * vaultKeys.ts). Remove an old key only when `node scripts/vaultKeys.mjs check-ring <new ring>` says nothing uses
+ * it; a value whose key is gone anyway gets the "key retired" state, not a silent failure.
  */
 export interface KeyRing {
   readonly current: string
