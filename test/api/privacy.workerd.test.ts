@@ -35,7 +35,7 @@ const SEC = 1_000
 const DAY0 = Math.ceil((Date.now() + 3 * 24 * HOUR) / (24 * HOUR)) * 24 * HOUR
 const iso = (ms: number) => new Date(ms).toISOString()
 
-let host: TestAccount, guest: TestAccount
+let host: TestAccount, guest: TestAccount, second: TestAccount
 let xrpc: XrpcHandler
 let runtime: ManagedRuntime.ManagedRuntime<any, never>
 const calendars = new CalendarProviderTestControl()
@@ -58,19 +58,20 @@ const appView = Layer.succeed(
 beforeAll(async () => {
   host = await makeAccount("pvhost")
   guest = await makeAccount("pvguest")
+  second = await makeAccount("pvsecond") // another guest: one guest holds one of a host's times at a time (issue 12, item 1)
   const analytics = { writeDataPoint: (point: unknown) => void analyticsPoints.push(point) }
   const root = CloudflareEnv.layer({ ...env, ANALYTICS: analytics } as unknown as Env)
   const repositories = RepositoriesLive.pipe(Layer.provide(root))
   const services = Layer.mergeAll(
     repositories,
-    serviceAuthFor([host, guest])(repositories),
+    serviceAuthFor([host, guest, second])(repositories),
     RateLimiterLive.pipe(Layer.provide(root)),
     TurnstileTest,
     makeSocialGraphLive().pipe(Layer.provide(Layer.merge(root, appView))),
     calendarProviderTestLayer(calendars),
     HoldStoreLive.pipe(Layer.provide(root)),
     AnalyticsLive.pipe(Layer.provide(root)),
-    makeIdentityResolverTest({ documents: [host, guest].map((a) => makeDidDocument({ did: a.did, signingKey: a.keypair.did() })) })
+    makeIdentityResolverTest({ documents: [host, guest, second].map((a) => makeDidDocument({ did: a.did, signingKey: a.keypair.did() })) })
   )
   runtime = ManagedRuntime.make(services)
   const context = (await runtime.runtime()).context
@@ -238,18 +239,18 @@ describe("privacy over the real stores (workerd)", () => {
 
       // a pending match (host calendar rate-limited), finished by the calendar-tasks consumer, polled
       calendars.configure(host.did, { failBusy: "rate-limited", retryAfterMs: 5_000 })
-      const pending = await call("app.overlap.match", guest, {
+      const pending = await call("app.overlap.match", second, {
         body: { hostDid: host.did, offerUri: offerUri(), constraints, note: "second" }, key: "privacy-key-0002-abcdef"
       })
       expect(pending.status).toBe(202)
       const token = pending.body.result.token as string
-      expect((await call("app.overlap.getMatchStatus", guest, { params: { token } })).body.status).toBe("pending")
+      expect((await call("app.overlap.getMatchStatus", second, { params: { token } })).body.status).toBe("pending")
       calendars.configure(host.did, {})
       const batch = createMessageBatch<unknown>("calendar-tasks", [{ id: "m-privacy", timestamp: new Date(), attempts: 1, body: { kind: "match", token } }])
       const ctx = createExecutionContext()
       await worker.queue(batch, env)
       expect((await getQueueResult(batch, ctx)).explicitAcks).toContain("m-privacy")
-      const status = await call("app.overlap.getMatchStatus", guest, { params: { token } })
+      const status = await call("app.overlap.getMatchStatus", second, { params: { token } })
       expect(status.body.status).toBe("held")
 
       // the bookings, read back by both sides
