@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import type { RescheduleInput } from "../../../lexicon/schemas"
 import type { RescheduleAccess } from "../../../services/BookingLifecycle"
 import { BookingsRepo } from "../../../services/BookingsRepo"
+import { spendHostBudget } from "../../matching/hostBudget"
 import { offersFor } from "../../matching/offerAccess"
 import { Caller } from "../../xrpc/Caller"
 import { idempotent } from "../../xrpc/Idempotency"
@@ -22,6 +23,8 @@ const guestAccess = (bookingId: string) =>
     const { hostDid, offerUri } = booking.value
     const rules = (yield* HostRulesSource)(hostDid)
     if (!rules.guestsMayReschedule) return { offers: [], rules } satisfies RescheduleAccess
+    // A guest's move answers about the host's free time: it spends the information budget, as match does.
+    yield* spendHostBudget(hostDid, { did: caller.did })
     const offers = yield* offersFor(hostDid, caller.did, offerUri ?? undefined).pipe(
       // No offer left to move into: the same refusal as a time outside the offer (the engine answers it).
       Effect.catchTags({ OfferNotFound: () => Effect.succeed([]), HostNotFound: () => Effect.succeed([]) })
