@@ -9,7 +9,9 @@
  * many matches at once and answers how many were held.
  */
 import { Effect, Either, Layer, ManagedRuntime } from "effect"
-import { HostMatchDO, useCalendarProvider } from "../../src/entry/objects/HostMatchDO"
+import type { SqlClient } from "@effect/sql"
+import { HostMatchDO } from "../../src/entry/objects/HostMatchDO"
+import type { CalendarProvider } from "../../src/services/CalendarProvider"
 import { type CalendarBehaviour, calendarProviderTestLayer, CalendarProviderTestControl } from "../../src/adapters/memory/CalendarProviderTest"
 import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
 import { HoldStoreLive } from "../../src/adapters/objects/HoldStoreLive"
@@ -25,9 +27,8 @@ interface BenchEnv extends Env {
 export class FakeCalendarHostMatchDO extends HostMatchDO {
   readonly #control = new CalendarProviderTestControl()
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env)
-    this[useCalendarProvider](calendarProviderTestLayer(this.#control))
+  protected override calendars(_d1: Layer.Layer<SqlClient.SqlClient>): Layer.Layer<CalendarProvider> {
+    return calendarProviderTestLayer(this.#control)
   }
 
   async configureFakeCalendars(behaviour: CalendarBehaviour) {

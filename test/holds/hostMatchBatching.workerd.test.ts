@@ -2,7 +2,7 @@ import { env, runInDurableObject } from "cloudflare:test"
 import { Effect, Either, Layer, ManagedRuntime } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { clashingPairs, separationMs } from "../../src/domain/holds/overlap"
-import { d1GroupCommitStats } from "../../src/entry/objects/HostMatchDO"
+import { type ControllableHostMatchDO, d1GroupCommitStats } from "../support/appviewTestWorker"
 import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
 import { HoldStoreLive } from "../../src/adapters/objects/HoldStoreLive"
 import { Held, HoldStore } from "../../src/services/HoldStore"
@@ -17,7 +17,7 @@ const runtime = ManagedRuntime.make(HoldStoreLive.pipe(Layer.provide(CloudflareE
 afterAll(() => runtime.dispose())
 const matchEither = (request: MatchRequest) => runtime.runPromise(Effect.flatMap(HoldStore, (s) => Effect.either(s.match(request))))
 
-const statsOf = (hostDid: string) => runInDurableObject(hostMatchObject(hostDid), (instance) => instance[d1GroupCommitStats]())
+const statsOf = (hostDid: string) => runInDurableObject(hostMatchObject(hostDid), (instance: ControllableHostMatchDO) => instance[d1GroupCommitStats]())
 const holdEvents = async (dids: ReadonlyArray<string>) =>
   (await env.DB.prepare(`SELECT did, booking_id FROM local_calendar_events WHERE booking_id IS NOT NULL AND did IN (${dids.map(() => "?").join(", ")})`)
     .bind(...dids).all<{ did: string; booking_id: string }>()).results

@@ -2,13 +2,15 @@
 // subclass that adds what tests look at: the production classes carry no test hooks. vitest.workers.config.ts
 // runs this module as the main worker, so wrangler.toml's class names bind these classes: a class added to
 // wrangler.toml is exported here too, and a test hook for another object goes in a subclass here.
+import type { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
+import type { GroupCommitStats } from "../../src/features/matching/engine/D1GroupCommit"
+import type { Env } from "../../src/platform/CloudflareEnv"
+import type { CalendarProvider } from "../../src/services/CalendarProvider"
 import { makePdsWriterTest } from "../../src/adapters/memory/PdsWriterTest"
-import appview, { BookingDO, RateLimiterDO } from "../../src/entry/appview"
+import appview, { BookingDO, HostMatchDO, RateLimiterDO, UserConnectorDO } from "../../src/entry/appview"
 import type { TakeRequest } from "../../src/entry/objects/RateLimiterDO"
 import type { PdsWriter, RecordWrite } from "../../src/services/PdsWriter"
-
-export { HostMatchDO, UserConnectorDO } from "../../src/entry/appview"
 
 export default appview
 
@@ -39,4 +41,56 @@ export class InspectableRateLimiterDO extends RateLimiterDO {
   }
 }
 
-export { InspectableRateLimiterDO as RateLimiterDO, RecordingBookingDO as BookingDO }
+/**
+ * Makes a host object answer `CalendarProvider` with `layer` (e.g. the in-memory provider with injected latency)
+ * instead of the Live calendars. A symbol, so it is not an RPC method.
+ */
+export const useCalendarProvider = Symbol.for("overlap/HostMatchDO/useCalendarProvider")
+
+/** How a host object's D1 group commit has batched so far (see D1GroupCommit.ts). */
+export const d1GroupCommitStats = Symbol.for("overlap/HostMatchDO/d1GroupCommitStats")
+
+/** HostMatchDO whose calendars a test may replace, and whose D1 batching a test may read. */
+export class ControllableHostMatchDO extends HostMatchDO {
+  #calendars: Layer.Layer<CalendarProvider> | undefined
+
+  protected override calendars(d1: Layer.Layer<SqlClient.SqlClient>): Layer.Layer<CalendarProvider> {
+    return this.#calendars ?? super.calendars(d1)
+  }
+
+  [useCalendarProvider](layer: Layer.Layer<CalendarProvider>): void {
+    this.#calendars = layer
+    this.rebuild()
+  }
+
+  [d1GroupCommitStats](): GroupCommitStats {
+    return this.groupCommit.stats()
+  }
+}
+
+/**
+ * Rebuilds a connector object's services over `env` merged with these overrides (provider base URLs, OAuth client
+ * ids and secrets, which the test worker's wrangler.toml leaves empty). A symbol, so it is not an RPC method.
+ */
+export const overrideConnectorEnv = Symbol.for("overlap/UserConnectorDO/overrideEnv")
+
+/** UserConnectorDO whose env a test may override. */
+export class ConfigurableUserConnectorDO extends UserConnectorDO {
+  #overrides: Partial<Env> = {}
+
+  protected override connectorEnv(): Env {
+    return { ...super.connectorEnv(), ...this.#overrides }
+  }
+
+  [overrideConnectorEnv](overrides: Partial<Env>): void {
+    this.#overrides = overrides
+    this.rebuild()
+  }
+}
+
+export {
+  ConfigurableUserConnectorDO as UserConnectorDO,
+  ControllableHostMatchDO as HostMatchDO,
+  InspectableRateLimiterDO as RateLimiterDO,
+  RecordingBookingDO as BookingDO
+}

@@ -8,7 +8,7 @@ import { D1Live } from "../../adapters/d1/D1Live"
 import type { HoldLedgerShape } from "../../features/matching/engine/HoldLedger"
 import { HoldLedger } from "../../features/matching/engine/HoldLedger"
 import { MAX_HOLD_TTL_MS, MIN_HOLD_TTL_MS } from "../../domain/holds/policy"
-import { type GroupCommitD1, type GroupCommitStats, groupCommitD1 } from "../../features/matching/engine/D1GroupCommit"
+import { type GroupCommitD1, groupCommitD1 } from "../../features/matching/engine/D1GroupCommit"
 import { type HostMatchEngine, makeHostMatchEngine } from "../../features/matching/engine/HostMatchEngine"
 import { HostWake, MatchTasks } from "../../features/matching/engine/HostMatchPorts"
 import { DayShards } from "../../services/DayShards"
@@ -19,15 +19,6 @@ import type { CalendarProvider } from "../../services/CalendarProvider"
 import { ClaimReply, ConfirmReply, CountReply, HoldStoreError, type HostMatchRpc, LeaseReply, MarkerClaim, MatchInDayReply, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
 import { MatchRequest } from "../../domain/holds/matchRequest"
 import type { HealthProbe } from "../health"
-
-/**
- * Tests and benches only: makes the object answer `CalendarProvider` with `layer` (e.g. the in-memory
- * provider with injected latency) instead of the Live calendars. A symbol, so it is not an RPC method.
- */
-export const useCalendarProvider = Symbol.for("overlap/HostMatchDO/useCalendarProvider")
-
-/** Tests and benches only: how the object's D1 group commit has batched so far (see D1GroupCommit.ts). */
-export const d1GroupCommitStats = Symbol.for("overlap/HostMatchDO/d1GroupCommitStats")
 
 /**
  * The calendars a host object talks to: per DID, the user's connectors (Google, Microsoft, CalDAV through
@@ -55,8 +46,7 @@ const liveCalendars = (env: Env, d1: Layer.Layer<SqlClient.SqlClient>): Layer.La
 export class HostMatchDO extends DurableObject<Env> implements HealthProbe, HostMatchRpc {
   readonly #ledger: HoldLedgerShape
   /** Every D1 statement of this object (mirror, local calendar, connector look-ups) goes through it. */
-  readonly #d1: GroupCommitD1
-  #calendar: Layer.Layer<CalendarProvider> | undefined
+  protected readonly groupCommit: GroupCommitD1
   /** The alarm this instance last set; undefined when unknown or already fired (a new instance, or in alarm()). */
   #alarmAt: number | undefined
   #built: Promise<{ readonly run: <A>(effect: Effect.Effect<A>) => Promise<A>; readonly engine: HostMatchEngine }> | undefined
@@ -64,16 +54,17 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.#ledger = sqliteHoldLedger(ctx.storage.sql)
-    this.#d1 = groupCommitD1(env.DB)
+    this.groupCommit = groupCommitD1(env.DB)
   }
 
-  [useCalendarProvider](layer: Layer.Layer<CalendarProvider>): void {
-    this.#calendar = layer
+  /** The calendars this object talks to: the users' connectors or their local calendar in D1. */
+  protected calendars(d1: Layer.Layer<SqlClient.SqlClient>): Layer.Layer<CalendarProvider> {
+    return liveCalendars(this.env, d1)
+  }
+
+  /** Drops the built engine, so the next call builds it again (after `calendars` changes its answer). */
+  protected rebuild(): void {
     this.#built = undefined
-  }
-
-  [d1GroupCommitStats](): GroupCommitStats {
-    return this.#d1.stats()
   }
 
   async health() {
@@ -87,7 +78,7 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
       const storage = this.ctx.storage
       const root = CloudflareEnv.layer(this.env)
       // The object's concurrent matches share D1 round trips: their statements go as one batch.
-      const d1 = D1Live.pipe(Layer.provide(CloudflareEnv.layer({ ...this.env, DB: this.#d1.db })))
+      const d1 = D1Live.pipe(Layer.provide(CloudflareEnv.layer({ ...this.env, DB: this.groupCommit.db })))
       const wake = HostWake.of({
         // Reads the ledger and sets the alarm in one synchronous step, so the last refresh has the newest view.
         // An alarm already set no later than needed is left alone (an early wake-up finds nothing due and sets
@@ -104,7 +95,7 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
       })
       const layer = Layer.mergeAll(
         BookingsRepoLive.pipe(Layer.provide(d1)),
-        this.#calendar ?? liveCalendars(this.env, d1),
+        this.calendars(d1),
         MatchTasks.Live.pipe(Layer.provide(CalendarTaskQueueLive), Layer.provide(root)),
         Layer.succeed(HoldLedger, ledger),
         Layer.succeed(HostWake, wake),

@@ -23,13 +23,6 @@ import {
 import type { HealthProbe } from "../health"
 
 /**
- * Tests only: rebuilds the object's services over `env` merged with these overrides (provider base URLs,
- * OAuth client ids and secrets, which the test worker's wrangler.toml leaves empty). A symbol, so it is not
- * an RPC method.
- */
-export const overrideConnectorEnv = Symbol.for("overlap/UserConnectorDO/overrideEnv")
-
-/**
  * One per user DID (`idFromName(did)`): that user's calendar connectors (src/features/connectors/
  * UserConnectorEngine.ts). Tokens are decrypted into this object's memory and nowhere else; refreshes are
  * serialized here; the free/busy cache lives in memory (never in the object's storage, D1, KV or R2).
@@ -37,17 +30,20 @@ export const overrideConnectorEnv = Symbol.for("overlap/UserConnectorDO/override
  * RPC methods take and return the schemas' encoded forms; call them through `UserConnectors`, never directly.
  */
 export class UserConnectorDO extends DurableObject<Env> implements HealthProbe, UserConnectorRpc {
-  #env: Env
   #did: string | undefined
   #built: Promise<{ readonly run: <A>(effect: Effect.Effect<A>) => Promise<A>; readonly engine: UserConnectorEngine }> | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.#env = env
   }
 
-  [overrideConnectorEnv](overrides: Partial<Env>): void {
-    this.#env = { ...this.env, ...overrides }
+  /** The env the connector services are built over. */
+  protected connectorEnv(): Env {
+    return this.env
+  }
+
+  /** Drops the built engine, so the next call builds it again (after `connectorEnv` changes its answer). */
+  protected rebuild(): void {
     this.#built = undefined
   }
 
@@ -60,7 +56,7 @@ export class UserConnectorDO extends DurableObject<Env> implements HealthProbe, 
     if (this.#did !== undefined && this.#did !== did) return Promise.reject(new Error("UserConnectorDO: called for another user"))
     this.#did = did
     this.#built ??= (async () => {
-      const runtime = ManagedRuntime.make(connectorEngineLayer(this.#env))
+      const runtime = ManagedRuntime.make(connectorEngineLayer(this.connectorEnv()))
       const engine = await runtime.runPromise(makeUserConnectorEngine(did))
       return { run: <A>(effect: Effect.Effect<A>) => runtime.runPromise(effect), engine }
     })().catch((error: unknown) => {
