@@ -12,6 +12,9 @@ import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
 import { makeOAuthClientLive, OAUTH_STATE_PREFIX, OAUTH_STATE_TTL_SECONDS, OAUTH_TICKET_PREFIX } from "../../src/adapters/providers/OAuthClientLive"
 import { makePushChannelsD1 } from "../../src/adapters/providers/PushChannelsLive"
 import { OAuthClient } from "../../src/services/OAuthClient"
+import appview from "../../src/entry/appview"
+import type { Env } from "../../src/platform/CloudflareEnv"
+import { confirmationForm, makeBrowser } from "./oauthBrowser"
 
 /**
  * Inside workerd, against the real bindings from wrangler.toml: the OAuth flow state lives in the
@@ -75,6 +78,37 @@ describe("connectors in workerd", () => {
       expect(yield* Effect.flip(oauth.callback("google", "4/0code", started.state, nonce))).toMatchObject({ _tag: "OAuthStateInvalid" })
     }).pipe(Effect.provide(oauthLayer(challenges)))
   })
+
+  // live clock: the worker's runtime reads the real time, so the ticket must be stamped with it too
+  it.live("through the AppView worker's fetch: begin sets the flow cookie; a callback without it is refused; with it, a page that stores nothing; a cross-origin POST is refused", () =>
+    Effect.gen(function* () {
+      const workerEnv = {
+        ...env,
+        PUBLIC_URL: "https://overlap.test",
+        GOOGLE_CLIENT_ID: "cid.apps.googleusercontent.com",
+        GOOGLE_CLIENT_SECRET: "secret",
+        GOOGLE_ACCOUNTS_BASE: "https://accounts.fake.test",
+        GOOGLE_OAUTH_BASE: "https://oauth2.fake.test"
+      } as Env
+      const worker = (request: Request) => appview.fetch(request as Parameters<typeof appview.fetch>[0], workerEnv)
+      const did = "did:plc:workerdbrowser000000000000"
+      const started = yield* Effect.flatMap(OAuthClient, (o) => o.start("google", did))
+      const browser = makeBrowser(worker)
+      const atProvider = new URL(yield* Effect.promise(() => browser.begin(started.authorizationUrl)))
+      expect(atProvider.origin).toBe("https://accounts.fake.test")
+      expect(browser.cookie).toMatch(/^__Host-overlap-oauth-google=[A-Za-z0-9_-]{43}$/)
+      const back = `https://overlap.test/oauth/google/callback?code=4/0code&state=${atProvider.searchParams.get("state")}`
+
+      const elsewhere = yield* Effect.promise(() => makeBrowser(worker).callback(back))
+      expect(elsewhere.status).toBe(400)
+      const page = yield* Effect.promise(() => browser.callback(back))
+      expect(page.status).toBe(200)
+      const html = yield* Effect.promise(() => page.text())
+      expect(html).toContain(did)
+      expect((yield* Effect.promise(() => browser.confirm(confirmationForm(html), { origin: "https://evil.example" }))).status).toBe(403)
+      const rows = yield* Effect.promise(() => env.DB.prepare("SELECT COUNT(*) AS n FROM connectors WHERE did = ?1").bind(did).first<{ n: number }>())
+      expect(rows).toEqual({ n: 0 })
+    }).pipe(Effect.provide(oauthLayer(new Set()))))
 
   it.effect("Google push: a verified notification for a channel recorded in D1 becomes a calendar-tasks message", () =>
     Effect.gen(function* () {
