@@ -55,3 +55,18 @@ export const declaresMoreThan = (headers: Headers, maxBytes: number): boolean =>
   const declared = Number(headers.get("content-length"))
   return Number.isFinite(declared) && declared > maxBytes
 }
+
+/**
+ * The fetch `Response` behind an `@effect/platform` client response (FetchHttpClient keeps it as `source`; a
+ * scoped request wraps the response once more, as `original`), so its body can be read with `readBoundedText`
+ * without Effect's Stream machinery. Undefined for a client that is not fetch-based.
+ */
+export const webResponseOf = (response: object): Response | undefined => {
+  let current: unknown = response
+  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
+    const { source, original } = current as { readonly source?: unknown; readonly original?: unknown }
+    if (source instanceof Response) return source
+    current = original
+  }
+  return undefined
+}

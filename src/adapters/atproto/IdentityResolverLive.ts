@@ -1,5 +1,5 @@
-import { FetchHttpClient, HttpClient } from "@effect/platform"
-import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Schema, Stream } from "effect"
+import { FetchHttpClient, HttpClient, type HttpClientResponse } from "@effect/platform"
+import { Cause, Clock, Duration, Effect, Exit, Fiber, Layer, Option, Schedule, Schema } from "effect"
 import {
   Did,
   type DidDocument,
@@ -20,6 +20,7 @@ import {
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
 import { type FinishedValueCache, makeFinishedValueCache } from "../../platform/FinishedValueCache"
 import { isPublicHostName } from "../../domain/publicHost"
+import { readBoundedText, webResponseOf } from "../../platform/boundedBody"
 
 export interface IdentityResolverOptions {
   /** Per HTTP request, body included. */
@@ -97,27 +98,18 @@ export const makeIdentityResolverLive = (
       const timeout = Duration.decode(options.requestTimeout)
       const development = env.ENVIRONMENT === "development"
 
-      /** The body as text, or none once it passes `maxBodyBytes` (declared or read): reading stops there. */
-      const boundedText = <E>(declaredLength: string | undefined, body: Stream.Stream<Uint8Array, E>) =>
+      /**
+       * The body as text, or none once it passes `maxBodyBytes` (declared or read): reading stops there. Read from
+       * the fetch Response's own stream (src/platform/boundedBody.ts) rather than through Effect's Stream, which
+       * would add ~45 KiB (gzip) of stream machinery to every worker that resolves identities.
+       */
+      const boundedText = (response: HttpClientResponse.HttpClientResponse) =>
         Effect.gen(function* () {
-          if (Number(declaredLength) > options.maxBodyBytes) return Option.none<string>()
-          const chunks: Array<Uint8Array> = []
-          let size = 0
-          yield* Stream.runForEachWhile(body, (chunk) =>
-            Effect.sync(() => {
-              size += chunk.byteLength
-              if (size <= options.maxBodyBytes) chunks.push(chunk)
-              return size <= options.maxBodyBytes
-            })
-          )
-          if (size > options.maxBodyBytes) return Option.none<string>()
-          const bytes = new Uint8Array(size)
-          let at = 0
-          for (const chunk of chunks) {
-            bytes.set(chunk, at)
-            at += chunk.byteLength
-          }
-          return Option.some(new TextDecoder().decode(bytes))
+          if (Number(response.headers["content-length"]) > options.maxBodyBytes) return Option.none<string>()
+          const source = webResponseOf(response)
+          if (source === undefined) return Option.some(yield* response.text) // not a fetch client: no stream to bound
+          const read = yield* readBoundedText(source.body, { maxBytes: options.maxBodyBytes, timeoutMs: Duration.toMillis(timeout) })
+          return read._tag === "Complete" ? Option.some(read.text) : Option.none<string>()
         })
 
       /** GET → status and body text (at most `maxBodyBytes`); transport errors and timeouts become IdentityUnavailable. */
@@ -127,7 +119,7 @@ export const makeIdentityResolverLive = (
           const response = yield* client.get(url, { headers: { accept } }).pipe(
             Effect.retry({ times: 1, schedule: Schedule.spaced("100 millis"), while: (error) => error._tag === "RequestError" })
           )
-          const text = yield* boundedText(response.headers["content-length"], response.stream)
+          const text = yield* boundedText(response)
           if (Option.isNone(text)) {
             return yield* new IdentityUnavailable({ subject, message: `${url} answered more than ${options.maxBodyBytes} bytes` })
           }
