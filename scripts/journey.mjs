@@ -166,13 +166,15 @@ export const runJourney = async ({ appviewUrl, pdsUrl, receiverUrl, say = () => 
     }
     say(`The invitation is in R2 at ics/${bookingId}/${confirmed.payload.data.sequence}.ics (METHOD:REQUEST; read with \`wrangler r2 object get --local\`).`)
 
-    // 8. the guest reschedules to the afternoon
+    // 8. the guest asks to move it to the afternoon: the host's rules keep moves with the host (guestsMayReschedule is
+    //    off by default), so the guest is told to ask; the host moves it
     const later = { start: tomorrowAt("13:00"), end: tomorrowAt("16:00") }
-    const moved = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.reschedule", {
-      body: { bookingId, constraints: { durationMin: 30, durationMax: 30, tz: "Europe/Berlin", earliest: later.start, latest: later.end }, reason: "Morning got busy" }
-    }), 200, "reschedule").booking
+    const rescheduleBody = { bookingId, constraints: { durationMin: 30, durationMax: 30, tz: "Europe/Berlin", earliest: later.start, latest: later.end }, reason: "Morning got busy" }
+    const asked = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.reschedule", { body: rescheduleBody }), 403, "a guest's reschedule")
+    say(`The guest may not move it: ${asked.message}`)
+    const moved = expectStatus(await xrpc(appviewUrl, host, "app.overlap.reschedule", { body: rescheduleBody }), 200, "reschedule").booking
     if (!moved.slot || Date.parse(moved.slot.start) < Date.parse(later.start)) throw new Error(`reschedule: ${JSON.stringify(moved)}`)
-    say(`The guest reschedules to the afternoon: booking ${moved.status}, now ${fmt(moved.slot)}.`)
+    say(`The host reschedules to the afternoon: booking ${moved.status}, now ${fmt(moved.slot)}.`)
     if (hostCal) {
       for (const [who, cal] of [["host", hostCal], ["guest", guestCal]]) {
         await waitFor(`the ${who}'s calendar to show only the new time`, async () => {

@@ -109,6 +109,10 @@ export const makeIdentityResolverLive = (
           const source = webResponseOf(response)
           if (source === undefined) return Option.some(yield* response.text) // not a fetch client: no stream to bound
           const read = yield* readBoundedText(source.body, { maxBytes: options.maxBodyBytes, timeoutMs: Duration.toMillis(timeout) })
+          // tells the client the answer was taken (its body is read or canceled by now, so this fails at once and is
+          // ignored); otherwise the client aborts the request when the response is garbage-collected, outside any
+          // request context, which the Workers runtime reports as an uncaught error
+          yield* Effect.ignore(response.text)
           return read._tag === "Complete" ? Option.some(read.text) : Option.none<string>()
         })
 

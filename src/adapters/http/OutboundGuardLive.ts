@@ -35,7 +35,10 @@ export const makeOutboundGuardLive = (options: OutboundGuardOptions): Layer.Laye
           url.searchParams.set("name", name)
           url.searchParams.set("type", String(type))
           const response = yield* client.get(url.toString(), { headers: { accept: "application/dns-json" } })
-          if (response.status !== 200 || Number(response.headers["content-length"]) > MAX_DOH_BODY) return Option.none()
+          if (response.status !== 200 || Number(response.headers["content-length"]) > MAX_DOH_BODY) {
+            yield* Effect.ignore(response.text) // the answer is taken (see IdentityResolverLive): no abort at GC time
+            return Option.none()
+          }
           const body = yield* response.json
           return Schema.decodeUnknownOption(DohAnswer)(body)
         }).pipe(Effect.orElseSucceed(() => Option.none<typeof DohAnswer.Type>()))
