@@ -1,4 +1,5 @@
 import { Option } from "effect"
+import { parseIpv4 as parseIpv4Text, parseIpv6 as parseIpv6Text } from "./network/ipAddress"
 
 /**
  * The network an anonymous caller is rate-limited as: the /24 of an IPv4 address, the /56 of an
@@ -31,52 +32,10 @@ const stripDecorations = (text: string): string => {
 
 const ipv4Prefix = (octets: ReadonlyArray<number>): string => `${octets[0]}.${octets[1]}.${octets[2]}.0/24`
 
-const parseIpv4 = (text: string): Option.Option<ReadonlyArray<number>> => {
-  const parts = text.split(".")
-  if (parts.length !== 4) return Option.none()
-  const octets: Array<number> = []
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return Option.none()
-    const value = Number(part)
-    if (value > 255) return Option.none()
-    octets.push(value)
-  }
-  return Option.some(octets)
-}
+const parseIpv4 = (text: string): Option.Option<ReadonlyArray<number>> => Option.fromNullable(parseIpv4Text(text))
 
-/** Eight 16-bit groups, from any RFC 4291 text form (`::` compression, a trailing dotted IPv4). */
-const parseIpv6 = (text: string): Option.Option<ReadonlyArray<number>> => {
-  if (!text.includes(":")) return Option.none()
-  const halves = text.split("::")
-  if (halves.length > 2) return Option.none()
-  const groupsOf = (half: string, isLast: boolean): Option.Option<Array<number>> => {
-    if (half === "") return Option.some([])
-    const parts = half.split(":")
-    const groups: Array<number> = []
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i]!
-      if (isLast && i === parts.length - 1 && part.includes(".")) {
-        const v4 = parseIpv4(part)
-        if (Option.isNone(v4)) return Option.none()
-        const [a, b, c, d] = v4.value as [number, number, number, number]
-        groups.push((a << 8) | b, (c << 8) | d)
-        continue
-      }
-      if (!/^[0-9a-fA-F]{1,4}$/.test(part)) return Option.none()
-      groups.push(parseInt(part, 16))
-    }
-    return Option.some(groups)
-  }
-  if (halves.length === 1) {
-    return Option.filter(groupsOf(text, true), (groups) => groups.length === 8)
-  }
-  const head = groupsOf(halves[0]!, false)
-  const tail = groupsOf(halves[1]!, true)
-  if (Option.isNone(head) || Option.isNone(tail)) return Option.none()
-  const missing = 8 - head.value.length - tail.value.length
-  if (missing < 1) return Option.none()
-  return Option.some([...head.value, ...Array<number>(missing).fill(0), ...tail.value])
-}
+const parseIpv6 = (text: string): Option.Option<ReadonlyArray<number>> =>
+  text.includes(":") ? Option.fromNullable(parseIpv6Text(text)) : Option.none()
 
 /** `::ffff:0:0/96`: an IPv4 address carried in IPv6 (dual-stack sockets report IPv4 peers this way). */
 const isIpv4Mapped = (hextets: ReadonlyArray<number>): boolean =>
