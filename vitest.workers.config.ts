@@ -27,7 +27,9 @@ export default defineWorkersConfig(async () => {
     availability: { capacity: 10, refillPerSecond: 0.001 },
     match: { capacity: 5, refillPerSecond: 0.001 },
     mutation: { capacity: 30, refillPerSecond: 0.001 },
-    read: { capacity: 60, refillPerSecond: 0.001 }
+    read: { capacity: 60, refillPerSecond: 0.001 },
+    // every authenticated test request comes from one network (no CF-Connecting-IP): a bucket no file empties
+    authAttempts: { capacity: 100_000, refillPerSecond: 0.001 }
   }
   return {
     test: {

@@ -15,9 +15,15 @@ import type { BucketDecision, BucketLimit } from "./tokenBucket"
  * - `hostStrangers`: one bucket per host, shared by every guest the host does not follow (and every
  *   anonymous guest): fresh DIDs (a wildcard domain mints any number of did:web) all
  *   draw from it.
+ *
+ * And one class guards authentication itself (src/features/xrpc/authGate.ts):
+ * - `authAttempts`: one bucket per client network (IP prefix), taken before a service-auth token is
+ *   looked at — before any identity resolution, signature check or `jti` insert — and drained
+ *   `AUTH_FAILURE_COST` times faster by every token that fails, so forged tokens (and the did:web
+ *   fetches they would cause) stop at the network's budget.
  */
-export type MethodClass = "availability" | "match" | "mutation" | "read" | "hostBudget" | "hostStrangers"
-export const methodClasses: ReadonlyArray<MethodClass> = ["availability", "match", "mutation", "read", "hostBudget", "hostStrangers"]
+export type MethodClass = "availability" | "match" | "mutation" | "read" | "hostBudget" | "hostStrangers" | "authAttempts"
+export const methodClasses: ReadonlyArray<MethodClass> = ["availability", "match", "mutation", "read", "hostBudget", "hostStrangers", "authAttempts"]
 
 export type RateLimits = Readonly<Record<MethodClass, BucketLimit>>
 
@@ -28,18 +34,23 @@ export type RateLimits = Readonly<Record<MethodClass, BucketLimit>>
  * mutation: a burst of 30, then one every 2 s;
  * read: a burst of 60, then 2 per second;
  * hostBudget (per guest and host): a burst of HOST_BUDGET_BURST, then one every 6 hours;
- * hostStrangers (per host, all strangers together): a burst of HOST_STRANGERS_BURST, then one every 6 hours.
+ * hostStrangers (per host, all strangers together): a burst of HOST_STRANGERS_BURST, then one every 6 hours;
+ * authAttempts (per client IP prefix): a burst of 600 service-auth attempts, then 10 a second — a failed one
+ * costs AUTH_FAILURE_COST more, so a network sending only bad tokens gets ~28 at once, then one every 2 s.
  * (test/api/calendarMapping.test.ts states what an adversary can learn with these.)
  */
 export const HOST_BUDGET_BURST = 4
 export const HOST_STRANGERS_BURST = 4
+/** Extra `authAttempts` tokens a failed authentication costs (on top of the attempt's own one). */
+export const AUTH_FAILURE_COST = 20
 export const defaultRateLimits: RateLimits = {
   availability: { capacity: 10, refillPerSecond: 1 / 120 },
   match: { capacity: 5, refillPerSecond: 1 / 180 },
   mutation: { capacity: 30, refillPerSecond: 0.5 },
   read: { capacity: 60, refillPerSecond: 2 },
   hostBudget: { capacity: HOST_BUDGET_BURST, refillPerSecond: 1 / (6 * 3600) },
-  hostStrangers: { capacity: HOST_STRANGERS_BURST, refillPerSecond: 1 / (6 * 3600) }
+  hostStrangers: { capacity: HOST_STRANGERS_BURST, refillPerSecond: 1 / (6 * 3600) },
+  authAttempts: { capacity: 600, refillPerSecond: 10 }
 }
 
 const classOfMethod: Readonly<Record<string, MethodClass>> = {

@@ -26,7 +26,11 @@ beforeAll(async () => {
   bob = await makeAccount("wdidbob")
   const root = CloudflareEnv.layer({
     ...env,
-    RATE_LIMITS: JSON.stringify({ availability: { capacity: 2, refillPerSecond: 0.01 }, mutation: { capacity: 100, refillPerSecond: 0.01 } })
+    RATE_LIMITS: JSON.stringify({
+      availability: { capacity: 2, refillPerSecond: 0.01 },
+      mutation: { capacity: 100, refillPerSecond: 0.01 },
+      authAttempts: { capacity: 10_000, refillPerSecond: 0.01 }
+    })
   })
   guards = await makeGuards({
     accounts: [alice, bob],

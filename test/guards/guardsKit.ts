@@ -11,6 +11,7 @@ import type { MethodClass, RateLimits } from "../../src/domain/rateLimits"
 import { makeRateLimiterTest } from "../../src/adapters/memory/RateLimiterTest"
 import { makeTurnstileTest } from "../../src/adapters/memory/TurnstileTest"
 import type { RateLimiter } from "../../src/services/RateLimiter"
+import { ServiceAuth } from "../../src/services/ServiceAuth"
 import type { Repositories } from "../../src/services/Repositories"
 import { serviceAuthFor, type TestAccount } from "../api/xrpcTestKit"
 
@@ -65,6 +66,8 @@ export const makeGuards = async (options: {
   readonly limits?: Partial<Record<MethodClass, RateLimits[MethodClass]>>
   /** Another limiter (e.g. RateLimiterLive over the Durable Object); default the in-memory one with `limits`. */
   readonly rateLimiter?: Layer.Layer<RateLimiter>
+  /** Wraps the real service-auth check (e.g. to count how often a token is actually verified). */
+  readonly wrapAuth?: (auth: ServiceAuth["Type"]) => ServiceAuth["Type"]
 }): Promise<GuardsHarness> => {
   let runs = 0
   let release: () => void = () => {}
@@ -104,9 +107,11 @@ export const makeGuards = async (options: {
         idempotent(book(payload, "anon")).pipe(Effect.catchTags({ InvalidSlot: Effect.die, SlotTaken: Effect.die }))))
 
   const ledger = options.repositories
+  const auth = serviceAuthFor(options.accounts)(ledger)
+  const wrapAuth = options.wrapAuth
   const services = Layer.mergeAll(
     options.repositories,
-    serviceAuthFor(options.accounts)(ledger),
+    wrapAuth ? Layer.effect(ServiceAuth, Effect.map(ServiceAuth, wrapAuth)).pipe(Layer.provide(auth)) : auth,
     options.rateLimiter ?? makeRateLimiterTest(options.limits),
     makeTurnstileTest()
   )

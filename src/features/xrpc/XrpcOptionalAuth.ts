@@ -1,8 +1,10 @@
 import { HttpApiMiddleware, HttpServerRequest } from "@effect/platform"
 import { Effect, Layer, Option, Schema } from "effect"
+import { RateLimited, RateLimiter, RateLimiterUnavailable } from "../../services/RateLimiter"
 import { ServiceAuth, ServiceAuthError } from "../../services/ServiceAuth"
 import { Turnstile, type TurnstileError, TurnstileRejected, TurnstileRequired, TurnstileUnavailable } from "../../services/Turnstile"
 import { type AnonymousCaller, authenticatedAs, clientIp, clientIpPrefix, CurrentRequester, Requester } from "./Requester"
+import { verifyServiceAuthGated } from "./authGate"
 import { nsidOf } from "./xrpcGate"
 
 /** The header an anonymous client sends its Turnstile widget token in (the widget's own field name). */
@@ -38,21 +40,22 @@ export const verifyAnonymousCaller = (
  * (`Authenticated { did }` | `Anonymous { ipPrefix }`) instead of `Caller`.
  */
 export class XrpcOptionalAuth extends HttpApiMiddleware.Tag<XrpcOptionalAuth>()("overlap/XrpcOptionalAuth", {
-  failure: Schema.Union(ServiceAuthError, AnonymousCallerError),
+  failure: Schema.Union(ServiceAuthError, RateLimited, RateLimiterUnavailable, AnonymousCallerError),
   provides: CurrentRequester
 }) {}
 
-export const XrpcOptionalAuthLive: Layer.Layer<XrpcOptionalAuth, never, ServiceAuth | Turnstile> = Layer.effect(
+export const XrpcOptionalAuthLive: Layer.Layer<XrpcOptionalAuth, never, ServiceAuth | Turnstile | RateLimiter> = Layer.effect(
   XrpcOptionalAuth,
   Effect.gen(function* () {
     const auth = yield* ServiceAuth
+    const limiter = yield* RateLimiter
     const turnstile = yield* Turnstile
     const identify = Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const authorization = request.headers.authorization
       if (authorization !== undefined) {
         const lxm = nsidOf(new URL(request.url, "http://xrpc").pathname) ?? ""
-        const caller = yield* auth.verify(authorization, lxm)
+        const caller = yield* verifyServiceAuthGated(auth, limiter, request, authorization, lxm)
         return Requester.Authenticated({ did: caller.did })
       }
       const anonymous = yield* Effect.provideService(verifyAnonymousCaller(), Turnstile, turnstile)
