@@ -72,6 +72,28 @@ describe("guards in workerd over D1 and RateLimiterDO", () => {
   }))
 })
 
+describe("the per-network service-auth gate over RateLimiterDO (issue 12 item 5)", () => {
+  it("refuses a network's forged tokens with 429 after a few, and leaves other networks alone", leavingNoAlarms(limiterAlarms, async () => {
+    const root = CloudflareEnv.layer({ ...env, RATE_LIMITS: JSON.stringify({ authAttempts: { capacity: 42, refillPerSecond: 0.01 } }) })
+    const gated = await makeGuards({
+      accounts: [alice],
+      repositories: RepositoriesLive.pipe(Layer.provide(root)),
+      rateLimiter: RateLimiterLive.pipe(Layer.provide(root))
+    })
+    try {
+      const ask = async (ip: string, authorization: string) =>
+        (await gated.handle(get("app.overlap.getAvailability", { "cf-connecting-ip": ip, authorization }))).status
+      const statuses = []
+      for (let i = 0; i < 4; i++) statuses.push(await ask("203.0.113.50", "Bearer not.a.jwt"))
+      // 42 tokens, 1 + 20 per failure: two failures, then the network is refused before verification
+      expect(statuses).toEqual([401, 401, 429, 429])
+      expect(await ask("198.51.100.50", `Bearer ${await alice.token("app.overlap.getAvailability")}`)).toBe(200)
+    } finally {
+      await gated.dispose()
+    }
+  }))
+})
+
 describe("the AppView worker", () => {
   it("builds its graph with the limiter, graph, Turnstile and analytics layers (auth still runs first)", async () => {
     const { SELF } = await import("cloudflare:test")
