@@ -75,8 +75,38 @@ export const checkConstraints = (
   return Either.right(constraints)
 }
 
+const LOCAL_START = /^(?:[01]\d|2[0-3]):[0-5]\d$/
+const LOCAL_END = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/
+
+/**
+ * A weekly offer's hours: local times HH:MM (an end may be 24:00; an end before start runs past midnight, an
+ * equal one is refused), each weekday once per rule; the first window start–end lies inside [validFrom, validUntil).
+ */
+const checkWeekly = (offer: SlotOfferRecord, weekly: NonNullable<SlotOfferRecord["weekly"]>): Either.Either<void, RecordInvalid> => {
+  for (const [i, rule] of weekly.entries()) {
+    if (!LOCAL_START.test(rule.start)) return invalid(`weekly.${i}.start`, "must be a local time HH:MM from 00:00 to 23:59")
+    if (!LOCAL_END.test(rule.end)) return invalid(`weekly.${i}.end`, "must be a local time HH:MM from 00:00 to 24:00")
+    if (rule.end === rule.start) return invalid(`weekly.${i}.end`, "must differ from start (an earlier end runs past midnight)")
+    if (new Set(rule.days).size !== rule.days.length) return invalid(`weekly.${i}.days`, "must not repeat a weekday")
+  }
+  const from = offer.validFrom !== undefined ? Date.parse(offer.validFrom) : Date.parse(offer.start)
+  if (Date.parse(offer.start) < from) return invalid("start", "must not be before validFrom (start–end is the first weekly window)")
+  if (offer.validUntil !== undefined) {
+    if (!(Date.parse(offer.validUntil) > from)) return invalid("validUntil", "must be after validFrom (or start)")
+    if (Date.parse(offer.end) > Date.parse(offer.validUntil)) return invalid("end", "must not be after validUntil (start–end is the first weekly window)")
+  }
+  return Either.void
+}
+
 export const checkSlotOffer = (offer: SlotOfferRecord): Either.Either<SlotOfferRecord, RecordInvalid> => {
   if (!(Date.parse(offer.end) > Date.parse(offer.start))) return invalid("end", "must be after start")
+  if (offer.weekly === undefined) {
+    if (offer.validFrom !== undefined) return invalid("validFrom", "applies only to a weekly offer (weekly is absent)")
+    if (offer.validUntil !== undefined) return invalid("validUntil", "applies only to a weekly offer (weekly is absent)")
+  } else {
+    const weekly = checkWeekly(offer, offer.weekly)
+    if (Either.isLeft(weekly)) return Either.left(weekly.left)
+  }
   return Either.map(checkZone(offer.tz, "tz"), () => offer)
 }
 

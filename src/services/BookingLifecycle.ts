@@ -29,7 +29,15 @@ export type LifecycleCommand = typeof LifecycleCommand.Type
  * as it is now): the host's bookable offer windows and the host's rules. A guest's command without it is refused.
  */
 export const RescheduleAccess = Schema.Struct({
-  offers: Schema.Array(Schema.Struct({ startAt: Schema.Number, endAt: Schema.Number, tz: Schema.String })),
+  offers: Schema.Array(Schema.Struct({
+    startAt: Schema.Number,
+    endAt: Schema.Number,
+    tz: Schema.String,
+    // a weekly offer's hours (domain/matching/offerShape.ts)
+    weekly: Schema.optional(Schema.NullOr(Schema.Array(Schema.Struct({ days: Schema.Array(Schema.String), start: Schema.String, end: Schema.String })))),
+    validFrom: Schema.optional(Schema.NullOr(Schema.Number)),
+    validUntil: Schema.optional(Schema.NullOr(Schema.Number))
+  })),
   rules: Schema.Struct({
     bufferBeforeMin: Schema.Number,
     bufferAfterMin: Schema.Number,

@@ -3,6 +3,7 @@ import { Context, Schema } from "effect"
 import { SqliteBoolean } from "./Columns"
 import { AtUri, Did, EpochMillis } from "../domain/identifiers"
 import { PolicyTier } from "../domain/policy"
+import { DefsWeeklyRule } from "../lexicon/schemas"
 import type { InvalidCursor, Page } from "./Page"
 import type { RepositoryError } from "./RepositoryError"
 
@@ -10,7 +11,15 @@ import type { RepositoryError } from "./RepositoryError"
 export const OfferPolicy = PolicyTier
 export type OfferPolicy = PolicyTier
 
-/** An `app.overlap.slotOffer` record as the firehose delivered it, at repo revision `rev`. */
+/** A weekly offer's hours, as its record states them (lexicon form: weekday names, local HH:MM). */
+export const WeeklyRules = Schema.Array(DefsWeeklyRule)
+export type WeeklyRules = typeof WeeklyRules.Type
+
+/**
+ * An `app.overlap.slotOffer` record as the firehose delivered it, at repo revision `rev`. `startAt`/`endAt` are
+ * the record's start/end (a weekly offer's first window); `weekly` (null: a single-window offer) and its
+ * validity bounds (null: from startAt / open-ended) are the weekly form (docs/records.md).
+ */
 const offerRecordFields = {
   uri: AtUri,
   did: Did,
@@ -22,7 +31,10 @@ const offerRecordFields = {
   policy: OfferPolicy,
   tz: Schema.String,
   note: Schema.NullOr(Schema.String),
-  createdAt: EpochMillis
+  createdAt: EpochMillis,
+  weekly: Schema.optional(Schema.NullOr(WeeklyRules)),
+  validFrom: Schema.optional(Schema.NullOr(EpochMillis)),
+  validUntil: Schema.optional(Schema.NullOr(EpochMillis))
 }
 
 export const OfferRecord = Schema.Struct(offerRecordFields).pipe(
@@ -33,13 +45,16 @@ export type OfferRecord = typeof OfferRecord.Type
 /** A row of `offers_index`. */
 export class IndexedOffer extends Schema.Class<IndexedOffer>("IndexedOffer")({
   ...offerRecordFields,
+  weekly: Schema.NullOr(Schema.parseJson(WeeklyRules)),
+  validFrom: Schema.NullOr(EpochMillis),
+  validUntil: Schema.NullOr(EpochMillis),
   indexedAt: EpochMillis,
   hidden: SqliteBoolean
 }) {}
 
 export interface ListOffersByHost {
   readonly did: string
-  /** Only offers that overlap [from, to): end_at > from and start_at < to. */
+  /** Only offers whose availability meets [from, to) (a weekly offer: its validity range, see OfferRecord). */
   readonly from?: number | undefined
   readonly to?: number | undefined
   readonly limit: number

@@ -141,7 +141,32 @@ export const repositorySuite = (name: string, layer: Layer.Layer<Repositories>) 
           const record = offer("o1", "3l0000000001", { note: "mornings only", policy: "follower" })
           expect(yield* offers.upsert(record)).toBe(true)
           const stored = Option.getOrThrow(yield* offers.get(record.uri))
-          expect({ ...stored }).toEqual({ ...record, indexedAt: T0 - 5000, hidden: false })
+          expect({ ...stored }).toEqual({ ...record, weekly: null, validFrom: null, validUntil: null, indexedAt: T0 - 5000, hidden: false })
+        }))
+
+      test("a weekly offer round-trips its hours and validity, and is listed while its hours last", () =>
+        Effect.gen(function*() {
+          const offers = yield* OffersRepo
+          const weekly = [
+            { days: ["monday", "wednesday"] as const, start: "09:00", end: "12:00" },
+            { days: ["monday"] as const, start: "13:00", end: "17:30" }
+          ]
+          // its first window is a day long ago; the hours last until T0 + 30 days
+          const record = offer("w1", "3l0000000001", { startAt: T0 - 10 * 24 * HOUR, endAt: T0 - 10 * 24 * HOUR + 3 * HOUR, weekly, validFrom: T0 - 10 * 24 * HOUR, validUntil: T0 + 30 * 24 * HOUR })
+          const open = offer("w2", "3l0000000001", { startAt: T0 - 10 * 24 * HOUR, endAt: T0 - 9 * 24 * HOUR, weekly, validFrom: null, validUntil: null })
+          const single = offer("s1", "3l0000000001", { startAt: T0 - 10 * 24 * HOUR, endAt: T0 - 9 * 24 * HOUR })
+          for (const r of [record, open, single]) expect(yield* offers.upsert(r)).toBe(true)
+          const stored = Option.getOrThrow(yield* offers.get(record.uri))
+          expect(stored.weekly).toEqual(weekly)
+          expect([stored.validFrom, stored.validUntil]).toEqual([record.validFrom, record.validUntil])
+          const listed = (from: number, to?: number) =>
+            Effect.map(offers.listByHost({ did: HOST, from, to, limit: 10 }), (page) => page.items.map((o) => o.rkey).sort())
+          // the single window has ended; both weekly offers still run
+          expect(yield* listed(T0)).toEqual(["w1", "w2"])
+          // past validUntil only the open-ended one
+          expect(yield* listed(T0 + 31 * 24 * HOUR)).toEqual(["w2"])
+          // before every offer's start, nothing
+          expect(yield* listed(T0 - 20 * 24 * HOUR, T0 - 11 * 24 * HOUR)).toEqual([])
         }))
 
       test("an older rev never overwrites a newer one; a newer rev does; the same rev is a no-op", () =>

@@ -16,15 +16,18 @@ export const OffersRepoLive: Layer.Layer<OffersRepo, never, SqlClient.SqlClient 
 
     const upsert = (o: OfferRecord, now: number) =>
       sql`INSERT INTO offers_index
-            (uri, did, rkey, cid, rev, start_at, end_at, policy, tz, note, created_at, indexed_at, hidden)
+            (uri, did, rkey, cid, rev, start_at, end_at, policy, tz, note, created_at, indexed_at, hidden,
+             weekly, valid_from, valid_until)
           SELECT ${o.uri}, ${o.did}, ${o.rkey}, ${o.cid}, ${o.rev}, ${o.startAt}, ${o.endAt}, ${o.policy},
-                 ${o.tz}, ${o.note}, ${o.createdAt}, ${now}, 0
+                 ${o.tz}, ${o.note}, ${o.createdAt}, ${now}, 0,
+                 ${o.weekly == null ? null : JSON.stringify(o.weekly)}, ${o.validFrom ?? null}, ${o.validUntil ?? null}
           WHERE ${notTombstoned(sql, o.uri, o.rev)}
           ON CONFLICT (uri) DO UPDATE SET
             did = excluded.did, rkey = excluded.rkey, cid = excluded.cid, rev = excluded.rev,
             start_at = excluded.start_at, end_at = excluded.end_at, policy = excluded.policy,
             tz = excluded.tz, note = excluded.note, created_at = excluded.created_at,
-            indexed_at = excluded.indexed_at
+            indexed_at = excluded.indexed_at, weekly = excluded.weekly, valid_from = excluded.valid_from,
+            valid_until = excluded.valid_until
           WHERE excluded.rev > offers_index.rev
           RETURNING uri`
 
@@ -54,8 +57,12 @@ export const OffersRepoLive: Layer.Layer<OffersRepo, never, SqlClient.SqlClient 
           const where = [
             sql`did = ${query.did}`,
             ...(query.includeHidden ? [] : [sql`hidden = 0`]),
-            ...(query.from !== undefined ? [sql`end_at > ${query.from}`] : []),
-            ...(query.to !== undefined ? [sql`start_at < ${query.to}`] : []),
+            // a weekly offer lasts from valid_from (else start_at) until valid_until (NULL: open-ended)
+            ...(query.from !== undefined
+              ? [sql`CASE WHEN weekly IS NULL THEN end_at > ${query.from}
+                          ELSE valid_until IS NULL OR valid_until > ${query.from} END`]
+              : []),
+            ...(query.to !== undefined ? [sql`COALESCE(valid_from, start_at) < ${query.to}`] : []),
             ...Option.match(after, {
               onNone: () => [],
               onSome: ([startAt, uri]) => [sql`(start_at, uri) > (${startAt}, ${uri})`]

@@ -28,6 +28,9 @@ export const OffersRepoTest: Layer.Layer<OffersRepo> = Layer.effect(
               Records.upsert(s, offer.uri, offer.rev, (existing) =>
                 new IndexedOffer({
                   ...offer,
+                  weekly: offer.weekly ?? null,
+                  validFrom: offer.validFrom ?? null,
+                  validUntil: offer.validUntil ?? null,
                   indexedAt: now,
                   hidden: Option.match(existing, { onNone: () => false, onSome: (o) => o.hidden })
                 })))
@@ -51,8 +54,9 @@ export const OffersRepoTest: Layer.Layer<OffersRepo> = Layer.effect(
             .filter((o) =>
               o.did === query.did &&
               (query.includeHidden === true || !o.hidden) &&
-              (query.from === undefined || o.endAt > query.from) &&
-              (query.to === undefined || o.startAt < query.to) &&
+              (query.from === undefined ||
+                (o.weekly === null ? o.endAt > query.from : o.validUntil === null || o.validUntil > query.from)) &&
+              (query.to === undefined || (o.validFrom ?? o.startAt) < query.to) &&
               Option.match(after, {
                 onNone: () => true,
                 onSome: ([startAt, uri]) => o.startAt > startAt || (o.startAt === startAt && o.uri > uri)

@@ -1,5 +1,6 @@
 import type { HostRules, Offer } from "../slots"
 import { DAY_MS } from "../slots/civil"
+import { engineOffersOf, type OfferShape } from "../matching/offerShape"
 import type { MatchRequest } from "./matchRequest"
 import type { DefsConstraints } from "../../lexicon/schemas"
 
@@ -18,8 +19,8 @@ export interface MatchInput {
   readonly hostDid: string
   readonly guestDid: string
   readonly bookingId: string
-  /** The offer windows to book against (offers_index rows: start/end instants and their zone). */
-  readonly offers: ReadonlyArray<{ readonly startAt: number; readonly endAt: number; readonly tz: string }>
+  /** The offers to book against (offers_index rows: a window, or weekly hours, in their zone). */
+  readonly offers: ReadonlyArray<OfferShape>
   readonly constraints: DefsConstraints
   readonly hostRules: HostRules
   readonly now: number
@@ -29,8 +30,12 @@ export interface MatchInput {
 
 export const toMatchRequest = (input: MatchInput): MatchRequest => {
   const { constraints } = input
-  const offers: Array<Offer> = input.offers.map((o) => ({ _tag: "window", start: o.startAt, end: o.endAt, timeZone: o.tz }))
-  const lastOfferEnd = offers.reduce((max, o) => Math.max(max, o._tag === "window" ? o.end : max), -Infinity)
+  const offers: Array<Offer> = input.offers.flatMap(engineOffersOf)
+  // Open-ended weekly hours bound nothing: then the default horizon applies.
+  const lastOfferEnd = offers.reduce(
+    (max, o) => Math.max(max, o._tag === "window" ? o.end : o.validUntil ?? Infinity),
+    -Infinity
+  )
   const earliest = constraints.earliest !== undefined ? Date.parse(constraints.earliest) : input.now
   const latest = constraints.latest !== undefined
     ? Date.parse(constraints.latest)

@@ -35,9 +35,9 @@ const expandWeekly = (
   for (let day = civilDay(zone.wallAt(from)) - 1; day <= lastDay; day++) {
     if ((rule.weekdayMask & (1 << isoWeekday(day))) === 0) continue
     const midnight = day * DAY_MS
-    const start = zone.instantOf(midnight + rule.startMin * MINUTE_MS)
-    const end = zone.instantOf(midnight + rule.endMin * MINUTE_MS)
-    // A window entirely inside a spring-forward gap collapses to nothing.
+    const start = Math.max(zone.instantOf(midnight + rule.startMin * MINUTE_MS), rule.validFrom)
+    const end = Math.min(zone.instantOf(midnight + rule.endMin * MINUTE_MS), rule.validUntil)
+    // A window entirely inside a spring-forward gap (or outside the rule's validity) collapses to nothing.
     if (end > start && end > from && start < until) out.push({ start, end, zone })
   }
 }

@@ -60,12 +60,15 @@ export type OfferWindow = typeof OfferWindow.Type
 /**
  * A weekly rule in the rule's own zone: on each listed weekday, from `start` to `end` local time. An `end`
  * earlier than `start` crosses midnight (22:00–02:00 ends on the next day); the weekday is the start's.
+ * `validFrom` / `validUntil` (instants) cut the rule's windows to [validFrom, validUntil); absent = unbounded.
  */
 export const WeeklyOffer = Schema.TaggedStruct("weekly", {
   timeZone: TimeZoneId,
   weekdays: Schema.Array(Weekday),
   start: LocalTime,
-  end: LocalTime
+  end: LocalTime,
+  validFrom: Schema.optional(Instant),
+  validUntil: Schema.optional(Instant)
 }).annotations({ identifier: "WeeklyOffer" })
 export type WeeklyOffer = typeof WeeklyOffer.Type
 

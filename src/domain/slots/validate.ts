@@ -16,6 +16,9 @@ export type ResolvedOffer =
     /** Minutes after local midnight of the rule's day; `endMin` > `startMin` (+1440 when crossing midnight). */
     readonly startMin: number
     readonly endMin: number
+    /** Windows are cut to [validFrom, validUntil) (the instant bounds when the rule states none). */
+    readonly validFrom: number
+    readonly validUntil: number
   }
 
 /** A query that passed every check, with zones resolved. */
@@ -121,7 +124,14 @@ const offer = (o: SlotQuery["offers"][number], field: string): ResolvedOffer => 
       }
       if (endMin === undefined) fail(`${field}.end`, "must be a local time HH:MM (24:00 allowed)")
       if (endMin === startMin) fail(`${field}.end`, "must differ from start (an earlier end crosses midnight)")
+      if (o.validFrom !== undefined) instant(o.validFrom, `${field}.validFrom`)
+      if (o.validUntil !== undefined) instant(o.validUntil, `${field}.validUntil`)
+      const validFrom = o.validFrom ?? SlotBounds.minInstant
+      const validUntil = o.validUntil ?? SlotBounds.maxInstant
+      if (validUntil <= validFrom) fail(`${field}.validUntil`, "must be after validFrom")
       return {
+        validFrom,
+        validUntil,
         _tag: "weekly",
         zone: ruleZone,
         weekdayMask: mask,

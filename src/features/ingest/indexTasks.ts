@@ -49,7 +49,10 @@ const applyRecordWrite = (event: RecordWrite, attempt: number) =>
           policy: v.policy,
           tz: v.tz,
           note: v.note ?? null,
-          createdAt: at(v.createdAt)
+          createdAt: at(v.createdAt),
+          weekly: v.weekly ?? null,
+          validFrom: v.validFrom !== undefined ? at(v.validFrom) : null,
+          validUntil: v.validUntil !== undefined ? at(v.validUntil) : null
         })
         if (applied && status !== "active") yield* offers.hideForDid(event.did)
         break

@@ -20,5 +20,8 @@ export const offerView = (offer: IndexedOffer) => ({
   end: iso(offer.endAt),
   policy: offer.policy,
   tz: offer.tz,
-  ...(offer.note !== null ? { note: offer.note } : {})
+  ...(offer.note !== null ? { note: offer.note } : {}),
+  ...(offer.weekly !== null ? { weekly: offer.weekly } : {}),
+  ...(offer.validFrom !== null ? { validFrom: iso(offer.validFrom) } : {}),
+  ...(offer.validUntil !== null ? { validUntil: iso(offer.validUntil) } : {})
 })

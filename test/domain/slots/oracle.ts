@@ -79,8 +79,8 @@ export const windowsOf = (q: SlotQuery, from: number, until: number): Array<Orac
     for (let day = Math.floor(from / DAY) - 3; day <= Math.floor(until / DAY) + 2; day++) {
       const weekday = new Date(day * DAY).getUTCDay() || 7
       if (!offer.weekdays.includes(weekday)) continue
-      const start = instantOf(offer.timeZone, day * DAY + startMin * MIN)
-      const end = instantOf(offer.timeZone, day * DAY + endMin * MIN)
+      const start = Math.max(instantOf(offer.timeZone, day * DAY + startMin * MIN), offer.validFrom ?? -Infinity)
+      const end = Math.min(instantOf(offer.timeZone, day * DAY + endMin * MIN), offer.validUntil ?? Infinity)
       if (end > start) raw.push({ start, end, zone: offer.timeZone })
     }
   }

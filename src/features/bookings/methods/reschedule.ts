@@ -29,7 +29,10 @@ const guestAccess = (bookingId: string) =>
       // No offer left to move into: the same refusal as a time outside the offer (the engine answers it).
       Effect.catchTags({ OfferNotFound: () => Effect.succeed([]), HostNotFound: () => Effect.succeed([]) })
     )
-    return { offers: offers.map((o) => ({ startAt: o.startAt, endAt: o.endAt, tz: o.tz })), rules }
+    return {
+      offers: offers.map((o) => ({ startAt: o.startAt, endAt: o.endAt, tz: o.tz, weekly: o.weekly, validFrom: o.validFrom, validUntil: o.validUntil })),
+      rules
+    }
   })
 
 /** app.overlap.reschedule: moves a booking to a new time (a slot, or constraints to match again). */
