@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { handleOAuthRoute, isOAuthRoute } from "../features/connectors/oauthCallback"
+import { handleAdminRoute, isAdminRoute } from "../features/admin/adminRoute"
 import { makeXrpcHandler } from "../features/xrpcHandler"
 import { defaultAdmission, makeAdmission, parseMaxInFlight } from "../domain/admission"
 import { calendarTaskBatch } from "../features/calendarTasks"
@@ -11,6 +12,7 @@ import { handleVaultKeys, VAULT_KEYS_PATH } from "../features/connectors/vaultKe
 import { reindexDrift } from "../features/ingest/reindexDrift"
 import type { Env } from "../platform/CloudflareEnv"
 import { buildIsolateRuntime, perEnv } from "../platform/isolateRuntime"
+import { adminLayer } from "./adminGraph"
 import { appviewLayer } from "./appviewGraph"
 import { appviewBindings } from "./bindings"
 import { cronJobOf } from "./crons"
@@ -30,11 +32,14 @@ const runtimeFor = perEnv((env) => {
   const admission = makeAdmission({ ...defaultAdmission, maxInFlight: parseMaxInFlight(env.MAX_INFLIGHT_XRPC) })
   return { runtime, xrpc: makeXrpcHandler(services, runtime.memoMap, admission) }
 })
+// The operator console behind Cloudflare Access (src/features/admin): its own small graph, built once per `env`.
+const adminRuntimeFor = perEnv((env) => buildIsolateRuntime(adminLayer(env, () => checkHealth("appview", env, appviewBindings))))
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url)
     if (url.pathname === "/healthz") return checkHealth("appview", env, appviewBindings)
+    if (isAdminRoute(url.pathname)) return adminRuntimeFor(env).runPromise(handleAdminRoute(request))
     if (url.pathname === VAULT_KEYS_PATH) return handleVaultKeys(request, env, (effect) => runtimeFor(env).runtime.runPromise(effect))
     if (isOAuthRoute(url.pathname)) return runtimeFor(env).runtime.runPromise(handleOAuthRoute(request))
     return runtimeFor(env).xrpc.handle(request)

@@ -90,6 +90,16 @@ export interface Env extends Omit<WorkerBindings, "NOTIFY_DEAD_LETTERS"> {
    * ("8443, 8008"); unset = none (src/domain/network/outboundUrl.ts).
    */
   readonly OUTBOUND_ALLOWED_PORTS?: string
+
+  // --- operator console at /admin (docs/operations.md): unset = the console refuses everything (403) ---
+  /** Cloudflare Access team: `<team>`, `<team>.cloudflareaccess.com` or its https origin (the JWT issuer). */
+  readonly ACCESS_TEAM_DOMAIN?: string
+  /** The Access application's audience tag (the JWT `aud`). */
+  readonly ACCESS_AUD?: string
+  /** "on" lets /admin in without an Access token, and only when ENVIRONMENT is "development". */
+  readonly ADMIN_DEV_BYPASS?: string
+  /** JSON `{ "<worker>": "<origin>" }` whose /healthz the console shows; development default: the local ports. */
+  readonly WORKER_HEALTH_URLS?: string
 }
 
 /** The Durable Object namespaces the workers bind, each typed by its class. */

@@ -1,0 +1,62 @@
+import { Clock, Effect } from "effect"
+import { AccessVerifier } from "../../services/AccessVerifier"
+import { AuditEventsRepo } from "../../services/AuditEventsRepo"
+import { OperatorViews } from "../../services/OperatorViews"
+import { WorkerHealth } from "../../services/WorkerHealth"
+import { auditBody, BOOKING_ID } from "./pages/auditPage"
+import { html, page, pageHeaders } from "./pages/html"
+import { overviewBody } from "./pages/overviewPage"
+
+export const ADMIN_PREFIX = "/admin"
+export const isAdminRoute = (pathname: string) => pathname === ADMIN_PREFIX || pathname.startsWith(`${ADMIN_PREFIX}/`)
+
+export type AdminNeeds = AccessVerifier | OperatorViews | AuditEventsRepo | WorkerHealth
+
+const respond = (status: number, body: string) => new Response(body, { status, headers: pageHeaders })
+
+const refused = respond(403, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Forbidden</title></head><body><h1>Forbidden</h1><p>The operator console answers only through Cloudflare Access.</p></body></html>")
+
+/**
+ * The operator console (docs/operations.md). Every request is checked by `AccessVerifier` first: without a valid
+ * Cloudflare Access token it is 403, whatever the path or method. Then: `GET /admin` (overview), `GET /admin/audit`.
+ */
+export const handleAdminRoute = (request: Request): Effect.Effect<Response, never, AdminNeeds> =>
+  Effect.gen(function*() {
+    const verifier = yield* AccessVerifier
+    const identity = yield* Effect.either(verifier.verify(request))
+    if (identity._tag === "Left") {
+      yield* Effect.logWarning("operator console refused").pipe(Effect.annotateLogs({ reason: identity.left.reason }))
+      return refused.clone()
+    }
+    const operator = identity.right.name
+    const url = new URL(request.url)
+    const path = url.pathname.replace(/\/+$/, "") || ADMIN_PREFIX
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return respond(405, page("Method not allowed", path, operator, html`<p>The console only reads: GET.</p>`))
+    }
+    if (path === ADMIN_PREFIX) {
+      const views = yield* OperatorViews
+      const now = yield* Clock.currentTimeMillis
+      const overview = yield* Effect.all({
+        health: (yield* WorkerHealth).all(),
+        sources: views.sourceCursors(),
+        brokenConnectors: views.brokenConnectors(),
+        bookings: views.bookingsByState(),
+        holds: views.holds(now)
+      }, { concurrency: "unbounded" })
+      return respond(200, page("Overview", path, operator, overviewBody({ now, ...overview })))
+    }
+    if (path === `${ADMIN_PREFIX}/audit`) {
+      const bookingId = url.searchParams.get("booking")
+      if (bookingId === null || bookingId === "") return respond(200, page("Booking audit trail", path, operator, auditBody("", undefined)))
+      if (!BOOKING_ID.test(bookingId)) {
+        return respond(400, page("Booking audit trail", path, operator, auditBody("", undefined, "booking: a booking id is 1–200 letters, digits or . _ : # -")))
+      }
+      const events = yield* (yield* AuditEventsRepo).listByBooking(bookingId)
+      return respond(200, page("Booking audit trail", path, operator, auditBody(bookingId, events)))
+    }
+    return respond(404, page("Not found", path, operator, html`<p>No console page here.</p>`))
+  }).pipe(
+    Effect.catchTag("RepositoryError", (error) =>
+      Effect.as(Effect.logError("operator console could not read D1", error), respond(503, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Unavailable</title></head><body><h1>Unavailable</h1><p>The database did not answer; try again.</p></body></html>")))
+  )
