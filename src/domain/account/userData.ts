@@ -1,0 +1,105 @@
+/**
+ * Where Overlap keeps data about a person, store by store: the registry that account export and deletion
+ * (src/features/account) walk. A feature that adds a table, a key prefix or an object naming a user adds its
+ * location here; test/account/userDataRegistry.test.ts applies every migration and fails when a table has a
+ * column naming a user (a DID, a handle) that no entry covers, or when a table is neither here nor in
+ * NOT_USER_DATA.
+ *
+ * What deletion does with each column (`removal`):
+ * - `delete`: the rows whose column is the user are deleted;
+ * - `counterpart`: the row is also another person's (a booking, a request to them): it stays for them; the
+ *   user's future meetings are canceled with a notice to the other party before the account goes;
+ * - `expires`: short-lived rows (a replay ledger, idempotency keys) deleted now as well, and gone on their own.
+ */
+
+export type Removal = "delete" | "counterpart" | "expires"
+
+/** A D1 table with columns naming the user. */
+export interface D1UserTable {
+  readonly table: string
+  /** Column → what deletion does with rows where that column is the user's DID. */
+  readonly userColumns: Readonly<Record<string, Removal>>
+  /**
+   * Export: the section of the bundle and the columns it may show. Never a sealed column (`*_ciphertext`),
+   * a key id, or a token: test/account/userDataRegistry.test.ts refuses those.
+   */
+  readonly export?: { readonly section: string; readonly columns: ReadonlyArray<string> }
+}
+
+/** A D1 table whose rows belong to the user through a parent row (e.g. a connector's sync state). */
+export interface D1LinkedTable {
+  readonly table: string
+  readonly column: string
+  /** Rows of `parent` whose `parentColumn` is the user; their `parentKey` is what `column` holds. */
+  readonly parent: { readonly table: string; readonly key: string; readonly userColumn: string }
+}
+
+/** A key-value store, object store or Durable Object place holding the user's data, named by DID. */
+export interface KeyedLocation {
+  readonly store: "r2" | "kv" | "durable-object"
+  /** Binding name (BLOBS, SESSION_NONCES, USER_CONNECTOR…). */
+  readonly binding: string
+  /** How the user's keys are named; `{did}` stands for the DID. For objects: the idFromName. */
+  readonly pattern: string
+  readonly removal: Removal
+  readonly note: string
+}
+
+export const D1_USER_TABLES: ReadonlyArray<D1UserTable> = [
+  { table: "users", userColumns: { did: "delete", handle: "delete" }, export: { section: "account", columns: ["did", "handle", "pds_endpoint", "status", "created_at"] } },
+  {
+    table: "connectors",
+    userColumns: { did: "delete" },
+    export: { section: "connectors", columns: ["id", "provider", "status", "calendars", "holds_target", "last_sync_at", "created_at"] }
+  },
+  { table: "offers_index", userColumns: { did: "delete" }, export: { section: "offers", columns: ["uri", "start_at", "end_at", "policy", "tz", "note", "weekly", "valid_from", "valid_until", "created_at"] } },
+  {
+    table: "booking_requests",
+    userColumns: { guest_did: "delete", host_did: "counterpart" },
+    export: { section: "bookingRequests", columns: ["uri", "guest_did", "host_did", "offer_uri", "status", "note", "created_at"] }
+  },
+  { table: "record_tombstones", userColumns: { did: "delete" } },
+  {
+    table: "bookings",
+    userColumns: { host_did: "counterpart", guest_did: "counterpart" },
+    export: { section: "bookings", columns: ["id", "host_did", "guest_did", "status", "start_at", "end_at", "tz", "sequence", "created_at", "updated_at"] }
+  },
+  { table: "audit_events", userColumns: { actor_did: "counterpart" }, export: { section: "auditEvents", columns: ["id", "booking_id", "event_type", "from_state", "to_state", "created_at"] } },
+  { table: "idempotency_keys", userColumns: { caller_did: "expires" } },
+  { table: "service_auth_jtis", userColumns: { iss: "expires" } },
+  { table: "local_calendar_events", userColumns: { did: "delete" } },
+  { table: "webhook_subscriptions", userColumns: { did: "delete" }, export: { section: "webhooks", columns: ["id", "created_at", "disabled_at", "disabled_reason"] } },
+  { table: "connector_push_channels", userColumns: { did: "delete" } },
+  { table: "ingest_activity", userColumns: { did: "delete" } },
+  { table: "web_sessions", userColumns: { did: "delete" } },
+  { table: "account_settings", userColumns: { did: "delete" }, export: { section: "settings", columns: ["publish_meetings", "updated_at"] } },
+  { table: "host_settings", userColumns: { host_did: "delete" }, export: { section: "hostRules", columns: ["settings", "updated_at"] } },
+  { table: "event_types_index", userColumns: { did: "delete" }, export: { section: "eventTypes", columns: ["uri", "slug", "name", "description", "durations", "location", "policy", "created_at"] } },
+  // the address and the preferences are sealed: the export opens them through TokenVault, never from these columns
+  { table: "notify_settings", userColumns: { did: "delete" }, export: { section: "notifications", columns: ["email_verified_at", "updated_at"] } },
+  { table: "notify_reminders", userColumns: { recipient_did: "delete" } }
+]
+
+export const D1_LINKED_TABLES: ReadonlyArray<D1LinkedTable> = [
+  { table: "connector_sync_state", column: "connector_id", parent: { table: "connectors", key: "id", userColumn: "did" } }
+]
+
+/** Tables that name nobody, with why. */
+export const NOT_USER_DATA: Readonly<Record<string, string>> = {
+  firehose_cursors: "one row per ingest source: a sequence number",
+  notify_deliveries: "keyed by notification id; the target is a hash or a webhook id, never an address (docs/notify.md)",
+  notify_link_uses: "hashes of one-time link nonces and their expiry"
+}
+
+export const KEYED_LOCATIONS: ReadonlyArray<KeyedLocation> = [
+  { store: "r2", binding: "BLOBS", pattern: "exports/{did}/", removal: "delete", note: "export bundles" },
+  { store: "durable-object", binding: "USER_CONNECTOR", pattern: "{did}", removal: "delete", note: "sealed tokens and the 60 s busy cache of the user's connectors" },
+  { store: "durable-object", binding: "HOST_MATCH", pattern: "{did}", removal: "delete", note: "the host's hold ledger" },
+  { store: "durable-object", binding: "SESSION", pattern: "{did}", removal: "delete", note: "the atproto OAuth session (sign-in)" }
+]
+
+/** Columns an export never shows: sealed values, their key ids, tokens, secrets. */
+export const NEVER_EXPORTED = /ciphertext|key_id|token|secret|hash/
+
+/** A user column: a DID or a handle. */
+export const NAMES_A_USER = /^(did|handle|iss)$|_did$/
