@@ -4,6 +4,10 @@ import { CloudflareEnv } from "../../platform/CloudflareEnv"
 import { RepositoryError } from "../../services/RepositoryError"
 import { type ExportSections, UserDataStore } from "../../services/UserDataStore"
 
+/** The tables this database has: the registry may name tables of migrations not applied here yet. */
+const tablesOf = async (db: D1Database) =>
+  new Set((await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all<{ name: string }>()).results.map((r) => r.name))
+
 /** `UserDataStore` over the DB binding, with the statements the registry plans (src/domain/account/userDataPlan.ts). */
 export const UserDataStoreLive: Layer.Layer<UserDataStore, never, CloudflareEnv> = Layer.effect(
   UserDataStore,
@@ -13,7 +17,8 @@ export const UserDataStoreLive: Layer.Layer<UserDataStore, never, CloudflareEnv>
         Effect.tryPromise({
           try: async () => {
             const sections: Record<string, Array<Record<string, unknown>>> = {}
-            for (const query of exportQueries(user)) {
+            const tables = await tablesOf(DB)
+            for (const query of exportQueries(user).filter((q) => tables.has(q.table))) {
               const { results } = await DB.prepare(query.sql).bind(...query.params).all<Record<string, unknown>>()
               sections[query.section] = [...(sections[query.section] ?? []), ...results]
             }
@@ -24,7 +29,9 @@ export const UserDataStoreLive: Layer.Layer<UserDataStore, never, CloudflareEnv>
       deleteRows: (user) =>
         Effect.tryPromise({
           try: async () => {
-            const results = await DB.batch(deletionStatements(user).map((s) => DB.prepare(s.sql).bind(...s.params)))
+            const tables = await tablesOf(DB)
+            const statements = deletionStatements(user).filter((s) => tables.has(s.table))
+            const results = await DB.batch(statements.map((s) => DB.prepare(s.sql).bind(...s.params)))
             return results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0)
           },
           catch: (cause) => new RepositoryError({ operation: "UserDataStore.deleteRows", cause })

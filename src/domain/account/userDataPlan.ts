@@ -2,6 +2,8 @@ import { D1_LINKED_TABLES, D1_USER_TABLES } from "./userData"
 
 /** One SQL statement with its bound parameters. */
 export interface Statement {
+  /** The table it reads or writes (a store may leave out tables its migrations have not created yet). */
+  readonly table: string
   readonly sql: string
   readonly params: ReadonlyArray<string>
 }
@@ -21,13 +23,14 @@ const valueFor = (user: UserRef, column: string): string | undefined => (column 
  */
 export const deletionStatements = (user: UserRef): ReadonlyArray<Statement> => [
   ...D1_LINKED_TABLES.map((t) => ({
+    table: t.table,
     sql: `DELETE FROM ${t.table} WHERE ${t.column} IN (SELECT ${t.parent.key} FROM ${t.parent.table} WHERE ${t.parent.userColumn} = ?)`,
     params: [user.did]
   })),
   ...D1_USER_TABLES.flatMap((t) =>
     Object.entries(t.userColumns).flatMap(([column, removal]) => {
       const value = valueFor(user, column)
-      return removal === "counterpart" || value === undefined ? [] : [{ sql: `DELETE FROM ${t.table} WHERE ${column} = ?`, params: [value] }]
+      return removal === "counterpart" || value === undefined ? [] : [{ table: t.table, sql: `DELETE FROM ${t.table} WHERE ${column} = ?`, params: [value] }]
     }))
 ]
 
@@ -42,6 +45,7 @@ export const exportQueries = (user: UserRef): ReadonlyArray<ExportQuery> =>
     const columns = Object.keys(t.userColumns).filter((c) => valueFor(user, c) !== undefined)
     if (columns.length === 0) return []
     return [{
+      table: t.table,
       section: t.export.section,
       sql: `SELECT ${t.export.columns.join(", ")} FROM ${t.table} WHERE ${columns.map((c) => `${c} = ?`).join(" OR ")}`,
       params: columns.map((c) => valueFor(user, c)!)
@@ -49,7 +53,7 @@ export const exportQueries = (user: UserRef): ReadonlyArray<ExportQuery> =>
   })
 
 /** The statements that find what is left of a person in D1 after deletion: every user column of every table. */
-export const residueQueries = (user: UserRef): ReadonlyArray<Statement & { readonly table: string; readonly column: string }> =>
+export const residueQueries = (user: UserRef): ReadonlyArray<Statement & { readonly column: string }> =>
   D1_USER_TABLES.flatMap((t) =>
     Object.keys(t.userColumns).flatMap((column) => {
       const value = valueFor(user, column)
