@@ -3,8 +3,9 @@ import { BookingsApi } from "./bookings/BookingsApi"
 import { LifecycleApi } from "./bookings/LifecycleApi"
 import { ConnectorsApi } from "./connectors/ConnectorsApi"
 import { MatchingApi } from "./matching/MatchingApi"
+import { SettingsApi } from "./settings/SettingsApi"
 import { SubscriptionsApi } from "./webhooks/SubscriptionsApi"
 import { InternalServerError } from "./xrpc/XrpcErrors"
 
 /** The XRPC surface the AppView serves: one group per feature. Unlisted methods answer 501. */
-export class OverlapApi extends HttpApi.make("overlap").add(BookingsApi).add(LifecycleApi).add(ConnectorsApi).add(MatchingApi).add(SubscriptionsApi).addError(InternalServerError) {}
+export class OverlapApi extends HttpApi.make("overlap").add(BookingsApi).add(LifecycleApi).add(ConnectorsApi).add(MatchingApi).add(SubscriptionsApi).add(SettingsApi).addError(InternalServerError) {}

@@ -7,6 +7,7 @@ import { LifecycleHttpLive } from "./bookings/LifecycleHttp"
 import { ConnectorsHttpLive } from "./connectors/ConnectorsHttp"
 import { MatchingHttpLive } from "./matching/MatchingHttp"
 import { OverlapApi } from "./OverlapApi"
+import { SettingsHttpLive } from "./settings/SettingsHttp"
 import { SubscriptionsHttpLive } from "./webhooks/SubscriptionsHttp"
 import { RateLimitLive } from "./xrpc/RateLimit"
 import { XrpcAuthLive } from "./xrpc/XrpcAuth"
@@ -22,6 +23,7 @@ const XrpcApiLive = HttpApiBuilder.api(OverlapApi).pipe(
   Layer.provide(ConnectorsHttpLive),
   Layer.provide(MatchingHttpLive),
   Layer.provide(SubscriptionsHttpLive),
+  Layer.provide(SettingsHttpLive),
   // the middleware any group may use: XrpcAuth, XrpcOptionalAuth (anonymous + Turnstile), RateLimit
   Layer.provide([XrpcAuthLive, XrpcOptionalAuthLive, RateLimitLive])
 )

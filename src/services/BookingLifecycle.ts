@@ -3,6 +3,7 @@ import { HttpApiSchema } from "@effect/platform"
 import { Context, Schema } from "effect"
 import { DefsConstraints } from "../lexicon/schemas"
 import { SlotInputInvalid } from "../domain/slots"
+import { HostBookingRules } from "../domain/matching/hostRules"
 import { BookingNotFound } from "./BookingsRepo"
 import { Booking, BookingStatus } from "../domain/booking/booking"
 import { CalendarUnavailable, NoSlotAvailable } from "./HoldStore"
@@ -38,15 +39,9 @@ export const RescheduleAccess = Schema.Struct({
     validFrom: Schema.optional(Schema.NullOr(Schema.Number)),
     validUntil: Schema.optional(Schema.NullOr(Schema.Number))
   })),
-  rules: Schema.Struct({
-    bufferBeforeMin: Schema.Number,
-    bufferAfterMin: Schema.Number,
-    minimumNoticeMin: Schema.Number,
-    slotStepMin: Schema.Number,
-    maxBookingsPerDay: Schema.optional(Schema.Number),
-    preferredDurationMin: Schema.optional(Schema.Number),
-    guestsMayReschedule: Schema.Boolean
-  })
+  rules: HostBookingRules,
+  /** The host's zone for its days, weeks and date overrides (the settings' zone, else the offer's). */
+  hostTz: Schema.optional(Schema.String)
 })
 export type RescheduleAccess = typeof RescheduleAccess.Type
 

@@ -1,4 +1,5 @@
 import type { AuditEventsRepo } from "./AuditEventsRepo"
+import type { HostSettingsRepo } from "./HostSettingsRepo"
 import type { BookingRequestsRepo } from "./BookingRequestsRepo"
 import type { BookingsRepo } from "./BookingsRepo"
 import type { ConnectorsRepo } from "./ConnectorsRepo"
@@ -19,3 +20,4 @@ export type Repositories =
   | JtiLedger
   | FirehoseCursorsRepo
   | ConnectorsRepo
+  | HostSettingsRepo

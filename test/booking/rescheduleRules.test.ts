@@ -6,7 +6,6 @@ import { calendarProviderTestLayer, CalendarProviderTestControl } from "../../sr
 import { HoldStoreInProcess } from "../../src/features/matching/HoldStoreInProcess"
 import { BookingLifecycleInProcess } from "../../src/features/bookings/BookingLifecycleInProcess"
 import { GUEST_RESCHEDULE_REFUSED, GUESTS_MAY_NOT_RESCHEDULE } from "../../src/features/bookings/BookingEngine"
-import { HostRulesSource } from "../../src/features/bookings/hostRulesSource"
 import { IcsStoreTest } from "../../src/adapters/memory/IcsStoreTest"
 import { makeIdentityResolverTest } from "../../src/adapters/memory/IdentityResolverTest"
 import { makeNotifyOutboxTest } from "../../src/adapters/memory/NotifyOutboxTest"
@@ -19,6 +18,7 @@ import { AnalyticsTest } from "../../src/adapters/memory/AnalyticsTest"
 import { DEFAULT_HOST_RULES, type HostBookingRules } from "../../src/domain/matching/hostRules"
 import { noRelationship } from "../../src/domain/policy"
 import { BookingsRepo } from "../../src/services/BookingsRepo"
+import { HostSettingsRepo } from "../../src/services/HostSettingsRepo"
 import { Held, HoldStore } from "../../src/services/HoldStore"
 import { OffersRepo } from "../../src/services/OffersRepo"
 import { SocialGraph } from "../../src/services/SocialGraph"
@@ -36,7 +36,7 @@ const at = (dayOffset: number, hour: number, minute = 0) => monday + dayOffset *
 const iso = (ms: number) => new Date(ms).toISOString()
 
 let host: TestAccount, guest: TestAccount
-/** The host's rules as HostRulesSource answers them; each test sets what it needs. */
+/** The host's rules, saved as the host's settings before each call; each test sets what it needs. */
 let rules: HostBookingRules
 /** Whom the host blocks now (the graph is read per request, so a block takes effect at once). */
 const blocked = new Set<string>()
@@ -77,8 +77,7 @@ const makeWorld = async (): Promise<World> => {
     holds,
     lifecycle,
     AnalyticsTest,
-    makeIdentityResolverTest(),
-    Layer.succeed(HostRulesSource, () => rules)
+    makeIdentityResolverTest()
   )
   const runtime = ManagedRuntime.make(services)
   const context = await runtime.runtime()
@@ -101,6 +100,7 @@ const makeWorld = async (): Promise<World> => {
 let keys = 0
 const call = async (world: World, as: TestAccount, method: string, body: Record<string, unknown>) => {
   const nsid = `app.overlap.${method}`
+  await world.run(Effect.flatMap(HostSettingsRepo, (repo) => repo.put(host.did, { rules })))
   const response = await world.xrpc.handle(new Request(`http://appview.test/xrpc/${nsid}`, {
     method: "POST",
     headers: {

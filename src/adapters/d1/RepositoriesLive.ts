@@ -1,4 +1,5 @@
 import { Layer } from "effect"
+import { HostSettingsRepoLive } from "./HostSettingsRepoLive"
 import type { Repositories } from "../../services/Repositories"
 import { AuditEventsRepoLive } from "./AuditEventsRepoLive"
 import { BookingRequestsRepoLive } from "./BookingRequestsRepoLive"
@@ -22,5 +23,6 @@ export const RepositoriesLive: Layer.Layer<Repositories, never, CloudflareEnv> =
   IdempotencyKeysRepoLive,
   JtiLedgerLive,
   FirehoseCursorsRepoLive,
-  ConnectorsRepoLive
+  ConnectorsRepoLive,
+  HostSettingsRepoLive
 ).pipe(Layer.provide(D1Live))

@@ -1,4 +1,5 @@
 import { Layer } from "effect"
+import { HostSettingsRepoTest } from "./HostSettingsRepoTest"
 import type { Repositories } from "../../services/Repositories"
 import { AuditEventsRepoTest } from "./AuditEventsRepoTest"
 import { BookingRequestsRepoTest } from "./BookingRequestsRepoTest"
@@ -20,5 +21,6 @@ export const RepositoriesTest: Layer.Layer<Repositories> = Layer.mergeAll(
   IdempotencyKeysRepoTest,
   JtiLedgerTest,
   FirehoseCursorsRepoTest,
-  ConnectorsRepoTest
+  ConnectorsRepoTest,
+  HostSettingsRepoTest
 )

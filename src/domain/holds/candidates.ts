@@ -20,11 +20,14 @@ export interface CandidatePlan {
   readonly inDay?: number
 }
 
-/** The span of commitments a search needs: a day either side of the guest's window. */
-export const commitmentsRange = (query: SlotQuery): { readonly from: number; readonly until: number } => ({
-  from: query.guest.earliest - DAY_MS,
-  until: query.guest.latest + DAY_MS
-})
+/**
+ * The span of commitments a search needs: a day either side of the guest's window (the host's daily limit and
+ * buffers), a week either side when the host limits bookings per week (the whole host-local weeks it touches).
+ */
+export const commitmentsRange = (query: SlotQuery): { readonly from: number; readonly until: number } => {
+  const reach = query.host.maxBookingsPerWeek === undefined ? DAY_MS : 8 * DAY_MS
+  return { from: query.guest.earliest - reach, until: query.guest.latest + reach }
+}
 
 /**
  * The times to try, best first (the slot engine's ranking), with the host's commitments counted as busy:

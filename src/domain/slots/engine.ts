@@ -1,10 +1,11 @@
 import { Either } from "effect"
 import { blockedTime, firstEndingAfter } from "./blockedTime"
 import { civilDay, isoWeekday, MINUTE_MS } from "./civil"
-import { fullHostDays } from "./dailyLimit"
+import { fullHostDays, fullHostWeeks, isoWeekOf } from "./dailyLimit"
 import { durationLadder, fittingLength } from "./durations"
 import type { SlotInputInvalid } from "./errors"
 import { gridCeil } from "./grid"
+import { bookableRange, overrideBlocks } from "./hostCalendar"
 import { offerWindows } from "./offerWindows"
 import type { Slot, SlotQuery } from "./query"
 import { rankSlots } from "./ranking"
@@ -19,10 +20,13 @@ const EVERY_WEEKDAY = 0b1111_1110
  * A candidate [s, e) is offered when all of these hold:
  * - it lies inside one offer window (windows of one zone that overlap or touch count as one), and s is on
  *   that window's step grid (grid.ts);
- * - s ≥ now + minimumNotice, s ≥ guest.earliest, e ≤ guest.latest;
+ * - s ≥ now + minimumNotice, s ≥ guest.earliest, e ≤ guest.latest, and [s, e) within the host's horizon
+ *   (hostCalendar.ts: rolling days or fixed dates, host-local);
  * - e − s is from the duration ladder (durations.ts), within the guest's [durationMin, durationMax];
  * - s falls on one of the guest's weekdays on the guest's wall clock;
- * - the host-local day of s has fewer than maxBookingsPerDay holds + bookings (dailyLimit.ts);
+ * - the host-local day of s has fewer than maxBookingsPerDay holds + bookings, and its host-local ISO week
+ *   fewer than maxBookingsPerWeek (dailyLimit.ts);
+ * - [s, e) meets no time a date override takes away (outside its hours on its days, hostCalendar.ts);
  * - [s, e) meets no guest busy interval;
  * - [s − bufferBefore, e + bufferAfter) meets no host busy interval (the new meeting's buffers);
  * - [s, e) keeps max(bufferBefore, bufferAfter) away from every hold and booking: the new meeting's
@@ -40,17 +44,22 @@ const sweep = (valid: ValidQuery): Array<Slot> => {
   const stepMs = host.slotStepMin * MINUTE_MS
   const ladder = durationLadder(guest.durationMin, guest.durationMax, host.slotStepMin, host.preferredDurationMin)
   const shortest = ladder.lengths[0]!
-  const from = Math.max(guest.earliest, query.now + host.minimumNoticeMin * MINUTE_MS)
-  const until = guest.latest
-  if (until - from < shortest || host.maxBookingsPerDay === 0) return []
+  const horizon = bookableRange(hostZone, host, query.now)
+  const from = Math.max(guest.earliest, query.now + host.minimumNoticeMin * MINUTE_MS, horizon.from)
+  const until = Math.min(guest.latest, horizon.until)
+  if (until - from < shortest || host.maxBookingsPerDay === 0 || host.maxBookingsPerWeek === 0) return []
 
   const fullDays = host.maxBookingsPerDay === undefined
     ? undefined
     : fullHostDays(hostZone, [query.holds, query.bookings], host.maxBookingsPerDay)
+  const fullWeeks = host.maxBookingsPerWeek === undefined
+    ? undefined
+    : fullHostWeeks(hostZone, [query.holds, query.bookings], host.maxBookingsPerWeek)
   const dayAllowed = (start: number): boolean =>
     (guestWeekdayMask === EVERY_WEEKDAY ||
       (guestWeekdayMask & (1 << isoWeekday(civilDay(guestZone.wallAt(start))))) !== 0) &&
-    (fullDays === undefined || fullDays.size === 0 || !fullDays.has(civilDay(hostZone.wallAt(start))))
+    (fullDays === undefined || fullDays.size === 0 || !fullDays.has(civilDay(hostZone.wallAt(start)))) &&
+    (fullWeeks === undefined || fullWeeks.size === 0 || !fullWeeks.has(isoWeekOf(civilDay(hostZone.wallAt(start)))))
 
   const before = host.bufferBeforeMin * MINUTE_MS
   const after = host.bufferAfterMin * MINUTE_MS
@@ -61,7 +70,9 @@ const sweep = (valid: ValidQuery): Array<Slot> => {
       // [s − before, e + after) misses busy [b, c)  ⇔  [s, e) misses [b − after, c + before).
       { intervals: query.hostBusy, reachBefore: after, reachAfter: before },
       { intervals: query.holds, reachBefore: between, reachAfter: between },
-      { intervals: query.bookings, reachBefore: between, reachAfter: between }
+      { intervals: query.bookings, reachBefore: between, reachAfter: between },
+      // Time off blocks like busy time, with no buffers of its own.
+      { intervals: overrideBlocks(hostZone, host.dateOverrides ?? [], from, until), reachBefore: 0, reachAfter: 0 }
     ],
     from,
     until

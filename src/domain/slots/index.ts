@@ -2,10 +2,13 @@
 export { findSlots } from "./engine"
 export { SlotInputInvalid } from "./errors"
 export {
+  CivilDate,
+  DateOverride,
   GuestConstraints,
   HostRules,
   Instant,
   Interval,
+  LocalHours,
   LocalTime,
   Offer,
   OfferWindow,

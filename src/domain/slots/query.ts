@@ -19,7 +19,13 @@ export const SlotBounds = {
   maxNoticeMin: 366 * 1_440,
   /** The guest's search range (latest − earliest) at most 366 days. */
   maxRangeDays: 366,
-  maxBookingsPerDay: 1_000
+  maxBookingsPerDay: 1_000,
+  maxBookingsPerWeek: 7_000,
+  /** A rolling booking horizon of at most two years. */
+  maxHorizonDays: 730,
+  /** Date overrides in one query, and hour ranges in one override. */
+  maxDateOverrides: 200,
+  maxOverrideHours: 6
 } as const
 
 export const Instant = Schema.Int.pipe(
@@ -44,6 +50,28 @@ export const LocalTime = Schema.String.pipe(Schema.pattern(/^(?:(?:[01]\d|2[0-3]
 
 const Minutes = Schema.Int.pipe(Schema.between(0, SlotBounds.maxMinutes))
 const PositiveMinutes = Schema.Int.pipe(Schema.between(1, SlotBounds.maxMinutes))
+
+/** A civil date YYYY-MM-DD (a day in some zone, not an instant). */
+export const CivilDate = Schema.String.pipe(Schema.pattern(/^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/)).annotations({
+  identifier: "CivilDate",
+  description: "A calendar date YYYY-MM-DD"
+})
+
+/** Local hours [start, end) on a day: end after start, "24:00" is the day's end. */
+export const LocalHours = Schema.Struct({ start: LocalTime, end: LocalTime }).annotations({ identifier: "LocalHours" })
+export type LocalHours = typeof LocalHours.Type
+
+/**
+ * The host's hours on the host-local days `from`…`until` (inclusive) instead of the usual: only within `hours`
+ * (no hours = the days off). Time outside them blocks matching like busy time; an override never opens time
+ * the offers do not offer.
+ */
+export const DateOverride = Schema.Struct({
+  from: CivilDate,
+  until: CivilDate,
+  hours: Schema.Array(LocalHours)
+}).annotations({ identifier: "DateOverride" })
+export type DateOverride = typeof DateOverride.Type
 
 /** A half-open interval [start, end) of UTC instants. */
 export const Interval = Schema.Struct({ start: Instant, end: Instant }).annotations({ identifier: "Interval" })
@@ -97,6 +125,15 @@ export const HostRules = Schema.Struct({
   minimumNoticeMin: Schema.Int.pipe(Schema.between(0, SlotBounds.maxNoticeMin)),
   /** Holds + bookings starting on one host-local day; omitted = no limit. */
   maxBookingsPerDay: Schema.optional(Schema.Int.pipe(Schema.between(0, SlotBounds.maxBookingsPerDay))),
+  /** Holds + bookings starting in one host-local ISO week (Monday to Sunday); omitted = no limit. */
+  maxBookingsPerWeek: Schema.optional(Schema.Int.pipe(Schema.between(0, SlotBounds.maxBookingsPerWeek))),
+  /** Rolling horizon: a candidate ends by the end of the host-local day `horizonDays` after today; omitted = none. */
+  horizonDays: Schema.optional(Schema.Int.pipe(Schema.between(0, SlotBounds.maxHorizonDays))),
+  /** Fixed horizon: candidates lie within the host-local days `bookableFrom`…`bookableUntil` (inclusive). */
+  bookableFrom: Schema.optional(CivilDate),
+  bookableUntil: Schema.optional(CivilDate),
+  /** Days with other hours or none, in the host's zone (private: never in an answer). */
+  dateOverrides: Schema.optional(Schema.Array(DateOverride)),
   slotStepMin: PositiveMinutes,
   /** Omitted = the guest's durationMin. */
   preferredDurationMin: Schema.optional(PositiveMinutes)

@@ -3,6 +3,7 @@ import { DAY_MS, MINUTES_PER_DAY, parseLocalTime } from "./civil"
 import { SlotInputInvalid } from "./errors"
 import type { GuestConstraints, HostRules, Interval, SlotQuery } from "./query"
 import { SlotBounds } from "./query"
+import { parseCivilDate } from "./hostCalendar"
 import { type Zone, zoneFor } from "./zone"
 
 /** An offer with its zone resolved and its local times parsed. */
@@ -74,6 +75,27 @@ const intervals = (list: ReadonlyArray<Interval>, field: string): void => {
   }
 }
 
+const civilDate = (text: string, field: string): number =>
+  (typeof text === "string" ? parseCivilDate(text) : undefined) ?? fail(field, "must be a real date YYYY-MM-DD")
+
+const dateOverrides = (list: NonNullable<HostRules["dateOverrides"]>, field: string): void => {
+  if (list.length > SlotBounds.maxDateOverrides) fail(field, `must have at most ${SlotBounds.maxDateOverrides} entries`)
+  list.forEach((o, i) => {
+    const first = civilDate(o.from, `${field}[${i}].from`)
+    const last = civilDate(o.until, `${field}[${i}].until`)
+    if (last < first) fail(`${field}[${i}].until`, "must not be before from")
+    if (last - first >= SlotBounds.maxRangeDays) fail(`${field}[${i}].until`, `must be less than ${SlotBounds.maxRangeDays} days after from`)
+    if (o.hours.length > SlotBounds.maxOverrideHours) fail(`${field}[${i}].hours`, `must have at most ${SlotBounds.maxOverrideHours} ranges`)
+    o.hours.forEach((h, j) => {
+      const start = parseLocalTime(h.start)
+      const end = parseLocalTime(h.end)
+      if (start === undefined || start === MINUTES_PER_DAY) fail(`${field}[${i}].hours[${j}].start`, "must be a local time HH:MM before 24:00")
+      if (end === undefined) fail(`${field}[${i}].hours[${j}].end`, "must be a local time HH:MM (24:00 allowed)")
+      if (end! <= start!) fail(`${field}[${i}].hours[${j}].end`, "must be after start")
+    })
+  })
+}
+
 const hostRules = (host: HostRules): Zone => {
   const hostZone = zone(host.timeZone, "host.timeZone")
   integer(host.bufferBeforeMin, 0, SlotBounds.maxMinutes, "host.bufferBeforeMin")
@@ -82,6 +104,14 @@ const hostRules = (host: HostRules): Zone => {
   if (host.maxBookingsPerDay !== undefined) {
     integer(host.maxBookingsPerDay, 0, SlotBounds.maxBookingsPerDay, "host.maxBookingsPerDay")
   }
+  if (host.maxBookingsPerWeek !== undefined) {
+    integer(host.maxBookingsPerWeek, 0, SlotBounds.maxBookingsPerWeek, "host.maxBookingsPerWeek")
+  }
+  if (host.horizonDays !== undefined) integer(host.horizonDays, 0, SlotBounds.maxHorizonDays, "host.horizonDays")
+  const first = host.bookableFrom === undefined ? undefined : civilDate(host.bookableFrom, "host.bookableFrom")
+  const last = host.bookableUntil === undefined ? undefined : civilDate(host.bookableUntil, "host.bookableUntil")
+  if (first !== undefined && last !== undefined && last < first) fail("host.bookableUntil", "must not be before bookableFrom")
+  if (host.dateOverrides !== undefined) dateOverrides(host.dateOverrides, "host.dateOverrides")
   integer(host.slotStepMin, 1, SlotBounds.maxMinutes, "host.slotStepMin")
   if (host.preferredDurationMin !== undefined) {
     integer(host.preferredDurationMin, 1, SlotBounds.maxMinutes, "host.preferredDurationMin")

@@ -321,7 +321,7 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
             bookingId: booking.id,
             offers: asGuest ? access!.offers : [{ startAt: earliest, endAt: latest, tz: constraints.tz }],
             constraints,
-            hostRules: asGuest ? slotRulesOf(access!.rules, booking.tz) : { ...HOST_RESCHEDULE_RULES, timeZone: booking.tz },
+            hostRules: asGuest ? slotRulesOf(access!.rules, access!.hostTz ?? booking.tz) : { ...HOST_RESCHEDULE_RULES, timeZone: booking.tz },
             now
           })
           // In place: the host's object finds the new time (the meeting's own time does not block it), moves

@@ -1,7 +1,8 @@
 import { Clock, Effect, Option } from "effect"
 import type { MatchRequestTask } from "../../domain/calendar/calendarTask"
 import { toMatchRequest } from "../../domain/holds/matchInput"
-import { hostRulesIn } from "../../domain/matching/hostRules"
+import { slotRulesOf } from "../../domain/matching/hostRules"
+import { hostRulesFor } from "../settings/hostRulesFor"
 import type { DefsConstraints } from "../../lexicon/schemas"
 import { bookableOffers } from "./bookableOffers"
 import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "./matchAndRecord"
@@ -63,6 +64,8 @@ export const handleMatchRequest = (message: Message<MatchRequestTask>, retryDela
       yield* recordRefusedMatch(error._tag, started)
       return yield* settle("declined", error._tag)
     }
+    const host = yield* Effect.either(hostRulesFor(request.hostDid))
+    if (host._tag === "Left") return yield* retry(host.left._tag)
     const matchRequest = toMatchRequest({
       hostDid: request.hostDid,
       guestDid: request.guestDid,
@@ -70,12 +73,12 @@ export const handleMatchRequest = (message: Message<MatchRequestTask>, retryDela
       offers: offers.right,
       // Indexed records passed lexicon validation; the slot engine re-checks every field.
       constraints: request.constraints as DefsConstraints,
-      hostRules: hostRulesIn(offers.right[0]!.tz),
+      hostRules: slotRulesOf(host.right.rules, host.right.timeZone ?? offers.right[0]!.tz),
       now: started,
       requestUri: uri,
       ...(request.offerUri !== null ? { offerUri: request.offerUri } : {})
     })
-    const outcome = yield* Effect.either(matchAndRecord(matchRequest))
+    const outcome = yield* Effect.either(matchAndRecord({ ...matchRequest, liveHoldsPerGuest: host.right.rules.maxLiveHoldsPerGuest }))
     if (outcome._tag === "Right") {
       if (outcome.right._tag === "Held") return yield* settle("held")
       return message.retry({ delaySeconds: outcome.right.retryAfterSec })

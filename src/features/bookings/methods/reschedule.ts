@@ -6,7 +6,7 @@ import { spendHostBudget } from "../../matching/hostBudget"
 import { offersFor } from "../../matching/offerAccess"
 import { Caller } from "../../xrpc/Caller"
 import { idempotent } from "../../xrpc/Idempotency"
-import { HostRulesSource } from "../hostRulesSource"
+import { hostRulesFor } from "../../settings/hostRulesFor"
 import { lifecycleAnswer } from "../lifecycleAnswer"
 
 /**
@@ -21,8 +21,9 @@ const guestAccess = (bookingId: string) =>
     const booking = yield* Effect.option(Effect.flatMap(BookingsRepo, (bookings) => bookings.get(bookingId)))
     if (booking._tag === "None" || booking.value.guestDid !== caller.did || booking.value.hostDid === caller.did) return undefined
     const { hostDid, offerUri } = booking.value
-    const rules = (yield* HostRulesSource)(hostDid)
-    if (!rules.guestsMayReschedule) return { offers: [], rules } satisfies RescheduleAccess
+    const { rules, timeZone } = yield* hostRulesFor(hostDid).pipe(Effect.orDie)
+    const hostTz = timeZone !== undefined ? { hostTz: timeZone } : {}
+    if (!rules.guestsMayReschedule) return { offers: [], rules, ...hostTz } satisfies RescheduleAccess
     // A guest's move answers about the host's free time: it spends the information budget, as match does.
     yield* spendHostBudget(hostDid, { did: caller.did })
     const offers = yield* offersFor(hostDid, caller.did, offerUri ?? undefined).pipe(
@@ -31,7 +32,8 @@ const guestAccess = (bookingId: string) =>
     )
     return {
       offers: offers.map((o) => ({ startAt: o.startAt, endAt: o.endAt, tz: o.tz, weekly: o.weekly, validFrom: o.validFrom, validUntil: o.validUntil })),
-      rules
+      rules,
+      ...hostTz
     }
   })
 

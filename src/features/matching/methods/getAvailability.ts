@@ -1,7 +1,7 @@
 import { Clock, Duration, Effect, Either } from "effect"
 import { toMatchRequest } from "../../../domain/holds/matchInput"
 import { slotSearchFor } from "../../../domain/holds/slotSearch"
-import { hostRulesIn } from "../../../domain/matching/hostRules"
+import { slotRulesOf } from "../../../domain/matching/hostRules"
 import { findSlots } from "../../../domain/slots"
 import { coarsenBounds, spreadPick } from "../../../domain/slots/coarse"
 import type { DefsConstraints, GetAvailabilityParams } from "../../../lexicon/schemas"
@@ -12,6 +12,7 @@ import { iso } from "../matchingViews"
 import { CurrentRequester } from "../../xrpc/Requester"
 import { spendHostBudget } from "../hostBudget"
 import { currentGuest, invalidConstraints, offersFor, resolveHost } from "../offerAccess"
+import { hostRulesFor } from "../../settings/hostRulesFor"
 
 /** How many candidate slots getAvailability answers with (the lexicon's maximum). */
 const AVAILABILITY_SLOTS = 5
@@ -61,13 +62,15 @@ export const getAvailability = ({ urlParams }: { readonly urlParams: GetAvailabi
       ...(urlParams.days !== undefined ? { days: urlParams.days } : {})
     }
     const now = yield* Clock.currentTimeMillis
+    // The host's own rules (private settings, docs/host-rules.md): notice, grid, buffers, horizon, time off.
+    const host = yield* hostRulesFor(hostDid).pipe(Effect.orDie)
     const request = toMatchRequest({
       hostDid,
       guestDid: "did" in guest ? guest.did : "anonymous",
       bookingId: "availability",
       offers: usable,
       constraints,
-      hostRules: hostRulesIn(usable[0]!.tz),
+      hostRules: slotRulesOf(host.rules, host.timeZone ?? usable[0]!.tz),
       now
     })
     // Bad input is refused before any calendar is asked, as given (an inverted range is still a 400).

@@ -2,7 +2,7 @@ import { HttpServerRequest } from "@effect/platform"
 import { Clock, Effect, Either } from "effect"
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from "../../../domain/idempotency"
 import { toMatchRequest } from "../../../domain/holds/matchInput"
-import { hostRulesIn } from "../../../domain/matching/hostRules"
+import { slotRulesOf } from "../../../domain/matching/hostRules"
 import type { MatchInput } from "../../../lexicon/schemas"
 import { slotSearchFor } from "../../../domain/holds/slotSearch"
 import { coarsenBounds, DEFAULT_DURATION_LADDER_MIN } from "../../../domain/slots/coarse"
@@ -13,6 +13,7 @@ import { spendHostBudget } from "../hostBudget"
 import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "../matchAndRecord"
 import { holdView } from "../matchingViews"
 import { invalidConstraints, offersFor } from "../offerAccess"
+import { hostRulesFor } from "../../settings/hostRulesFor"
 
 /**
  * app.overlap.match: finds a time that fits both calendars and holds it on both — answered with the hold, or
@@ -29,13 +30,15 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
     const usable = yield* offersFor(payload.hostDid, caller.did, payload.offerUri).pipe(
       Effect.tapError((error) => recordRefusedMatch(error._tag, started))
     )
+    // The host's own rules (private settings, docs/host-rules.md), read per request.
+    const host = yield* hostRulesFor(payload.hostDid).pipe(Effect.orDie)
     const asked = toMatchRequest({
       hostDid: payload.hostDid,
       guestDid: caller.did,
       bookingId,
       offers: usable,
       constraints: payload.constraints,
-      hostRules: hostRulesIn(usable[0]!.tz),
+      hostRules: slotRulesOf(host.rules, host.timeZone ?? usable[0]!.tz),
       now: started,
       ...(payload.offerUri !== undefined ? { offerUri: payload.offerUri } : {})
     })
@@ -48,7 +51,7 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
     if (coarse.right.latest - coarse.right.earliest < coarse.right.durationMin * 60_000) {
       return yield* new NoSlotAvailable({ message: "no time fits both calendars within the constraints" })
     }
-    const request = { ...asked, guest: coarse.right }
+    const request = { ...asked, guest: coarse.right, liveHoldsPerGuest: host.rules.maxLiveHoldsPerGuest }
     // Every answer about the host's free time spends the (guest, host) information budget (hostBudget.ts).
     yield* spendHostBudget(payload.hostDid, { did: caller.did })
     const outcome = yield* matchAndRecord(request).pipe(

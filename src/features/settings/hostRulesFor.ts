@@ -1,0 +1,17 @@
+import { Effect, Option } from "effect"
+import { effectiveRules, type EffectiveRules, NO_SETTINGS } from "../../domain/settings/hostSettings"
+import { HostSettingsRepo } from "../../services/HostSettingsRepo"
+import type { RepositoryError } from "../../services/RepositoryError"
+
+/**
+ * The rules a match, an availability answer or a reschedule of `hostDid` uses: the host's saved settings
+ * (defaults when none), with the event type's own rules over them when `eventType` (slug or at-uri) is one the
+ * settings list. Read per request: a host's change applies to the next request.
+ */
+export const hostRulesFor = (
+  hostDid: string,
+  eventType?: string
+): Effect.Effect<EffectiveRules, RepositoryError, HostSettingsRepo> =>
+  Effect.flatMap(HostSettingsRepo, (repo) => repo.get(hostDid)).pipe(
+    Effect.map((stored) => effectiveRules(Option.match(stored, { onNone: () => NO_SETTINGS, onSome: (s) => s.settings }), eventType))
+  )
