@@ -295,6 +295,7 @@ function emitDef(uri) {
 for (const doc of docs) {
   for (const [hash, def] of Object.entries(doc.defs)) {
     if (def.type === "query" || def.type === "procedure" || def.type === "subscription") continue
+    if (def.type === "permission-set") continue // an OAuth grant (app.overlap.authFull), not data: nothing to decode
     emitDef(`${doc.id}#${hash}`)
   }
 }
