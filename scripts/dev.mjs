@@ -11,7 +11,9 @@ import { makeEmailPrinter, startWebhookReceiver } from "./devReceiver.mjs"
 import { startLocalGraph } from "./localGraph.mjs"
 import { radicaleInstalled, startRadicale } from "./localRadicale.mjs"
 import { startLocalAtproto } from "./localAtproto.mjs"
-import { workers } from "./workers.mjs"
+import { startLocalTurnstile, TURNSTILE_TEST_SECRET } from "./localTurnstile.mjs"
+import { ensureWebBuild, webWorkerConfig } from "./webBuild.mjs"
+import { WEB_PORT, webWorker, workers } from "./workers.mjs"
 
 /** Demo host and guest on the local PDS: an offer for tomorrow and a request for it, both as records. */
 const seedDemoAccounts = async (atproto) => {
@@ -60,6 +62,8 @@ const GRAPH_PORT = Number(process.env.OVERLAP_GRAPH_PORT ?? 2584)
 const WRANGLER_PORT = Number(process.env.OVERLAP_WRANGLER_PORT ?? 8786)
 // a shorter hold lifetime than the 15 min default (ms), e.g. for the end-to-end test's expiry check
 const HOLD_TTL_MS = process.env.OVERLAP_HOLD_TTL_MS
+// rate limits other than wrangler.toml's RATE_LIMITS (JSON, the same shape), e.g. for the browser tests
+const RATE_LIMITS = process.env.OVERLAP_RATE_LIMITS
 // A dev registry of this checkout's own: other wrangler processes on the machine (another checkout's dev, a test
 // pool, a bench) that register workers under the same names would otherwise rewire ours and restart its runtime
 // mid-request. scripts/devProxy.mjs reads the same path.
@@ -118,11 +122,20 @@ const receiver = await startWebhookReceiver(RECEIVER_PORT)
 stoppers.push(() => new Promise((resolve) => receiver.close(() => resolve())))
 line("webhook receiver", `http://127.0.0.1:${RECEIVER_PORT}  (deliveries printed here; GET /deliveries)`)
 
+// the web app (web/): built with Vite, then one more `-c` (after the AppView, which must stay first: `--var` reaches
+// only the first config); it reaches the AppView by service binding and gets its own port below
+line("web app", ensureWebBuild() ? "built (web/build)" : "build is current (web/build)")
+// anonymous visitors pass Turnstile: the AppView asks a local siteverify that answers as Cloudflare's test keys do
+const turnstile = await startLocalTurnstile()
+stoppers.push(() => new Promise((resolve) => turnstile.server.close(() => resolve())))
+
 const dev = spawn(
   wrangler,
   [
     "dev",
     ...workers.flatMap((w) => ["-c", w.config]),
+    "-c",
+    webWorkerConfig,
     "--port",
     String(WRANGLER_PORT),
     "--ip",
@@ -132,6 +145,11 @@ const dev = spawn(
     "--var",
     `BSKY_APPVIEW_URL:${graphUrl}`,
     ...(HOLD_TTL_MS ? ["--var", `HOLD_TTL_MS:${HOLD_TTL_MS}`] : []),
+    ...(RATE_LIMITS ? ["--var", `RATE_LIMITS:${RATE_LIMITS}`] : []),
+    "--var",
+    `TURNSTILE_SECRET:${TURNSTILE_TEST_SECRET}`,
+    "--var",
+    `TURNSTILE_SITEVERIFY_URL:${turnstile.url}`,
     "--var",
     `FIREHOSE_SOURCES:${JSON.stringify([{ id: "local-pds", kind: "firehose", url: `ws://127.0.0.1:${PDS_PORT}/xrpc/com.atproto.sync.subscribeRepos` }])}`,
     "--show-interactive-dev-session=false"
@@ -188,6 +206,10 @@ try {
     await waitFor(`${worker.id} /healthz`, async () => (await fetch(`http://127.0.0.1:${worker.port}/healthz`)).ok)
     line(`worker ${worker.id}`, `http://localhost:${worker.port}  (/healthz)`)
   }
+  await waitFor(`${webWorker.name} in the dev registry`, async () => registryAddress(webWorker.name) !== undefined)
+  const webServer = await startProxy(webWorker.name, WEB_PORT)
+  stoppers.push(() => new Promise((resolve) => webServer.close(() => resolve())))
+  await waitFor("web /healthz", async () => (await fetch(`http://127.0.0.1:${WEB_PORT}/healthz`)).ok)
   // the firehose worker subscribes to the local PDS (its cron would too, within 5 minutes), then demo accounts
   // write records that it indexes
   const firehose = workers.find((w) => w.id === "firehose")
@@ -199,6 +221,8 @@ try {
   const keepIngesting = setInterval(() => ensureFirehose().catch(() => {}), 30_000)
   stoppers.push(async () => clearInterval(keepIngesting))
   for (const account of await seedDemoAccounts(atproto)) line(`demo ${account.role}`, `${account.handle} (${account.did}), password "password"`)
+  // atproto's loopback OAuth client needs 127.0.0.1 (not localhost) in the browser's address bar
+  console.log(`\nopen http://127.0.0.1:${WEB_PORT}/ in a browser (the web app; sign in as demo-host.test / demo-guest.test)`)
   console.log("\nready — Ctrl-C stops everything")
 } catch (error) {
   console.error(String(error))

@@ -17,8 +17,10 @@ const findRoot = (from) => {
 const root = findRoot(import.meta.dirname)
 
 export const DEV_PORTS = { plc: 2582, pds: 2583, graph: 2584, receiver: 8791, wrangler: 8786 }
-export const WORKER_PORTS = [8787, 8788, 8789, 8790]
+export const WORKER_PORTS = [8785, 8787, 8788, 8789, 8790]
 export const devUrls = {
+  /** The web app; browsed at 127.0.0.1 (atproto loopback OAuth) */
+  webUrl: "http://127.0.0.1:8785",
   appviewUrl: "http://localhost:8787",
   firehoseUrl: "http://localhost:8788",
   pdsUrl: `http://localhost:${DEV_PORTS.pds}`,

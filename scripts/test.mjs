@@ -35,6 +35,9 @@ const stages = [
     ? workerdFiles.map((file, i) => ({ name: `workerd: ${file}`, ...vitest("vitest.workers.config.ts", [file], `vitest-workers-${i}`) }))
     : [{ name: "workerd tests", ...vitest("vitest.workers.config.ts") }]),
   { name: "firehose workerd tests", ...vitest("vitest.firehose.config.ts") },
+  // the web app (web/): its own type-check, then the Vite build that scripts/dev.mjs runs under wrangler dev
+  { name: "type-check web", cmd: bin("tsc"), args: ["-p", "web/tsconfig.json", "--noEmit"], env: {} },
+  { name: "web build", cmd: process.execPath, args: [path.join(root, "scripts", "webBuild.mjs")], env: {} },
   // last: it starts the whole system (scripts/dev.mjs: workers on 8787–8790, PLC/PDS on 2582/2583) and stops it
   { name: "end-to-end test", ...vitest("vitest.e2e.config.ts") }
 ]

@@ -74,6 +74,9 @@ export interface Env extends Omit<WorkerBindings, "NOTIFY_DEAD_LETTERS"> {
    */
   readonly RECURRENCE_LIMITS?: string
 
+  /** Development only: where siteverify is asked (scripts/localTurnstile.mjs); ignored unless ENVIRONMENT is development. */
+  readonly TURNSTILE_SITEVERIFY_URL?: string
+
   // --- secrets (optional: absent locally until set) ---
   readonly TURNSTILE_SECRET?: string
   readonly TOKEN_VAULT_KEYS?: string

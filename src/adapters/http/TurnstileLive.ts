@@ -45,8 +45,10 @@ export const makeTurnstileLive = (
   Layer.effect(
     Turnstile,
     Effect.gen(function* () {
-      const options = { ...defaultTurnstileOptions, ...overrides }
       const env = yield* CloudflareEnv
+      // TURNSTILE_SITEVERIFY_URL: development only, scripts/localTurnstile.mjs (Cloudflare's test secrets, locally)
+      const fromEnv = env.ENVIRONMENT === "development" && env.TURNSTILE_SITEVERIFY_URL ? { siteverifyUrl: env.TURNSTILE_SITEVERIFY_URL } : {}
+      const options = { ...defaultTurnstileOptions, ...fromEnv, ...overrides }
       const client = yield* HttpClient.HttpClient
       const timeout = Duration.decode(options.requestTimeout)
       const secret = Option.fromNullable(env.TURNSTILE_SECRET).pipe(Option.filter((s) => s.length > 0))

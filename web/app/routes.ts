@@ -1,0 +1,9 @@
+import { index, route, type RouteConfig } from "@react-router/dev/routes"
+
+export default [
+  index("routes/home.tsx"),
+  route("signin", "routes/signin.tsx"),
+  // "/@alice.example.com": the booking page (a path segment starting with "@"; anything else is the 404 page)
+  route(":profile", "routes/booking.tsx"),
+  route("*", "routes/notFound.tsx")
+] satisfies RouteConfig
