@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { handleOAuthRoute, isOAuthRoute } from "../features/connectors/oauthCallback"
 import { handleAdminRoute, isAdminRoute } from "../features/admin/adminRoute"
+import { handleExportDownload, isExportDownload } from "../features/account/exportDownload"
 import { makeXrpcHandler } from "../features/xrpcHandler"
 import { defaultAdmission, makeAdmission, parseMaxInFlight } from "../domain/admission"
 import { calendarTaskBatch } from "../features/calendarTasks"
@@ -13,6 +14,7 @@ import { reindexDrift } from "../features/ingest/reindexDrift"
 import type { Env } from "../platform/CloudflareEnv"
 import { buildIsolateRuntime, perEnv } from "../platform/isolateRuntime"
 import { adminLayer } from "./adminGraph"
+import { accountLayer } from "./accountGraph"
 import { appviewLayer } from "./appviewGraph"
 import { appviewBindings } from "./bindings"
 import { cronJobOf } from "./crons"
@@ -34,12 +36,15 @@ const runtimeFor = perEnv((env) => {
 })
 // The operator console behind Cloudflare Access (src/features/admin): its own small graph, built once per `env`.
 const adminRuntimeFor = perEnv((env) => buildIsolateRuntime(adminLayer(env, () => checkHealth("appview", env, appviewBindings))))
+// Account export downloads (src/features/account): R2 and the signed links.
+const accountRuntimeFor = perEnv((env) => buildIsolateRuntime(accountLayer(env)))
 
 export default {
   async fetch(request, env) {
     const url = new URL(request.url)
     if (url.pathname === "/healthz") return checkHealth("appview", env, appviewBindings)
     if (isAdminRoute(url.pathname)) return adminRuntimeFor(env).runPromise(handleAdminRoute(request))
+    if (isExportDownload(url.pathname)) return accountRuntimeFor(env).runPromise(handleExportDownload(request))
     if (url.pathname === VAULT_KEYS_PATH) return handleVaultKeys(request, env, (effect) => runtimeFor(env).runtime.runPromise(effect))
     if (isOAuthRoute(url.pathname)) return runtimeFor(env).runtime.runPromise(handleOAuthRoute(request))
     return runtimeFor(env).xrpc.handle(request)

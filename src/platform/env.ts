@@ -74,9 +74,6 @@ export interface Env extends Omit<WorkerBindings, "NOTIFY_DEAD_LETTERS"> {
    */
   readonly RECURRENCE_LIMITS?: string
 
-  /** Development only: where siteverify is asked (scripts/localTurnstile.mjs); ignored unless ENVIRONMENT is development. */
-  readonly TURNSTILE_SITEVERIFY_URL?: string
-
   // --- secrets (optional: absent locally until set) ---
   readonly TURNSTILE_SECRET?: string
   readonly TOKEN_VAULT_KEYS?: string
@@ -103,6 +100,10 @@ export interface Env extends Omit<WorkerBindings, "NOTIFY_DEAD_LETTERS"> {
   readonly ADMIN_DEV_BYPASS?: string
   /** JSON `{ "<worker>": "<origin>" }` whose /healthz the console shows; development default: the local ports. */
   readonly WORKER_HEALTH_URLS?: string
+
+  // --- account export (docs/operations.md) ---
+  /** Secret: HMAC key of export download links; development uses a public fixed key when unset. */
+  readonly EXPORT_LINK_SECRET?: string
 }
 
 /** The Durable Object namespaces the workers bind, each typed by its class. */

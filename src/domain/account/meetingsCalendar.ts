@@ -1,0 +1,44 @@
+import { Schema } from "effect"
+import ICAL from "ical.js"
+
+/** A meeting as the export lists it (a row of the bookings section). */
+export const ExportedMeeting = Schema.Struct({
+  id: Schema.String,
+  host_did: Schema.String,
+  guest_did: Schema.String,
+  status: Schema.String,
+  start_at: Schema.Number,
+  end_at: Schema.Number,
+  tz: Schema.String,
+  sequence: Schema.Number
+})
+export type ExportedMeeting = typeof ExportedMeeting.Type
+
+const STATUS: Readonly<Record<string, string>> = { confirmed: "CONFIRMED", held: "TENTATIVE", pending: "TENTATIVE" }
+
+const utc = (ms: number) => ICAL.Time.fromJSDate(new Date(ms), true)
+
+/**
+ * The person's meetings as one iCalendar file (RFC 5545, built with ical.js): one VEVENT per booking, in UTC with
+ * the booking's zone noted, canceled / declined / expired ones as STATUS:CANCELLED. UIDs match the invitations'
+ * (`<id>@overlap.app`), so a calendar that has the invitation recognizes the event.
+ */
+export const meetingsCalendar = (meetings: ReadonlyArray<ExportedMeeting>, stampMs: number): string => {
+  const calendar = new ICAL.Component(["vcalendar", [], []])
+  calendar.updatePropertyWithValue("prodid", "-//Overlap//Overlap Export//EN")
+  calendar.updatePropertyWithValue("version", "2.0")
+  calendar.updatePropertyWithValue("calscale", "GREGORIAN")
+  for (const m of meetings) {
+    const event = new ICAL.Component("vevent")
+    event.updatePropertyWithValue("uid", `${m.id}@overlap.app`)
+    event.updatePropertyWithValue("dtstamp", utc(stampMs))
+    event.updatePropertyWithValue("dtstart", utc(m.start_at))
+    event.updatePropertyWithValue("dtend", utc(m.end_at))
+    event.updatePropertyWithValue("sequence", m.sequence)
+    event.updatePropertyWithValue("summary", "Overlap meeting")
+    event.updatePropertyWithValue("status", STATUS[m.status] ?? "CANCELLED")
+    event.updatePropertyWithValue("description", `Host ${m.host_did}, guest ${m.guest_did}; time zone ${m.tz}; Overlap state ${m.status}.`)
+    calendar.addSubcomponent(event)
+  }
+  return calendar.toString()
+}

@@ -1,0 +1,103 @@
+// A person's export in workerd: built from real D1 rows into real R2 under exports/<did>/, downloaded through the
+// AppView worker's fetch with the signed link — once; a second download, a tampered link, another person's DID in
+// the link and an expired link are refused. The bundle holds the registered sections and no sealed value; the
+// .ics parses and carries the meeting.
+import { env } from "cloudflare:test"
+import { Effect, Layer, TestClock, TestContext } from "effect"
+import ICAL from "ical.js"
+import { describe, expect, it } from "vitest"
+import appview from "../../src/entry/appview"
+import { accountLayer } from "../../src/entry/accountGraph"
+import { EXPORT_LINK_TTL_MS } from "../../src/domain/account/exportLink"
+import { createExport } from "../../src/features/account/createExport"
+import type { Env } from "../../src/platform/CloudflareEnv"
+
+const ME = "did:plc:exportingperson00000000000"
+const OTHER = "did:plc:otherparty00000000000000"
+const SEALED = "v1.k1.SEALEDVALUE"
+const start = Date.UTC(2027, 0, 12, 15, 0)
+
+const seed = (now: number) =>
+  env.DB.batch([
+    `INSERT INTO users (did, handle, pds_endpoint, status, created_at, updated_at) VALUES ('${ME}', 'me.example.test', 'https://pds.example', 'active', ${now}, ${now})`,
+    `INSERT INTO connectors (id, did, provider, status, account_ref, token_ciphertext, key_id, calendars, created_at, updated_at) VALUES ('conn-1', '${ME}', 'caldav', 'active', 'https://dav.example/me', X'${Buffer.from(SEALED).toString("hex")}', 'k1', '[{"id":"work","name":"Work"}]', ${now}, ${now})`,
+    `INSERT INTO bookings (id, host_did, guest_did, status, start_at, end_at, tz, sequence, created_at, updated_at) VALUES ('bk-1', '${OTHER}', '${ME}', 'confirmed', ${start}, ${start + 1_800_000}, 'Europe/Berlin', 2, ${now}, ${now})`,
+    `INSERT INTO audit_events (booking_id, actor_did, event_type, from_state, to_state, created_at) VALUES ('bk-1', '${ME}', 'booking.confirm', 'held', 'confirmed', ${now})`,
+    `INSERT INTO webhook_subscriptions (id, did, url, secret_ciphertext, key_id, created_at) VALUES ('wh-1', '${ME}', 'https://hooks.example/x', '${SEALED}', 'k1', ${now})`
+  ].map((sql) => env.DB.prepare(sql)))
+
+const testEnv = (vars: Partial<Env> = {}): Env => ({ ...env, ENVIRONMENT: "staging", EXPORT_LINK_SECRET: "export-link-test-secret", ...vars } as Env)
+
+const exportFor = (e: Env, did = ME) => Effect.runPromise(Effect.provide(createExport({ did }), accountLayer(e)))
+
+const download = async (e: Env, link: string) => {
+  const response = await appview.fetch(new Request(`http://localhost${link}`) as Request<unknown, IncomingRequestCfProperties>, e)
+  return { status: response.status, text: await response.text(), type: response.headers.get("content-type") }
+}
+
+describe("account export", () => {
+  it("stores bundle.json and meetings.ics under exports/<did>/ and hands each out once through its signed link", async () => {
+    const e = testEnv()
+    await seed(Date.now())
+    const created = await exportFor(e)
+    const listed = await env.BLOBS.list({ prefix: `exports/${ME}/` })
+    expect(listed.objects.map((o) => o.key).sort()).toEqual([`exports/${ME}/${created.exportId}/bundle.json`, `exports/${ME}/${created.exportId}/meetings.ics`])
+
+    const bundle = await download(e, created.links["bundle.json"])
+    expect(bundle.status).toBe(200)
+    const body = JSON.parse(bundle.text) as Record<string, Array<Record<string, unknown>>>
+    expect(body.bookings).toEqual([expect.objectContaining({ id: "bk-1", host_did: OTHER, guest_did: ME, status: "confirmed" })])
+    expect(body.connectors).toEqual([expect.objectContaining({ id: "conn-1", provider: "caldav", calendars: "[{\"id\":\"work\",\"name\":\"Work\"}]" })])
+    expect(body.auditEvents).toEqual([expect.objectContaining({ booking_id: "bk-1", event_type: "booking.confirm" })])
+    expect(body.account).toEqual([expect.objectContaining({ did: ME, handle: "me.example.test" })])
+    expect(bundle.text).not.toContain("SEALEDVALUE")
+    expect(bundle.text).not.toContain("https://hooks.example") // a webhook's target URL is not exported, only that it exists
+
+    const ics = await download(e, created.links["meetings.ics"])
+    expect(ics.status).toBe(200)
+    expect(ics.type).toContain("text/calendar")
+    const event = new ICAL.Event(new ICAL.Component(ICAL.parse(ics.text)).getFirstSubcomponent("vevent")!)
+    expect(event.uid).toBe("bk-1@overlap.app")
+    expect(event.startDate.toJSDate().getTime()).toBe(start)
+    expect(event.endDate.toJSDate().getTime()).toBe(start + 1_800_000)
+
+    expect((await download(e, created.links["bundle.json"])).status).toBe(410)
+    expect((await env.BLOBS.list({ prefix: `exports/${ME}/` })).objects).toEqual([])
+  })
+
+  it("refuses a tampered link, another person's DID in it, an unsigned file name, and an expired link", async () => {
+    const e = testEnv()
+    await seed(Date.now())
+    const created = await exportFor(e)
+    const link = created.links["bundle.json"]
+    const tampered = link.replace(/sig=([^&]+)/, (_, sig: string) => `sig=${sig.slice(0, -2)}${sig.endsWith("AA") ? "BB" : "AA"}`)
+    expect((await download(e, tampered)).status).toBe(403)
+    expect((await download(e, link.replace(encodeURIComponent(ME), encodeURIComponent(OTHER)))).status).toBe(403)
+    expect((await download(e, link.replace("bundle.json", "meetings.ics"))).status).toBe(403)
+    expect((await download(e, link.replace("bundle.json", "secrets.json"))).status).toBe(400)
+    expect((await download(e, link.replace(/exp=\d+/, `exp=${Date.now() - 1}`))).status).toBe(403)
+    // a link signed with another key (another deployment, a rotated secret) is not honored either
+    expect((await download(testEnv({ EXPORT_LINK_SECRET: "another-secret" }), link)).status).toBe(403)
+    // still there for the real link
+    expect((await download(e, link)).status).toBe(200)
+  })
+
+  it("an expired link is refused with 410 even when the file is still in R2", async () => {
+    const e = testEnv()
+    await seed(Date.now())
+    const created = await Effect.runPromise(
+      Effect.gen(function*() {
+        yield* TestClock.setTime(Date.now() - EXPORT_LINK_TTL_MS - 60_000)
+        return yield* createExport({ did: ME })
+      }).pipe(Effect.provide(Layer.merge(accountLayer(e), TestContext.TestContext)))
+    )
+    expect((await download(e, created.links["bundle.json"])).status).toBe(410)
+    expect((await env.BLOBS.list({ prefix: `exports/${ME}/${created.exportId}/` })).objects).toHaveLength(2)
+  })
+
+  it("is switched off outside development when EXPORT_LINK_SECRET is not set", async () => {
+    await expect(exportFor(testEnv({ EXPORT_LINK_SECRET: undefined }))).rejects.toThrow(/EXPORT_LINK_SECRET/)
+    const refused = await download(testEnv({ EXPORT_LINK_SECRET: undefined }), "/account/export/abcdefgh12/bundle.json?did=did:plc:x&exp=1&sig=x")
+    expect(refused.status).toBe(503)
+  })
+})
