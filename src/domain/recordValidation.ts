@@ -1,9 +1,11 @@
 import { Either, ParseResult, Schema } from "effect"
 import { lexicons } from "../lexicon/lexicons.js"
+import { CONFERENCE_PROVIDERS, isSlug, knownLocation } from "./eventTypes"
 import {
   BookingRecord,
   BookingRequestRecord,
   type DefsConstraints,
+  EventTypeRecord,
   Records,
   type RecordCollection,
   SlotOfferRecord
@@ -114,6 +116,21 @@ export const checkBookingRequest = (
   request: BookingRequestRecord
 ): Either.Either<BookingRequestRecord, RecordInvalid> => Either.map(checkConstraints(request.constraints), () => request)
 
+/** An event type: a slug (lowercase, digits, single hyphens), distinct durations, an https video link. */
+export const checkEventType = (eventType: EventTypeRecord): Either.Either<EventTypeRecord, RecordInvalid> => {
+  if (!isSlug(eventType.slug)) return invalid("slug", "must be lowercase letters and digits joined by single hyphens")
+  if (new Set(eventType.durations).size !== eventType.durations.length) return invalid("durations", "must not repeat a length")
+  // a location of a kind this version does not know stays (open union): it reads as "to be agreed"
+  const location = knownLocation(eventType.location)
+  if (location?.$type === "app.overlap.defs#locationVideo" && !/^https:\/\//i.test(location.url)) {
+    return invalid("location.url", "must be an https link")
+  }
+  if (location?.$type === "app.overlap.defs#locationConference" && !CONFERENCE_PROVIDERS.includes(location.provider)) {
+    return invalid("location.provider", `must be one of ${CONFERENCE_PROVIDERS.join(", ")}`)
+  }
+  return Either.right(eventType)
+}
+
 export const checkBooking = (booking: BookingRecord): Either.Either<BookingRecord, RecordInvalid> => Either.right(booking)
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -146,6 +163,7 @@ const decodeThenCheck =
 const decodeSlotOffer = decodeThenCheck(SlotOfferRecord, checkSlotOffer)
 const decodeBookingRequest = decodeThenCheck(BookingRequestRecord, checkBookingRequest)
 const decodeBooking = decodeThenCheck(BookingRecord, checkBooking)
+const decodeEventType = decodeThenCheck(EventTypeRecord, checkEventType)
 
 /**
  * Validates one `app.overlap.*` record, as the firehose ingest does for every record it sees.
@@ -170,5 +188,7 @@ export const validateRecord = (collection: string, value: unknown): Either.Eithe
       return Either.map(decodeBookingRequest(value), (v) => ({ collection: "app.overlap.bookingRequest", value: v }) as const)
     case "app.overlap.booking":
       return Either.map(decodeBooking(value), (v) => ({ collection: "app.overlap.booking", value: v }) as const)
+    case "app.overlap.eventType":
+      return Either.map(decodeEventType(value), (v) => ({ collection: "app.overlap.eventType", value: v }) as const)
   }
 }

@@ -7,12 +7,14 @@ import type { FirehoseCursorsRepo } from "./FirehoseCursorsRepo"
 import type { IdempotencyKeysRepo } from "./IdempotencyKeysRepo"
 import type { JtiLedger } from "./JtiLedger"
 import type { OffersRepo } from "./OffersRepo"
+import type { EventTypesRepo } from "./EventTypesRepo"
 import type { UsersRepo } from "./UsersRepo"
 
 /** Every D1 repository: what `RepositoriesLive` and `RepositoriesTest` provide. */
 export type Repositories =
   | UsersRepo
   | OffersRepo
+  | EventTypesRepo
   | BookingRequestsRepo
   | BookingsRepo
   | AuditEventsRepo

@@ -10,6 +10,7 @@ import { RepositoriesTest } from "../../src/adapters/memory/RepositoriesTest"
 import { IngestMetricsTest } from "../../src/adapters/memory/IngestMetricsTest"
 import { CalendarTaskQueueLive } from "../../src/adapters/queues/CalendarTaskQueueLive"
 import { OffersRepo } from "../../src/services/OffersRepo"
+import { EventTypesRepo } from "../../src/services/EventTypesRepo"
 
 // Weekly slotOffer records (issue 15 item 1) through the index-tasks consumer: indexed with their hours,
 // answered by getOffers' view; a bad weekly record is skipped and counted as poison; an old one is as before.
@@ -89,5 +90,50 @@ describe("weekly slotOffer records at ingest", () => {
       for (const m of messages) expect(acked).toContain(m.id)
       const page = yield* (yield* OffersRepo).listByHost({ did: host, limit: 10 })
       expect(page.items).toEqual([])
+    }).pipe(Effect.provide(layer())))
+})
+
+describe("eventType records at ingest", () => {
+  const eventType = {
+    $type: "app.overlap.eventType",
+    name: "Intro call",
+    slug: "intro",
+    durations: [45, 15],
+    location: { $type: "app.overlap.defs#locationConference", provider: "googleMeet" },
+    policy: "follower",
+    offers: [`at://${host}/app.overlap.slotOffer/weekly`],
+    createdAt: "2029-12-01T00:00:00.000Z"
+  }
+  const typeWrite = (rkey: string, record: unknown): IndexTask => ({
+    source: "test",
+    seenAt: 0,
+    event: { _tag: "create", did: host, collection: "app.overlap.eventType", rkey, rev: "3l0000000000a", cid: `cid-${rkey}`, record }
+  })
+
+  it.effect("an event type is indexed under its slug (durations ascending); a delete removes it", () =>
+    Effect.gen(function*() {
+      const counts = yield* indexTaskBatch(batchOf([message(typeWrite("intro", eventType))]))
+      expect(counts).toMatchObject({ applied: 1 })
+      const repo = yield* EventTypesRepo
+      const row = Option.getOrThrow(yield* repo.getBySlug(host, "intro"))
+      expect([row.uri, row.durations, row.policy, row.offers, row.location]).toEqual([
+        `at://${host}/app.overlap.eventType/intro`, [15, 45], "follower", eventType.offers, eventType.location
+      ])
+      yield* indexTaskBatch(batchOf([message({ source: "test", seenAt: 0, event: { _tag: "delete", did: host, collection: "app.overlap.eventType", rkey: "intro", rev: "3l0000000000b" } })]))
+      expect(Option.isNone(yield* repo.getBySlug(host, "intro"))).toBe(true)
+    }).pipe(Effect.provide(layer())))
+
+  it.effect("bad event types are poison: a slug that is not the record key, a bad slug, repeated lengths, an http video link", () =>
+    Effect.gen(function*() {
+      const bad = [
+        typeWrite("other", eventType),
+        typeWrite("Intro", { ...eventType, slug: "Intro" }),
+        typeWrite("intro", { ...eventType, durations: [30, 30] }),
+        typeWrite("intro", { ...eventType, location: { $type: "app.overlap.defs#locationVideo", url: "http://video.example/x" } }),
+        typeWrite("intro", { ...eventType, durations: [] })
+      ]
+      const counts = yield* indexTaskBatch(batchOf(bad.map(message)))
+      expect(counts).toMatchObject({ poison: bad.length })
+      expect(yield* (yield* EventTypesRepo).listByHost(host)).toEqual([])
     }).pipe(Effect.provide(layer())))
 })

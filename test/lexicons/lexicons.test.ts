@@ -57,11 +57,11 @@ describe("lexicon files", () => {
     }
   })
 
-  it("each record's main def has key tid beside record (not nested)", () => {
+  it("each record's main def has key tid beside record (not nested); an eventType's key is its slug", () => {
     const records = lexiconFiles.map((f) => JSON.parse(fs.readFileSync(f, "utf8"))).filter((d) => d.defs.main?.type === "record")
-    expect(records.map((d) => d.id).sort()).toEqual(["app.overlap.booking", "app.overlap.bookingRequest", "app.overlap.slotOffer"])
+    expect(records.map((d) => d.id).sort()).toEqual(["app.overlap.booking", "app.overlap.bookingRequest", "app.overlap.eventType", "app.overlap.slotOffer"])
     for (const doc of records) {
-      expect(doc.defs.main.key, doc.id).toBe("tid")
+      expect(doc.defs.main.key, doc.id).toBe(doc.id === "app.overlap.eventType" ? "any" : "tid")
       expect(doc.defs.main.record.type, doc.id).toBe("object")
       expect(doc.defs.main.record.key, doc.id).toBeUndefined()
       expect(doc.defs.main.record.required, doc.id).toContain("createdAt")

@@ -11,6 +11,7 @@ import { IdempotencyKeysRepo } from "../../src/services/IdempotencyKeysRepo"
 import { JtiLedger } from "../../src/services/JtiLedger"
 import type { OfferRecord } from "../../src/services/OffersRepo"
 import { OffersRepo } from "../../src/services/OffersRepo"
+import { EventTypesRepo } from "../../src/services/EventTypesRepo"
 import type { Page } from "../../src/services/Page"
 import type { Repositories } from "../../src/services/Repositories"
 import { UsersRepo } from "../../src/services/UsersRepo"
@@ -265,6 +266,35 @@ export const repositorySuite = (name: string, layer: Layer.Layer<Repositories>) 
           const error = yield* Effect.flip(offers.upsert(bad))
           expect(error._tag).toBe("RepositoryError")
           expect(yield* offers.get(bad.uri, { includeHidden: true })).toEqual(Option.none())
+        }))
+    })
+
+    describe("EventTypesRepo", () => {
+      const eventType = (slug: string, rev: string, did = HOST) => ({
+        uri: `at://${did}/app.overlap.eventType/${slug}`, did, rkey: slug, cid: `bafy-${slug}-${rev}`, rev, slug,
+        name: `Type ${slug}`, description: null, durations: [15, 30],
+        location: { $type: "app.overlap.defs#locationInPerson" as const, address: "Main St 1" },
+        policy: "anyone" as const, offers: null, createdAt: T0
+      })
+
+      test("round trip by URI and slug, by host in slug order, rev-guarded, tombstoned, hidden with the account", () =>
+        Effect.gen(function*() {
+          const repo = yield* EventTypesRepo
+          expect(yield* repo.upsert(eventType("b-call", "3l0000000002"))).toBe(true)
+          expect(yield* repo.upsert(eventType("a-call", "3l0000000002"))).toBe(true)
+          expect(yield* repo.upsert(eventType("a-call", "3l0000000002", OTHER))).toBe(true)
+          expect(yield* repo.upsert({ ...eventType("b-call", "3l0000000001"), name: "older" })).toBe(false)
+          const b = Option.getOrThrow(yield* repo.getBySlug(HOST, "b-call"))
+          expect([b.name, b.durations, b.location, b.offers]).toEqual(["Type b-call", [15, 30], { $type: "app.overlap.defs#locationInPerson", address: "Main St 1" }, null])
+          expect(Option.isSome(yield* repo.get(b.uri))).toBe(true)
+          expect((yield* repo.listByHost(HOST)).map((e) => e.slug)).toEqual(["a-call", "b-call"])
+          expect(yield* repo.delete(b.uri, "3l0000000003")).toBe(true)
+          expect(yield* repo.upsert(eventType("b-call", "3l0000000002"))).toBe(false)
+          expect(yield* repo.hideForDid(HOST)).toBe(1)
+          expect(yield* repo.listByHost(HOST)).toEqual([])
+          expect(yield* repo.unhideForDid(HOST)).toBe(1)
+          expect(yield* repo.purgeForDid(HOST)).toBe(1)
+          expect((yield* repo.listByHost(OTHER)).map((e) => e.slug)).toEqual(["a-call"])
         }))
     })
 

@@ -33,7 +33,7 @@ export const notTombstoned = (sql: SqlClient.SqlClient, uri: string, rev: string
  */
 export const deleteAtRev = (
   sql: SqlClient.SqlClient,
-  table: "offers_index" | "booking_requests",
+  table: "offers_index" | "booking_requests" | "event_types_index",
   uri: string,
   rev: string
 ): Effect.Effect<boolean, SqlError, D1Client.D1Client> =>

@@ -11,12 +11,14 @@ import { FirehoseCursorsRepoLive } from "./FirehoseCursorsRepoLive"
 import { IdempotencyKeysRepoLive } from "./IdempotencyKeysRepoLive"
 import { JtiLedgerLive } from "./JtiLedgerLive"
 import { OffersRepoLive } from "./OffersRepoLive"
+import { EventTypesRepoLive } from "./EventTypesRepoLive"
 import { UsersRepoLive } from "./UsersRepoLive"
 
 /** All repositories over the worker's D1 binding. */
 export const RepositoriesLive: Layer.Layer<Repositories, never, CloudflareEnv> = Layer.mergeAll(
   UsersRepoLive,
   OffersRepoLive,
+  EventTypesRepoLive,
   BookingRequestsRepoLive,
   BookingsRepoLive,
   AuditEventsRepoLive,

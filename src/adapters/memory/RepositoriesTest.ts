@@ -9,12 +9,14 @@ import { FirehoseCursorsRepoTest } from "./FirehoseCursorsRepoTest"
 import { IdempotencyKeysRepoTest } from "./IdempotencyKeysRepoTest"
 import { JtiLedgerTest } from "./JtiLedgerTest"
 import { OffersRepoTest } from "./OffersRepoTest"
+import { EventTypesRepoTest } from "./EventTypesRepoTest"
 import { UsersRepoTest } from "./UsersRepoTest"
 
 /** All repositories in memory; every build starts empty. */
 export const RepositoriesTest: Layer.Layer<Repositories> = Layer.mergeAll(
   UsersRepoTest,
   OffersRepoTest,
+  EventTypesRepoTest,
   BookingRequestsRepoTest,
   BookingsRepoTest,
   AuditEventsRepoTest,

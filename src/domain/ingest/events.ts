@@ -10,8 +10,8 @@ export const OVERLAP_NSID_PREFIX = "app.overlap."
 
 export const isOverlapCollection = (collection: string): boolean => collection.startsWith(OVERLAP_NSID_PREFIX)
 
-/** The collections the index keeps (offers_index, booking_requests); other app.overlap.* records are dropped after the proof. */
-export const IndexedCollection = Schema.Literal("app.overlap.slotOffer", "app.overlap.bookingRequest")
+/** The collections the index keeps (offers_index, booking_requests, event_types_index); other app.overlap.* records are dropped after the proof. */
+export const IndexedCollection = Schema.Literal("app.overlap.slotOffer", "app.overlap.bookingRequest", "app.overlap.eventType")
 export type IndexedCollection = typeof IndexedCollection.Type
 
 export const isIndexedCollection = Schema.is(IndexedCollection)

@@ -10,6 +10,8 @@ import { IdentityResolver } from "../../services/IdentityResolver"
 import { IngestActivityRepo } from "../../services/IngestActivityRepo"
 import { IngestMetrics } from "../../services/IngestMetrics"
 import { OffersRepo } from "../../services/OffersRepo"
+import { EventTypesRepo } from "../../services/EventTypesRepo"
+import { knownLocation } from "../../domain/eventTypes"
 import { UsersRepo } from "../../services/UsersRepo"
 import type { RepositoryError } from "../../services/RepositoryError"
 
@@ -21,7 +23,7 @@ export class IndexTaskPoison extends Schema.TaggedError<IndexTaskPoison>()("Inde
 
 export type IndexOutcome = "applied" | "unchanged" | "skipped"
 
-type IndexServices = OffersRepo | BookingRequestsRepo | UsersRepo | IngestActivityRepo | IdentityResolver | CalendarTaskQueue
+type IndexServices = OffersRepo | EventTypesRepo | BookingRequestsRepo | UsersRepo | IngestActivityRepo | IdentityResolver | CalendarTaskQueue
 
 const at = (iso: string): number => Date.parse(iso)
 
@@ -86,6 +88,28 @@ const applyRecordWrite = (event: RecordWrite, attempt: number) =>
         }
         break
       }
+      case "app.overlap.eventType": {
+        const v = valid.right.value
+        // the record key is the slug: one event type per slug and host, addressable by either
+        if (v.slug !== event.rkey) {
+          return yield* new IndexTaskPoison({ did: event.did, reason: `${uri}: slug must equal the record key (${event.rkey})` })
+        }
+        const eventTypes = yield* EventTypesRepo
+        applied = yield* eventTypes.upsert({
+          ...base,
+          did: event.did,
+          slug: v.slug,
+          name: v.name,
+          description: v.description ?? null,
+          durations: [...v.durations].sort((a, b) => a - b),
+          location: knownLocation(v.location) ?? null,
+          policy: v.policy,
+          offers: v.offers ?? null,
+          createdAt: at(v.createdAt)
+        })
+        if (applied && status !== "active") yield* eventTypes.hideForDid(event.did)
+        break
+      }
       default:
         return "skipped" as const
     }
@@ -102,18 +126,22 @@ const applyAccount = (event: Extract<IngestEvent, { _tag: "account" }>, attempt:
     yield* users.setStatus(event.did, status).pipe(Effect.catchTag("UserNotFound", () => Effect.void))
     const offers = yield* OffersRepo
     const requests = yield* BookingRequestsRepo
+    const eventTypes = yield* EventTypesRepo
     switch (status) {
       case "active":
         yield* offers.unhideForDid(event.did)
         yield* requests.unhideForDid(event.did)
+        yield* eventTypes.unhideForDid(event.did)
         break
       case "deleted":
         yield* offers.purgeForDid(event.did)
         yield* requests.purgeForDid(event.did)
+        yield* eventTypes.purgeForDid(event.did)
         break
       default:
         yield* offers.hideForDid(event.did)
         yield* requests.hideForDid(event.did)
+        yield* eventTypes.hideForDid(event.did)
     }
     return "applied" as const
   })
@@ -149,6 +177,8 @@ export const applyIndexTask = (
         const uri = recordUri(event)
         const removed = event.collection === "app.overlap.slotOffer"
           ? yield* (yield* OffersRepo).delete(uri, event.rev)
+          : event.collection === "app.overlap.eventType"
+          ? yield* (yield* EventTypesRepo).delete(uri, event.rev)
           : yield* (yield* BookingRequestsRepo).delete(uri, event.rev)
         outcome = removed ? "applied" : "unchanged"
         break

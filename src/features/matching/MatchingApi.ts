@@ -5,6 +5,8 @@ import {
   DefsPendingMatch,
   GetAvailabilityOutput,
   GetAvailabilityParams,
+  GetEventTypesOutput,
+  GetEventTypesParams,
   GetMatchStatusOutput,
   GetMatchStatusParams,
   GetOffersOutput,
@@ -20,7 +22,7 @@ import { IdempotencyErrors } from "../xrpc/Idempotency"
 import { RateLimit } from "../xrpc/RateLimit"
 import { XrpcAuth } from "../xrpc/XrpcAuth"
 import { XrpcOptionalAuth } from "../xrpc/XrpcOptionalAuth"
-import { HostNotFound, OfferNotFound, TierNotMet } from "./offerRefusals"
+import { HostNotFound, InvalidEventType, OfferNotFound, TierNotMet } from "./offerRefusals"
 import { ApiError } from "../../services/ApiError"
 
 /**
@@ -66,6 +68,15 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .addSuccess(GetOffersOutput)
       .addError(HostNotFound)
       .addError(InvalidCursor)
+      .addError(InvalidEventType)
+      .addError(GraphUnavailable)
+      .middleware(XrpcOptionalAuth)
+  )
+  .add(
+    HttpApiEndpoint.get("getEventTypes", "/xrpc/app.overlap.getEventTypes")
+      .setUrlParams(GetEventTypesParams)
+      .addSuccess(GetEventTypesOutput)
+      .addError(HostNotFound)
       .addError(GraphUnavailable)
       .middleware(XrpcOptionalAuth)
   )
@@ -77,6 +88,7 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .addError(OfferNotFound)
       .addError(TierNotMet)
       .addError(InvalidConstraints)
+      .addError(InvalidEventType)
       .addError(CalendarUnavailable)
       .addError(GraphUnavailable)
       .middleware(XrpcOptionalAuth)
@@ -90,6 +102,7 @@ export class MatchingApi extends HttpApiGroup.make("matching")
       .addError(OfferNotFound)
       .addError(TierNotMet)
       .addError(InvalidConstraints)
+      .addError(InvalidEventType)
       .addError(NoSlotAvailable)
       .addError(TooManyHolds)
       .addError(CalendarUnavailable)

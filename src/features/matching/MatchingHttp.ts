@@ -3,6 +3,7 @@ import { Layer } from "effect"
 import { OverlapApi } from "../OverlapApi"
 import { AccountRequiredLive } from "./AccountRequiredLive"
 import { getAvailability } from "./methods/getAvailability"
+import { getEventTypes } from "./methods/getEventTypes"
 import { getMatchStatus } from "./methods/getMatchStatus"
 import { getOffers } from "./methods/getOffers"
 import { match } from "./methods/match"
@@ -11,6 +12,7 @@ import { match } from "./methods/match"
 export const MatchingHttpLive = HttpApiBuilder.group(OverlapApi, "matching", (handlers) =>
   handlers
     .handle("getOffers", getOffers)
+    .handle("getEventTypes", getEventTypes)
     .handle("getAvailability", getAvailability)
     .handle("match", match)
     .handle("getMatchStatus", getMatchStatus)).pipe(Layer.provide(AccountRequiredLive))

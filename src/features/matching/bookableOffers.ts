@@ -34,6 +34,10 @@ const judgeFor = (
 const asGuest = (guest: string | Guest): Guest => (typeof guest === "string" ? { did: guest } : guest)
 
 /** A predicate over offers for this guest (a DID, or `{ anonymous: true }`), after at most one graph read. */
+/** Whether this guest meets a tier of the host's (an event type's), after at most one graph read. */
+export const meetsTier = (hostDid: string, guest: string | Guest) =>
+  Effect.map(judgeFor(hostDid, asGuest(guest)), (judge) => (tier: PolicyTier) => judge(tier))
+
 export const visibleTo = (hostDid: string, guest: string | Guest) =>
   Effect.map(judgeFor(hostDid, asGuest(guest)), (judge) => (offer: IndexedOffer) => judge(offer.policy)._tag === "Allowed")
 

@@ -1,13 +1,14 @@
 import type { DefsHold } from "../../lexicon/schemas"
 import type { Held } from "../../services/HoldStore"
 import type { IndexedOffer } from "../../services/OffersRepo"
+import { slotView } from "./zonedSlots"
 
 export const iso = (ms: number): string => new Date(ms).toISOString()
 
-/** A hold as the guest who made it sees it. */
-export const holdView = (hold: Held): DefsHold => ({
+/** A hold as the guest who made it sees it; with the zones, its slot also on the guest's and host's clocks. */
+export const holdView = (hold: Held, zones?: { readonly guestTz: string; readonly hostTz: string }): DefsHold => ({
   bookingId: hold.bookingId,
-  slot: { start: iso(hold.start), end: iso(hold.end) },
+  slot: zones === undefined ? { start: iso(hold.start), end: iso(hold.end) } : slotView(hold, zones.guestTz, zones.hostTz),
   expiresAt: iso(hold.expiresAt)
 })
 

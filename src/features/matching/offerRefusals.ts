@@ -11,3 +11,6 @@ export class OfferNotFound extends ApiError<OfferNotFound>()("OfferNotFound", 40
 
 /** The caller's relationship with the host does not meet the offer's tier, or a block (403). */
 export class TierNotMet extends ApiError<TierNotMet>()("TierNotMet", 403) {}
+
+/** The event type asked for is malformed, not the host's, or does not allow the lengths asked (400, naming the field). */
+export class InvalidEventType extends ApiError<InvalidEventType>()("InvalidEventType", 400) {}

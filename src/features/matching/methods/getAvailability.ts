@@ -8,10 +8,11 @@ import type { DefsConstraints, GetAvailabilityParams } from "../../../lexicon/sc
 import { CalendarProvider, type Interval, type ProviderError } from "../../../services/CalendarProvider"
 import { type CalendarParty, CalendarUnavailable } from "../../../services/HoldStore"
 import { ipSubject } from "../../../services/RateLimiter"
-import { iso } from "../matchingViews"
 import { CurrentRequester } from "../../xrpc/Requester"
 import { spendHostBudget } from "../hostBudget"
-import { currentGuest, invalidConstraints, offersFor, resolveHost } from "../offerAccess"
+import { currentGuest, invalidConstraints, resolveHost } from "../offerAccess"
+import { eventTypeDurations, eventTypeFor, ladderOf, offersForEventType } from "../eventTypes"
+import { slotView } from "../zonedSlots"
 import { hostRulesFor } from "../../settings/hostRulesFor"
 
 /** How many candidate slots getAvailability answers with (the lexicon's maximum). */
@@ -52,10 +53,12 @@ export const getAvailability = ({ urlParams }: { readonly urlParams: GetAvailabi
   Effect.gen(function*() {
     const guest = yield* currentGuest
     const hostDid = yield* resolveHost(urlParams.host)
-    const usable = yield* offersFor(hostDid, guest, urlParams.offer)
+    // An event type (issue 15 item 2) narrows the offers, adds its tier and fixes the lengths (docs/records.md).
+    const eventType = yield* eventTypeFor(hostDid, urlParams.eventType)
+    const usable = yield* offersForEventType(hostDid, guest, urlParams.offer, eventType)
+    const lengths = yield* eventTypeDurations(eventType, urlParams.durationMin, urlParams.durationMax ?? urlParams.durationMin, "")
     const constraints: DefsConstraints = {
-      durationMin: urlParams.durationMin,
-      durationMax: urlParams.durationMax ?? urlParams.durationMin,
+      ...lengths,
       earliest: urlParams.earliest,
       latest: urlParams.latest,
       tz: urlParams.tz,
@@ -78,7 +81,7 @@ export const getAvailability = ({ urlParams }: { readonly urlParams: GetAvailabi
     if (Either.isLeft(asked)) return yield* invalidConstraints("")(asked.left)
     // Then the answer is made no more precise than the grid: lengths up the ladder, bounds to whole hours
     // (coarse.ts). The range is the one `match` would read for these coarse bounds.
-    const coarse = coarsenBounds(request.guest)
+    const coarse = coarsenBounds(request.guest, ladderOf(eventType))
     if (Either.isLeft(coarse)) return yield* invalidConstraints("")(coarse.left)
     if (coarse.right.latest <= coarse.right.earliest) return { slots: [] }
     const search = slotSearchFor({ ...request, guest: coarse.right }, now, AVAILABILITY_CANDIDATES)
@@ -99,5 +102,6 @@ export const getAvailability = ({ urlParams }: { readonly urlParams: GetAvailabi
     if (Either.isLeft(slots)) return yield* invalidConstraints("")(slots.left)
     // A few free slots spread over the range, not the earliest few (which would map the busy time between them).
     const answer = spreadPick(slots.right, AVAILABILITY_SLOTS)
-    return { slots: answer.map((slot) => ({ start: iso(slot.start), end: iso(slot.end) })) }
+    // each slot also on the guest's clock (tz) and the host's (issue 15 item 6)
+    return { slots: answer.map((slot) => slotView(slot, urlParams.tz, request.host.timeZone)) }
   })

@@ -4,6 +4,7 @@ import { type IndexedOffer, OffersRepo } from "../../../services/OffersRepo"
 import { encodeCursor } from "../../../services/Page"
 import { visibleTo } from "../bookableOffers"
 import { offerView } from "../matchingViews"
+import { eventTypeFor } from "../eventTypes"
 import { currentGuest, resolveHost } from "../offerAccess"
 
 /** How many index pages getOffers reads to fill one page of offers the caller may see. */
@@ -15,7 +16,11 @@ export const getOffers = ({ urlParams }: { readonly urlParams: GetOffersParams }
     const offers = yield* OffersRepo
     const guest = yield* currentGuest
     const hostDid = yield* resolveHost(urlParams.host)
-    const visible = yield* visibleTo(hostDid, guest)
+    // an event type shows only the offers it draws on (issue 15 item 2)
+    const eventType = yield* eventTypeFor(hostDid, urlParams.eventType)
+    const drawsOn = eventType?.offers
+    const seen = yield* visibleTo(hostDid, guest)
+    const visible = (offer: IndexedOffer) => seen(offer) && (drawsOn === undefined || drawsOn.includes(offer.uri))
     const from = urlParams.from !== undefined ? Date.parse(urlParams.from) : undefined
     const to = urlParams.until !== undefined ? Date.parse(urlParams.until) : undefined
     const shown: Array<IndexedOffer> = []

@@ -5,14 +5,15 @@ import { toMatchRequest } from "../../../domain/holds/matchInput"
 import { slotRulesOf } from "../../../domain/matching/hostRules"
 import type { MatchInput } from "../../../lexicon/schemas"
 import { slotSearchFor } from "../../../domain/holds/slotSearch"
-import { coarsenBounds, DEFAULT_DURATION_LADDER_MIN } from "../../../domain/slots/coarse"
+import { coarsenBounds } from "../../../domain/slots/coarse"
 import { CalendarUnavailable, NoSlotAvailable } from "../../../services/HoldStore"
 import { Caller } from "../../xrpc/Caller"
 import { idempotent } from "../../xrpc/Idempotency"
 import { spendHostBudget } from "../hostBudget"
 import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "../matchAndRecord"
 import { holdView } from "../matchingViews"
-import { invalidConstraints, offersFor } from "../offerAccess"
+import { invalidConstraints } from "../offerAccess"
+import { eventTypeDurations, eventTypeFor, ladderOf, offersForEventType } from "../eventTypes"
 import { hostRulesFor } from "../../settings/hostRulesFor"
 
 /**
@@ -27,9 +28,12 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
     const key = Either.getOrElse(parseIdempotencyKey(http.headers[IDEMPOTENCY_KEY_HEADER]), () => "")
     // One booking per (caller, key): a retry after a lost answer reaches the same hold.
     const bookingId = yield* bookingIdFor(caller.did, "app.overlap.match", key)
-    const usable = yield* offersFor(payload.hostDid, caller.did, payload.offerUri).pipe(
+    // An event type (issue 15 item 2) narrows the offers, adds its tier and fixes the lengths (docs/records.md).
+    const eventType = yield* eventTypeFor(payload.hostDid, payload.eventType)
+    const usable = yield* offersForEventType(payload.hostDid, caller.did, payload.offerUri, eventType).pipe(
       Effect.tapError((error) => recordRefusedMatch(error._tag, started))
     )
+    const lengths = yield* eventTypeDurations(eventType, payload.constraints.durationMin, payload.constraints.durationMax, "constraints.")
     // The host's own rules (private settings, docs/host-rules.md), read per request.
     const host = yield* hostRulesFor(payload.hostDid).pipe(Effect.orDie)
     const asked = toMatchRequest({
@@ -37,7 +41,7 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
       guestDid: caller.did,
       bookingId,
       offers: usable,
-      constraints: payload.constraints,
+      constraints: { ...payload.constraints, ...lengths },
       hostRules: slotRulesOf(host.rules, host.timeZone ?? usable[0]!.tz),
       now: started,
       ...(payload.offerUri !== undefined ? { offerUri: payload.offerUri } : {})
@@ -46,7 +50,7 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
     // that no two answers differ by a minute-exact edge of someone's busy time.
     const valid = slotSearchFor(asked, started, 1)
     if (Either.isLeft(valid)) return yield* invalidConstraints("constraints.")(valid.left)
-    const coarse = coarsenBounds(asked.guest, DEFAULT_DURATION_LADDER_MIN, asked.host.slotStepMin)
+    const coarse = coarsenBounds(asked.guest, ladderOf(eventType), asked.host.slotStepMin)
     if (Either.isLeft(coarse)) return yield* invalidConstraints("constraints.")(coarse.left)
     if (coarse.right.latest - coarse.right.earliest < coarse.right.durationMin * 60_000) {
       return yield* new NoSlotAvailable({ message: "no time fits both calendars within the constraints" })
@@ -64,7 +68,9 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
       })
     )
     if (outcome._tag === "Held") {
-      return { result: { $type: "app.overlap.defs#hold" as const, ...holdView(outcome) } }
+      // the slot also on the guest's clock (constraints.tz) and the host's (issue 15 item 6)
+      const zones = { guestTz: payload.constraints.tz, hostTz: request.host.timeZone }
+      return { result: { $type: "app.overlap.defs#hold" as const, ...holdView(outcome, zones) } }
     }
     return { result: { $type: "app.overlap.defs#pendingMatch" as const, token: outcome.token, retryAfterSec: outcome.retryAfterSec } }
   }))
