@@ -31,7 +31,7 @@ interface WorkerBindings {
   readonly DOH_URL: string
   /** wrangler.toml, wrangler.notify.toml, wrangler.webhooks.toml, wrangler.firehose.toml */
   readonly BSKY_APPVIEW_URL: string
-  /** wrangler.toml */
+  /** wrangler.toml, wrangler.notify.toml */
   readonly PUBLIC_URL?: string
   /** wrangler.toml */
   readonly WEBHOOKS_PUBLIC_URL?: string

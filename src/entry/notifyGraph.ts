@@ -14,13 +14,17 @@ import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
 import { WebhookChannelLive } from "../adapters/channels/WebhookChannelLive"
 import { WebhookSubscriptionsRepoLive } from "../adapters/d1/WebhookSubscriptionsRepoLive"
 import { OutboundGuardLive } from "../adapters/http/OutboundGuardLive"
+import { ActionLinksLive } from "../adapters/d1/ActionLinksLive"
+import { NotifySettingsLive } from "../adapters/d1/NotifySettingsLive"
 
 /** The notify worker's service graph over one `env`: build it once per env (src/entry/notify.ts caches it). */
 export const notifyLayer = (env: Env): Layer.Layer<Notifier | DeadLetters> => {
   const data = Layer.mergeAll(DeliveriesRepoLive, WebhookSubscriptionsRepoLive).pipe(Layer.provide(D1Live))
   // webhook targets are checked again before each delivery (never to a private, loopback or metadata address)
   const outbound = OutboundGuardLive.pipe(Layer.provide(FetchHttpClient.layer))
-  const stores = Layer.mergeAll(data, IcsStoreLive, TokenVaultLive, outbound)
+  // people's sealed addresses and preferences, and the signed one-click links, both over D1 and the vault
+  const people = Layer.mergeAll(NotifySettingsLive, ActionLinksLive).pipe(Layer.provide(Layer.merge(D1Live, TokenVaultLive)))
+  const stores = Layer.mergeAll(data, IcsStoreLive, TokenVaultLive, outbound, people)
   const channels = Layer.mergeAll(EmailChannelLive, WebhookChannelLive, DmChannelLive).pipe(Layer.provide(stores))
   return Layer.mergeAll(NotifierLive.pipe(Layer.provide(Layer.merge(channels, data))), DeadLettersLive).pipe(
     Layer.provide(CloudflareEnv.layer(env))

@@ -74,7 +74,7 @@ describe("invitations (ICS)", () => {
     })
     expect(parsed.organizer).toEqual({ value: "mailto:host@example.com", cn: "Host Person" })
     // No e-mail known for the guest: the calendar address is the DID (a URI).
-    expect(parsed.attendees).toEqual([{ value: GUEST, partstat: "ACCEPTED", role: "REQ-PARTICIPANT" }])
+    expect(parsed.attendees).toEqual([{ value: GUEST, partstat: "NEEDS-ACTION", role: "REQ-PARTICIPANT" }])
   })
 
   it("reschedule: same UID, higher SEQUENCE, new times, still REQUEST", () => {

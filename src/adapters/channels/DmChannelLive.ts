@@ -1,7 +1,10 @@
 import { Effect, Layer, Option, Ref, Schema } from "effect"
+import { isBookingEvent } from "../../domain/notify/plan"
+import { wants } from "../../domain/notify/preferences"
 import { messageText } from "../../domain/notify/render"
 import type { DmTask } from "../../domain/notify/task"
 import { DmChannel, SendFailed } from "../../services/NotifyChannels"
+import { NotifySettings } from "../../services/NotifySettings"
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
 import { readBoundedText } from "../../platform/boundedBody"
 import { DEFAULT_REQUEST_TIMEOUT_MS, failureOf, fetchWithTimeout, MAX_RESPONSE_BODY_BYTES } from "./notifyHttp"
@@ -109,14 +112,35 @@ export const makeDmChannel = (config: DmSenderConfig) =>
 
 export const dmChannelLayer = (config: DmSenderConfig): Layer.Layer<DmChannel> => Layer.effect(DmChannel, makeDmChannel(config))
 
-/** The DM channel configured from the worker's vars and the DM_SENDER_APP_PASSWORD secret. */
-export const DmChannelLive: Layer.Layer<DmChannel, never, CloudflareEnv> = Layer.effect(
+/**
+ * The DM channel configured from the worker's vars and the DM_SENDER_APP_PASSWORD secret. A booking event is
+ * sent only to a person who opted in (their preferences: DMs on, this kind on) and only when a sender account
+ * is configured; otherwise the delivery is skipped, not failed. Connector notices go as before (the consumer
+ * plans them only when there is a sender).
+ */
+export const DmChannelLive: Layer.Layer<DmChannel, never, CloudflareEnv | NotifySettings> = Layer.effect(
   DmChannel,
-  Effect.flatMap(CloudflareEnv, (env) =>
-    makeDmChannel({
+  Effect.gen(function*() {
+    const env = yield* CloudflareEnv
+    const settings = yield* NotifySettings
+    const configured = (env.DM_SENDER_DID ?? "") !== ""
+    const inner = yield* makeDmChannel({
       did: env.DM_SENDER_DID || undefined,
       pds: env.DM_SENDER_PDS || undefined,
       appPassword: env.DM_SENDER_APP_PASSWORD || undefined,
       proxy: env.CHAT_SERVICE_PROXY || DEFAULT_CHAT_SERVICE_PROXY
-    }))
+    })
+    return DmChannel.of({
+      send: (task) =>
+        Effect.gen(function*() {
+          if (!isBookingEvent(task.event)) return yield* inner.send(task)
+          if (!configured) return "skipped" as const
+          const mine = yield* settings.get(task.target).pipe(
+            Effect.mapError((e) => new SendFailed({ reason: `dm: reading the settings: ${e.operation} failed`, retryable: true }))
+          )
+          if (!wants(mine.preferences, "dm", task.event)) return "skipped" as const
+          return yield* inner.send(task)
+        })
+    })
+  })
 )

@@ -1,5 +1,6 @@
-export { methodOf, PRODID, renderInvitation } from "./ics"
+export { DID_PARAMETER, methodOf, PRODID, renderInvitation } from "./ics"
 export {
+  AttendeeStatus,
   BookingId,
   bookingUid,
   calendarAddress,
@@ -8,5 +9,6 @@ export {
   icsKey,
   Invitation,
   InvitationMethod,
-  Participant
+  Participant,
+  WebUrl
 } from "./invitation"

@@ -52,6 +52,24 @@ export const Participant = Schema.Struct({
 })
 export type Participant = typeof Participant.Type
 
+/** The guest's participation status on a REQUEST (RFC 5545 §3.2.12); a CANCEL carries none. */
+export const AttendeeStatus = Schema.Literal("NEEDS-ACTION", "ACCEPTED", "DECLINED", "TENTATIVE")
+export type AttendeeStatus = typeof AttendeeStatus.Type
+
+/** An absolute http(s) URL (a join link, the booking page). */
+export const WebUrl = Schema.String.pipe(
+  Schema.maxLength(2048),
+  Schema.filter((s) => {
+    try {
+      const url = new URL(s)
+      return url.protocol === "https:" || url.protocol === "http:" || "must be an http(s) URL"
+    } catch {
+      return "must be an absolute URL"
+    }
+  }),
+  Schema.annotations({ identifier: "WebUrl" })
+)
+
 export const Invitation = Schema.Struct({
   bookingId: BookingId,
   sequence: Schema.NonNegativeInt,
@@ -62,6 +80,12 @@ export const Invitation = Schema.Struct({
   hostTz: IanaZone,
   summary: Schema.String.pipe(Schema.maxLength(512)),
   description: Schema.optional(Schema.String.pipe(Schema.maxLength(8192))),
+  /** LOCATION: a place, or the join link of an online meeting. */
+  location: Schema.optional(Schema.String.pipe(Schema.maxLength(1024))),
+  /** URL: where the meeting is seen in the web app (RFC 5545 §3.8.4.6). */
+  url: Schema.optional(WebUrl),
+  /** The guest's PARTSTAT on a REQUEST; NEEDS-ACTION when absent, so calendar apps offer to accept it. */
+  attendeeStatus: Schema.optional(AttendeeStatus),
   /** The host. */
   organizer: Participant,
   /** The guest. */
@@ -77,5 +101,8 @@ export const bookingUid = (bookingId: string): string => `${bookingId}@overlap.a
 /** Where version `sequence` of a booking's invitation is stored in R2. */
 export const icsKey = (bookingId: string, sequence: number): string => `ics/${bookingId}/${sequence}.ics`
 
-/** The calendar user address of a participant (see Participant). */
+/**
+ * The calendar user address of a participant (see Participant). With an e-mail address it is `mailto:`, the
+ * only kind iMIP (RFC 6047) can route and calendar apps (Gmail, Outlook, Apple) treat as an invitation.
+ */
 export const calendarAddress = (p: Participant): string => (p.email !== undefined ? `mailto:${p.email}` : p.did)

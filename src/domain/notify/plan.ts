@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import { Did } from "../identifiers"
 import { EmailAddress } from "../invitation/invitation"
 import type { ConnectorNotice } from "../calendar/connectorNotice"
-import { BookingEvent, NotificationId, type NotifyEvent, type NotifyTask } from "./task"
+import { BookingEvent, BookingEventType, NotificationId, type NotifyEvent, type NotifyTask } from "./task"
 
 /** One participant to tell, and how they want to hear. Webhooks go to every active subscription of the DID. */
 export const Recipient = Schema.Struct({
@@ -37,12 +37,21 @@ export const planTasks = (
 ): ReadonlyArray<NotifyTask> =>
   notification.recipients.flatMap((r): Array<NotifyTask> => {
     const common = { id: notification.id, recipientDid: r.did, event: notification.event }
+    // A booking event reaches each person by their own settings: an e-mail task and a DM task by DID, which
+    // the sender resolves (verified address, opt-in, preferences) when it sends, and skips otherwise.
+    const personal = isBookingEvent(notification.event)
+    const email = r.email ?? (personal ? r.did : undefined)
     return [
-      ...(r.email !== undefined ? [{ channel: "email" as const, target: r.email, ...common }] : []),
+      ...(email !== undefined ? [{ channel: "email" as const, target: email, ...common }] : []),
       ...subscriptionsOf(r.did).map((id) => ({ channel: "webhook" as const, target: id, ...common })),
-      ...(r.dm === true ? [{ channel: "dm" as const, target: r.did, ...common }] : [])
+      ...(r.dm === true || (personal && r.dm === undefined) ? [{ channel: "dm" as const, target: r.did, ...common }] : [])
     ]
   })
+
+const bookingTypes: ReadonlySet<string> = new Set(BookingEventType.literals)
+
+/** A booking's own lifecycle event (not a connector notice). */
+export const isBookingEvent = (event: NotifyEvent): event is BookingEvent => bookingTypes.has(event.type)
 
 /** The event a connector notice tells its recipients about. */
 export const noticeEvent = (notice: ConnectorNotice): NotifyEvent =>

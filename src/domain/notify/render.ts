@@ -1,5 +1,5 @@
 import { match } from "ts-pattern"
-import type { BookingEvent, ConnectorBrokenEvent, HoldReleasedEvent, NotifyEvent, NotifyTask } from "./task"
+import type { BookingEvent, ConnectorBrokenEvent, HoldReleasedEvent, NotifyEvent, NotifyTask, VerifyEmailEvent } from "./task"
 
 /**
  * What each channel says about an event. Times are shown in the host's zone, with the zone named (UTC for
@@ -30,10 +30,13 @@ const providerName = (provider: ConnectorBrokenEvent["provider"]): string =>
 
 const bookingSubject = (event: BookingEvent): string =>
   match(event.type)
+    .with("booking.held", () => `Request: a meeting on ${bookingWhen(event)}`)
+    .with("booking.expired", () => `Expired: the meeting request for ${bookingWhen(event)}`)
     .with("booking.confirmed", () => `Confirmed: meeting on ${bookingWhen(event)}`)
     .with("booking.rescheduled", () => `Moved: meeting now on ${bookingWhen(event)}`)
     .with("booking.canceled", () => `Canceled: meeting on ${bookingWhen(event)}`)
     .with("booking.declined", () => "Declined: your meeting request")
+    .with("booking.reminder", () => `Reminder: meeting on ${bookingWhen(event)}`)
     .exhaustive()
 
 export const subjectFor = (event: NotifyEvent): string => {
@@ -42,22 +45,33 @@ export const subjectFor = (event: NotifyEvent): string => {
       return `Action needed: reconnect your ${providerName(event.provider)} calendar`
     case "booking.hold_released":
       return `Released: the hold on your meeting on ${holdWhen(event)}`
+    case "email.verify":
+      return "Confirm your e-mail address for Overlap"
     default:
       return bookingSubject(event)
   }
 }
 
-/** The other participant, as the recipient sees them. */
-const otherParty = (event: { readonly hostDid: string; readonly guestDid: string }, recipientDid: string): string =>
-  recipientDid === event.hostDid ? event.guestDid : event.hostDid
+/** The other participant, as the recipient sees them: their name when the event carries one, else their DID. */
+export const otherParty = (
+  event: { readonly hostDid: string; readonly guestDid: string; readonly hostName?: string | undefined; readonly guestName?: string | undefined },
+  recipientDid: string
+): string =>
+  recipientDid === event.hostDid ? event.guestName ?? event.guestDid : event.hostName ?? event.hostDid
 
 const bookingText = (event: BookingEvent, recipientDid: string): string => {
   const other = otherParty(event, recipientDid)
   const headline = match(event.type)
+    .with("booking.held", () =>
+      recipientDid === event.hostDid
+        ? `${other} asks to meet on ${bookingWhen(event)}: confirm or decline it in Overlap.`
+        : `Your request to meet ${other} on ${bookingWhen(event)} is waiting for them to confirm.`)
+    .with("booking.expired", () => `The meeting request between you and ${other} for ${bookingWhen(event)} expired unconfirmed.`)
     .with("booking.confirmed", () => `Your meeting with ${other} is confirmed: ${bookingWhen(event)}.`)
     .with("booking.rescheduled", () => `Your meeting with ${other} has moved to ${bookingWhen(event)}.`)
     .with("booking.canceled", () => `Your meeting with ${other} on ${bookingWhen(event)} is canceled.`)
     .with("booking.declined", () => `Your meeting request to ${other} was declined.`)
+    .with("booking.reminder", () => `Reminder: your meeting with ${other} is on ${bookingWhen(event)}.`)
     .exhaustive()
   const reason = event.reason !== undefined && event.reason.trim() !== "" ? `\nReason: ${event.reason.slice(0, 500)}` : ""
   return `${headline}${reason}\nOverlap booking ${event.bookingId}`
@@ -76,6 +90,8 @@ export const messageText = (event: NotifyEvent, recipientDid: string): string =>
     case "booking.hold_released":
       return `The hold on your meeting with ${otherParty(event, recipientDid)} on ${holdWhen(event)} was released: ` +
         `that time became busy on a calendar, so the meeting was not booked.\nOverlap booking ${event.bookingId}`
+    case "email.verify":
+      return "Confirm this e-mail address in Overlap: open the link in the e-mail we sent to it."
     default:
       return bookingText(event, recipientDid)
   }
@@ -114,6 +130,10 @@ export type WebhookPayload =
     }
   }
   | PayloadCommon & {
+    readonly type: VerifyEmailEvent["type"]
+    readonly data: { readonly notificationId: string; readonly recipientDid: string }
+  }
+  | PayloadCommon & {
     readonly type: HoldReleasedEvent["type"]
     readonly data: {
       readonly notificationId: string
@@ -131,6 +151,8 @@ export const webhookPayload = (task: NotifyTask, now: number): WebhookPayload =>
   const base = { notificationId: task.id, recipientDid: task.recipientDid }
   const event = task.event
   switch (event.type) {
+    case "email.verify":
+      return { type: event.type, timestamp, data: base }
     case "connector.broken":
       return {
         type: event.type,

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { Did, EpochMillis } from "../identifiers"
-import { BookingId, EmailAddress, IanaZone } from "../invitation/invitation"
+import { BookingId, EmailAddress, IanaZone, WebUrl } from "../invitation/invitation"
 
 /**
  * The messages of the `notify-tasks` queue. A producer fans a notification out into one task per
@@ -18,10 +18,13 @@ export const NotificationId = Schema.String.pipe(
 )
 
 export const BookingEventType = Schema.Literal(
+  "booking.held",
+  "booking.expired",
   "booking.confirmed",
   "booking.rescheduled",
   "booking.canceled",
-  "booking.declined"
+  "booking.declined",
+  "booking.reminder"
 )
 export type BookingEventType = typeof BookingEventType.Type
 
@@ -40,7 +43,20 @@ export const BookingEvent = Schema.Struct({
   /** Why it was canceled or declined, as the actor wrote it. */
   reason: Schema.optional(Schema.String.pipe(Schema.maxLength(3000))),
   /** R2 key of the invitation version this event produced (`ics/<bookingId>/<sequence>.ics`); null for a decline. */
-  icsKey: Schema.NullOr(Schema.String.pipe(Schema.maxLength(200)))
+  icsKey: Schema.NullOr(Schema.String.pipe(Schema.maxLength(200))),
+  /** When the transition happened: the invitation's DTSTAMP (a redelivery renders the same file). */
+  at: Schema.optional(EpochMillis),
+  /** What the meeting is called (the host's event type), shown in subjects and as the invitation's SUMMARY. */
+  title: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
+  /** Where it happens: a place, or a join link (LOCATION). */
+  location: Schema.optional(Schema.String.pipe(Schema.maxLength(1024))),
+  /** The online meeting's join link, when there is one. */
+  joinUrl: Schema.optional(WebUrl),
+  /** How each person is named to the other (handle or display name); the DID is shown when absent. */
+  hostName: Schema.optional(Schema.String.pipe(Schema.maxLength(256))),
+  guestName: Schema.optional(Schema.String.pipe(Schema.maxLength(256))),
+  /** On a reminder: how long before the start it is sent. */
+  minutesBefore: Schema.optional(Schema.Int.pipe(Schema.between(1, 10080)))
 })
 export type BookingEvent = typeof BookingEvent.Type
 
@@ -75,8 +91,19 @@ export const HoldReleasedEvent = Schema.Struct({
 })
 export type HoldReleasedEvent = typeof HoldReleasedEvent.Type
 
-/** Everything a delivery can be about: a booking event, or one of the connectors' notices. */
-export const NotifyEvent = Schema.Union(BookingEvent, ConnectorBrokenEvent, HoldReleasedEvent)
+/**
+ * A person entered an e-mail address: the message with the signed link that verifies it goes to that (still
+ * unverified) address, and only there. `icsKey` is always null.
+ */
+export const VerifyEmailEvent = Schema.Struct({
+  type: Schema.Literal("email.verify"),
+  at: EpochMillis,
+  icsKey: Schema.Null
+})
+export type VerifyEmailEvent = typeof VerifyEmailEvent.Type
+
+/** Everything a delivery can be about: a booking event, one of the connectors' notices, an address to verify. */
+export const NotifyEvent = Schema.Union(BookingEvent, ConnectorBrokenEvent, HoldReleasedEvent, VerifyEmailEvent)
 export type NotifyEvent = typeof NotifyEvent.Type
 
 const common = {
@@ -86,8 +113,12 @@ const common = {
   event: NotifyEvent
 }
 
-/** E-mail through the send_email binding, with the invitation attached; `target` is the address. */
-export const EmailTask = Schema.Struct({ channel: Schema.Literal("email"), target: EmailAddress, ...common })
+/**
+ * E-mail through the send_email binding, with the invitation attached. `target` is the recipient's DID (the
+ * sender looks up their verified, sealed address when it sends, and skips it when there is none or they
+ * turned this kind off), or an explicit address a caller supplied.
+ */
+export const EmailTask = Schema.Struct({ channel: Schema.Literal("email"), target: Schema.Union(Did, EmailAddress), ...common })
 export type EmailTask = typeof EmailTask.Type
 
 /** A Standard Webhooks POST; `target` is the subscription id (its URL and secret are looked up at send time). */
