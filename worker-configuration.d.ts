@@ -58,7 +58,11 @@ interface WorkerBindings {
   /** wrangler.toml */
   readonly RATE_LIMITER: DurableObjectNamespace<import("./src/entry/appview").RateLimiterDO>
   /** wrangler.toml */
+  readonly SESSION: DurableObjectNamespace<import("./src/entry/appview").SessionDO>
+  /** wrangler.toml */
   readonly RATE_LIMITS?: string
+  /** wrangler.toml */
+  readonly ATPROTO_DEV_HANDLE_RESOLVER?: string
   /** wrangler.notify.toml */
   readonly EMAIL: SendEmail
   /** wrangler.notify.toml */

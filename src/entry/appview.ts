@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { handleOAuthRoute, isOAuthRoute } from "../features/connectors/oauthCallback"
 import { handleAdminRoute, isAdminRoute } from "../features/admin/adminRoute"
 import { handleExportDownload, isExportDownload } from "../features/account/exportDownload"
+import { handleSignInRoute, isSignInRoute } from "../features/signin/signInRoutes"
 import { makeXrpcHandler } from "../features/xrpcHandler"
 import { defaultAdmission, makeAdmission, parseMaxInFlight } from "../domain/admission"
 import { calendarTaskBatch } from "../features/calendarTasks"
@@ -23,6 +24,7 @@ import { checkHealth } from "./health"
 export { BookingDO } from "./objects/BookingDO"
 export { HostMatchDO } from "./objects/HostMatchDO"
 export { RateLimiterDO } from "./objects/RateLimiterDO"
+export { SessionDO } from "./objects/SessionDO"
 export { UserConnectorDO } from "./objects/UserConnectorDO"
 
 // One service graph per `env` (per isolate in practice), never per request, built synchronously by the first
@@ -47,6 +49,7 @@ export default {
     if (isExportDownload(url.pathname)) return accountRuntimeFor(env).runPromise(handleExportDownload(request))
     if (url.pathname === VAULT_KEYS_PATH) return handleVaultKeys(request, env, (effect) => runtimeFor(env).runtime.runPromise(effect))
     if (isOAuthRoute(url.pathname)) return runtimeFor(env).runtime.runPromise(handleOAuthRoute(request))
+    if (isSignInRoute(url.pathname)) return runtimeFor(env).runtime.runPromise(handleSignInRoute(request))
     return runtimeFor(env).xrpc.handle(request)
   },
 

@@ -9,6 +9,7 @@ import { MatchingHttpLive } from "./matching/MatchingHttp"
 import { OverlapApi } from "./OverlapApi"
 import { SettingsHttpLive } from "./settings/SettingsHttp"
 import { SubscriptionsHttpLive } from "./webhooks/SubscriptionsHttp"
+import { SessionHttpLive } from "./signin/SessionHttp"
 import { RateLimitLive } from "./xrpc/RateLimit"
 import { XrpcAuthLive } from "./xrpc/XrpcAuth"
 import { XrpcOptionalAuthLive } from "./xrpc/XrpcOptionalAuth"
@@ -23,6 +24,7 @@ const XrpcApiLive = HttpApiBuilder.api(OverlapApi).pipe(
   Layer.provide(ConnectorsHttpLive),
   Layer.provide(MatchingHttpLive),
   Layer.provide(SubscriptionsHttpLive),
+  Layer.provide(SessionHttpLive),
   Layer.provide(SettingsHttpLive),
   // the middleware any group may use: XrpcAuth, XrpcOptionalAuth (anonymous + Turnstile), RateLimit
   Layer.provide([XrpcAuthLive, XrpcOptionalAuthLive, RateLimitLive])

@@ -48,6 +48,8 @@ export interface Env extends Omit<WorkerBindings, "NOTIFY_DEAD_LETTERS"> {
   // --- AppView (wrangler.toml) ---
   /** Rate limits per method class, JSON (src/domain/rateLimits.ts); absent = the defaults in code. */
   readonly RATE_LIMITS?: WorkerBindings["RATE_LIMITS"]
+  /** Development only: the local PDS, asked to resolve `.test` handles at sign-in (src/adapters/atproto/actorResolver.ts). */
+  readonly ATPROTO_DEV_HANDLE_RESOLVER?: WorkerBindings["ATPROTO_DEV_HANDLE_RESOLVER"]
   /** Public origin of the AppView: OAuth redirect URIs are `<PUBLIC_URL>/oauth/<provider>/callback`. */
   readonly PUBLIC_URL?: WorkerBindings["PUBLIC_URL"]
   /** Public origin of the webhooks worker: Google channel / Graph subscription notification URLs. */
@@ -74,6 +76,9 @@ export interface Env extends Omit<WorkerBindings, "NOTIFY_DEAD_LETTERS"> {
    */
   readonly RECURRENCE_LIMITS?: string
 
+  /** Development only: where siteverify is asked (scripts/localTurnstile.mjs); ignored unless ENVIRONMENT is development. */
+  readonly TURNSTILE_SITEVERIFY_URL?: string
+
   // --- secrets (optional: absent locally until set) ---
   readonly TURNSTILE_SECRET?: string
   readonly TOKEN_VAULT_KEYS?: string
@@ -85,6 +90,11 @@ export interface Env extends Omit<WorkerBindings, "NOTIFY_DEAD_LETTERS"> {
   readonly DM_SENDER_APP_PASSWORD?: string
   /** Bearer token for operator endpoints (`POST /firehose/ensure`); required outside ENVIRONMENT=development. */
   readonly OPERATOR_SECRET?: string
+  /**
+   * The atproto OAuth client's private key (docs/signin.md): a private ES256 JWK with `kid` (or a JSON array of
+   * them, newest first, for rotation); its public half is served at /oauth/jwks.json. Required outside development.
+   */
+  readonly ATPROTO_OAUTH_PRIVATE_JWK?: string
   /**
    * Optional var: ports besides 443 that webhook targets and CalDAV servers may use outside development
    * ("8443, 8008"); unset = none (src/domain/network/outboundUrl.ts).

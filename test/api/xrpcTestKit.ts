@@ -1,3 +1,7 @@
+import { AccountSettings } from "../../src/services/AccountSettings"
+import { ExportStore } from "../../src/services/ExportStore"
+import { UserDataStore } from "../../src/services/UserDataStore"
+import { WebSessions } from "../../src/services/WebSessions"
 import { Secp256k1Keypair } from "@atproto/crypto"
 import { Layer } from "effect"
 import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
@@ -77,6 +81,7 @@ export const serviceAuthFor = (accounts: ReadonlyArray<TestAccount>, env: Partia
 export const withXrpcTestServices = <R, E>(services: Layer.Layer<R, E>) =>
   Layer.merge(
     Layer.mergeAll(
+      makeTestLayer(AccountSettings)({}),
       makeTestLayer(Analytics)({}),
       makeTestLayer(BookingLifecycle)({}),
       makeTestLayer(BookingsRepo)({}),
@@ -95,7 +100,10 @@ export const withXrpcTestServices = <R, E>(services: Layer.Layer<R, E>) =>
       makeTestLayer(TokenVault)({}),
       makeTestLayer(Turnstile)({}),
       makeTestLayer(UserConnectors)({}),
-      makeTestLayer(WebhookSubscriptionsRepo)({})
+      makeTestLayer(WebhookSubscriptionsRepo)({}),
+      makeTestLayer(WebSessions)({}),
+      makeTestLayer(UserDataStore)({}),
+      makeTestLayer(ExportStore)({})
     ),
     services
   )

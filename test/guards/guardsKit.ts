@@ -14,6 +14,9 @@ import type { RateLimiter } from "../../src/services/RateLimiter"
 import { ServiceAuth } from "../../src/services/ServiceAuth"
 import type { Repositories } from "../../src/services/Repositories"
 import { serviceAuthFor, type TestAccount } from "../api/xrpcTestKit"
+import { makeTestLayer } from "../../src/platform/testing"
+import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
+import { WebSessions } from "../../src/services/WebSessions"
 
 // A test-only XRPC API exercising the guards the way a feature group uses them: a service-auth
 // group with RateLimit, and an anonymous-capable group with XrpcOptionalAuth; the procedures wrap
@@ -113,7 +116,10 @@ export const makeGuards = async (options: {
     options.repositories,
     wrapAuth ? Layer.effect(ServiceAuth, Effect.map(ServiceAuth, wrapAuth)).pipe(Layer.provide(auth)) : auth,
     options.rateLimiter ?? makeRateLimiterTest(options.limits),
-    makeTurnstileTest()
+    makeTurnstileTest(),
+    // browser sessions: these tests send no session cookie, so neither is ever called
+    makeTestLayer(WebSessions)({}),
+    makeTestLayer(CloudflareEnv)({})
   )
   const runtime = ManagedRuntime.make(services)
   const context = (await runtime.runtime()).context

@@ -8,7 +8,7 @@ import type { GroupCommitStats } from "../../src/features/matching/engine/D1Grou
 import type { Env } from "../../src/platform/CloudflareEnv"
 import type { CalendarProvider } from "../../src/services/CalendarProvider"
 import { makePdsWriterTest } from "../../src/adapters/memory/PdsWriterTest"
-import appview, { BookingDO, HostMatchDO, RateLimiterDO, UserConnectorDO } from "../../src/entry/appview"
+import appview, { BookingDO, HostMatchDO, RateLimiterDO, SessionDO, UserConnectorDO } from "../../src/entry/appview"
 import type { TakeRequest } from "../../src/entry/objects/RateLimiterDO"
 import type { PdsWriter, RecordWrite } from "../../src/services/PdsWriter"
 
@@ -88,7 +88,25 @@ export class ConfigurableUserConnectorDO extends UserConnectorDO {
   }
 }
 
+/** SessionDO whose access token a test may age past its expiry (the next call must refresh), and whose rows it may read. */
+export class ExpirableSessionDO extends SessionDO {
+  async expireAccessToken(): Promise<boolean> {
+    const row = this.row()
+    if (row === undefined) return false
+    const session = await this.open(row.did, row.sealed)
+    await this.storeSealed(row.did, row.origin, { ...session, tokenSet: { ...session.tokenSet, expires_at: Date.now() - 60_000 } })
+    return true
+  }
+
+  /** Every stored cell of this object's tables, as text (the plaintext-secret scan reads them). */
+  storedText(): ReadonlyArray<string> {
+    return ["session", "outbox"].flatMap((table) =>
+      this.sql().exec(`SELECT * FROM ${table}`).toArray().flatMap((row) => Object.values(row).map(String)))
+  }
+}
+
 export {
+  ExpirableSessionDO as SessionDO,
   ConfigurableUserConnectorDO as UserConnectorDO,
   ControllableHostMatchDO as HostMatchDO,
   InspectableRateLimiterDO as RateLimiterDO,

@@ -7,7 +7,9 @@ import { D1Live } from "../../adapters/d1/D1Live"
 import { HoldStoreLive } from "../../adapters/objects/HoldStoreLive"
 import { IcsStoreLive } from "../../adapters/r2/IcsStoreLive"
 import { NotifyOutboxLive } from "../../adapters/queues/NotifyOutboxLive"
-import { PdsWriterUnavailable } from "../../adapters/atproto/PdsWriterUnavailable"
+import { publishedOnly } from "../../adapters/atproto/PdsWriterLive"
+import { AccountSettingsLive } from "../../adapters/d1/AccountSettingsLive"
+import { AtprotoSessionsLive } from "../../adapters/objects/AtprotoSessionsLive"
 import { RepositoriesLive } from "../../adapters/d1/RepositoriesLive"
 import { WebhookSubscriptionsRepoLive } from "../../adapters/d1/WebhookSubscriptionsRepoLive"
 import {
@@ -37,9 +39,12 @@ export class BookingDO extends DurableObject<Env> implements HealthProbe, Bookin
     return { object: "BookingDO", ok: true } as const
   }
 
-  /** Where the booking's public record goes: no PDS session exists yet (the Live PdsWriter lands with issue 13). */
-  protected pdsWriter(): Layer.Layer<PdsWriter> {
-    return PdsWriterUnavailable
+  /**
+   * Where the booking's public record goes: the host's PDS through their SessionDO, only when they turned
+   * publishing on (off by default).
+   */
+  protected pdsWriter(): Layer.Layer<PdsWriter, never, CloudflareEnv> {
+    return publishedOnly.pipe(Layer.provide(Layer.merge(AccountSettingsLive, AtprotoSessionsLive)))
   }
 
   /** The services and the engine, built synchronously on first use and kept for the instance's life. */

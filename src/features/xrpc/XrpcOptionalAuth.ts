@@ -1,7 +1,10 @@
 import { HttpApiMiddleware, HttpServerRequest } from "@effect/platform"
 import { Effect, Layer, Option, Schema } from "effect"
 import { RateLimited, RateLimiter, RateLimiterUnavailable } from "../../services/RateLimiter"
+import { CloudflareEnv } from "../../platform/CloudflareEnv"
 import { ServiceAuth, ServiceAuthError } from "../../services/ServiceAuth"
+import { CsrfRejected, SessionInvalid, SessionStoreUnavailable, WebSessions } from "../../services/WebSessions"
+import { browserSessionDid } from "./BrowserSession"
 import { Turnstile, type TurnstileError, TurnstileRejected, TurnstileRequired, TurnstileUnavailable } from "../../services/Turnstile"
 import { type AnonymousCaller, authenticatedAs, clientIp, clientIpPrefix, CurrentRequester, Requester } from "./Requester"
 import { verifyServiceAuthGated } from "./authGate"
@@ -40,19 +43,33 @@ export const verifyAnonymousCaller = (
  * (`Authenticated { did }` | `Anonymous { ipPrefix }`) instead of `Caller`.
  */
 export class XrpcOptionalAuth extends HttpApiMiddleware.Tag<XrpcOptionalAuth>()("overlap/XrpcOptionalAuth", {
-  failure: Schema.Union(ServiceAuthError, RateLimited, RateLimiterUnavailable, AnonymousCallerError),
+  failure: Schema.Union(ServiceAuthError, RateLimited, RateLimiterUnavailable, AnonymousCallerError, SessionInvalid, CsrfRejected, SessionStoreUnavailable),
   provides: CurrentRequester
 }) {}
 
-export const XrpcOptionalAuthLive: Layer.Layer<XrpcOptionalAuth, never, ServiceAuth | Turnstile | RateLimiter> = Layer.effect(
+export const XrpcOptionalAuthLive: Layer.Layer<
+  XrpcOptionalAuth,
+  never,
+  ServiceAuth | Turnstile | RateLimiter | WebSessions | CloudflareEnv
+> = Layer.effect(
   XrpcOptionalAuth,
   Effect.gen(function* () {
     const auth = yield* ServiceAuth
     const limiter = yield* RateLimiter
     const turnstile = yield* Turnstile
+    const sessions = yield* WebSessions
+    const env = yield* CloudflareEnv
     const identify = Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const authorization = request.headers.authorization
+      if (authorization === undefined) {
+        // a signed-in browser is the same Authenticated requester as a service-auth call (one authorization path)
+        const browser = yield* browserSessionDid.pipe(
+          Effect.provideService(WebSessions, sessions),
+          Effect.provideService(CloudflareEnv, env)
+        )
+        if (Option.isSome(browser)) return Requester.Authenticated({ did: browser.value })
+      }
       if (authorization !== undefined) {
         const lxm = nsidOf(new URL(request.url, "http://xrpc").pathname) ?? ""
         const caller = yield* verifyServiceAuthGated(auth, limiter, request, authorization, lxm)
