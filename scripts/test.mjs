@@ -39,7 +39,9 @@ const stages = [
   { name: "type-check web", cmd: bin("tsc"), args: ["-p", "web/tsconfig.json", "--noEmit"], env: {} },
   { name: "web build", cmd: process.execPath, args: [path.join(root, "scripts", "webBuild.mjs")], env: {} },
   // last: it starts the whole system (scripts/dev.mjs: workers on 8787–8790, PLC/PDS on 2582/2583) and stops it
-  { name: "end-to-end test", ...vitest("vitest.e2e.config.ts") }
+  { name: "end-to-end test", ...vitest("vitest.e2e.config.ts") },
+  // the web app in Debian Chromium against the whole system (starts and stops it too)
+  { name: "browser tests", ...vitest("vitest.web.config.ts") }
 ]
 
 const failed = []

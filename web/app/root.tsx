@@ -1,10 +1,15 @@
 import type { ReactNode } from "react"
-import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError } from "react-router"
+import { isRouteErrorResponse, Links, type LoaderFunctionArgs, Meta, Outlet, Scripts, ScrollRestoration, useRouteError, useRouteLoaderData } from "react-router"
 // inlined: one round trip less before the first paint on a slow network (the sheet is ~1 KiB gzip)
 import styles from "./app.css?inline"
 import { SiteFooter, SiteHeader } from "./components/SiteFrame"
+import { csrfTokenOf } from "./lib/csrf"
+
+/** Whether the visitor has a sign-in session (its CSRF cookie; the AppView checks the session itself on every call). */
+export const loader = ({ request }: LoaderFunctionArgs) => ({ csrf: csrfTokenOf(request.headers.get("cookie")) })
 
 export function Layout({ children }: { readonly children: ReactNode }) {
+  const session = useRouteLoaderData<typeof loader>("root")
   return (
     <html lang="en">
       <head>
@@ -19,7 +24,7 @@ export function Layout({ children }: { readonly children: ReactNode }) {
         <a className="skip" href="#content">
           Skip to content
         </a>
-        <SiteHeader />
+        <SiteHeader csrf={session?.csrf} />
         {children}
         <SiteFooter />
         <ScrollRestoration />

@@ -3,6 +3,10 @@ import { index, route, type RouteConfig } from "@react-router/dev/routes"
 export default [
   index("routes/home.tsx"),
   route("signin", "routes/signin.tsx"),
+  // the console (signed in): the inbox
+  route("app", "routes/console.tsx"),
+  route("app/calendars", "routes/calendars.tsx"),
+  route("app/settings", "routes/settings.tsx"),
   // "/@alice.example.com": the booking page (a path segment starting with "@"; anything else is the 404 page)
   route(":profile", "routes/booking.tsx"),
   route("*", "routes/notFound.tsx")

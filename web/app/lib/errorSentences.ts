@@ -73,6 +73,8 @@ export const errorSentences: Readonly<Record<string, Sentence>> = {
   InvalidWebhookUrl: () => "That webhook address cannot be used: it must be a public https address.",
   TooManySubscriptions: () => "You have as many webhooks as Overlap allows. Delete one to add another.",
   SubscriptionNotFound: () => "That webhook no longer exists. Reload the list.",
+  // your data
+  ExportUnavailable: () => "We could not prepare your data export just now. Please try again in a few minutes.",
   // requests in general
   IdempotencyKeyReused: () => "This request was already sent with different details. Reload and try again.",
   IdempotencyUnavailable: () => "We could not make sure this is sent only once, so nothing was changed. Please try again.",
