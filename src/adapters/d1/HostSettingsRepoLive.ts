@@ -5,18 +5,14 @@ import { SettingsDefsSettings } from "../../lexicon/schemas"
 import { HostSettingsRepo, StoredHostSettings } from "../../services/HostSettingsRepo"
 import { orRepositoryError, validateInput } from "../../services/RepositoryError"
 
-/** A `host_settings` row: the settings document as JSON text. */
+/** A `host_settings` row (column names camelCased by D1Live): the settings document as JSON text. */
 const Row = Schema.Struct({
-  host_did: Schema.String,
+  hostDid: Schema.String,
   settings: Schema.parseJson(SettingsDefsSettings),
-  updated_at: EpochMillis
+  updatedAt: EpochMillis
 })
 
-const toStored = (row: typeof Row.Type): StoredHostSettings => ({
-  hostDid: row.host_did,
-  settings: row.settings,
-  updatedAt: row.updated_at
-})
+const toStored = (row: typeof Row.Type): StoredHostSettings => ({ hostDid: row.hostDid, settings: row.settings, updatedAt: row.updatedAt })
 
 export const HostSettingsRepoLive: Layer.Layer<HostSettingsRepo, never, SqlClient.SqlClient> = Layer.effect(
   HostSettingsRepo,
