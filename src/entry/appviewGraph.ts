@@ -17,11 +17,6 @@ import { WebhookSubscriptionsRepoLive } from "../adapters/d1/WebhookSubscription
 import { OutboundGuardLive } from "../adapters/http/OutboundGuardLive"
 import { UserDataStoreLive } from "../adapters/d1/UserDataStoreLive"
 import { ExportStoreLive } from "../adapters/r2/ExportStoreLive"
-import { WebSessionsLive } from "../adapters/d1/WebSessionsLive"
-import { AccountSettingsLive } from "../adapters/d1/AccountSettingsLive"
-import { AtprotoSessionsLive } from "../adapters/objects/AtprotoSessionsLive"
-import { AtprotoSignInLive } from "../adapters/atproto/AtprotoSignInLive"
-import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
 
 /** The AppView's service graph over the worker's bindings: built once per `env`. */
 export const appviewLayer = (env: Env) => {
@@ -40,20 +35,11 @@ export const appviewLayer = (env: Env) => {
   const webhookSubscriptions = WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live.pipe(Layer.provide(root))))
   // webhook targets (and CalDAV servers) may not resolve to private, loopback or metadata addresses
   const outbound = OutboundGuardLive.pipe(Layer.provide(Layer.merge(root, FetchHttpClient.layer)))
-  // sign-in (docs/signin.md): browser sessions and settings in D1, the atproto session in each person's SessionDO
-  const atprotoSessions = AtprotoSessionsLive.pipe(Layer.provide(root))
-  const signIn = Layer.mergeAll(
-    WebSessionsLive,
-    AccountSettingsLive,
-    atprotoSessions,
-    AtprotoSignInLive.pipe(Layer.provide(Layer.mergeAll(TokenVaultLive.pipe(Layer.provide(root)), identity, atprotoSessions)))
-  ).pipe(Layer.provide(root))
   // account export (docs/operations.md): the registry-driven D1 reads and the R2 export files
   const accountData = Layer.merge(UserDataStoreLive, ExportStoreLive).pipe(Layer.provide(root))
   return Layer.mergeAll(
     root,
     accountData,
-    signIn,
     repositories,
     identity,
     auth,

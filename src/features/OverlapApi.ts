@@ -1,5 +1,5 @@
 import { HttpApi } from "@effect/platform"
-import { SessionApi } from "./signin/SessionApi"
+import { AccountDataApi } from "./account/AccountDataApi"
 import { BookingsApi } from "./bookings/BookingsApi"
 import { LifecycleApi } from "./bookings/LifecycleApi"
 import { ConnectorsApi } from "./connectors/ConnectorsApi"
@@ -9,4 +9,4 @@ import { SubscriptionsApi } from "./webhooks/SubscriptionsApi"
 import { InternalServerError } from "./xrpc/XrpcErrors"
 
 /** The XRPC surface the AppView serves: one group per feature. Unlisted methods answer 501. */
-export class OverlapApi extends HttpApi.make("overlap").add(BookingsApi).add(LifecycleApi).add(ConnectorsApi).add(MatchingApi).add(SubscriptionsApi).add(SettingsApi).add(SessionApi).addError(InternalServerError) {}
+export class OverlapApi extends HttpApi.make("overlap").add(BookingsApi).add(LifecycleApi).add(ConnectorsApi).add(MatchingApi).add(SubscriptionsApi).add(SettingsApi).add(AccountDataApi).addError(InternalServerError) {}

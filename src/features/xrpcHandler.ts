@@ -2,6 +2,7 @@ import { HttpApiBuilder, HttpApp, HttpServer } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { type Admission, defaultAdmission, makeAdmission } from "../domain/admission"
 import { buildIsolateRuntime } from "../platform/isolateRuntime"
+import { AccountDataHttpLive } from "./account/AccountDataHttp"
 import { BookingsHttpLive } from "./bookings/BookingsHttp"
 import { LifecycleHttpLive } from "./bookings/LifecycleHttp"
 import { ConnectorsHttpLive } from "./connectors/ConnectorsHttp"
@@ -9,7 +10,6 @@ import { MatchingHttpLive } from "./matching/MatchingHttp"
 import { OverlapApi } from "./OverlapApi"
 import { SettingsHttpLive } from "./settings/SettingsHttp"
 import { SubscriptionsHttpLive } from "./webhooks/SubscriptionsHttp"
-import { SessionHttpLive } from "./signin/SessionHttp"
 import { RateLimitLive } from "./xrpc/RateLimit"
 import { XrpcAuthLive } from "./xrpc/XrpcAuth"
 import { XrpcOptionalAuthLive } from "./xrpc/XrpcOptionalAuth"
@@ -24,7 +24,7 @@ const XrpcApiLive = HttpApiBuilder.api(OverlapApi).pipe(
   Layer.provide(ConnectorsHttpLive),
   Layer.provide(MatchingHttpLive),
   Layer.provide(SubscriptionsHttpLive),
-  Layer.provide(SessionHttpLive),
+  Layer.provide(AccountDataHttpLive),
   Layer.provide(SettingsHttpLive),
   // the middleware any group may use: XrpcAuth, XrpcOptionalAuth (anonymous + Turnstile), RateLimit
   Layer.provide([XrpcAuthLive, XrpcOptionalAuthLive, RateLimitLive])

@@ -1,0 +1,81 @@
+// app.overlap.account.requestExport through the XRPC handler in workerd, with real service-auth tokens, D1 and R2:
+// the caller gets links to their own export (only theirs), each downloads once through the AppView worker; a call
+// without a token is 401, and with exports switched off it is 503 with the XRPC error shape.
+import { env } from "cloudflare:test"
+import { Layer } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { UserDataStoreLive } from "../../src/adapters/d1/UserDataStoreLive"
+import { RepositoriesLive } from "../../src/adapters/d1/RepositoriesLive"
+import { RateLimiterTest } from "../../src/adapters/memory/RateLimiterTest"
+import { ExportStoreLive } from "../../src/adapters/r2/ExportStoreLive"
+import appview from "../../src/entry/appview"
+import { makeXrpcHandler, type XrpcHandler } from "../../src/features/xrpcHandler"
+import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
+import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "../api/xrpcTestKit"
+
+const NSID = "app.overlap.account.requestExport"
+let me: TestAccount
+let other: TestAccount
+const handlers: Array<XrpcHandler> = []
+
+const xrpcWith = (vars: Partial<Env>) => {
+  const testEnv = { ...env, ENVIRONMENT: "staging", PUBLIC_URL: "https://overlap.example", ...vars } as Env
+  const root = CloudflareEnv.layer(testEnv)
+  const repositories = RepositoriesLive.pipe(Layer.provide(root))
+  const services = Layer.mergeAll(root, repositories, serviceAuthFor([me, other])(repositories), RateLimiterTest, UserDataStoreLive.pipe(Layer.provide(root)), ExportStoreLive.pipe(Layer.provide(root)))
+  const xrpc = makeXrpcHandler(withXrpcTestServices(services))
+  handlers.push(xrpc)
+  return { xrpc, testEnv }
+}
+
+const call = async (xrpc: XrpcHandler, account: TestAccount | undefined) =>
+  xrpc.handle(new Request(`http://appview.test/xrpc/${NSID}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(account === undefined ? {} : { authorization: `Bearer ${await account.token(NSID)}` }) },
+    body: "{}"
+  }))
+
+beforeAll(async () => {
+  me = await makeAccount("exporter")
+  other = await makeAccount("exportother")
+})
+afterAll(async () => {
+  for (const h of handlers) await h.dispose()
+})
+
+describe(NSID, () => {
+  it("answers links to the caller's own export; each file downloads once through the AppView", async () => {
+    const now = Date.now()
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO bookings (id, host_did, guest_did, status, start_at, end_at, tz, created_at, updated_at) VALUES ('bk-x', ?, ?, 'confirmed', ?, ?, 'UTC', ?, ?)")
+        .bind(other.did, me.did, now + 864e5, now + 864e5 + 18e5, now, now),
+      env.DB.prepare("INSERT INTO bookings (id, host_did, guest_did, status, start_at, end_at, tz, created_at, updated_at) VALUES ('bk-not-mine', ?, 'did:plc:someoneelse', 'confirmed', ?, ?, 'UTC', ?, ?)")
+        .bind(other.did, now + 864e5, now + 864e5 + 18e5, now, now)
+    ])
+    const { testEnv, xrpc } = xrpcWith({ EXPORT_LINK_SECRET: "request-export-secret" })
+    const response = await call(xrpc, me)
+    expect(response.status).toBe(200)
+    const body = (await response.json()) as { exportId: string; expiresAt: string; bundleUrl: string; calendarUrl: string }
+    expect(body.bundleUrl.startsWith(`https://overlap.example/account/export/${body.exportId}/bundle.json?`)).toBe(true)
+    expect(Date.parse(body.expiresAt)).toBeGreaterThan(now)
+    const path = (url: string) => url.replace("https://overlap.example", "http://localhost")
+    const bundle = await appview.fetch(new Request(path(body.bundleUrl)) as Request<unknown, IncomingRequestCfProperties>, testEnv)
+    expect(bundle.status).toBe(200)
+    const text = await bundle.text()
+    expect(JSON.parse(text)).toMatchObject({ did: me.did, bookings: [expect.objectContaining({ id: "bk-x" })] })
+    expect(text).not.toContain("bk-not-mine")
+    const again = await appview.fetch(new Request(path(body.bundleUrl)) as Request<unknown, IncomingRequestCfProperties>, testEnv)
+    expect(again.status).toBe(410)
+    const calendar = await appview.fetch(new Request(path(body.calendarUrl)) as Request<unknown, IncomingRequestCfProperties>, testEnv)
+    expect(await calendar.text()).toContain("UID:bk-x@overlap.app")
+  })
+
+  it("is 401 without a service-auth token and 503 (XRPC error shape) when exports are switched off", async () => {
+    const { xrpc } = xrpcWith({ EXPORT_LINK_SECRET: "request-export-secret" })
+    expect((await call(xrpc, undefined)).status).toBe(401)
+    const off = xrpcWith({ EXPORT_LINK_SECRET: undefined })
+    const refused = await call(off.xrpc, me)
+    expect(refused.status).toBe(503)
+    expect(await refused.json()).toMatchObject({ error: "ExportUnavailable", message: expect.stringContaining("EXPORT_LINK_SECRET") })
+  })
+})
