@@ -53,8 +53,12 @@ const nodeGypPath = () => {
  */
 export const rebuildNative = () => {
   const moduleDir = path.dirname(require.resolve("better-sqlite3/package.json"))
+  // Under npm (postinstall) the environment carries npm's own nodedir (npm_config_nodedir, e.g. /usr for the
+  // system Node), which node-gyp prefers to the flag: set both.
+  const env = { ...process.env, npm_config_nodedir: pdsNodeDir() }
   const run = spawnSync(process.execPath, [nodeGypPath(), "rebuild", "--release", `--nodedir=${pdsNodeDir()}`], {
     cwd: moduleDir,
+    env,
     stdio: "inherit"
   })
   if (run.status !== 0) throw new Error(`node-gyp rebuild of better-sqlite3 for ${pdsNodeDir()} failed (exit ${run.status})`)
