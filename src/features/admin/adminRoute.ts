@@ -14,7 +14,8 @@ export type AdminNeeds = AccessVerifier | OperatorViews | AuditEventsRepo | Work
 
 const respond = (status: number, body: string) => new Response(body, { status, headers: pageHeaders })
 
-const refused = respond(403, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Forbidden</title></head><body><h1>Forbidden</h1><p>The operator console answers only through Cloudflare Access.</p></body></html>")
+// a function: a Response may not be made at global scope in workerd ("Disallowed operation called within global scope")
+const refused = () => respond(403, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Forbidden</title></head><body><h1>Forbidden</h1><p>The operator console answers only through Cloudflare Access.</p></body></html>")
 
 /**
  * The operator console (docs/operations.md). Every request is checked by `AccessVerifier` first: without a valid
@@ -26,7 +27,7 @@ export const handleAdminRoute = (request: Request): Effect.Effect<Response, neve
     const identity = yield* Effect.either(verifier.verify(request))
     if (identity._tag === "Left") {
       yield* Effect.logWarning("operator console refused").pipe(Effect.annotateLogs({ reason: identity.left.reason }))
-      return refused.clone()
+      return refused()
     }
     const operator = identity.right.name
     const url = new URL(request.url)
