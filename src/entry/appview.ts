@@ -3,6 +3,7 @@ import { handleOAuthRoute, isOAuthRoute } from "../features/connectors/oauthCall
 import { handleAdminRoute, isAdminRoute } from "../features/admin/adminRoute"
 import { handleExportDownload, isExportDownload } from "../features/account/exportDownload"
 import { handleSignInRoute, isSignInRoute } from "../features/signin/signInRoutes"
+import { handleActionLink, isActionLinkRoute } from "../features/notify/actionLinkRoute"
 import { makeXrpcHandler } from "../features/xrpcHandler"
 import { defaultAdmission, makeAdmission, parseMaxInFlight } from "../domain/admission"
 import { calendarTaskBatch } from "../features/calendarTasks"
@@ -50,6 +51,7 @@ export default {
     if (url.pathname === VAULT_KEYS_PATH) return handleVaultKeys(request, env, (effect) => runtimeFor(env).runtime.runPromise(effect))
     if (isOAuthRoute(url.pathname)) return runtimeFor(env).runtime.runPromise(handleOAuthRoute(request))
     if (isSignInRoute(url.pathname)) return runtimeFor(env).runtime.runPromise(handleSignInRoute(request))
+    if (isActionLinkRoute(url.pathname)) return runtimeFor(env).runtime.runPromise(handleActionLink(request))
     return runtimeFor(env).xrpc.handle(request)
   },
 

@@ -17,6 +17,14 @@ import { WebhookSubscriptionsRepoLive } from "../adapters/d1/WebhookSubscription
 import { OutboundGuardLive } from "../adapters/http/OutboundGuardLive"
 import { UserDataStoreLive } from "../adapters/d1/UserDataStoreLive"
 import { ExportStoreLive } from "../adapters/r2/ExportStoreLive"
+import { WebSessionsLive } from "../adapters/d1/WebSessionsLive"
+import { AccountSettingsLive } from "../adapters/d1/AccountSettingsLive"
+import { AtprotoSessionsLive } from "../adapters/objects/AtprotoSessionsLive"
+import { AtprotoSignInLive } from "../adapters/atproto/AtprotoSignInLive"
+import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
+import { NotifySettingsLive } from "../adapters/d1/NotifySettingsLive"
+import { ActionLinksLive } from "../adapters/d1/ActionLinksLive"
+import { EmailVerificationsLive } from "../adapters/queues/EmailVerificationsLive"
 
 /** The AppView's service graph over the worker's bindings: built once per `env`. */
 export const appviewLayer = (env: Env) => {
@@ -35,11 +43,24 @@ export const appviewLayer = (env: Env) => {
   const webhookSubscriptions = WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live.pipe(Layer.provide(root))))
   // webhook targets (and CalDAV servers) may not resolve to private, loopback or metadata addresses
   const outbound = OutboundGuardLive.pipe(Layer.provide(Layer.merge(root, FetchHttpClient.layer)))
+  // sign-in (docs/signin.md): browser sessions and settings in D1, the atproto session in each person's SessionDO
+  const atprotoSessions = AtprotoSessionsLive.pipe(Layer.provide(root))
+  const signIn = Layer.mergeAll(
+    WebSessionsLive,
+    AccountSettingsLive,
+    atprotoSessions,
+    AtprotoSignInLive.pipe(Layer.provide(Layer.mergeAll(TokenVaultLive.pipe(Layer.provide(root)), identity, atprotoSessions)))
+  ).pipe(Layer.provide(root))
   // account export (docs/operations.md): the registry-driven D1 reads and the R2 export files
   const accountData = Layer.merge(UserDataStoreLive, ExportStoreLive).pipe(Layer.provide(root))
+  // notifications (docs/notifications.md): sealed addresses and preferences, the one-click links, verification mails
+  const notify = Layer.mergeAll(NotifySettingsLive, ActionLinksLive, EmailVerificationsLive).pipe(
+    Layer.provide(Layer.mergeAll(D1Live, TokenVaultLive).pipe(Layer.provideMerge(root)))
+  )
   return Layer.mergeAll(
     root,
     accountData,
+    signIn,
     repositories,
     identity,
     auth,
@@ -52,6 +73,7 @@ export const appviewLayer = (env: Env) => {
     connectors,
     lifecycle,
     webhookSubscriptions,
-    outbound
+    outbound,
+    notify
   )
 }

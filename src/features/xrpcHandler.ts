@@ -10,6 +10,8 @@ import { MatchingHttpLive } from "./matching/MatchingHttp"
 import { OverlapApi } from "./OverlapApi"
 import { SettingsHttpLive } from "./settings/SettingsHttp"
 import { SubscriptionsHttpLive } from "./webhooks/SubscriptionsHttp"
+import { SessionHttpLive } from "./signin/SessionHttp"
+import { NotifyHttpLive } from "./notify/NotifyHttp"
 import { RateLimitLive } from "./xrpc/RateLimit"
 import { XrpcAuthLive } from "./xrpc/XrpcAuth"
 import { XrpcOptionalAuthLive } from "./xrpc/XrpcOptionalAuth"
@@ -26,6 +28,8 @@ const XrpcApiLive = HttpApiBuilder.api(OverlapApi).pipe(
   Layer.provide(SubscriptionsHttpLive),
   Layer.provide(AccountDataHttpLive),
   Layer.provide(SettingsHttpLive),
+  Layer.provide(SessionHttpLive),
+  Layer.provide(NotifyHttpLive),
   // the middleware any group may use: XrpcAuth, XrpcOptionalAuth (anonymous + Turnstile), RateLimit
   Layer.provide([XrpcAuthLive, XrpcOptionalAuthLive, RateLimitLive])
 )

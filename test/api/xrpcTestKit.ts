@@ -1,6 +1,10 @@
-import { Secp256k1Keypair } from "@atproto/crypto"
+import { AccountSettings } from "../../src/services/AccountSettings"
+import { NotifySettings } from "../../src/services/NotifySettings"
+import { EmailVerifications } from "../../src/services/EmailVerifications"
 import { ExportStore } from "../../src/services/ExportStore"
 import { UserDataStore } from "../../src/services/UserDataStore"
+import { WebSessions } from "../../src/services/WebSessions"
+import { Secp256k1Keypair } from "@atproto/crypto"
 import { Layer } from "effect"
 import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
 import { makeDidDocument, makeIdentityResolverTest } from "../../src/adapters/memory/IdentityResolverTest"
@@ -79,6 +83,7 @@ export const serviceAuthFor = (accounts: ReadonlyArray<TestAccount>, env: Partia
 export const withXrpcTestServices = <R, E>(services: Layer.Layer<R, E>) =>
   Layer.merge(
     Layer.mergeAll(
+      makeTestLayer(AccountSettings)({}),
       makeTestLayer(Analytics)({}),
       makeTestLayer(BookingLifecycle)({}),
       makeTestLayer(BookingsRepo)({}),
@@ -98,8 +103,11 @@ export const withXrpcTestServices = <R, E>(services: Layer.Layer<R, E>) =>
       makeTestLayer(Turnstile)({}),
       makeTestLayer(UserConnectors)({}),
       makeTestLayer(WebhookSubscriptionsRepo)({}),
+      makeTestLayer(WebSessions)({}),
       makeTestLayer(UserDataStore)({}),
-      makeTestLayer(ExportStore)({})
+      makeTestLayer(ExportStore)({}),
+      makeTestLayer(NotifySettings)({}),
+      makeTestLayer(EmailVerifications)({})
     ),
     services
   )
