@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config"
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/**/*.workerd.test.ts", "test/**/*.firehose.test.ts", "test/e2e/**", "test/**/*.browser.test.ts", "node_modules/**"],
+    exclude: ["test/**/*.workerd.test.ts", "test/**/*.firehose.test.ts", "test/**/*.pds.test.ts", "test/e2e/**", "test/**/*.browser.test.ts", "node_modules/**"],
     testTimeout: 30_000,
     reporters: process.env.OVERLAP_TEST_REPORT_DIR ? ["default", "json"] : ["default"],
     outputFile: { json: `${process.env.OVERLAP_TEST_REPORT_DIR ?? ".tmp"}/vitest-node.json` },

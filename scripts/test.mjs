@@ -35,6 +35,8 @@ const stages = [
     ? workerdFiles.map((file, i) => ({ name: `workerd: ${file}`, ...vitest("vitest.workers.config.ts", [file], `vitest-workers-${i}`) }))
     : [{ name: "workerd tests", ...vitest("vitest.workers.config.ts") }]),
   { name: "firehose workerd tests", ...vitest("vitest.firehose.config.ts") },
+  // sign-in through the real local PDS (issue 13, docs/signin.md)
+  { name: "sign-in workerd tests (local PDS)", ...vitest("vitest.signin.config.ts") },
   // the web app (web/): its own type-check, then the Vite build that scripts/dev.mjs runs under wrangler dev
   { name: "type-check web", cmd: bin("tsc"), args: ["-p", "web/tsconfig.json", "--noEmit"], env: {} },
   { name: "web build", cmd: process.execPath, args: [path.join(root, "scripts", "webBuild.mjs")], env: {} },

@@ -95,7 +95,33 @@ export class ExpirableSessionDO extends SessionDO {
     if (row === undefined) return false
     const session = await this.open(row.did, row.sealed)
     await this.storeSealed(row.did, row.origin, { ...session, tokenSet: { ...session.tokenSet, expires_at: Date.now() - 60_000 } })
+    this.resetClient()
     return true
+  }
+
+  /** Revokes the refresh token at the authorization server behind the object's back and ages the access token. */
+  async revokeAtServer(): Promise<boolean> {
+    const row = this.row()
+    if (row === undefined) return false
+    const session = await this.open(row.did, row.sealed)
+    // the library's own revocation call (DPoP-bound, with client authentication), keeping the row as it was
+    const live = await this.client(row.origin).restore(row.did as `did:${string}:${string}`, { refresh: false })
+    await live.server.revoke(session.tokenSet.refresh_token ?? session.tokenSet.access_token)
+    await this.storeSealed(row.did, row.origin, { ...session, tokenSet: { ...session.tokenSet, expires_at: Date.now() - 60_000 } })
+    this.resetClient()
+    return true
+  }
+
+  /** The secrets the session holds, for the plaintext scan to look for (test only). */
+  async plaintextForScan(): Promise<{ accessToken: string; refreshToken: string; dpopD: string }> {
+    const row = this.row()
+    if (row === undefined) return { accessToken: "", refreshToken: "", dpopD: "" }
+    const session = await this.open(row.did, row.sealed)
+    return {
+      accessToken: session.tokenSet.access_token,
+      refreshToken: session.tokenSet.refresh_token ?? "",
+      dpopD: String((session.dpopKey as { d?: string }).d ?? "")
+    }
   }
 
   /** Every stored cell of this object's tables, as text (the plaintext-secret scan reads them). */

@@ -120,6 +120,11 @@ export class SessionDO extends DurableObject<Env> implements HealthProbe {
     return this.#client
   }
 
+  /** Drops the warm client: the next call builds one from the stored session (after the row changed under it). */
+  protected resetClient(): void {
+    this.#client = undefined
+  }
+
   /** Takes the session a sign-in just made (replacing any earlier one), sealed at once. */
   async adopt(did: string, origin: string, session: StoredSession): Promise<void> {
     await this.storeSealed(did, origin, session)
