@@ -91,11 +91,12 @@ export interface EffectiveRules {
 }
 
 /**
- * Defaults, then the host's rules, then the event type's (when it names one the settings list). The date
- * overrides apply to every event type.
+ * Defaults, then the host's rules, then the event type's: the first of `eventType`'s keys (its slug, its at-uri)
+ * the settings list. The date overrides apply to every event type.
  */
-export const effectiveRules = (settings: HostSettings, eventType?: string): EffectiveRules => {
-  const forType = eventType === undefined ? undefined : settings.eventTypes?.find((e) => e.eventType === eventType)
+export const effectiveRules = (settings: HostSettings, eventType?: string | ReadonlyArray<string>): EffectiveRules => {
+  const keys = eventType === undefined ? [] : typeof eventType === "string" ? [eventType] : eventType
+  const forType = keys.map((key) => settings.eventTypes?.find((e) => e.eventType === key)).find((e) => e !== undefined)
   const overrides: Array<DateOverride> = (settings.dateOverrides ?? []).map((o) => ({
     from: o.from,
     until: o.until ?? o.from,

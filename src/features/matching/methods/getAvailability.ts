@@ -13,7 +13,7 @@ import { spendHostBudget } from "../hostBudget"
 import { currentGuest, invalidConstraints, resolveHost } from "../offerAccess"
 import { eventTypeDurations, eventTypeFor, ladderOf, offersForEventType } from "../eventTypes"
 import { slotView } from "../zonedSlots"
-import { hostRulesFor } from "../../settings/hostRulesFor"
+import { eventTypeKeys, hostRulesFor } from "../../settings/hostRulesFor"
 
 /** How many candidate slots getAvailability answers with (the lexicon's maximum). */
 const AVAILABILITY_SLOTS = 5
@@ -66,7 +66,7 @@ export const getAvailability = ({ urlParams }: { readonly urlParams: GetAvailabi
     }
     const now = yield* Clock.currentTimeMillis
     // The host's own rules (private settings, docs/host-rules.md): notice, grid, buffers, horizon, time off.
-    const host = yield* hostRulesFor(hostDid).pipe(Effect.orDie)
+    const host = yield* hostRulesFor(hostDid, eventTypeKeys(eventType)).pipe(Effect.orDie)
     const request = toMatchRequest({
       hostDid,
       guestDid: "did" in guest ? guest.did : "anonymous",

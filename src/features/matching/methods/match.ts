@@ -14,7 +14,7 @@ import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "../matchAndRec
 import { holdView } from "../matchingViews"
 import { invalidConstraints } from "../offerAccess"
 import { eventTypeDurations, eventTypeFor, ladderOf, offersForEventType } from "../eventTypes"
-import { hostRulesFor } from "../../settings/hostRulesFor"
+import { eventTypeKeys, hostRulesFor } from "../../settings/hostRulesFor"
 
 /**
  * app.overlap.match: finds a time that fits both calendars and holds it on both — answered with the hold, or
@@ -35,7 +35,7 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
     )
     const lengths = yield* eventTypeDurations(eventType, payload.constraints.durationMin, payload.constraints.durationMax, "constraints.")
     // The host's own rules (private settings, docs/host-rules.md), read per request.
-    const host = yield* hostRulesFor(payload.hostDid).pipe(Effect.orDie)
+    const host = yield* hostRulesFor(payload.hostDid, eventTypeKeys(eventType)).pipe(Effect.orDie)
     const asked = toMatchRequest({
       hostDid: payload.hostDid,
       guestDid: caller.did,
