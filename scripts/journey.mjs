@@ -41,6 +41,15 @@ export const readLocalIcs = (bookingId, sequence) => {
   return out.status === 0 && out.stdout.includes("BEGIN:VCALENDAR") ? out.stdout : undefined
 }
 
+/** Tomorrow (UTC date) at hh:mm on Berlin's wall clock, as an ISO instant (the offset read from Intl). */
+const berlinAt = (hhmm) => {
+  const guess = Date.parse(tomorrowAt(hhmm))
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", { timeZone: "Europe/Berlin", hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).formatToParts(guess).map((p) => [p.type, p.value]))
+  const offset = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute) - guess
+  return new Date(guess - offset).toISOString()
+}
+const WEEK = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
 const overlaps = (a, b) => Date.parse(a.start) < Date.parse(b.end) && Date.parse(b.start) < Date.parse(a.end)
 const fmt = (slot) => `${slot.start.slice(0, 16).replace("T", " ")}–${slot.end.slice(11, 16)} UTC`
 
@@ -95,6 +104,41 @@ export const runJourney = async ({ appviewUrl, pdsUrl, receiverUrl, say = () => 
     }, { timeoutMs: 60_000, intervalMs: 1_000 })
     say(`The firehose worker indexed it (${((Date.now() - t0) / 1000).toFixed(1)} s): getOffers shows ${offer.policy}, ${fmt(offer)}.`)
 
+    // 3b. weekly hours and an event type (docs/records.md): the record's start–end is its first window
+    const weeklyUri = await putRecord(host, "app.overlap.slotOffer", {
+      start: berlinAt("09:00"), end: berlinAt("12:00"), policy: "follower", tz: "Europe/Berlin", note: "Weekly hours",
+      weekly: [{ days: WEEK, start: "09:00", end: "12:00" }, { days: WEEK, start: "13:00", end: "17:00" }]
+    })
+    await host.agent.com.atproto.repo.putRecord({
+      repo: host.did, collection: "app.overlap.eventType", rkey: "intro",
+      record: {
+        $type: "app.overlap.eventType", name: "Intro call", slug: "intro", durations: [30, 60], policy: "follower",
+        location: { $type: "app.overlap.defs#locationVideo", url: "https://video.example/intro" },
+        offers: [offerUri, weeklyUri], createdAt: new Date().toISOString()
+      }
+    })
+    say("The host publishes weekly hours (every day 09:00–12:00 and 13:00–17:00 Berlin time) and an event type \"intro\" (30 or 60 minutes, a video link, for followers, drawing on both offers).")
+    const intro = await waitFor("the event type to be indexed (getEventTypes)", async () => {
+      const res = await xrpc(appviewUrl, guest, "app.overlap.getEventTypes", { params: { host: host.did } })
+      return expectStatus(res, 200, "getEventTypes").eventTypes.find((e) => e.slug === "intro")
+    }, { timeoutMs: 60_000, intervalMs: 1_000 })
+    await waitFor("the weekly offer to be indexed (getOffers)", async () => {
+      const res = await xrpc(appviewUrl, guest, "app.overlap.getOffers", { params: { host: host.did, eventType: "intro" } })
+      return expectStatus(res, 200, "getOffers").offers.find((o) => o.uri === weeklyUri && o.weekly?.length === 2)
+    }, { timeoutMs: 60_000, intervalMs: 1_000 })
+    const weeklyAvail = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.getAvailability", {
+      params: { host: host.did, eventType: "intro", offer: weeklyUri, durationMin: 60, earliest: tomorrowAt("00:00"), latest: tomorrowAt("00:00", 2), tz: "America/New_York" }
+    }), 200, "getAvailability (weekly, eventType)")
+    if (weeklyAvail.slots.length === 0) throw new Error("getAvailability under the event type: no slot in the weekly hours")
+    for (const slot of weeklyAvail.slots) {
+      const local = slot.host.start.slice(11, 16), localEnd = slot.host.end.slice(11, 16)
+      const inHours = (local >= "09:00" && localEnd <= "12:00") || (local >= "13:00" && localEnd <= "17:00")
+      if (slot.host.tz !== "Europe/Berlin" || !inHours) throw new Error(`a slot outside the weekly hours: ${JSON.stringify(slot)}`)
+      if (Date.parse(slot.end) - Date.parse(slot.start) !== 60 * 60_000) throw new Error(`not one of the event type's lengths: ${JSON.stringify(slot)}`)
+      if (slot.guest.tz !== "America/New_York" || Date.parse(slot.guest.start) !== Date.parse(slot.start)) throw new Error(`guest zone form wrong: ${JSON.stringify(slot)}`)
+    }
+    say(`getEventTypes shows "${intro.name}" (${intro.durations.join(" or ")} min); under it the guest sees ${weeklyAvail.slots.length} hour-long slots in the weekly hours, each in both zones, e.g. ${weeklyAvail.slots[0].host.start} for the host = ${weeklyAvail.slots[0].guest.start} for a guest in New York.`)
+
     // 4. availability: candidate slots only
     const constraints = { durationMin: 30, durationMax: 30, tz: "Europe/Berlin", earliest: window.start, latest: window.end }
     const avail = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.getAvailability", {
@@ -102,16 +146,18 @@ export const runJourney = async ({ appviewUrl, pdsUrl, receiverUrl, say = () => 
     }), 200, "getAvailability")
     const keys = Object.keys(avail).sort().join(",")
     if (keys !== "slots") throw new Error(`getAvailability answered more than slots: ${keys}`)
+    // each slot: UTC start/end and the same in the guest's and the host's zone (issue 15 item 6), nothing else
     if (avail.slots.length === 0 || avail.slots.length > 5) throw new Error(`getAvailability: ${avail.slots.length} slots`)
     for (const slot of avail.slots) {
-      if (Object.keys(slot).sort().join(",") !== "end,start") throw new Error(`a slot carries more than start/end: ${JSON.stringify(slot)}`)
+      if (Object.keys(slot).sort().join(",") !== "end,guest,host,start") throw new Error(`a slot carries more than start/end and its two zone forms: ${JSON.stringify(slot)}`)
       if (Date.parse(slot.start) < Date.parse(window.start) || Date.parse(slot.end) > Date.parse(window.end)) throw new Error(`slot outside the offer: ${fmt(slot)}`)
       if (hostCal && overlaps(slot, busy)) throw new Error(`slot overlaps the host's private appointment: ${fmt(slot)}`)
     }
     say(`The guest asks for availability and sees ${avail.slots.length} candidate slots, nothing else: ${avail.slots.map(fmt).join(", ")}.`)
 
     // 5. match: a hold on both calendars
-    let matched = await xrpc(appviewUrl, guest, "app.overlap.match", { body: { hostDid: host.did, offerUri, constraints, note: "Let's talk" } })
+    // the guest books the event type "intro" (30 minutes, one of its lengths) in the office-hours window
+    let matched = await xrpc(appviewUrl, guest, "app.overlap.match", { body: { hostDid: host.did, offerUri, eventType: "intro", constraints, note: "Let's talk" } })
     let hold
     if (matched.status === 202) {
       const token = matched.body.result.token

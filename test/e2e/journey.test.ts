@@ -94,7 +94,9 @@ describe("Overlap end to end", () => {
     expect(held.length, JSON.stringify(results.map((r) => [r.status, r.body]))).toBe(1)
     expect(refused[0]!.status).toBe(409)
     expect(refused[0]!.body.error).toBe("NoSlotAvailable")
-    expect(held[0]!.body.result.slot).toEqual({ start, end })
+    // the slot, also on the guest's and the host's wall clock (issue 15 item 6)
+    expect(held[0]!.body.result.slot).toMatchObject({ start, end, guest: { tz: "Europe/Berlin" }, host: { tz: "Europe/Berlin" } })
+    expect(Date.parse(held[0]!.body.result.slot.guest.start)).toBe(Date.parse(start))
   })
 
   it("a hold left alone expires and disappears from both calendars", async () => {
