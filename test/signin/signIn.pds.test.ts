@@ -1,4 +1,10 @@
 import { env } from "cloudflare:test"
+import { Effect, Layer } from "effect"
+import { publishedOnly } from "../../src/adapters/atproto/PdsWriterLive"
+import { AccountSettingsLive } from "../../src/adapters/d1/AccountSettingsLive"
+import { AtprotoSessionsLive } from "../../src/adapters/objects/AtprotoSessionsLive"
+import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
+import { PdsWriter } from "../../src/services/PdsWriter"
 import { beforeAll, describe, expect, it } from "vitest"
 import { sessionCookieName, csrfCookieName, signInCookieName } from "../../src/domain/signin/webSession"
 import appview from "../../src/entry/appview"
@@ -145,6 +151,31 @@ describe("sign-in through the local PDS", () => {
     const again = await signIn(bob.handle)
     const cleared = await fetchApp("/xrpc/app.overlap.session.getSettings", { headers: { cookie: `${sessionCookieName(false)}=${again.id}` } })
     expect(await cleared.json()).toMatchObject({ reauthorizeRequired: false })
+  })
+
+  it("the booking record is published through PdsWriter Live only for a person who turned publishing on", async () => {
+    const dana = await createAccount(`dana${Date.now() % 100000}`)
+    const session = await signIn(dana.handle)
+    // the writer BookingDO builds (src/entry/objects/BookingDO.ts): publishedOnly over AccountSettings + SessionDO
+    const writer = publishedOnly.pipe(
+      Layer.provide(Layer.merge(AccountSettingsLive, AtprotoSessionsLive)),
+      Layer.provide(CloudflareEnv.layer(testEnv as unknown as Env))
+    )
+    const put = (rkey: string) =>
+      Effect.runPromise(Effect.flatMap(PdsWriter, (w) =>
+        w.putRecord({ repo: dana.did, collection: "app.overlap.booking", rkey, record: bookingRecord(dana.did, 3) })).pipe(Effect.provide(writer)))
+
+    await put("published-off")
+    expect(await getRecord(dana.did, "app.overlap.booking", "published-off")).toBeUndefined()
+
+    const on = await fetchApp("/xrpc/app.overlap.session.putSettings", {
+      method: "POST",
+      headers: { cookie: `${sessionCookieName(false)}=${session.id}`, origin: ORIGIN, "x-overlap-csrf": session.csrf, "content-type": "application/json" },
+      body: JSON.stringify({ publishMeetings: true })
+    })
+    expect(on.status).toBe(200)
+    await put("published-on")
+    expect((await getRecord(dana.did, "app.overlap.booking", "published-on"))?.value).toMatchObject({ hostDid: dana.did, timeMasked: true })
   })
 
   it("sign-out revokes the session: the cookie and the atproto session both stop working", async () => {
