@@ -4,6 +4,7 @@ import { handleAdminRoute, isAdminRoute } from "../features/admin/adminRoute"
 import { handleExportDownload, isExportDownload } from "../features/account/exportDownload"
 import { handleSignInRoute, isSignInRoute } from "../features/signin/signInRoutes"
 import { handleActionLink, isActionLinkRoute } from "../features/notify/actionLinkRoute"
+import { reminderSweep } from "../features/notify/reminderSweep"
 import { makeXrpcHandler } from "../features/xrpcHandler"
 import { defaultAdmission, makeAdmission, parseMaxInFlight } from "../domain/admission"
 import { calendarTaskBatch } from "../features/calendarTasks"
@@ -67,6 +68,8 @@ export default {
     switch (job) {
       case "expire-holds":
         ctx.waitUntil(runtime.runPromise(Effect.asVoid(expirySweep)))
+        // the same minute: reminders before meetings that are on (docs/notifications.md)
+        ctx.waitUntil(runtime.runPromise(Effect.asVoid(reminderSweep)))
         return
       case "reindex-drift":
         ctx.waitUntil(runtime.runPromise(Effect.asVoid(reindexDrift())))

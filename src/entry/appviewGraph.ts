@@ -25,6 +25,8 @@ import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
 import { NotifySettingsLive } from "../adapters/d1/NotifySettingsLive"
 import { ActionLinksLive } from "../adapters/d1/ActionLinksLive"
 import { EmailVerificationsLive } from "../adapters/queues/EmailVerificationsLive"
+import { RemindersLive } from "../adapters/d1/RemindersLive"
+import { NotifyOutboxLive } from "../adapters/queues/NotifyOutboxLive"
 
 /** The AppView's service graph over the worker's bindings: built once per `env`. */
 export const appviewLayer = (env: Env) => {
@@ -54,8 +56,9 @@ export const appviewLayer = (env: Env) => {
   // account export (docs/operations.md): the registry-driven D1 reads and the R2 export files
   const accountData = Layer.merge(UserDataStoreLive, ExportStoreLive).pipe(Layer.provide(root))
   // notifications (docs/notifications.md): sealed addresses and preferences, the one-click links, verification mails
-  const notify = Layer.mergeAll(NotifySettingsLive, ActionLinksLive, EmailVerificationsLive).pipe(
-    Layer.provide(Layer.mergeAll(D1Live, TokenVaultLive).pipe(Layer.provideMerge(root)))
+  // and the reminder cron's reads, ledger and outbox
+  const notify = Layer.mergeAll(NotifySettingsLive, ActionLinksLive, EmailVerificationsLive, RemindersLive, NotifyOutboxLive).pipe(
+    Layer.provide(Layer.mergeAll(D1Live, TokenVaultLive, webhookSubscriptions).pipe(Layer.provideMerge(root)))
   )
   return Layer.mergeAll(
     root,
