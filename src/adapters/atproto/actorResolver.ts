@@ -35,6 +35,11 @@ export const makeActorResolver = (env: Env, runtime: Runtime.Runtime<IdentityRes
 } => {
   const run = <A>(effect: Effect.Effect<A, unknown, IdentityResolver>) => Runtime.runPromise(runtime)(Effect.either(effect))
   const resolveHandle = async (handle: string): Promise<string> => {
+    // `.test` is reserved (RFC 6761): no DNS or web host answers for it, only the local PDS
+    if (handle.endsWith(".test")) {
+      const local = await devResolveHandle(env, handle)
+      if (local !== undefined) return local
+    }
     const answer = await run(Effect.flatMap(IdentityResolver, (r) => r.resolveHandle(handle)))
     if (answer._tag === "Right") return answer.right
     const local = await devResolveHandle(env, handle)
