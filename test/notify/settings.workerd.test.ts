@@ -147,6 +147,17 @@ describe("app.overlap.notify.* and the verification link", () => {
     expect(first.headers.get("location")).toBe("https://overlap.test/bookings/bk_01HXYZ")
     expect((await open(view)).status).toBe(410)
 
+    // the privacy scan: after entering, verifying and sending, the address is in no column of any D1 table
+    // (notify_settings, notify_deliveries, notify_link_uses, … — every table the migrations made)
+    const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>()
+    expect(tables.results.map((t) => t.name)).toEqual(expect.arrayContaining(["notify_settings", "notify_deliveries", "notify_link_uses", "notify_reminders"]))
+    for (const { name } of tables.results) {
+      const rows = await env.DB.prepare(`SELECT * FROM "${name}"`).all()
+      const text = JSON.stringify(rows.results, (_k, v) => (v instanceof ArrayBuffer ? new TextDecoder().decode(v) : v))
+      expect(text, name).not.toContain("alice@example.com")
+      expect(text, name).not.toContain("alice%40example.com")
+    }
+
     // preferences: a bad kind is a 400 naming the field; turning "confirmed" off stops that mail
     const wrong = await call("app.overlap.notify.putPreferences", alice, {
       email: { enabled: true, kinds: ["confirmed", "confirmed"] }, dm: { enabled: false, kinds: [] }, reminders: { enabled: true, minutesBefore: [60] }

@@ -179,7 +179,9 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
           endAt: after.endAt,
           tz: after.tz,
           ...(options.reason !== undefined ? { reason: options.reason } : {}),
-          icsKey: method !== undefined ? icsKey(after.id, after.sequence) : null
+          icsKey: method !== undefined ? icsKey(after.id, after.sequence) : null,
+          // the invitation's DTSTAMP and the e-mail's Date: a redelivery renders the same message
+          at: Date.parse(at)
         }
         yield* outbox.enqueue({
           id: notificationIdFor(event),
