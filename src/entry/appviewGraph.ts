@@ -22,6 +22,7 @@ import { AccountSettingsLive } from "../adapters/d1/AccountSettingsLive"
 import { AtprotoSessionsLive } from "../adapters/objects/AtprotoSessionsLive"
 import { AtprotoSignInLive } from "../adapters/atproto/AtprotoSignInLive"
 import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
+import { NotifySealedValuesLive } from "../adapters/d1/NotifySealedValuesLive"
 import { NotifySettingsLive } from "../adapters/d1/NotifySettingsLive"
 import { ActionLinksLive } from "../adapters/d1/ActionLinksLive"
 import { EmailVerificationsLive } from "../adapters/queues/EmailVerificationsLive"
@@ -57,7 +58,8 @@ export const appviewLayer = (env: Env) => {
   const accountData = Layer.merge(UserDataStoreLive, ExportStoreLive).pipe(Layer.provide(root))
   // notifications (docs/notifications.md): sealed addresses and preferences, the one-click links, verification mails
   // and the reminder cron's reads, ledger and outbox
-  const notify = Layer.mergeAll(NotifySettingsLive, ActionLinksLive, EmailVerificationsLive, RemindersLive, NotifyOutboxLive).pipe(
+  // (NotifySealedValues: the same ciphertexts as the vault key ring's rotation and in-use check see them)
+  const notify = Layer.mergeAll(NotifySettingsLive, NotifySealedValuesLive, ActionLinksLive, EmailVerificationsLive, RemindersLive, NotifyOutboxLive).pipe(
     Layer.provide(Layer.mergeAll(D1Live, TokenVaultLive, webhookSubscriptions).pipe(Layer.provideMerge(root)))
   )
   return Layer.mergeAll(

@@ -4,13 +4,14 @@ import { env } from "cloudflare:test"
 import { Effect, Layer } from "effect"
 import { ConnectorsRepoLive } from "../../src/adapters/d1/ConnectorsRepoLive"
 import { D1Live } from "../../src/adapters/d1/D1Live"
+import { NotifySealedValuesLive } from "../../src/adapters/d1/NotifySealedValuesLive"
 import { WebhookSubscriptionsRepoLive } from "../../src/adapters/d1/WebhookSubscriptionsRepoLive"
 import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
 import { vaultKeysSuite } from "./vaultKeysSuite"
 
 // The D1 repositories (migrations applied, fresh storage per test): BLOB ciphertexts compared and replaced in SQL.
 const d1 = D1Live.pipe(Layer.provide(CloudflareEnv.layer(env)))
-vaultKeysSuite("D1", Layer.merge(ConnectorsRepoLive, WebhookSubscriptionsRepoLive).pipe(Layer.provide(d1)))
+vaultKeysSuite("D1", Layer.mergeAll(ConnectorsRepoLive, WebhookSubscriptionsRepoLive, NotifySealedValuesLive).pipe(Layer.provide(d1)))
 
 describe("vault key query plans", () => {
   it.effect("the keys-in-use counts read only their indexes", () =>

@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Layer, Schema } from "effect"
 import { DEFAULT_PREFERENCES, NotifyPreferences } from "../../domain/notify/preferences"
+import { notifySettingBinding } from "../../services/NotifySealedValues"
 import { NotifySettings, type StoredEmail } from "../../services/NotifySettings"
 import { orRepositoryError, RepositoryError } from "../../services/RepositoryError"
 import { TokenVault } from "../../services/TokenVault"
@@ -14,7 +15,7 @@ const Row = Schema.Struct({
 const decodeRows = Schema.decodeUnknown(Schema.Array(Row))
 const PreferencesJson = Schema.parseJson(NotifyPreferences)
 
-const binding = (did: string, what: "email" | "preferences") => ({ did, provider: "notify", connectorId: what })
+const binding = notifySettingBinding
 
 /** NotifySettings over the `notify_settings` D1 table, every value sealed by the TokenVault. */
 export const NotifySettingsLive: Layer.Layer<NotifySettings, never, SqlClient.SqlClient | TokenVault> = Layer.effect(

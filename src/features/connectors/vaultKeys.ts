@@ -1,5 +1,6 @@
 import { Effect, Option } from "effect"
 import { type Connector, ConnectorsRepo, type ConnectorStatus } from "../../services/ConnectorsRepo"
+import { type NotifySealedKind, type NotifySealedValue, NotifySealedValues, notifySettingBinding } from "../../services/NotifySealedValues"
 import type { RepositoryError } from "../../services/RepositoryError"
 import { keyRetiredReason, TokenVault, type VaultKeyError } from "../../services/TokenVault"
 import { webhookSecretBinding } from "../../services/WebhookSubscriptions"
@@ -7,12 +8,14 @@ import { type WebhookSubscription, WebhookSubscriptionsRepo } from "../../servic
 
 /**
  * Every value sealed with the TokenVault, whatever the state of its row: connector credentials (active,
- * pending, broken) and webhook signing secrets (enabled or disabled). Two operations over them:
+ * pending, broken), webhook signing secrets (enabled or disabled) and people's notification settings (e-mail
+ * address, preferences). Two operations over them:
  *
  * - `rotateVaultKeys`: re-wraps each one still sealed under an old key under the current key (the refresh-oauth
  *   cron runs it; batched, idempotent, resumable: every run starts again from what is still under an old key).
  *   A value whose key is no longer in the ring is given a clear state instead: the connector is marked broken and
- *   the webhook subscription disabled, both with the reason "key retired: …".
+ *   the webhook subscription disabled, both with the reason "key retired: …", a notification setting forgotten
+ *   (the address must be entered again; preferences go back to the defaults).
  * - `keysInUse`: what each key seals, per kind and state — the check before removing a key from TOKEN_VAULT_KEYS
  *   (`GET /operator/vault-keys`, `node scripts/vaultKeys.mjs`).
  */
@@ -24,11 +27,11 @@ const SCAN_FACTOR = 10
 
 export interface RotationReport {
   readonly currentKeyId: string
-  readonly rotated: { connectors: number; webhookSecrets: number }
-  /** Values whose key is no longer configured: given the "key retired" state. */
-  readonly retired: { connectors: Array<string>; webhookSecrets: Array<string> }
+  readonly rotated: { connectors: number; webhookSecrets: number; notifySettings: number }
+  /** Values whose key is no longer configured: given the "key retired" state (notification settings: forgotten). */
+  readonly retired: { connectors: Array<string>; webhookSecrets: Array<string>; notifySettings: Array<string> }
   /** Values that did not rotate (they do not open for their row, or the write failed): still under their old key. */
-  readonly failed: { connectors: Array<string>; webhookSecrets: Array<string> }
+  readonly failed: { connectors: Array<string>; webhookSecrets: Array<string>; notifySettings: Array<string> }
   /** True when the run stopped at its limit with more left for the next run. */
   readonly more: boolean
 }
@@ -36,18 +39,19 @@ export interface RotationReport {
 /** One pass of the key-rotation job over every sealed value not under the current key. */
 export const rotateVaultKeys = (
   maxPerRun: number = VAULT_ROTATION_MAX_PER_RUN
-): Effect.Effect<RotationReport, VaultKeyError | RepositoryError, TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo> =>
+): Effect.Effect<RotationReport, VaultKeyError | RepositoryError, TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues> =>
   Effect.gen(function*() {
     const vault = yield* TokenVault
     const connectors = yield* ConnectorsRepo
     const webhooks = yield* WebhookSubscriptionsRepo
+    const notifyValues = yield* NotifySealedValues
     const currentKeyId = yield* vault.currentKeyId
     const configured = new Set(yield* vault.keyIds)
     const report: RotationReport = {
       currentKeyId,
-      rotated: { connectors: 0, webhookSecrets: 0 },
-      retired: { connectors: [], webhookSecrets: [] },
-      failed: { connectors: [], webhookSecrets: [] },
+      rotated: { connectors: 0, webhookSecrets: 0, notifySettings: 0 },
+      retired: { connectors: [], webhookSecrets: [], notifySettings: [] },
+      failed: { connectors: [], webhookSecrets: [], notifySettings: [] },
       more: false
     }
 
@@ -126,9 +130,33 @@ export const rotateVaultKeys = (
         return true
       })
 
+    const rotateNotifySetting = (value: NotifySealedValue) =>
+      Effect.gen(function*() {
+        if (!configured.has(value.keyId)) {
+          report.retired.notifySettings.push(value.id)
+          // the value cannot be opened any more: forget it rather than keep something nobody can read
+          if (yield* notifyValues.forget(value)) {
+            yield* Effect.logError("vault: a notification setting's key is retired; the setting is forgotten", { did: value.did, what: value.what, keyId: value.keyId })
+          }
+          return true
+        }
+        const rotated = yield* vault.rotate(value.ciphertext, notifySettingBinding(value.did, value.what)).pipe(
+          Effect.catchAll((error) =>
+            Effect.as(Effect.logWarning("vault: a notification setting did not rotate", { did: value.did, what: value.what, error: error._tag }), Option.none()))
+        )
+        if (Option.isNone(rotated)) {
+          report.failed.notifySettings.push(value.id)
+          return false
+        }
+        if (yield* notifyValues.replaceSealed(value, rotated.value)) report.rotated.notifySettings++
+        return true
+      })
+
     yield* walk((limit, after) => connectors.listSealedNotUnder(currentKeyId, limit, after), rotateConnector)
     yield* walk((limit, after) => webhooks.listSealedNotUnder(currentKeyId, limit, after), rotateSecret)
-    if (report.rotated.connectors + report.rotated.webhookSecrets + report.retired.connectors.length + report.retired.webhookSecrets.length > 0) {
+    yield* walk((limit, after) => notifyValues.listSealedNotUnder(currentKeyId, limit, after), rotateNotifySetting)
+    const { rotated, retired } = report
+    if (rotated.connectors + rotated.webhookSecrets + rotated.notifySettings + retired.connectors.length + retired.webhookSecrets.length + retired.notifySettings.length > 0) {
       yield* Effect.logInfo("vault key rotation", report)
     }
     return report
@@ -144,6 +172,8 @@ export interface KeyUse {
   readonly connectors: Partial<Record<ConnectorStatus, number>>
   /** Webhook signing secrets, enabled and disabled subscriptions. */
   readonly webhookSecrets: Partial<Record<"enabled" | "disabled", number>>
+  /** People's sealed notification settings: e-mail addresses and preference sets. */
+  readonly notifySettings: Partial<Record<NotifySealedKind, number>>
   readonly total: number
 }
 
@@ -158,16 +188,18 @@ export interface KeysInUse {
 }
 
 /** The operator's check: per key id, what it seals (counts per kind and state); which keys may be removed. */
-export const keysInUse: Effect.Effect<KeysInUse, VaultKeyError | RepositoryError, TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo> =
+export const keysInUse: Effect.Effect<KeysInUse, VaultKeyError | RepositoryError, TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues> =
   Effect.gen(function*() {
     const vault = yield* TokenVault
     const currentKeyId = yield* vault.currentKeyId
     const configured = new Set(yield* vault.keyIds)
     const connectorCounts = yield* (yield* ConnectorsRepo).countByKeyId
     const secretCounts = yield* (yield* WebhookSubscriptionsRepo).countByKeyId
-    const uses = new Map<string, { connectors: Partial<Record<ConnectorStatus, number>>; webhookSecrets: Partial<Record<"enabled" | "disabled", number>>; total: number }>()
+    const notifyCounts = yield* (yield* NotifySealedValues).countByKeyId
+    type Use = Omit<KeyUse, "keyId" | "configured" | "current"> & { total: number }
+    const uses = new Map<string, { -readonly [K in keyof Use]: Use[K] }>()
     const useOf = (keyId: string) => {
-      const found = uses.get(keyId) ?? { connectors: {}, webhookSecrets: {}, total: 0 }
+      const found = uses.get(keyId) ?? { connectors: {}, webhookSecrets: {}, notifySettings: {}, total: 0 }
       uses.set(keyId, found)
       return found
     }
@@ -181,6 +213,11 @@ export const keysInUse: Effect.Effect<KeysInUse, VaultKeyError | RepositoryError
       const use = useOf(s.keyId)
       use.webhookSecrets[s.status] = (use.webhookSecrets[s.status] ?? 0) + s.count
       use.total += s.count
+    }
+    for (const n of notifyCounts) {
+      const use = useOf(n.keyId)
+      use.notifySettings[n.status] = (use.notifySettings[n.status] ?? 0) + n.count
+      use.total += n.count
     }
     const keys = [...uses.entries()]
       .map(([keyId, use]): KeyUse => ({ keyId, configured: configured.has(keyId), current: keyId === currentKeyId, ...use }))
@@ -200,6 +237,7 @@ export const usesOfKey = (report: KeysInUse, keyId: string): ReadonlyArray<strin
   return [
     ...(use.current ? ["it is the current key (point `current` at another key first)"] : []),
     ...Object.entries(use.connectors).map(([status, n]) => `${n} ${status} connector credential(s)`),
-    ...Object.entries(use.webhookSecrets).map(([status, n]) => `${n} ${status} webhook signing secret(s)`)
+    ...Object.entries(use.webhookSecrets).map(([status, n]) => `${n} ${status} webhook signing secret(s)`),
+    ...Object.entries(use.notifySettings).map(([what, n]) => `${n} notification ${what === "email" ? "e-mail address(es)" : "preference set(s)"}`)
   ]
 }
