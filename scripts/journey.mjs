@@ -213,11 +213,15 @@ export const runJourney = async ({ appviewUrl, pdsUrl, receiverUrl, say = () => 
     say(`The invitation is in R2 at ics/${bookingId}/${confirmed.payload.data.sequence}.ics (METHOD:REQUEST; read with \`wrangler r2 object get --local\`).`)
 
     // 8. the guest asks to move it to the afternoon: the host's rules keep moves with the host (guestsMayReschedule is
-    //    off by default), so the guest is told to ask; the host moves it
+    //    off by default), so the guest's time is stored as a proposal for the host; the host declines it and moves it
     const later = { start: tomorrowAt("13:00"), end: tomorrowAt("16:00") }
     const rescheduleBody = { bookingId, constraints: { durationMin: 30, durationMax: 30, tz: "Europe/Berlin", earliest: later.start, latest: later.end }, reason: "Morning got busy" }
-    const asked = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.reschedule", { body: rescheduleBody }), 403, "a guest's reschedule")
-    say(`The guest may not move it: ${asked.message}`)
+    const asked = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.reschedule", { body: rescheduleBody }), 200, "a guest's reschedule (a proposal)")
+    if (asked.proposed !== true || !asked.booking.proposal) throw new Error(`a guest's reschedule should be a proposal: ${JSON.stringify(asked)}`)
+    say(`The guest may not move it themselves: ${fmt(asked.booking.proposal)} is proposed to the host; the meeting stays until the host confirms.`)
+    const kept = expectStatus(await xrpc(appviewUrl, host, "app.overlap.declineReschedule", { body: { bookingId } }), 200, "declineReschedule").booking
+    if (kept.proposal || kept.status !== "confirmed") throw new Error(`declineReschedule: ${JSON.stringify(kept)}`)
+    say("The host declines the proposal (the meeting keeps its time) and moves it themselves.")
     const moved = expectStatus(await xrpc(appviewUrl, host, "app.overlap.reschedule", { body: rescheduleBody }), 200, "reschedule").booking
     if (!moved.slot || Date.parse(moved.slot.start) < Date.parse(later.start)) throw new Error(`reschedule: ${JSON.stringify(moved)}`)
     say(`The host reschedules to the afternoon: booking ${moved.status}, now ${fmt(moved.slot)}.`)

@@ -118,6 +118,8 @@ export interface BookingRpc {
   decline(command: typeof LifecycleCommand.Encoded): Promise<LifecycleReplyEncoded>
   cancel(command: typeof LifecycleCommand.Encoded): Promise<LifecycleReplyEncoded>
   reschedule(command: typeof RescheduleCommand.Encoded): Promise<LifecycleReplyEncoded>
+  confirmReschedule(command: typeof LifecycleCommand.Encoded): Promise<LifecycleReplyEncoded>
+  declineReschedule(command: typeof LifecycleCommand.Encoded): Promise<LifecycleReplyEncoded>
 }
 
 export class BookingLifecycle extends Context.Tag("overlap/BookingLifecycle")<BookingLifecycle, {
@@ -129,4 +131,8 @@ export class BookingLifecycle extends Context.Tag("overlap/BookingLifecycle")<Bo
   readonly cancel: (command: LifecycleCommand) => Effect.Effect<Booking, LifecycleError>
   /** confirmed/rescheduled → rescheduled (either): moved in place by the host object (HoldStore.reschedule): same booking, same calendar events, a new time. */
   readonly reschedule: (command: RescheduleCommand) => Effect.Effect<Booking, LifecycleError>
+  /** (host) takes the guest's open proposal: moved as the host's own reschedule moves it; taken since → 409, proposal dropped. */
+  readonly confirmReschedule: (command: LifecycleCommand) => Effect.Effect<Booking, LifecycleError>
+  /** (host) drops the guest's open proposal; the meeting keeps its time. */
+  readonly declineReschedule: (command: LifecycleCommand) => Effect.Effect<Booking, LifecycleError>
 }>() {}

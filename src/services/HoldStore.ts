@@ -44,8 +44,17 @@ export const RescheduleRequest = Schema.Struct({
   patch: Schema.Struct({
     status: Schema.optional(BookingStatus),
     sequence: Schema.optional(Schema.NonNegativeInt),
-    icsR2Key: Schema.optional(Schema.NullOr(Schema.String))
-  })
+    icsR2Key: Schema.optional(Schema.NullOr(Schema.String)),
+    proposedStartAt: Schema.optional(Schema.NullOr(EpochMillis)),
+    proposedEndAt: Schema.optional(Schema.NullOr(EpochMillis)),
+    proposedAt: Schema.optional(Schema.NullOr(EpochMillis))
+  }),
+  /**
+   * A guest's proposal (the host's rules keep moves to the host): the new time is found exactly as for a
+   * move, free on both calendars and within the request's offers and rules, but nothing moves; the row keeps
+   * its time and gets the found time as its proposal (`proposedStartAt`/`proposedEndAt`) with `patch`.
+   */
+  propose: Schema.optional(Schema.Boolean)
 }).annotations({ identifier: "RescheduleRequest" })
 export type RescheduleRequest = typeof RescheduleRequest.Type
 

@@ -144,7 +144,8 @@ describe("host settings stay private (issue 15 items 3 and 4)", () => {
     expect((await call(guest, "listBookings", { params: { role: "guest" } })).status).toBe(200)
     expect((await call(host, "listBookings", { params: { role: "host" } })).status).toBe(200)
     const move = await call(guest, "reschedule", { body: { bookingId, slot: { start: iso(at(3, 10)), end: iso(at(3, 10, 30)) } } })
-    expect(move.status).toBe(403) // the host's rules keep moves to the host (guestsMayReschedule defaults to false)
+    // the host's rules keep moves to the host (guestsMayReschedule defaults to false): the guest's time is a proposal
+    expect(move).toMatchObject({ status: 200, body: { proposed: true, booking: { status: "confirmed" } } })
     expect(await call(guest, "settings.get", { params: { host: host.did } })).toMatchObject({ status: 403, body: { error: "NotOwner" } })
     const own = await call(guest, "settings.get")
     expect(own).toMatchObject({ status: 200, body: { settings: { rules: {} } } })

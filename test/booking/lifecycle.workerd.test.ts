@@ -14,6 +14,9 @@ import { RateLimiterTest } from "../../src/adapters/memory/RateLimiterTest"
 import { RepositoriesLive } from "../../src/adapters/d1/RepositoriesLive"
 import { TurnstileTest } from "../../src/adapters/memory/TurnstileTest"
 import { HoldStore } from "../../src/services/HoldStore"
+import { SocialGraph } from "../../src/services/SocialGraph"
+import { OffersRepo } from "../../src/services/OffersRepo"
+import { noRelationship } from "../../src/domain/policy"
 import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "../api/xrpcTestKit"
 import { DAY, matchRequest, MIN, mondayAfter } from "../holds/fixtures"
 import { leavingNoAlarms } from "../support/alarms"
@@ -41,6 +44,10 @@ beforeAll(async () => {
     serviceAuthFor([host, guest, stranger])(repositories),
     RateLimiterTest,
     TurnstileTest,
+    // a guest's reschedule reads the host's offers as the guest's tier allows them now
+    Layer.succeed(SocialGraph, SocialGraph.of({
+      relationship: () => Effect.succeed({ ...noRelationship, following: true, followedBy: true })
+    })),
     BookingLifecycleLive.pipe(Layer.provide(root))
   )
   const services_ = ManagedRuntime.make(services)
@@ -160,13 +167,14 @@ describe("booking lifecycle over XRPC, in workerd", () => {
     expect(finalized).toMatchObject({ status: 200, body: { booking: { status: "confirmed" } } })
 
     const newStart = monday + DAY + 10 * 60 * MIN
-    // Issue 12 item 2, through BookingDO: the guest moving it to Sunday 03:00 (the host offers Mon–Fri) is refused
-    // and nothing moves: the host's rules (DEFAULT_HOST_RULES) keep moves to the host.
+    // Issue 12 item 2, through BookingDO: the guest proposing Sunday 03:00 (the host offers no such time) is
+    // refused as a move would be, and nothing moves or is stored as a proposal.
     const sunday = monday + 6 * DAY + 3 * 60 * MIN
     const byGuest = await call(guest, "reschedule", { bookingId: "life-1", slot: { start: iso(sunday), end: iso(sunday + 30 * MIN) } })
-    expect(byGuest).toMatchObject({ status: 403, body: { error: "NotParticipant" } })
-    expect(byGuest.body.message).toContain("ask the host")
+    expect(byGuest).toMatchObject({ status: 409, body: { error: "NoSlotAvailable" } })
     expect((await rowsOf("life-1"))[0]).toMatchObject({ status: "confirmed", sequence: 1 })
+    expect((await call(host, "confirmReschedule", { bookingId: "life-1" }))).toMatchObject({ status: 409, body: { error: "InvalidTransition" } })
+    expect((await call(guest, "confirmReschedule", { bookingId: "life-1" }))).toMatchObject({ status: 403, body: { error: "NotParticipant" } })
     // The host moves it: by default a guest may not move a meeting themselves (issue 12 item 2; this test had the
     // guest do it, which was the hole; test/booking/rescheduleRules.test.ts covers the guest's side).
     const moved = await call(host, "reschedule", {
@@ -319,5 +327,32 @@ describe("booking lifecycle over XRPC, in workerd", () => {
       const audits = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_events WHERE booking_id = ?").bind(id).first<{ n: number }>()
       expect(audits?.n).toBe(1)
     }
+  }))
+
+  it("a guest's proposal is stored in D1 through BookingDO; the host confirms it and the meeting moves on both calendars", leavingNoAlarms(hostMatchAlarms, async () => {
+    // The host offers Tuesday 08:00–18:00 UTC (DEFAULT_HOST_RULES: guests propose, the host confirms).
+    const tuesday = monday + 8 * DAY
+    await runtime.runPromise(Effect.flatMap(OffersRepo, (offers) => offers.upsert({
+      uri: `at://${host.did}/app.overlap.slotOffer/tue`, did: host.did, rkey: "tue",
+      cid: "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm", rev: "3l000000000003",
+      startAt: tuesday + 8 * 60 * MIN, endAt: tuesday + 18 * 60 * MIN, policy: "anyone", tz: "UTC", note: null, createdAt: Date.now()
+    })).pipe(Effect.provide(RepositoriesLive.pipe(Layer.provide(CloudflareEnv.layer(env))))))
+    await hold("life-6", monday + 7 * DAY)
+    expect((await call(host, "finalize", { bookingId: "life-6" })).status).toBe(200)
+    const [before] = await rowsOf("life-6")
+    const proposedStart = tuesday + 10 * 60 * MIN
+    const asked = await call(guest, "reschedule", { bookingId: "life-6", slot: { start: iso(proposedStart), end: iso(proposedStart + 30 * MIN) } })
+    expect(asked).toMatchObject({ status: 200, body: { proposed: true, booking: { status: "confirmed", proposal: { start: iso(proposedStart) } } } })
+    expect(await rowsOf("life-6")).toEqual([before])
+    const stored = await env.DB.prepare("SELECT proposed_start_at, proposed_end_at FROM bookings WHERE id = 'life-6'").first()
+    expect(stored).toEqual({ proposed_start_at: proposedStart, proposed_end_at: proposedStart + 30 * MIN })
+    expect((await query(guest, "getBooking", { id: "life-6" })).body.booking.proposal).toMatchObject({ start: iso(proposedStart) })
+
+    expect((await call(guest, "confirmReschedule", { bookingId: "life-6" })).status).toBe(403)
+    const confirmed = await call(host, "confirmReschedule", { bookingId: "life-6" })
+    expect(confirmed).toMatchObject({ status: 200, body: { booking: { status: "rescheduled", slot: { start: iso(proposedStart) } } } })
+    expect(confirmed.body.booking.proposal).toBeUndefined()
+    await expectMovedInPlace("life-6", proposedStart, proposedStart + 30 * MIN, before.sequence + 1)
+    expect(await env.DB.prepare("SELECT proposed_start_at FROM bookings WHERE id = 'life-6'").first()).toEqual({ proposed_start_at: null })
   }))
 })

@@ -5,7 +5,7 @@ import { makeAuditLogTest } from "../../src/adapters/memory/AuditLogTest"
 import { calendarProviderTestLayer, CalendarProviderTestControl } from "../../src/adapters/memory/CalendarProviderTest"
 import { HoldStoreInProcess } from "../../src/features/matching/HoldStoreInProcess"
 import { BookingLifecycleInProcess } from "../../src/features/bookings/BookingLifecycleInProcess"
-import { GUEST_RESCHEDULE_REFUSED, GUESTS_MAY_NOT_RESCHEDULE } from "../../src/features/bookings/BookingEngine"
+import { GUEST_RESCHEDULE_REFUSED, ONLY_THE_HOST_ANSWERS_PROPOSALS } from "../../src/features/bookings/rescheduleTerms"
 import { IcsStoreTest } from "../../src/adapters/memory/IcsStoreTest"
 import { makeIdentityResolverTest } from "../../src/adapters/memory/IdentityResolverTest"
 import { makeNotifyOutboxTest } from "../../src/adapters/memory/NotifyOutboxTest"
@@ -189,16 +189,19 @@ describe("reschedule lands only where a new match could (issue 12 item 2)", () =
     expect(await rowOf(world, "rr-blocked")).toEqual({ status: "confirmed", startAt: before.startAt, endAt: before.endAt })
   })
 
-  it("by default (guestsMayReschedule false) a guest may not move the meeting; the host can, as before", async () => {
+  it("by default (guestsMayReschedule false) a guest's time is a proposal: the meeting stays; the host can still move it", async () => {
     rules = DEFAULT_HOST_RULES
     expect(DEFAULT_HOST_RULES.guestsMayReschedule).toBe(false)
     const before = await confirmed(world, "rr-default")
     const asked = await moveTo(world, guest, "rr-default", at(1, 10))
-    expect(asked).toMatchObject({ status: 403, body: { message: GUESTS_MAY_NOT_RESCHEDULE } })
+    expect(asked).toMatchObject({ status: 200, body: { proposed: true, booking: { status: "confirmed", slot: { start: iso(before.startAt) } } } })
     expect(await rowOf(world, "rr-default")).toEqual({ status: "confirmed", startAt: before.startAt, endAt: before.endAt })
-    // The host moves it: the host's own move is not bound by the host's offer (Sunday 03:00, off the grid).
+    // The host moves it: the host's own move is not bound by the host's offer (Sunday 03:00, off the grid),
+    // and it drops the guest's proposal.
     const byHost = await moveTo(world, host, "rr-default", at(6, 3, 5))
     expect(byHost).toMatchObject({ status: 200, body: { booking: { status: "rescheduled" } } })
+    expect(byHost.body.proposed).toBeUndefined()
+    expect(byHost.body.booking.proposal).toBeUndefined()
     expect(await rowOf(world, "rr-default")).toEqual({ status: "rescheduled", startAt: at(6, 3, 5), endAt: at(6, 3, 35) })
   })
 
@@ -220,5 +223,117 @@ describe("reschedule lands only where a new match could (issue 12 item 2)", () =
       expect(refusal.text).toBe(busy.text)
     }
     expect(busy.text).not.toMatch(/\d{2}:\d{2}|\d{4}-\d{2}-\d{2}/)
+  })
+})
+
+describe("a guest's reschedule is a proposal the host confirms unless the host lets guests move meetings (issue 12 item 2)", () => {
+  let world: World
+  beforeEach(async () => {
+    rules = DEFAULT_HOST_RULES // guestsMayReschedule: false
+    blocked.clear()
+    world = await makeWorld()
+  })
+  afterEach(async () => world.dispose())
+
+  const getBooking = async (as: TestAccount, id: string) => {
+    const nsid = "app.overlap.getBooking"
+    const response = await world.xrpc.handle(new Request(`http://appview.test/xrpc/${nsid}?id=${id}`, {
+      headers: { authorization: `Bearer ${await as.token(nsid)}` }
+    }))
+    expect(response.status).toBe(200)
+    return ((await response.json()) as { booking: Record<string, any> }).booking
+  }
+
+  /** A confirmed meeting with the guest's proposal for Tuesday 10:00–10:30 stored. */
+  const proposed = async (id: string) => {
+    const before = await confirmed(world, id)
+    const asked = await moveTo(world, guest, id, at(1, 10))
+    expect(asked).toMatchObject({ status: 200, body: { proposed: true, booking: { status: "confirmed" } } })
+    expect(await rowOf(world, id)).toEqual({ status: "confirmed", startAt: before.startAt, endAt: before.endAt })
+    return before
+  }
+
+  it("the guest's proposal is stored and readable; the host confirms it and the meeting moves on both calendars", async () => {
+    const before = await proposed("pp-confirm")
+    const seen = await getBooking(guest, "pp-confirm")
+    expect(seen.slot.start).toBe(iso(before.startAt))
+    expect(seen.proposal).toMatchObject({ start: iso(at(1, 10)), end: iso(at(1, 10, 30)) })
+    expect(Date.parse(seen.proposal.expiresAt)).toBeLessThanOrEqual(before.startAt)
+    expect(Date.parse(seen.proposal.proposedAt)).toBeLessThanOrEqual(Date.now())
+    expect(world.calendars.holdsOf(host.did).map((h) => h.request.start)).toEqual([before.startAt])
+
+    const done = await call(world, host, "confirmReschedule", { bookingId: "pp-confirm" })
+    expect(done).toMatchObject({ status: 200, body: { booking: { status: "rescheduled", slot: { start: iso(at(1, 10)) } } } })
+    expect(done.body.booking.proposal).toBeUndefined()
+    expect(await rowOf(world, "pp-confirm")).toEqual({ status: "rescheduled", startAt: at(1, 10), endAt: at(1, 10, 30) })
+    expect(world.calendars.holdsOf(host.did).map((h) => h.request.start)).toEqual([at(1, 10)])
+    expect((await getBooking(guest, "pp-confirm")).proposal).toBeUndefined()
+    // nothing left to confirm
+    expect(await call(world, host, "confirmReschedule", { bookingId: "pp-confirm" })).toMatchObject({ status: 409, body: { error: "InvalidTransition" } })
+  })
+
+  it("the host declines the proposal: the meeting keeps its time and the proposal is gone", async () => {
+    const before = await proposed("pp-decline")
+    const declined = await call(world, host, "declineReschedule", { bookingId: "pp-decline", reason: "that day is full" })
+    expect(declined).toMatchObject({ status: 200, body: { booking: { status: "confirmed", slot: { start: iso(before.startAt) } } } })
+    expect(declined.body.booking.proposal).toBeUndefined()
+    expect(await rowOf(world, "pp-decline")).toEqual({ status: "confirmed", startAt: before.startAt, endAt: before.endAt })
+    expect((await getBooking(guest, "pp-decline")).proposal).toBeUndefined()
+    expect(await call(world, host, "confirmReschedule", { bookingId: "pp-decline" })).toMatchObject({ status: 409 })
+  })
+
+  it("a proposal outside the offer gets the same refusal as a move and stores nothing", async () => {
+    await confirmed(world, "pp-outside")
+    const sunday = await moveTo(world, guest, "pp-outside", at(6, 3))
+    expect(sunday).toMatchObject({ status: 409, body: { error: "NoSlotAvailable", message: GUEST_RESCHEDULE_REFUSED } })
+    expect((await getBooking(guest, "pp-outside")).proposal).toBeUndefined()
+    expect(await call(world, host, "confirmReschedule", { bookingId: "pp-outside" })).toMatchObject({ status: 409, body: { error: "InvalidTransition" } })
+  })
+
+  it("a guest blocked since cannot propose (403 TierNotMet)", async () => {
+    await confirmed(world, "pp-blocked")
+    blocked.add(guest.did)
+    expect(await moveTo(world, guest, "pp-blocked", at(1, 10))).toMatchObject({ status: 403, body: { error: "TierNotMet" } })
+    blocked.clear()
+    expect((await getBooking(guest, "pp-blocked")).proposal).toBeUndefined()
+  })
+
+  it("only the host answers a proposal: the guest can neither confirm nor decline their own", async () => {
+    const before = await proposed("pp-guest")
+    for (const method of ["confirmReschedule", "declineReschedule"]) {
+      expect(await call(world, guest, method, { bookingId: "pp-guest" })).toMatchObject({
+        status: 403,
+        body: { error: "NotParticipant", message: ONLY_THE_HOST_ANSWERS_PROPOSALS }
+      })
+    }
+    expect(await rowOf(world, "pp-guest")).toEqual({ status: "confirmed", startAt: before.startAt, endAt: before.endAt })
+    expect((await getBooking(guest, "pp-guest")).proposal).toMatchObject({ start: iso(at(1, 10)) })
+  })
+
+  it("a new proposal replaces the old one; cancel clears it", async () => {
+    await proposed("pp-replace")
+    expect(await moveTo(world, guest, "pp-replace", at(2, 14))).toMatchObject({ status: 200, body: { proposed: true } })
+    expect((await getBooking(guest, "pp-replace")).proposal).toMatchObject({ start: iso(at(2, 14)) })
+    expect(await call(world, guest, "cancel", { bookingId: "pp-replace" })).toMatchObject({ status: 200, body: { booking: { status: "canceled" } } })
+    expect((await getBooking(host, "pp-replace")).proposal).toBeUndefined()
+  })
+
+  it("a proposed time taken since: confirm answers 409, drops the proposal and the meeting keeps its time", async () => {
+    const before = await proposed("pp-taken")
+    world.calendars.setBusy(host.did, [{ start: at(1, 9), end: at(1, 12) }])
+    const taken = await call(world, host, "confirmReschedule", { bookingId: "pp-taken" })
+    expect(taken).toMatchObject({ status: 409, body: { error: "NoSlotAvailable" } })
+    expect(taken.body.message).toMatch(/proposal was dropped/)
+    expect(await rowOf(world, "pp-taken")).toEqual({ status: "confirmed", startAt: before.startAt, endAt: before.endAt })
+    expect((await getBooking(guest, "pp-taken")).proposal).toBeUndefined()
+  })
+
+  it("with guestsMayReschedule the guest still moves the meeting directly (no proposal)", async () => {
+    rules = { ...DEFAULT_HOST_RULES, guestsMayReschedule: true }
+    await confirmed(world, "pp-direct")
+    const moved = await moveTo(world, guest, "pp-direct", at(1, 10))
+    expect(moved).toMatchObject({ status: 200, body: { booking: { status: "rescheduled", slot: { start: iso(at(1, 10)) } } } })
+    expect(moved.body.proposed).toBeUndefined()
+    expect(moved.body.booking.proposal).toBeUndefined()
   })
 })

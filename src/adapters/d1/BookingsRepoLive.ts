@@ -6,7 +6,15 @@ import { Booking, BookingPatch, NewBooking } from "../../domain/booking/booking"
 import { clampLimit, decodeOptionalCursor, toPage } from "../../services/Page"
 import { orRepositoryError, validateInput } from "../../services/RepositoryError"
 
-const decodeBookings = Schema.decodeUnknown(Schema.Array(Booking))
+/** A row without a guest's proposal reads as a booking without the proposal fields (null columns left out). */
+const PROPOSAL_COLUMNS = ["proposedStartAt", "proposedEndAt", "proposedAt"] as const
+const withoutEmptyProposal = (row: unknown) => {
+  if (typeof row !== "object" || row === null) return row
+  const copy: Record<string, unknown> = { ...row }
+  for (const column of PROPOSAL_COLUMNS) if (copy[column] === null) delete copy[column]
+  return copy
+}
+const decodeBookings = (rows: ReadonlyArray<unknown>) => Schema.decodeUnknown(Schema.Array(Booking))(rows.map(withoutEmptyProposal))
 const VersionRow = Schema.Array(Schema.Struct({ version: Schema.Int }))
 
 export const BookingsRepoLive: Layer.Layer<BookingsRepo, never, SqlClient.SqlClient> = Layer.effect(

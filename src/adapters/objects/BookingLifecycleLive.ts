@@ -39,7 +39,13 @@ export const BookingLifecycleLive: Layer.Layer<BookingLifecycle, never, Cloudfla
           call(LifecycleReply, "cancel", () => stubOf(command.bookingId).cancel(encoded))),
       reschedule: (command) =>
         Effect.flatMap(Effect.orDie(encodeReschedule(command)), (encoded) =>
-          call(LifecycleReply, "reschedule", () => stubOf(command.bookingId).reschedule(encoded)))
+          call(LifecycleReply, "reschedule", () => stubOf(command.bookingId).reschedule(encoded))),
+      confirmReschedule: (command) =>
+        Effect.flatMap(Effect.orDie(encodeCommand(command)), (encoded) =>
+          call(LifecycleReply, "confirmReschedule", () => stubOf(command.bookingId).confirmReschedule(encoded))),
+      declineReschedule: (command) =>
+        Effect.flatMap(Effect.orDie(encodeCommand(command)), (encoded) =>
+          call(LifecycleReply, "declineReschedule", () => stubOf(command.bookingId).declineReschedule(encoded)))
     })
   })
 )

@@ -14,6 +14,16 @@ export const BookingStatus = Schema.Literal(
 )
 export type BookingStatus = typeof BookingStatus.Type
 
+/**
+ * A guest's proposed new time, waiting for the host (absent or null: none). Written only by the booking's
+ * engine; the meeting keeps its time until the host confirms. See `proposalOf` for when it lapses.
+ */
+const proposalFields = {
+  proposedStartAt: Schema.optional(Schema.NullOr(EpochMillis)),
+  proposedEndAt: Schema.optional(Schema.NullOr(EpochMillis)),
+  proposedAt: Schema.optional(Schema.NullOr(EpochMillis))
+}
+
 const bookingFields = {
   id: Schema.NonEmptyString,
   hostDid: Did,
@@ -28,7 +38,8 @@ const bookingFields = {
   /** ICS SEQUENCE of the latest invitation. */
   sequence: Schema.NonNegativeInt,
   icsR2Key: Schema.NullOr(Schema.String),
-  holdExpiresAt: Schema.NullOr(EpochMillis)
+  holdExpiresAt: Schema.NullOr(EpochMillis),
+  ...proposalFields
 }
 
 /** The rules the table's CHECK constraints enforce, for every shape of a booking. */
@@ -63,9 +74,32 @@ export const BookingPatch = Schema.Struct({
   tz: Schema.optional(Schema.String),
   sequence: Schema.optional(Schema.NonNegativeInt),
   icsR2Key: Schema.optional(Schema.NullOr(Schema.String)),
-  holdExpiresAt: Schema.optional(Schema.NullOr(EpochMillis))
+  holdExpiresAt: Schema.optional(Schema.NullOr(EpochMillis)),
+  ...proposalFields
 })
 export type BookingPatch = typeof BookingPatch.Type
 
 export const BookingRole = Schema.Literal("host", "guest", "either")
 export type BookingRole = typeof BookingRole.Type
+
+/** A proposal lapses a week after it was made, or when the meeting starts, whichever comes first. */
+export const PROPOSAL_LIFETIME_MS = 7 * 86_400_000
+
+export interface RescheduleProposal {
+  readonly startAt: number
+  readonly endAt: number
+  readonly proposedAt: number
+  readonly expiresAt: number
+}
+
+/** The booking's open proposal at `now`, if any (a lapsed one counts as none). */
+export const proposalOf = (booking: Booking, now: number): RescheduleProposal | undefined => {
+  const { proposedStartAt: startAt, proposedEndAt: endAt, proposedAt } = booking
+  if (startAt == null || endAt == null || proposedAt == null) return undefined
+  if (booking.status !== "confirmed" && booking.status !== "rescheduled") return undefined
+  const expiresAt = Math.min(booking.startAt, proposedAt + PROPOSAL_LIFETIME_MS)
+  return now < expiresAt ? { startAt, endAt, proposedAt, expiresAt } : undefined
+}
+
+/** The patch that drops a booking's proposal. */
+export const NO_PROPOSAL = { proposedStartAt: null, proposedEndAt: null, proposedAt: null } as const

@@ -90,4 +90,10 @@ export class BookingDO extends DurableObject<Env> implements HealthProbe, Bookin
   reschedule(command: typeof RescheduleCommand.Encoded) {
     return this.#run(RescheduleCommand, command, (e, c) => e.reschedule(c))
   }
+  confirmReschedule(command: typeof LifecycleCommand.Encoded) {
+    return this.#run(LifecycleCommand, command, (e, c) => e.confirmReschedule(c))
+  }
+  declineReschedule(command: typeof LifecycleCommand.Encoded) {
+    return this.#run(LifecycleCommand, command, (e, c) => e.declineReschedule(c))
+  }
 }

@@ -18,33 +18,15 @@ import {
   TransitionRefused
 } from "../../services/BookingLifecycle"
 import { BookingsRepo } from "../../services/BookingsRepo"
-import { type Booking, type BookingPatch, type BookingStatus } from "../../domain/booking/booking"
+import { type Booking, type BookingPatch, type BookingStatus, NO_PROPOSAL, proposalOf } from "../../domain/booking/booking"
+import { constraintsOf, GUEST_RESCHEDULE_REFUSED, GUESTS_MAY_NOT_RESCHEDULE, HOST_RESCHEDULE_RULES, ONLY_THE_HOST_ANSWERS_PROPOSALS } from "./rescheduleTerms"
 import { CalendarUnavailable, HoldStore, NoSlotAvailable } from "../../services/HoldStore"
 import { slotRulesOf } from "../../domain/matching/hostRules"
 import { IcsStore } from "../../services/IcsStore"
 import { NotifyOutbox } from "../../services/NotifyOutbox"
 import { PdsWriter } from "../../services/PdsWriter"
 
-/**
- * Rules the host's own reschedule matches with: the host may move their meeting outside their own offer and
- * rules (both calendars must still be free). A guest's reschedule uses the host's offer and rules instead.
- */
-const HOST_RESCHEDULE_RULES = {
-  timeZone: "UTC",
-  bufferBeforeMin: 0,
-  bufferAfterMin: 0,
-  minimumNoticeMin: 0,
-  slotStepMin: 5
-} as const
-
-/**
- * The one answer to a guest's reschedule that cannot land, whether the time is busy or outside the host's
- * offer, notice, grid or buffers: a caller who probes learns nothing from which it was (no busy edges).
- */
-export const GUEST_RESCHEDULE_REFUSED = "the requested time is not one the host offers and both calendars have free; pick another offered time"
-
-/** A guest asked to move a meeting but the host's rules keep moves to the host. */
-export const GUESTS_MAY_NOT_RESCHEDULE = "the host's rules do not let guests move meetings themselves: ask the host to move it, or cancel it"
+export { GUEST_RESCHEDULE_REFUSED, GUESTS_MAY_NOT_RESCHEDULE } from "./rescheduleTerms"
 
 const unavailable = (message: string) => (cause: unknown) => new BookingUnavailable({ message, cause })
 
@@ -275,6 +257,7 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
           const after = yield* commit(booking, "Cancel", {
             status: to,
             holdExpiresAt: null,
+            ...NO_PROPOSAL,
             ...(invited ? { sequence: booking.sequence + 1, icsR2Key: icsKey(booking.id, booking.sequence + 1) } : {})
           })
           yield* release(booking)
@@ -286,78 +269,107 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
           return after
         }))
 
-    const constraintsOf = (input: RescheduleCommand, booking: Booking) => {
-      if ((input.constraints === undefined) === (input.slot === undefined)) {
-        return Effect.fail(new InvalidConstraints({ message: "constraints, slot: give exactly one" }))
-      }
-      if (input.constraints !== undefined) return Effect.succeed(input.constraints)
-      const start = Date.parse(input.slot!.start)
-      const end = Date.parse(input.slot!.end)
-      if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start || (end - start) % 60_000 !== 0) {
-        return Effect.fail(new InvalidConstraints({ message: "slot: end must be whole minutes after start" }))
-      }
-      const minutes = (end - start) / 60_000
-      return Effect.succeed({ durationMin: minutes, durationMax: minutes, earliest: input.slot!.start, latest: input.slot!.end, tz: booking.tz })
-    }
+    /**
+     * Finds the new time and moves the meeting in place, or, for a guest whose host keeps moves to the host,
+     * stores it as the booking's proposal (the same search: offers, notice, grid, buffers, both calendars).
+     */
+    const move = (booking: Booking, actor: Actor, to: BookingStatus, input: RescheduleCommand, propose: boolean) =>
+      Effect.gen(function*() {
+        const constraints = yield* constraintsOf(input, booking)
+        const sequence = booking.sequence + 1
+        const now = yield* Clock.currentTimeMillis
+        const earliest = constraints.earliest !== undefined ? Date.parse(constraints.earliest) : now
+        const latest = constraints.latest !== undefined ? Date.parse(constraints.latest) : earliest + 30 * 86_400_000
+        // A guest moves (or proposes) only where a new match could land: the host's offer windows (as the
+        // guest's tier allows them now) and the host's notice, grid and buffers. Without the access the
+        // AppView found, a guest's command is refused (fail closed).
+        const access = input.access
+        const asGuest = actor === "guest"
+        if (asGuest && access === undefined) {
+          return yield* new ActionNotAllowed({ actor, command: "Reschedule", message: GUESTS_MAY_NOT_RESCHEDULE })
+        }
+        if (asGuest && access!.offers.length === 0) return yield* new NoSlotAvailable({ message: GUEST_RESCHEDULE_REFUSED })
+        const search = toMatchRequest({
+          hostDid: booking.hostDid,
+          guestDid: booking.guestDid,
+          bookingId: booking.id,
+          offers: asGuest ? access!.offers : [{ startAt: earliest, endAt: latest, tz: constraints.tz }],
+          constraints,
+          hostRules: asGuest ? slotRulesOf(access!.rules, access!.hostTz ?? booking.tz) : { ...HOST_RESCHEDULE_RULES, timeZone: booking.tz },
+          now
+        })
+        // In place: the host's object finds the new time (the meeting's own time does not block it), moves
+        // both calendar events and writes the new time into this booking's row together with the
+        // transition, by compare-and-set on the version this command was judged against. A proposal
+        // writes only the found time as the proposal (a new one replaces the old); a move drops any proposal.
+        const after = yield* holds.reschedule({
+          hostDid: search.hostDid,
+          guestDid: search.guestDid,
+          bookingId: search.bookingId,
+          offers: search.offers,
+          guest: search.guest,
+          host: search.host,
+          now,
+          expectedVersion: booking.version,
+          patch: propose ? { proposedAt: now } : { status: to, sequence, icsR2Key: icsKey(booking.id, sequence), ...NO_PROPOSAL },
+          ...(propose ? { propose } : {})
+        }).pipe(
+          Effect.tap(() => committed(booking)),
+          Effect.catchTags({
+            BookingVersionConflict: () => lostRace(booking, "Reschedule"),
+            HoldNotFound: () =>
+              Effect.fail(
+                new CalendarUnavailable({
+                  party: "host",
+                  reason: "gone",
+                  message: "the host's calendar no longer tracks this meeting; cancel it and book again"
+                })
+              ),
+            HoldStoreError: (e) => Effect.fail(hostStoreFailure(e)),
+            NoSlotAvailable: (e) => Effect.fail(asGuest ? new NoSlotAvailable({ message: GUEST_RESCHEDULE_REFUSED }) : e)
+          })
+        )
+        if (!propose) {
+          yield* publish(booking, after, "Reschedule", input.callerDid, actor, { method: "REQUEST", event: "booking.rescheduled", reason: input.reason })
+        }
+        return after
+      })
 
     const reschedule = (input: RescheduleCommand) =>
       serialized(input, { _tag: "Reschedule" }, (booking, actor, to) =>
-        Effect.gen(function*() {
-          const constraints = yield* constraintsOf(input, booking)
-          const sequence = booking.sequence + 1
-          const now = yield* Clock.currentTimeMillis
-          const earliest = constraints.earliest !== undefined ? Date.parse(constraints.earliest) : now
-          const latest = constraints.latest !== undefined ? Date.parse(constraints.latest) : earliest + 30 * 86_400_000
-          // A guest moves only where a new match could land: the host's offer windows (as the guest's tier
-          // allows them now) and the host's notice, grid and buffers, and only if the host lets guests move
-          // meetings. Without the access the AppView found, a guest's command is refused (fail closed).
-          const access = input.access
-          const asGuest = actor === "guest"
-          if (asGuest && (access === undefined || !access.rules.guestsMayReschedule)) {
-            return yield* new ActionNotAllowed({ actor, command: "Reschedule", message: GUESTS_MAY_NOT_RESCHEDULE })
-          }
-          if (asGuest && access!.offers.length === 0) return yield* new NoSlotAvailable({ message: GUEST_RESCHEDULE_REFUSED })
-          const search = toMatchRequest({
-            hostDid: booking.hostDid,
-            guestDid: booking.guestDid,
-            bookingId: booking.id,
-            offers: asGuest ? access!.offers : [{ startAt: earliest, endAt: latest, tz: constraints.tz }],
-            constraints,
-            hostRules: asGuest ? slotRulesOf(access!.rules, access!.hostTz ?? booking.tz) : { ...HOST_RESCHEDULE_RULES, timeZone: booking.tz },
-            now
-          })
-          // In place: the host's object finds the new time (the meeting's own time does not block it), moves
-          // both calendar events and writes the new time into this booking's row together with the
-          // transition, by compare-and-set on the version this command was judged against.
-          const after = yield* holds.reschedule({
-            hostDid: search.hostDid,
-            guestDid: search.guestDid,
-            bookingId: search.bookingId,
-            offers: search.offers,
-            guest: search.guest,
-            host: search.host,
-            now,
-            expectedVersion: booking.version,
-            patch: { status: to, sequence, icsR2Key: icsKey(booking.id, sequence) }
-          }).pipe(
-            Effect.tap(() => committed(booking)),
-            Effect.catchTags({
-              BookingVersionConflict: () => lostRace(booking, "Reschedule"),
-              HoldNotFound: () =>
-                Effect.fail(
-                  new CalendarUnavailable({
-                    party: "host",
-                    reason: "gone",
-                    message: "the host's calendar no longer tracks this meeting; cancel it and book again"
-                  })
-                ),
-              HoldStoreError: (e) => Effect.fail(hostStoreFailure(e)),
-              NoSlotAvailable: (e) => Effect.fail(asGuest ? new NoSlotAvailable({ message: GUEST_RESCHEDULE_REFUSED }) : e)
-            })
-          )
-          yield* publish(booking, after, "Reschedule", input.callerDid, actor, { method: "REQUEST", event: "booking.rescheduled", reason: input.reason })
-          return after
-        }))
+        move(booking, actor, to, input, actor === "guest" && input.access !== undefined && !input.access.rules.guestsMayReschedule))
 
-    return { finalize, decline, cancel, reschedule }
+    /** The open proposal a host answers; anyone else is refused as for other host-only commands. */
+    const openProposal = (booking: Booking, actor: Actor, command: string) =>
+      Effect.gen(function*() {
+        if (actor !== "host") return yield* new ActionNotAllowed({ actor, command, message: ONLY_THE_HOST_ANSWERS_PROPOSALS })
+        const proposal = proposalOf(booking, yield* Clock.currentTimeMillis)
+        if (proposal === undefined) {
+          return yield* new TransitionRefused({ from: booking.status, command, message: "there is no open proposal to answer on this booking" })
+        }
+        return proposal
+      })
+
+    /** The host takes the guest's proposed time: moved exactly as the host's own reschedule moves it. */
+    const confirmReschedule = (input: LifecycleCommand) =>
+      serialized(input, { _tag: "Reschedule" }, (booking, actor, to) =>
+        Effect.flatMap(openProposal(booking, actor, "ConfirmReschedule"), (proposal) =>
+          move(booking, actor, to, {
+            ...input,
+            slot: { start: new Date(proposal.startAt).toISOString(), end: new Date(proposal.endAt).toISOString() }
+          }, false).pipe(
+            // Taken since: the proposal is dropped and the host told so (the meeting keeps its time).
+            Effect.catchTag("NoSlotAvailable", () =>
+              Effect.flatMap(
+                Effect.flatMap(load(booking.id), (now) => commit(now, "Reschedule", NO_PROPOSAL)),
+                () => Effect.fail(new NoSlotAvailable({ message: "the proposed time is no longer free on both calendars; the proposal was dropped and the meeting keeps its time" }))
+              ))
+          )))
+
+    /** The host keeps the meeting's time: the proposal is dropped. */
+    const declineReschedule = (input: LifecycleCommand) =>
+      serialized(input, { _tag: "Reschedule" }, (booking, actor) =>
+        Effect.flatMap(openProposal(booking, actor, "DeclineReschedule"), () => commit(booking, "Reschedule", NO_PROPOSAL)))
+
+    return { finalize, decline, cancel, reschedule, confirmReschedule, declineReschedule }
   })

@@ -3,8 +3,12 @@ import { Schema } from "effect"
 import {
   CancelInput,
   CancelOutput,
+  ConfirmRescheduleInput,
+  ConfirmRescheduleOutput,
   DeclineInput,
   DeclineOutput,
+  DeclineRescheduleInput,
+  DeclineRescheduleOutput,
   FinalizeInput,
   FinalizeOutput,
   RescheduleInput,
@@ -39,7 +43,7 @@ const LifecycleErrors = Schema.Union(
   BookingUnavailable
 )
 
-/** The booking lifecycle: finalize, decline, cancel, reschedule. Procedures; `Idempotency-Key` required. */
+/** The booking lifecycle: finalize, decline, cancel, reschedule, and the host's answer to a guest's proposed time. Procedures; `Idempotency-Key` required. */
 export class LifecycleApi extends HttpApiGroup.make("lifecycle")
   .add(
     HttpApiEndpoint.post("finalize", "/xrpc/app.overlap.finalize")
@@ -70,6 +74,20 @@ export class LifecycleApi extends HttpApiGroup.make("lifecycle")
       // a guest's move is judged against the host's offers as the guest's tier allows them now
       .addError(TierNotMet)
       .addError(GraphUnavailable)
+      .addError(IdempotencyErrors)
+  )
+  .add(
+    HttpApiEndpoint.post("confirmReschedule", "/xrpc/app.overlap.confirmReschedule")
+      .setPayload(ConfirmRescheduleInput)
+      .addSuccess(ConfirmRescheduleOutput)
+      .addError(LifecycleErrors)
+      .addError(IdempotencyErrors)
+  )
+  .add(
+    HttpApiEndpoint.post("declineReschedule", "/xrpc/app.overlap.declineReschedule")
+      .setPayload(DeclineRescheduleInput)
+      .addSuccess(DeclineRescheduleOutput)
+      .addError(LifecycleErrors)
       .addError(IdempotencyErrors)
   )
   // RateLimit before XrpcAuth: auth runs first, then the verified DID's bucket is spent

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import { BookingLifecycle, BookingUnavailable, InvalidConstraints, type LifecycleError } from "../../services/BookingLifecycle"
 import { NotParticipant } from "../../services/NotParticipant"
 import { Caller } from "../xrpc/Caller"
@@ -32,6 +32,6 @@ export const lifecycleAnswer = (
     return yield* run(lifecycle, caller.did).pipe(
       Effect.tapErrorTag("BookingUnavailable", (e) => Effect.logError("booking lifecycle unavailable", e.message, e.cause)),
       Effect.mapError(asAnswered),
-      Effect.map((booking) => ({ booking: toBookingView(booking) }))
+      Effect.flatMap((booking) => Effect.map(Clock.currentTimeMillis, (now) => ({ booking: toBookingView(booking, now) })))
     )
   })

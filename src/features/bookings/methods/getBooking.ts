@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import type { GetBookingParams } from "../../../lexicon/schemas"
 import { BookingNotFound, BookingsRepo } from "../../../services/BookingsRepo"
 import { Caller } from "../../xrpc/Caller"
@@ -11,5 +11,5 @@ export const getBooking = ({ urlParams }: { readonly urlParams: GetBookingParams
     const caller = yield* Caller
     const booking = yield* bookings.get(urlParams.id).pipe(Effect.catchTag("RepositoryError", Effect.die))
     if (booking.hostDid !== caller.did && booking.guestDid !== caller.did) return yield* new BookingNotFound({ id: urlParams.id })
-    return { booking: toBookingView(booking) }
+    return { booking: toBookingView(booking, yield* Clock.currentTimeMillis) }
   })

@@ -1,4 +1,4 @@
-import { Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import type { ListBookingsParams } from "../../../lexicon/schemas"
 import { BookingsRepo } from "../../../services/BookingsRepo"
 import { Caller } from "../../xrpc/Caller"
@@ -12,8 +12,9 @@ export const listBookings = ({ urlParams }: { readonly urlParams: ListBookingsPa
     const page = yield* bookings
       .listForDid({ did: caller.did, role: urlParams.role ?? "either", limit: urlParams.limit, cursor: urlParams.cursor })
       .pipe(Effect.catchTag("RepositoryError", Effect.die))
+    const now = yield* Clock.currentTimeMillis
     return {
-      bookings: page.items.map(toBookingView),
+      bookings: page.items.map((booking) => toBookingView(booking, now)),
       ...Option.match(page.cursor, { onNone: () => ({}), onSome: (cursor) => ({ cursor }) })
     }
   })

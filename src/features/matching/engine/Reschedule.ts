@@ -9,6 +9,7 @@ import {
   CalendarUnavailable,
   HoldNotFound,
   HoldStoreError,
+  NoSlotAvailable,
   type RescheduleError,
   type RescheduleRequest
 } from "../../../services/HoldStore"
@@ -85,6 +86,26 @@ export const makeReschedule = (context: EngineContext, planner: Planner): Resche
       return restored
     })
 
+  /**
+   * A guest's proposal: the first time the move would take is reserved under the move key only long enough
+   * to write it into the row as the proposal; no calendar changes, the meeting keeps its time.
+   */
+  const propose = (request: RescheduleRequest, query: SlotQuery, booked: HoldRecord) =>
+    Effect.gen(function*() {
+      const target = yield* planner.reserveNext(request, query, [], { reservedForMs: MOVE_RESERVED_MS, moving: booked })
+      if (target === undefined) return yield* new NoSlotAvailable({ message: "no time fits both calendars within the constraints" })
+      ledger.remove(target.bookingId)
+      const written = yield* Effect.either(bookings.transition(booked.bookingId, request.expectedVersion, {
+        ...request.patch,
+        proposedStartAt: target.start,
+        proposedEndAt: target.end
+      }))
+      if (Either.isRight(written)) return written.right
+      return yield* written.left._tag === "RepositoryError"
+        ? new HoldStoreError({ message: "could not record the proposal in D1", cause: written.left })
+        : written.left
+    })
+
   /** One reschedule; the caller holds the booking and its move key exclusively. */
   const runMove = (request: RescheduleRequest, booked: HoldRecord): Effect.Effect<Booking, RescheduleError | Backoff> =>
     Effect.gen(function*() {
@@ -95,6 +116,7 @@ export const makeReschedule = (context: EngineContext, planner: Planner): Resche
         hostBusy: subtractSpan(found.hostBusy, booked),
         guestBusy: subtractSpan(found.guestBusy, booked)
       }
+      if (request.propose === true) return yield* propose(request, query, booked)
       /** The meeting's record as the calendars have it (a failed attempt may have changed its refs). */
       let own = booked
       const spanOf = (target: HoldRecord): Span => ({ start: target.start, end: target.end })
