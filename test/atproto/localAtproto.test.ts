@@ -97,6 +97,11 @@ describe("Overlap's lexicons on the local network", () => {
     // what sign-in, publishing and booking need at the least
     expect(collections).toEqual(expect.arrayContaining(["app.overlap.slotOffer", "app.overlap.bookingRequest", "app.overlap.booking"]))
     expect(methods).toEqual(expect.arrayContaining(["app.overlap.getOffers", "app.overlap.match", "app.overlap.finalize", "app.overlap.listBookings"]))
+    // and it names every one of them: a record or method added later without a line here would be refused to every
+    // signed-in client with ScopeMissingError
+    const all = (...types: Array<string>) => docs.filter((d) => types.includes(d.defs.main?.type)).map((d) => d.id as string).sort()
+    expect([...collections].sort()).toEqual(all("record"))
+    expect([...methods].sort()).toEqual(all("query", "procedure"))
     // the AppView's DID differs per deployment: the client names it in include:…?aud=, the set inherits it
     expect(set.permissions.filter((p: any) => p.resource === "rpc").every((p: any) => p.inheritAud === true)).toBe(true)
   })
