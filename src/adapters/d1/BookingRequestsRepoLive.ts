@@ -11,6 +11,7 @@ import {
 } from "../../services/BookingRequestsRepo"
 import { clampLimit, decodeOptionalCursor, toPage } from "../../services/Page"
 import { orRepositoryError, validateInput } from "../../services/RepositoryError"
+import { accountRows } from "./AccountRows"
 import { deleteAtRev, notTombstoned } from "./RecordTombstones"
 
 const decodeRequests = Schema.decodeUnknown(Schema.Array(IndexedBookingRequest))
@@ -62,9 +63,6 @@ export const BookingRequestsRepoLive: Layer.Layer<
         return toPage(rows, limit, (r) => [r.createdAt, r.uri])
       })
 
-    const count = (operation: string) => <A>(self: Effect.Effect<ReadonlyArray<A>, unknown>) =>
-      self.pipe(Effect.map((rows) => rows.length), orRepositoryError(operation))
-
     return BookingRequestsRepo.of({
       upsert: (input) =>
         Effect.gen(function*() {
@@ -98,18 +96,7 @@ export const BookingRequestsRepoLive: Layer.Layer<
           )
         ),
 
-      hideForDid: (did) =>
-        count("BookingRequestsRepo.hideForDid")(
-          sql`UPDATE booking_requests SET hidden = 1 WHERE guest_did = ${did} AND hidden = 0 RETURNING uri`
-        ),
-      unhideForDid: (did) =>
-        count("BookingRequestsRepo.unhideForDid")(
-          sql`UPDATE booking_requests SET hidden = 0 WHERE guest_did = ${did} AND hidden = 1 RETURNING uri`
-        ),
-      purgeForDid: (did) =>
-        count("BookingRequestsRepo.purgeForDid")(
-          sql`DELETE FROM booking_requests WHERE guest_did = ${did} RETURNING uri`
-        )
+      ...accountRows(sql, "booking_requests", "guest_did", "BookingRequestsRepo")
     })
   })
 )

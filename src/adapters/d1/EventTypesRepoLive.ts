@@ -3,6 +3,7 @@ import type { D1Client } from "@effect/sql-d1"
 import { Clock, Effect, Layer, Option, Schema } from "effect"
 import { EventTypeRecord, EventTypesRepo, IndexedEventType, MAX_EVENT_TYPES_PER_HOST } from "../../services/EventTypesRepo"
 import { orRepositoryError, validateInput } from "../../services/RepositoryError"
+import { accountRows } from "./AccountRows"
 import { deleteAtRev, notTombstoned } from "./RecordTombstones"
 
 const decodeRows = Schema.decodeUnknown(Schema.Array(IndexedEventType))
@@ -58,21 +59,7 @@ export const EventTypesRepoLive: Layer.Layer<EventTypesRepo, never, SqlClient.Sq
           Effect.flatMap(decodeRows),
           orRepositoryError("EventTypesRepo.listByHost")
         ),
-      hideForDid: (did) =>
-        sql`UPDATE event_types_index SET hidden = 1 WHERE did = ${did} AND hidden = 0 RETURNING uri`.pipe(
-          Effect.map((rows) => rows.length),
-          orRepositoryError("EventTypesRepo.hideForDid")
-        ),
-      unhideForDid: (did) =>
-        sql`UPDATE event_types_index SET hidden = 0 WHERE did = ${did} AND hidden = 1 RETURNING uri`.pipe(
-          Effect.map((rows) => rows.length),
-          orRepositoryError("EventTypesRepo.unhideForDid")
-        ),
-      purgeForDid: (did) =>
-        sql`DELETE FROM event_types_index WHERE did = ${did} RETURNING uri`.pipe(
-          Effect.map((rows) => rows.length),
-          orRepositoryError("EventTypesRepo.purgeForDid")
-        )
+      ...accountRows(sql, "event_types_index", "did", "EventTypesRepo")
     })
   })
 )

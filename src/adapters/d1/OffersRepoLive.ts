@@ -4,6 +4,7 @@ import { Clock, Effect, Layer, Option, Schema } from "effect"
 import { IndexedOffer, OfferRecord, OffersRepo } from "../../services/OffersRepo"
 import { clampLimit, decodeOptionalCursor, toPage } from "../../services/Page"
 import { orRepositoryError, validateInput } from "../../services/RepositoryError"
+import { accountRows } from "./AccountRows"
 import { deleteAtRev, notTombstoned } from "./RecordTombstones"
 
 const decodeOffers = Schema.decodeUnknown(Schema.Array(IndexedOffer))
@@ -76,23 +77,7 @@ export const OffersRepoLive: Layer.Layer<OffersRepo, never, SqlClient.SqlClient 
           return toPage(rows, limit, (o) => [o.startAt, o.uri])
         }),
 
-      hideForDid: (did) =>
-        sql`UPDATE offers_index SET hidden = 1 WHERE did = ${did} AND hidden = 0 RETURNING uri`.pipe(
-          Effect.map((rows) => rows.length),
-          orRepositoryError("OffersRepo.hideForDid")
-        ),
-
-      unhideForDid: (did) =>
-        sql`UPDATE offers_index SET hidden = 0 WHERE did = ${did} AND hidden = 1 RETURNING uri`.pipe(
-          Effect.map((rows) => rows.length),
-          orRepositoryError("OffersRepo.unhideForDid")
-        ),
-
-      purgeForDid: (did) =>
-        sql`DELETE FROM offers_index WHERE did = ${did} RETURNING uri`.pipe(
-          Effect.map((rows) => rows.length),
-          orRepositoryError("OffersRepo.purgeForDid")
-        )
+      ...accountRows(sql, "offers_index", "did", "OffersRepo")
     })
   })
 )
