@@ -55,6 +55,9 @@ export const EmailChannelLive: Layer.Layer<EmailChannel, never, CloudflareEnv | 
           ...(event.type === "booking.held" && side === "host"
             ? { confirm: yield* mint(did, "confirm", b), decline: yield* mint(did, "decline", b) }
             : {}),
+          ...(event.type === "booking.reschedule_proposed" && side === "host"
+            ? { acceptMove: yield* mint(did, "accept-move", b), keepTime: yield* mint(did, "keep-time", b) }
+            : {}),
           ...(on ? { reschedule: yield* mint(did, "reschedule", b), cancel: yield* mint(did, "cancel", b) } : {}),
           ...(kind !== undefined ? { unsubscribe: yield* mint(did, "unsubscribe", { k: kind }) } : {})
         } satisfies MailLinks

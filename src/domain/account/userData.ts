@@ -88,7 +88,8 @@ export const D1_LINKED_TABLES: ReadonlyArray<D1LinkedTable> = [
 export const NOT_USER_DATA: Readonly<Record<string, string>> = {
   firehose_cursors: "one row per ingest source: a sequence number",
   notify_deliveries: "keyed by notification id; the target is a hash or a webhook id, never an address (docs/notify.md)",
-  notify_link_uses: "hashes of one-time link nonces and their expiry"
+  notify_link_uses: "hashes of one-time link nonces and their expiry",
+  notify_transitions: "booking ids, sequences and event types already announced (held, expired)"
 }
 
 export const KEYED_LOCATIONS: ReadonlyArray<KeyedLocation> = [

@@ -17,7 +17,11 @@ export const LinkAction = Schema.Literal(
   "cancel",
   "reschedule",
   "unsubscribe",
-  "verify-email"
+  "verify-email",
+  /** the host takes a guest's proposed new time (app.overlap.confirmReschedule) */
+  "accept-move",
+  /** the host keeps the meeting's time (app.overlap.declineReschedule) */
+  "keep-time"
 )
 export type LinkAction = typeof LinkAction.Type
 
@@ -46,6 +50,8 @@ export const LINK_TTL_MS: Record<LinkAction, number> = {
   decline: 7 * 86_400_000,
   cancel: 7 * 86_400_000,
   reschedule: 7 * 86_400_000,
+  "accept-move": 7 * 86_400_000,
+  "keep-time": 7 * 86_400_000,
   unsubscribe: 60 * 86_400_000,
   "verify-email": 86_400_000
 }

@@ -14,6 +14,9 @@ export interface MailLinks {
   readonly decline?: string | undefined
   readonly cancel?: string | undefined
   readonly reschedule?: string | undefined
+  /** For the host of a guest's proposal: take the proposed time, or keep the meeting's time. */
+  readonly acceptMove?: string | undefined
+  readonly keepTime?: string | undefined
   /** Turns this kind of message off (also sent as List-Unsubscribe). */
   readonly unsubscribe?: string | undefined
 }
@@ -60,6 +63,7 @@ export const bookingSubject = (event: BookingEvent, people: MeetingPeople, recip
     .with("booking.declined", () => `Declined: ${title} with ${other}`)
     .with("booking.expired", () => `Expired: ${title} with ${other} was not confirmed in time`)
     .with("booking.reminder", () => `Reminder: ${title} with ${other}, ${when}`)
+    .with("booking.reschedule_proposed", () => `${other} asks to move ${title}, ${when}`)
     .exhaustive()
 }
 
@@ -84,8 +88,14 @@ export const bookingBody = (
       recipient === "host" ? `You declined the meeting request from ${other}.` : `${other} declined your meeting request.`)
     .with("booking.expired", () => `The meeting request between you and ${other} expired before it was confirmed.`)
     .with("booking.reminder", () => `Your meeting with ${other} starts ${inAbout(event.minutesBefore)}.`)
+    .with("booking.reschedule_proposed", () =>
+      `${other} asks to move your meeting to a new time. It keeps its time unless you accept the new one.`)
     .exhaustive()
   const times = zonesFor(zones, recipient).map((tz, i) => `${i === 0 ? "When" : "Their time"}: ${localTime(event.startAt, event.endAt, tz)}`)
+  const proposed = event.proposedStartAt !== undefined && event.proposedEndAt !== undefined
+    ? zonesFor(zones, recipient).map((tz, i) =>
+      `${i === 0 ? "Proposed" : "Proposed, their time"}: ${localTime(event.proposedStartAt!, event.proposedEndAt!, tz)}`)
+    : []
   const where = [
     ...(event.location !== undefined ? [`Where: ${event.location}`] : []),
     ...(event.joinUrl !== undefined ? [`Join: ${event.joinUrl}`] : [])
@@ -94,6 +104,8 @@ export const bookingBody = (
   const actions = [
     ...(links.confirm !== undefined ? [`Confirm: ${links.confirm}`] : []),
     ...(links.decline !== undefined ? [`Decline: ${links.decline}`] : []),
+    ...(links.acceptMove !== undefined ? [`Accept the new time: ${links.acceptMove}`] : []),
+    ...(links.keepTime !== undefined ? [`Keep the current time: ${links.keepTime}`] : []),
     ...(links.reschedule !== undefined ? [`Move it: ${links.reschedule}`] : []),
     ...(links.cancel !== undefined ? [`Cancel it: ${links.cancel}`] : []),
     `See it in Overlap: ${links.view}`
@@ -103,5 +115,5 @@ export const bookingBody = (
     "The links work once and expire; after that, open the meeting in Overlap.",
     ...(links.unsubscribe !== undefined ? [`Stop these e-mails: ${links.unsubscribe}`] : [])
   ]
-  return [`${title}`, "", headline, "", ...times, ...where, ...reason, "", ...actions, ...footer].join("\n")
+  return [`${title}`, "", headline, "", ...times, ...proposed, ...where, ...reason, "", ...actions, ...footer].join("\n")
 }

@@ -79,6 +79,7 @@ export const kindOf = (event: NotifyEvent): NotifyKind | undefined => {
     case "booking.canceled":
       return "canceled"
     case "booking.rescheduled":
+    case "booking.reschedule_proposed":
       return "rescheduled"
     case "booking.expired":
       return "expired"

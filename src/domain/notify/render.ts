@@ -37,6 +37,7 @@ const bookingSubject = (event: BookingEvent): string =>
     .with("booking.canceled", () => `Canceled: meeting on ${bookingWhen(event)}`)
     .with("booking.declined", () => "Declined: your meeting request")
     .with("booking.reminder", () => `Reminder: meeting on ${bookingWhen(event)}`)
+    .with("booking.reschedule_proposed", () => `Move request: meeting on ${bookingWhen(event)}`)
     .exhaustive()
 
 export const subjectFor = (event: NotifyEvent): string => {
@@ -72,6 +73,11 @@ const bookingText = (event: BookingEvent, recipientDid: string): string => {
     .with("booking.canceled", () => `Your meeting with ${other} on ${bookingWhen(event)} is canceled.`)
     .with("booking.declined", () => `Your meeting request to ${other} was declined.`)
     .with("booking.reminder", () => `Reminder: your meeting with ${other} is on ${bookingWhen(event)}.`)
+    .with("booking.reschedule_proposed", () =>
+      `${other} asks to move your meeting on ${bookingWhen(event)}` +
+      (event.proposedStartAt !== undefined && event.proposedEndAt !== undefined
+        ? ` to ${when(event.proposedStartAt, event.proposedEndAt, event.tz)}: accept or keep the time in Overlap.`
+        : ": accept or keep the time in Overlap."))
     .exhaustive()
   const reason = event.reason !== undefined && event.reason.trim() !== "" ? `\nReason: ${event.reason.slice(0, 500)}` : ""
   return `${headline}${reason}\nOverlap booking ${event.bookingId}`

@@ -24,7 +24,8 @@ export const BookingEventType = Schema.Literal(
   "booking.rescheduled",
   "booking.canceled",
   "booking.declined",
-  "booking.reminder"
+  "booking.reminder",
+  "booking.reschedule_proposed"
 )
 export type BookingEventType = typeof BookingEventType.Type
 
@@ -56,7 +57,10 @@ export const BookingEvent = Schema.Struct({
   hostName: Schema.optional(Schema.String.pipe(Schema.maxLength(256))),
   guestName: Schema.optional(Schema.String.pipe(Schema.maxLength(256))),
   /** On a reminder: how long before the start it is sent. */
-  minutesBefore: Schema.optional(Schema.Int.pipe(Schema.between(1, 10080)))
+  minutesBefore: Schema.optional(Schema.Int.pipe(Schema.between(1, 10080))),
+  /** On a guest's proposal (booking.reschedule_proposed): the new time the host is asked to accept. */
+  proposedStartAt: Schema.optional(EpochMillis),
+  proposedEndAt: Schema.optional(EpochMillis)
 })
 export type BookingEvent = typeof BookingEvent.Type
 

@@ -4,6 +4,7 @@ import { toMatchRequest } from "../../domain/holds/matchInput"
 import { icsKey } from "../../domain/invitation"
 import type { BookingEventType } from "../../domain/notify/task"
 import { notificationIdFor } from "../../domain/notify/task"
+import { proposalNotification } from "../../domain/notify/proposalNotice"
 import { AuditLog } from "../../services/AuditLog"
 import {
   ActionNotAllowed,
@@ -331,6 +332,10 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
         )
         if (!propose) {
           yield* publish(booking, after, "Reschedule", input.callerDid, actor, { method: "REQUEST", event: "booking.rescheduled", reason: input.reason })
+        } else {
+          // the host is told of the proposal (docs/notifications.md); the meeting keeps its time
+          const notice = proposalNotification(after, input.reason)
+          if (notice !== undefined) yield* outbox.enqueue(notice).pipe(afterCommit("proposal notice", after.id))
         }
         return after
       })

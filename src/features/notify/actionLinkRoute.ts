@@ -11,7 +11,7 @@ import { CloudflareEnv } from "../../platform/CloudflareEnv"
  *
  * - `verify-email` (GET): marks the address verified if it is still the one the link was made for; once.
  * - `view`, `reschedule` (GET): used once, then 303 to the meeting's page in the web app.
- * - `confirm`, `decline`, `cancel`: GET shows what the link will do and a button; the POST from that page uses
+ * - `confirm`, `decline`, `cancel`, `accept-move`, `keep-time` (a guest's proposed new time): GET shows what the link will do and a button; the POST from that page uses
  *   the link (once) and performs the action as the link's person, through BookingLifecycle. Mail scanners that
  *   fetch every link (GET) therefore never act.
  * - `unsubscribe`: GET shows a button; POST (the page's, or a mail client's RFC 8058 one-click POST) turns that
@@ -44,8 +44,18 @@ const ask: Partial<Record<LinkAction, string>> = {
   confirm: "Confirm this meeting?",
   decline: "Decline this meeting request?",
   cancel: "Cancel this meeting?",
+  "accept-move": "Move this meeting to the proposed time?",
+  "keep-time": "Keep this meeting at its current time?",
   unsubscribe: "Stop these e-mails?"
 }
+
+const buttonLabel = {
+  confirm: "Confirm",
+  decline: "Decline",
+  cancel: "Cancel",
+  "accept-move": "Move it",
+  "keep-time": "Keep the time"
+} as const
 
 const button = (url: URL, label: string) =>
   `<form method="post" action="${escape(url.pathname + url.search)}"><button type="submit">${escape(label)}</button></form>`
@@ -65,6 +75,10 @@ const perform = (opened: OpenedLink) =>
       ? lifecycle.finalize(command)
       : opened.action === "decline"
       ? lifecycle.decline(command)
+      : opened.action === "accept-move"
+      ? lifecycle.confirmReschedule(command)
+      : opened.action === "keep-time"
+      ? lifecycle.declineReschedule(command)
       : lifecycle.cancel(command)
     return yield* run.pipe(
       Effect.map((booking) => page(200, "Done", `<p>The meeting is now ${escape(booking.status)}.</p>`)),
@@ -95,10 +109,10 @@ export const handleActionLink = (request: Request) =>
       yield* settings.putPreferences(opened.did, next)
       return page(200, "Unsubscribed", `<p>You will not get these e-mails any more. Change it any time in Overlap's settings.</p>`)
     }
-    if (action === "confirm" || action === "decline" || action === "cancel") {
+    if (action === "confirm" || action === "decline" || action === "cancel" || action === "accept-move" || action === "keep-time") {
       if (!post) {
         yield* links.check(url)
-        return page(200, ask[action]!, button(url, action[0]!.toUpperCase() + action.slice(1)))
+        return page(200, ask[action]!, button(url, buttonLabel[action]))
       }
       return yield* perform(yield* links.use(url))
     }
