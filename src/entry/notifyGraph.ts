@@ -16,6 +16,8 @@ import { WebhookSubscriptionsRepoLive } from "../adapters/d1/WebhookSubscription
 import { OutboundGuardLive } from "../adapters/http/OutboundGuardLive"
 import { ActionLinksLive } from "../adapters/d1/ActionLinksLive"
 import { NotifySettingsLive } from "../adapters/d1/NotifySettingsLive"
+import { IdentityResolverLive } from "../adapters/atproto/IdentityResolverLive"
+import { PeopleNamesLive } from "../adapters/atproto/PeopleNamesLive"
 
 /** The notify worker's service graph over one `env`: build it once per env (src/entry/notify.ts caches it). */
 export const notifyLayer = (env: Env): Layer.Layer<Notifier | DeadLetters> => {
@@ -26,7 +28,9 @@ export const notifyLayer = (env: Env): Layer.Layer<Notifier | DeadLetters> => {
   const people = Layer.mergeAll(NotifySettingsLive, ActionLinksLive).pipe(Layer.provide(Layer.merge(D1Live, TokenVaultLive)))
   const stores = Layer.mergeAll(data, IcsStoreLive, TokenVaultLive, outbound, people)
   const channels = Layer.mergeAll(EmailChannelLive, WebhookChannelLive, DmChannelLive).pipe(Layer.provide(stores))
-  return Layer.mergeAll(NotifierLive.pipe(Layer.provide(Layer.merge(channels, data))), DeadLettersLive).pipe(
+  // both people's names (handle, profile display name) for messages and invitations, resolved when sent
+  const names = PeopleNamesLive.pipe(Layer.provide(IdentityResolverLive.pipe(Layer.provide(FetchHttpClient.layer))))
+  return Layer.mergeAll(NotifierLive.pipe(Layer.provide(Layer.mergeAll(channels, data, names))), DeadLettersLive).pipe(
     Layer.provide(CloudflareEnv.layer(env))
   )
 }

@@ -125,11 +125,16 @@ const setUp = async (invitations: ReadonlyArray<Invitation> = [confirmInvitation
   return { subscription, tasks }
 }
 
+// The notify worker looks up both people's names (PeopleNamesLive) at the PLC of the test env: these DIDs are
+// unknown there, so messages name them by DID, as the assertions below expect.
+const PLC_ORIGIN = env.PLC_URL.replace(/\/+$/, "")
+
 beforeAll(() => {
   fetchMock.activate()
   fetchMock.disableNetConnect()
+  fetchMock.get(PLC_ORIGIN).intercept({ path: (p) => p.startsWith("/did:") }).reply(404, "").persist()
 })
-afterEach(() => fetchMock.assertNoPendingInterceptors())
+afterEach(() => expect(fetchMock.pendingInterceptors().filter((i) => i.origin !== PLC_ORIGIN)).toEqual([]))
 
 describe("notify consumer (queue handler, real batches, D1 ledger)", () => {
   it("delivers e-mail with the invitation and a signed webhook; a redelivered batch sends nothing twice", async () => {

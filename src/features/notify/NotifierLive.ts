@@ -1,6 +1,9 @@
-import { Clock, Effect, Layer } from "effect"
+import { Clock, Effect, Layer, Option } from "effect"
 import { match } from "ts-pattern"
+import { personLabel } from "../../domain/notify/personName"
+import { isBookingEvent } from "../../domain/notify/plan"
 import { deliveryKeyOf, type NotifyTask } from "../../domain/notify/task"
+import { PeopleNames } from "../../services/PeopleNames"
 import { DeliveriesRepo } from "../../services/DeliveriesRepo"
 import { DeliveryBusy, DeliveryFailed, Notifier } from "../../services/Notifier"
 import { DmChannel, EmailChannel, type SendFailed, WebhookChannel } from "../../services/NotifyChannels"
@@ -17,13 +20,36 @@ export const NotifierLive: Layer.Layer<Notifier, never, DeliveriesRepo | EmailCh
       const email = yield* EmailChannel
       const webhook = yield* WebhookChannel
       const dm = yield* DmChannel
+      const names = yield* Effect.serviceOption(PeopleNames)
 
-      const send = (task: NotifyTask) =>
-        match(task)
+      /**
+       * A booking event names both people as they are known now (display name and handle, PeopleNames) where the
+       * producer did not: subjects, bodies, the invitation's CN= and SUMMARY. Unknown: the DID, as before.
+       */
+      const named = (task: NotifyTask): Effect.Effect<NotifyTask> => {
+        const event = task.event
+        if (Option.isNone(names) || !isBookingEvent(event) || (event.hostName !== undefined && event.guestName !== undefined)) {
+          return Effect.succeed(task)
+        }
+        return Effect.map(
+          Effect.all([names.value.nameOf(event.hostDid), names.value.nameOf(event.guestDid)], { concurrency: 2 }),
+          ([host, guest]) => {
+            const hostName = event.hostName ?? personLabel(host)
+            const guestName = event.guestName ?? personLabel(guest)
+            return {
+              ...task,
+              event: { ...event, ...(hostName !== undefined ? { hostName } : {}), ...(guestName !== undefined ? { guestName } : {}) }
+            } as NotifyTask
+          }
+        )
+      }
+
+      const send = (unnamed: NotifyTask) =>
+        Effect.flatMap(named(unnamed), (task) => match(task)
           .with({ channel: "email" }, (t) => email.send(t))
           .with({ channel: "webhook" }, (t) => webhook.send(t))
           .with({ channel: "dm" }, (t) => dm.send(t))
-          .exhaustive()
+          .exhaustive())
 
       return Notifier.of({
         deliver: (task, attempt) =>
