@@ -1,10 +1,13 @@
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { handleOAuthRoute, isOAuthRoute } from "../features/connectors/oauthCallback"
 import { handleAdminRoute, isAdminRoute } from "../features/admin/adminRoute"
 import { handleExportDownload, isExportDownload } from "../features/account/exportDownload"
 import { handleSignInRoute, isSignInRoute } from "../features/signin/signInRoutes"
 import { handleActionLink, isActionLinkRoute } from "../features/notify/actionLinkRoute"
 import { reminderSweep } from "../features/notify/reminderSweep"
+import { transitionSweep } from "../features/notify/transitionSweep"
+import { TransitionNoticesLive } from "../adapters/d1/TransitionNoticesLive"
+import { D1Live } from "../adapters/d1/D1Live"
 import { makeXrpcHandler } from "../features/xrpcHandler"
 import { defaultAdmission, makeAdmission, parseMaxInFlight } from "../domain/admission"
 import { calendarTaskBatch } from "../features/calendarTasks"
@@ -70,6 +73,8 @@ export default {
         ctx.waitUntil(runtime.runPromise(Effect.asVoid(expirySweep)))
         // the same minute: reminders before meetings that are on (docs/notifications.md)
         ctx.waitUntil(runtime.runPromise(Effect.asVoid(reminderSweep)))
+        // and the hold engine's held / expired requests told to both people
+        ctx.waitUntil(runtime.runPromise(Effect.asVoid(Effect.provide(transitionSweep, TransitionNoticesLive.pipe(Layer.provide(D1Live))))))
         return
       case "reindex-drift":
         ctx.waitUntil(runtime.runPromise(Effect.asVoid(reindexDrift())))
