@@ -28,6 +28,8 @@ import { ActionLinksLive } from "../adapters/d1/ActionLinksLive"
 import { EmailVerificationsLive } from "../adapters/queues/EmailVerificationsLive"
 import { RemindersLive } from "../adapters/d1/RemindersLive"
 import { NotifyOutboxLive } from "../adapters/queues/NotifyOutboxLive"
+import { PdsWriterLive } from "../adapters/atproto/PdsWriterLive"
+import { RepoReaderLive } from "../adapters/atproto/RepoReaderLive"
 
 /** The AppView's service graph over the worker's bindings: built once per `env`. */
 export const appviewLayer = (env: Env) => {
@@ -54,6 +56,12 @@ export const appviewLayer = (env: Env) => {
     atprotoSessions,
     AtprotoSignInLive.pipe(Layer.provide(Layer.mergeAll(TokenVaultLive.pipe(Layer.provide(root)), identity, atprotoSessions)))
   ).pipe(Layer.provide(root))
+  // app.overlap.host.* (docs/signin.md): a person's own offers and event types, written through their SessionDO and
+  // listed from their repo at their PDS
+  const ownRecords = Layer.merge(
+    PdsWriterLive.pipe(Layer.provide(atprotoSessions)),
+    RepoReaderLive.pipe(Layer.provide(Layer.merge(identity, FetchHttpClient.layer)))
+  )
   // account export (docs/operations.md): the registry-driven D1 reads and the R2 export files
   const accountData = Layer.merge(UserDataStoreLive, ExportStoreLive).pipe(Layer.provide(root))
   // notifications (docs/notifications.md): sealed addresses and preferences, the one-click links, verification mails
@@ -66,6 +74,7 @@ export const appviewLayer = (env: Env) => {
     root,
     accountData,
     signIn,
+    ownRecords,
     repositories,
     identity,
     auth,

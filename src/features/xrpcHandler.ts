@@ -12,6 +12,7 @@ import { SettingsHttpLive } from "./settings/SettingsHttp"
 import { SubscriptionsHttpLive } from "./webhooks/SubscriptionsHttp"
 import { SessionHttpLive } from "./signin/SessionHttp"
 import { NotifyHttpLive } from "./notify/NotifyHttp"
+import { HostRecordsHttpLive } from "./hostRecords/HostRecordsHttp"
 import { RateLimitLive } from "./xrpc/RateLimit"
 import { XrpcAuthLive } from "./xrpc/XrpcAuth"
 import { XrpcOptionalAuthLive } from "./xrpc/XrpcOptionalAuth"
@@ -30,6 +31,7 @@ const XrpcApiLive = HttpApiBuilder.api(OverlapApi).pipe(
   Layer.provide(SettingsHttpLive),
   Layer.provide(SessionHttpLive),
   Layer.provide(NotifyHttpLive),
+  Layer.provide(HostRecordsHttpLive),
   // the middleware any group may use: XrpcAuth, XrpcOptionalAuth (anonymous + Turnstile), RateLimit
   Layer.provide([XrpcAuthLive, XrpcOptionalAuthLive, RateLimitLive])
 )

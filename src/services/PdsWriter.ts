@@ -31,12 +31,21 @@ export interface RecordDelete {
 }
 
 /**
+ * What became of a write: `written` (the PDS has it; `cid` of a put), `queued` (the PDS could not be reached: the
+ * person's SessionDO retries it until it lands), `skipped` (a filter in front of the writer chose not to write).
+ */
+export interface PdsWriteResult {
+  readonly status: "written" | "queued" | "skipped"
+  readonly cid?: string | undefined
+}
+
+/**
  * Writes a user's `app.overlap.*` records to their own PDS. Live (src/adapters/atproto/PdsWriterLive.ts): through
  * the person's atproto OAuth session in their SessionDO; `publishedOnly` in front of it writes booking records only
  * for people who turned publishing on. Tests run `makePdsWriterTest` (src/adapters/memory/PdsWriterTest.ts), which
  * records what would have been written.
  */
 export class PdsWriter extends Context.Tag("overlap/PdsWriter")<PdsWriter, {
-  readonly putRecord: (write: RecordWrite) => Effect.Effect<void, PdsWriteFailed>
-  readonly deleteRecord: (write: RecordDelete) => Effect.Effect<void, PdsWriteFailed>
+  readonly putRecord: (write: RecordWrite) => Effect.Effect<PdsWriteResult, PdsWriteFailed>
+  readonly deleteRecord: (write: RecordDelete) => Effect.Effect<PdsWriteResult, PdsWriteFailed>
 }>() {}

@@ -29,6 +29,8 @@ import { TokenVault } from "../../src/services/TokenVault"
 import { Turnstile } from "../../src/services/Turnstile"
 import { UserConnectors } from "../../src/services/UserConnectors"
 import { WebhookSubscriptionsRepo } from "../../src/services/WebhookSubscriptionsRepo"
+import { PdsWriter } from "../../src/services/PdsWriter"
+import { RepoReader } from "../../src/services/RepoReader"
 
 export const APPVIEW_DID = "did:web:overlap.test"
 export const AUDIENCE = `${APPVIEW_DID}#overlap_appview`
@@ -107,7 +109,9 @@ export const withXrpcTestServices = <R, E>(services: Layer.Layer<R, E>) =>
       makeTestLayer(UserDataStore)({}),
       makeTestLayer(ExportStore)({}),
       makeTestLayer(NotifySettings)({}),
-      makeTestLayer(EmailVerifications)({})
+      makeTestLayer(EmailVerifications)({}),
+      makeTestLayer(PdsWriter)({}),
+      makeTestLayer(RepoReader)({})
     ),
     services
   )

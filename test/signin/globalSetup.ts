@@ -1,12 +1,14 @@
 import http from "node:http"
-import { type LocalAtproto, startLocalAtproto } from "../../scripts/localAtproto.mjs"
+import { type LocalAccount, type LocalAtproto, startLocalAtproto } from "../../scripts/localAtproto.mjs"
 
 /**
  * Node side of the sign-in suite (vitest.signin.config.ts): a real PLC + PDS on the ports the config chose, and a
- * small endpoint through which the tests in workerd create accounts (`POST /account { name }` → { did, handle }).
+ * small endpoint through which the tests in workerd create accounts (`POST /account { name }` → { did, handle }) and
+ * get service-auth tokens their PDS mints (`POST /serviceAuth { did, aud, lxm }` → { token }).
  */
 let network: LocalAtproto | undefined
 let server: http.Server | undefined
+const accounts = new Map<string, LocalAccount>()
 
 export async function setup() {
   const ports = (globalThis as { __overlapSignInPorts?: Record<string, number> }).__overlapSignInPorts!
@@ -15,10 +17,24 @@ export async function setup() {
     let body = ""
     req.on("data", (c) => (body += c))
     req.on("end", () => {
+      if (req.method === "POST" && req.url === "/serviceAuth") {
+        // a real service-auth token minted by the account's PDS (com.atproto.server.getServiceAuth)
+        const { did, aud, lxm } = JSON.parse(body) as { did: string; aud: string; lxm: string }
+        const account = accounts.get(did)
+        if (account === undefined) return void res.writeHead(404).end("no such account")
+        account.agent.com.atproto.server.getServiceAuth({ aud, lxm }).then(
+          (answer) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ token: answer.data.token })),
+          (error) => res.writeHead(500).end(String(error))
+        )
+        return
+      }
       if (req.method !== "POST" || req.url !== "/account") return void res.writeHead(404).end()
       const { name } = JSON.parse(body) as { name: string }
       network!.createAccount(name).then(
-        (account) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ did: account.did, handle: account.handle })),
+        (account) => {
+          accounts.set(account.did, account)
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ did: account.did, handle: account.handle }))
+        },
         (error) => res.writeHead(500).end(String(error))
       )
     })

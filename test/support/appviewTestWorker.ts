@@ -112,6 +112,24 @@ export class ExpirableSessionDO extends SessionDO {
     return true
   }
 
+  /**
+   * Points the session's PDS calls at `url` (e.g. a closed port: the PDS is down) and answers where they went before.
+   * The library sends every authenticated call to the token set's `aud`.
+   */
+  async pointPdsAt(url: string): Promise<string> {
+    const row = this.row()
+    if (row === undefined) return ""
+    const session = await this.open(row.did, row.sealed)
+    await this.storeSealed(row.did, row.origin, { ...session, tokenSet: { ...session.tokenSet, aud: url } })
+    this.resetClient()
+    return session.tokenSet.aud
+  }
+
+  /** Makes every write waiting in the outbox due now (the alarm then retries them without waiting for the backoff). */
+  makeOutboxDue(): number {
+    return this.sql().exec("UPDATE outbox SET next_at = 0").rowsWritten
+  }
+
   /** The secrets the session holds, for the plaintext scan to look for (test only). */
   async plaintextForScan(): Promise<{ accessToken: string; refreshToken: string; dpopD: string }> {
     const row = this.row()

@@ -1,7 +1,12 @@
 import { Effect, Layer } from "effect"
 import { AccountSettings } from "../../services/AccountSettings"
 import { AtprotoSessions } from "../../services/AtprotoSessions"
-import { PdsWriter, PdsWriteFailed } from "../../services/PdsWriter"
+import type { WriteOutcome } from "../../services/AtprotoSessions"
+import { PdsWriter, PdsWriteFailed, type PdsWriteResult } from "../../services/PdsWriter"
+
+const resultOf = (outcome: WriteOutcome): PdsWriteResult =>
+  outcome.status === "written" ? { status: "written", ...(outcome.cid !== undefined ? { cid: outcome.cid } : {}) } : { status: "queued" }
+const SKIPPED: PdsWriteResult = { status: "skipped" }
 
 /**
  * PdsWriter through the person's atproto session (their SessionDO, the only holder of their tokens). Writes are
@@ -21,7 +26,7 @@ export const PdsWriterLive: Layer.Layer<PdsWriter, never, AtprotoSessions> = Lay
           record: write.record,
           ...(write.swapRecord !== undefined ? { swapRecord: write.swapRecord } : {})
         }).pipe(
-          Effect.asVoid,
+          Effect.map(resultOf),
           Effect.mapError((cause) => new PdsWriteFailed({ collection: write.collection, rkey: write.rkey, cause }))
         ),
       deleteRecord: (write) =>
@@ -31,7 +36,7 @@ export const PdsWriterLive: Layer.Layer<PdsWriter, never, AtprotoSessions> = Lay
           rkey: write.rkey,
           ...(write.swapRecord !== undefined ? { swapRecord: write.swapRecord } : {})
         }).pipe(
-          Effect.asVoid,
+          Effect.map(resultOf),
           Effect.mapError((cause) => new PdsWriteFailed({ collection: write.collection, rkey: write.rkey, cause }))
         )
     }))
@@ -54,9 +59,9 @@ export const publishedOnly: Layer.Layer<PdsWriter, never, AccountSettings | Atpr
       )
     return PdsWriter.of({
       putRecord: (write) =>
-        Effect.flatMap(publishing(write.repo, write.collection, write.rkey), (on) => (on ? writer.putRecord(write) : Effect.void)),
+        Effect.flatMap(publishing(write.repo, write.collection, write.rkey), (on) => (on ? writer.putRecord(write) : Effect.succeed(SKIPPED))),
       deleteRecord: (write) =>
-        Effect.flatMap(publishing(write.repo, write.collection, write.rkey), (on) => (on ? writer.deleteRecord(write) : Effect.void))
+        Effect.flatMap(publishing(write.repo, write.collection, write.rkey), (on) => (on ? writer.deleteRecord(write) : Effect.succeed(SKIPPED)))
     })
   })
 )
