@@ -1,10 +1,45 @@
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
+import { UserCachesLive } from "../adapters/atproto/UserCachesLive"
 import { UserDataStoreLive } from "../adapters/d1/UserDataStoreLive"
 import { ExportStoreLive } from "../adapters/r2/ExportStoreLive"
+import { deleteAccount } from "../features/account/deleteAccount"
 import { CloudflareEnv, type Env } from "../platform/CloudflareEnv"
+import { AccountDeletion } from "../services/AccountDeletion"
+import type { AtprotoSessions } from "../services/AtprotoSessions"
+import type { BookingLifecycle } from "../services/BookingLifecycle"
+import type { BookingsRepo } from "../services/BookingsRepo"
+import type { ConnectorsRepo } from "../services/ConnectorsRepo"
+import type { ExportStore } from "../services/ExportStore"
+import type { UserCaches } from "../services/UserCaches"
+import type { UserConnectors } from "../services/UserConnectors"
+import type { UserDataStore } from "../services/UserDataStore"
+import type { UsersRepo } from "../services/UsersRepo"
+import type { WebSessions } from "../services/WebSessions"
 
 /** Account export and deletion's services (src/features/account): the registry-driven D1 store and R2 exports. */
 export const accountLayer = (env: Env) => {
   const root = CloudflareEnv.layer(env)
   return Layer.mergeAll(root, UserDataStoreLive, ExportStoreLive).pipe(Layer.provide(root))
 }
+
+/** What account deletion reaches: every store that holds a person's data, through its service. */
+export type AccountDeletionNeeds =
+  | AtprotoSessions
+  | BookingLifecycle
+  | BookingsRepo
+  | ConnectorsRepo
+  | ExportStore
+  | UserCaches
+  | UserConnectors
+  | UserDataStore
+  | UsersRepo
+  | WebSessions
+
+/** `AccountDeletion` by the account feature's `deleteAccount`, over the services the graph gives it. */
+export const AccountDeletionLive: Layer.Layer<AccountDeletion, never, AccountDeletionNeeds> = Layer.effect(
+  AccountDeletion,
+  Effect.map(Effect.context<AccountDeletionNeeds>(), (context) =>
+    AccountDeletion.of({ deleteAccount: (did, cause) => Effect.provide(deleteAccount(did, cause), context) }))
+)
+
+export { UserCachesLive }

@@ -28,6 +28,7 @@ import { ActionLinksLive } from "../adapters/d1/ActionLinksLive"
 import { EmailVerificationsLive } from "../adapters/queues/EmailVerificationsLive"
 import { RemindersLive } from "../adapters/d1/RemindersLive"
 import { NotifyOutboxLive } from "../adapters/queues/NotifyOutboxLive"
+import { AccountDeletionLive, UserCachesLive } from "./accountGraph"
 import { PdsWriterLive } from "../adapters/atproto/PdsWriterLive"
 import { RepoReaderLive } from "../adapters/atproto/RepoReaderLive"
 
@@ -64,6 +65,10 @@ export const appviewLayer = (env: Env) => {
   )
   // account export (docs/operations.md): the registry-driven D1 reads and the R2 export files
   const accountData = Layer.merge(UserDataStoreLive, ExportStoreLive).pipe(Layer.provide(root))
+  // account deletion (docs/operations.md): every store's service, driven by the user-data registry
+  const accountDeletion = AccountDeletionLive.pipe(
+    Layer.provide(Layer.mergeAll(accountData, signIn, repositories, lifecycle, connectors, UserCachesLive.pipe(Layer.provide(root))))
+  )
   // notifications (docs/notifications.md): sealed addresses and preferences, the one-click links, verification mails
   // and the reminder cron's reads, ledger and outbox
   // (NotifySealedValues: the same ciphertexts as the vault key ring's rotation and in-use check see them)
@@ -73,6 +78,7 @@ export const appviewLayer = (env: Env) => {
   return Layer.mergeAll(
     root,
     accountData,
+    accountDeletion,
     signIn,
     ownRecords,
     repositories,

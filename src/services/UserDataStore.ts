@@ -12,6 +12,9 @@ export type ExportSections = Readonly<Record<string, ReadonlyArray<Readonly<Reco
  */
 export class UserDataStore extends Context.Tag("overlap/UserDataStore")<UserDataStore, {
   readonly exportRows: (user: UserRef) => Effect.Effect<ExportSections, RepositoryError>
-  /** Deletes every `delete` / `expires` row in one batch (all or nothing); answers how many rows went. */
-  readonly deleteRows: (user: UserRef) => Effect.Effect<number, RepositoryError>
+  /**
+   * Deletes every `delete` / `expires` row and puts `pseudonym` in place of the DID in every `pseudonymize` column, in
+   * one batch (all or nothing); answers how many rows changed.
+   */
+  readonly deleteRows: (user: UserRef, pseudonym: string) => Effect.Effect<number, RepositoryError>
 }>() {}

@@ -1,7 +1,8 @@
 // The registry-driven D1 export and deletion against real D1 in workerd: a person with a row in every table that
 // names them (and another person they share bookings with); the export shows registered columns only, never a
-// sealed value; after deletion a scan of every column of every table finds the person only in rows that are also
-// the other person's (bookings, requests made to them, audit events of shared bookings).
+// sealed value; after deletion a scan of every column of every table finds the person only in requests made to them
+// (the other person's public records); in the bookings and audit events the other person keeps, an opaque id stands
+// for them.
 import { env } from "cloudflare:test"
 import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
@@ -14,6 +15,7 @@ const ME = "did:plc:leavingperson000000000000"
 const HANDLE = "leaving.example.test"
 const OTHER = "did:plc:otherparty00000000000000"
 const SEALED = "v1.k1.SEALEDVALUE"
+const PSEUDONYM = "did:deleted:0123456789abcdef0123456789abcdef"
 const now = Date.now()
 
 const seed = () =>
@@ -64,15 +66,17 @@ describe("UserDataStore (D1, by the registry)", () => {
     expect(text).not.toContain("me@example.test") // the provider account (an address) is not exported from D1
   })
 
-  it("deletes the person's rows; what is left names them only where the row is also the other person's", async () => {
+  it("deletes the person's rows; what is left names them only in requests made to them; shared rows carry an opaque id", async () => {
     await seed()
     expect(await scan(ME)).toContain("connectors.did")
-    const removed = await run(Effect.flatMap(UserDataStore, (s) => s.deleteRows({ did: ME, handle: HANDLE })))
+    const removed = await run(Effect.flatMap(UserDataStore, (s) => s.deleteRows({ did: ME, handle: HANDLE }, PSEUDONYM)))
     expect(removed).toBeGreaterThanOrEqual(8)
     const counterparts = new Set(D1_USER_TABLES.flatMap((t) => Object.entries(t.userColumns).filter(([, r]) => r === "counterpart").map(([c]) => `${t.table}.${c}`)))
     const left = await scan(ME)
     expect(left.filter((place) => !counterparts.has(place) && !place.endsWith(".uri") && !place.endsWith(".offer_uri"))).toEqual([])
-    expect(left).toEqual(["audit_events.actor_did", "booking_requests.host_did", "booking_requests.offer_uri", "bookings.guest_did"])
+    expect(left).toEqual(["booking_requests.host_did", "booking_requests.offer_uri"])
+    expect(await scan(PSEUDONYM)).toEqual(["audit_events.actor_did", "bookings.guest_did"])
+    expect(await env.DB.prepare("SELECT host_did, guest_did, status FROM bookings WHERE id = 'bk-1'").first()).toEqual({ host_did: OTHER, guest_did: PSEUDONYM, status: "confirmed" })
     expect(await scan(HANDLE)).toEqual([])
     expect(await scan("sync-token")).toEqual([])
     // the other person keeps their booking and the request they made

@@ -1,4 +1,5 @@
 import { AccountSettings } from "../../src/services/AccountSettings"
+import { AccountDeletion } from "../../src/services/AccountDeletion"
 import { NotifySettings } from "../../src/services/NotifySettings"
 import { EmailVerifications } from "../../src/services/EmailVerifications"
 import { ExportStore } from "../../src/services/ExportStore"
@@ -86,6 +87,7 @@ export const withXrpcTestServices = <R, E>(services: Layer.Layer<R, E>) =>
   Layer.merge(
     Layer.mergeAll(
       makeTestLayer(AccountSettings)({}),
+      makeTestLayer(AccountDeletion)({}),
       makeTestLayer(Analytics)({}),
       makeTestLayer(BookingLifecycle)({}),
       makeTestLayer(BookingsRepo)({}),

@@ -26,11 +26,11 @@ export const UserDataStoreLive: Layer.Layer<UserDataStore, never, CloudflareEnv>
           },
           catch: (cause) => new RepositoryError({ operation: "UserDataStore.exportRows", cause })
         }),
-      deleteRows: (user) =>
+      deleteRows: (user, pseudonym) =>
         Effect.tryPromise({
           try: async () => {
             const tables = await tablesOf(DB)
-            const statements = deletionStatements(user).filter((s) => tables.has(s.table))
+            const statements = deletionStatements(user, pseudonym).filter((s) => tables.has(s.table))
             const results = await DB.batch(statements.map((s) => DB.prepare(s.sql).bind(...s.params)))
             return results.reduce((sum, r) => sum + (r.meta.changes ?? 0), 0)
           },

@@ -7,12 +7,16 @@
  *
  * What deletion does with each column (`removal`):
  * - `delete`: the rows whose column is the user are deleted;
- * - `counterpart`: the row is also another person's (a booking, a request to them): it stays for them; the
- *   user's future meetings are canceled with a notice to the other party before the account goes;
+ * - `counterpart`: the row is also another person's (a request made to them on the other person's public repo):
+ *   it stays for them as it is;
+ * - `pseudonymize`: the row is also another person's (a booking, its audit events): it stays for them, with the
+ *   user's DID replaced by an opaque id made for this deletion (`did:deleted:<random>`), so their history still reads
+ *   as one counterpart while nothing links it to the DID, and a new sign-in with the DID finds none of it. The
+ *   user's meetings still ahead are canceled with a notice to the other party before the account goes;
  * - `expires`: short-lived rows (a replay ledger, idempotency keys) deleted now as well, and gone on their own.
  */
 
-export type Removal = "delete" | "counterpart" | "expires"
+export type Removal = "delete" | "counterpart" | "pseudonymize" | "expires"
 
 /** A D1 table with columns naming the user. */
 export interface D1UserTable {
@@ -61,10 +65,10 @@ export const D1_USER_TABLES: ReadonlyArray<D1UserTable> = [
   { table: "record_tombstones", userColumns: { did: "delete" } },
   {
     table: "bookings",
-    userColumns: { host_did: "counterpart", guest_did: "counterpart" },
+    userColumns: { host_did: "pseudonymize", guest_did: "pseudonymize" },
     export: { section: "bookings", columns: ["id", "host_did", "guest_did", "status", "start_at", "end_at", "tz", "sequence", "created_at", "updated_at"] }
   },
-  { table: "audit_events", userColumns: { actor_did: "counterpart" }, export: { section: "auditEvents", columns: ["id", "booking_id", "event_type", "from_state", "to_state", "created_at"] } },
+  { table: "audit_events", userColumns: { actor_did: "pseudonymize" }, export: { section: "auditEvents", columns: ["id", "booking_id", "event_type", "from_state", "to_state", "created_at"] } },
   { table: "idempotency_keys", userColumns: { caller_did: "expires" } },
   { table: "service_auth_jtis", userColumns: { iss: "expires" } },
   { table: "local_calendar_events", userColumns: { did: "delete" } },

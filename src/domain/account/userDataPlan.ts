@@ -16,12 +16,16 @@ export interface UserRef {
 
 const valueFor = (user: UserRef, column: string): string | undefined => (column === "handle" ? user.handle : user.did)
 
+/** The opaque id that stands for a deleted person in rows that are also another person's: random per deletion. */
+export const deletedPseudonym = (randomHex: string) => `did:deleted:${randomHex}`
+
 /**
  * The D1 statements that remove a person (src/domain/account/userData.ts): rows linked through a parent first
- * (a connector's sync state before the connector), then every `delete` and `expires` column. `counterpart`
- * columns are left: those rows are also another person's. Run as one batch, so it is all or nothing.
+ * (a connector's sync state before the connector), then every `delete` and `expires` column, and the person's DID
+ * replaced by `pseudonym` in every `pseudonymize` column. `counterpart` columns are left: those rows are also
+ * another person's. Run as one batch, so it is all or nothing.
  */
-export const deletionStatements = (user: UserRef): ReadonlyArray<Statement> => [
+export const deletionStatements = (user: UserRef, pseudonym: string): ReadonlyArray<Statement> => [
   ...D1_LINKED_TABLES.map((t) => ({
     table: t.table,
     sql: `DELETE FROM ${t.table} WHERE ${t.column} IN (SELECT ${t.parent.key} FROM ${t.parent.table} WHERE ${t.parent.userColumn} = ?)`,
@@ -30,7 +34,10 @@ export const deletionStatements = (user: UserRef): ReadonlyArray<Statement> => [
   ...D1_USER_TABLES.flatMap((t) =>
     Object.entries(t.userColumns).flatMap(([column, removal]) => {
       const value = valueFor(user, column)
-      return removal === "counterpart" || value === undefined ? [] : [{ table: t.table, sql: `DELETE FROM ${t.table} WHERE ${column} = ?`, params: [value] }]
+      if (removal === "counterpart" || value === undefined) return []
+      return removal === "pseudonymize"
+        ? [{ table: t.table, sql: `UPDATE ${t.table} SET ${column} = ? WHERE ${column} = ?`, params: [pseudonym, value] }]
+        : [{ table: t.table, sql: `DELETE FROM ${t.table} WHERE ${column} = ?`, params: [value] }]
     }))
 ]
 

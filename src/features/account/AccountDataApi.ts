@@ -1,5 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
-import { AccountRequestExportInput, AccountRequestExportOutput } from "../../lexicon/schemas"
+import { AccountDeleteAccountInput, AccountDeleteAccountOutput, AccountRequestExportInput, AccountRequestExportOutput } from "../../lexicon/schemas"
+import { AccountDeletionUnavailable } from "../../services/AccountDeletion"
 import { ApiError } from "../../services/ApiError"
 import { RateLimit } from "../xrpc/RateLimit"
 import { XrpcAuth } from "../xrpc/XrpcAuth"
@@ -8,7 +9,7 @@ import { InvalidRequest } from "../xrpc/XrpcErrors"
 /** Exports are switched off: EXPORT_LINK_SECRET is not set outside development. */
 export class ExportUnavailableError extends ApiError<ExportUnavailableError>()("ExportUnavailable", 503) {}
 
-/** A person's own data (docs/operations.md, "Account data"): the caller's export. Service-auth, owner only. */
+/** A person's own data (docs/operations.md, "Account data"): the caller's export and deletion. Service-auth or session, owner only. */
 export class AccountDataApi extends HttpApiGroup.make("accountData")
   .add(
     HttpApiEndpoint.post("requestExport", "/xrpc/app.overlap.account.requestExport")
@@ -16,6 +17,13 @@ export class AccountDataApi extends HttpApiGroup.make("accountData")
       .addSuccess(AccountRequestExportOutput)
       .addError(InvalidRequest)
       .addError(ExportUnavailableError)
+  )
+  .add(
+    HttpApiEndpoint.post("deleteAccount", "/xrpc/app.overlap.account.deleteAccount")
+      .setPayload(AccountDeleteAccountInput)
+      .addSuccess(AccountDeleteAccountOutput)
+      .addError(InvalidRequest)
+      .addError(AccountDeletionUnavailable)
   )
   .middleware(RateLimit)
   .middleware(XrpcAuth) {}
