@@ -3,6 +3,7 @@ import { match } from "ts-pattern"
 import { backoffDelay } from "../domain/backoff"
 import { CalendarTask, calendarTaskRetry, type MatchTask } from "../domain/calendar/calendarTask"
 import { HoldStore } from "../services/HoldStore"
+import { handleAccountDeleted } from "./account/accountDeletedTask"
 import { handleCalendarChanged } from "./connectors/calendarChanged"
 import { handleMatchRequest } from "./matching/matchRequestTask"
 
@@ -15,6 +16,7 @@ import { handleMatchRequest } from "./matching/matchRequestTask"
  * - `calendar-changed` (push notifications, the CalDAV poll): re-check the user's holds (connectors/calendarChanged.ts).
  * - `match-request` (an indexed bookingRequest): tier check, match and hold, request `held` / `declined`
  *   (matching/matchRequestTask.ts).
+ * - `account-deleted` (the network deleted an account): delete everything of it (account/accountDeletedTask.ts).
  * A message that does not decode (malformed, or a kind no handler knows) is retried, so it ends in the
  * dead-letter queue rather than being dropped.
  */
@@ -53,6 +55,7 @@ type CalendarTaskServices =
   | HoldStore
   | Effect.Effect.Context<ReturnType<typeof handleCalendarChanged>>
   | Effect.Effect.Context<ReturnType<typeof handleMatchRequest>>
+  | Effect.Effect.Context<ReturnType<typeof handleAccountDeleted>>
 
 const handleMessage = (message: Message<unknown>): Effect.Effect<void, never, CalendarTaskServices> => {
   const decoded = decodeTask(message.body)
@@ -66,6 +69,7 @@ const handleMessage = (message: Message<unknown>): Effect.Effect<void, never, Ca
     .with({ kind: "match" }, (task) => handleMatch(withBody(message, task)))
     .with({ kind: "calendar-changed" }, (task) => handleCalendarChanged(withBody(message, task)))
     .with({ kind: "match-request" }, (task) => handleMatchRequest(withBody(message, task), retryDelaySeconds))
+    .with({ kind: "account-deleted" }, (task) => handleAccountDeleted(withBody(message, task), retryDelaySeconds))
     .exhaustive()
 }
 

@@ -137,6 +137,8 @@ describe("index-tasks consumer", () => {
       expect(Option.map(yield* (yield* UsersRepo).get(host), (u) => u.status)).toEqual(Option.some("takendown"))
       yield* indexTaskBatch(batchOf([account(false, "deleted", 4_000)]))
       expect(Option.isNone(yield* (yield* OffersRepo).get(uri, { includeHidden: true }))).toBe(true)
+      // the rest of the account goes through the AppView's calendar-tasks consumer (src/features/account)
+      expect(sent).toEqual([{ kind: "account-deleted", did: host }])
     }).pipe(Effect.provide(makeLayer(sent)))
   })
 })

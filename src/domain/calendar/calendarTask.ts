@@ -43,7 +43,18 @@ export const MatchRequestTask = Schema.Struct({
 })
 export type MatchRequestTask = typeof MatchRequestTask.Type
 
-export const CalendarTask = Schema.Union(MatchTask, CalendarChanged, MatchRequestTask)
+/**
+ * The network reported an account deleted (a firehose `#account` event with status `deleted`): the AppView deletes
+ * everything Overlap keeps about it, as `app.overlap.account.deleteAccount` does (src/features/account). Idempotent,
+ * so a redelivery is harmless.
+ */
+export const AccountDeletedTask = Schema.Struct({
+  kind: Schema.Literal("account-deleted"),
+  did: Schema.String.pipe(Schema.startsWith("did:"))
+})
+export type AccountDeletedTask = typeof AccountDeletedTask.Type
+
+export const CalendarTask = Schema.Union(MatchTask, CalendarChanged, MatchRequestTask, AccountDeletedTask)
 export type CalendarTask = typeof CalendarTask.Type
 
 /** A calendar task that failed for a passing reason is retried after 10 s, 20 s, 40 s … at most 10 min. */

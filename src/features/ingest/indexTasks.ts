@@ -137,6 +137,9 @@ const applyAccount = (event: Extract<IngestEvent, { _tag: "account" }>, attempt:
         yield* offers.purgeForDid(event.did)
         yield* requests.purgeForDid(event.did)
         yield* eventTypes.purgeForDid(event.did)
+        // everything else Overlap keeps about the account goes as in app.overlap.account.deleteAccount (the AppView's
+        // calendar-tasks consumer, which reaches the booking, connector and session objects)
+        yield* (yield* CalendarTaskQueue).send({ kind: "account-deleted", did: event.did })
         break
       default:
         yield* offers.hideForDid(event.did)
