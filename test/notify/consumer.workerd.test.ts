@@ -314,6 +314,15 @@ describe("notify consumer (queue handler, real batches, D1 ledger)", () => {
       expect(call.headers.authorization).toBe("Bearer jwt-1")
     }
     expect(JSON.parse(calls[2]!.body)).toEqual({ convoId: "convo-1", message: { text: expect.stringContaining("is confirmed") } })
+    // the same signed links as the e-mail, as many as fit a DM's 1000 characters: the meeting's page and cancel
+    const text: string = JSON.parse(calls[2]!.body).message.text
+    expect([...text].length).toBeLessThanOrEqual(1000)
+    expect(text).toContain("/act/view?did=")
+    expect(text).toContain("/act/cancel?did=")
+    expect(text).not.toMatch(/\/act\/(confirm|decline|unsubscribe)\?/)
+    // redelivered: nothing is sent again (no interceptor is left for it: a call would fail the test)
+    expect(await deliver(testEnv, [{ id: "m-dm", attempts: 2, body: tasks.dm }])).toMatchObject({ acked: ["m-dm"] })
+    expect(calls).toHaveLength(3)
   })
 })
 

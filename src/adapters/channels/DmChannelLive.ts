@@ -1,7 +1,9 @@
 import { Effect, Layer, Option, Ref, Schema } from "effect"
 import { isBookingEvent } from "../../domain/notify/plan"
 import { wants } from "../../domain/notify/preferences"
-import { messageText } from "../../domain/notify/render"
+import { dmText, messageText } from "../../domain/notify/render"
+import { ActionLinks } from "../../services/ActionLinks"
+import { bookingLinks } from "./bookingLinks"
 import type { DmTask } from "../../domain/notify/task"
 import { DmChannel, SendFailed } from "../../services/NotifyChannels"
 import { NotifySettings } from "../../services/NotifySettings"
@@ -60,7 +62,8 @@ export const makeDmChannel = (config: DmSenderConfig) =>
         )
       })
 
-    const send = (task: DmTask) =>
+    /** Sends `text` (default: the event's plain text) to the task's recipient. */
+    const sendText = (task: DmTask, text: string = messageText(task.event, task.recipientDid)) =>
       Effect.gen(function*() {
         if (config.did === undefined || config.pds === undefined || config.appPassword === undefined) {
           return yield* new SendFailed({
@@ -96,7 +99,7 @@ export const makeDmChannel = (config: DmSenderConfig) =>
             yield* json("dm sendMessage", SentMessage, xrpc("chat.bsky.convo.sendMessage"), {
               method: "POST",
               headers: { ...headers, "content-type": "application/json" },
-              body: JSON.stringify({ convoId: convo.id, message: { text: messageText(task.event, task.recipientDid) } })
+              body: JSON.stringify({ convoId: convo.id, message: { text } })
             })
           })
 
@@ -107,7 +110,7 @@ export const makeDmChannel = (config: DmSenderConfig) =>
         return "sent" as const
       })
 
-    return DmChannel.of({ send })
+    return Object.assign(DmChannel.of({ send: (task) => sendText(task) }), { sendText })
   })
 
 export const dmChannelLayer = (config: DmSenderConfig): Layer.Layer<DmChannel> => Layer.effect(DmChannel, makeDmChannel(config))
@@ -115,14 +118,16 @@ export const dmChannelLayer = (config: DmSenderConfig): Layer.Layer<DmChannel> =
 /**
  * The DM channel configured from the worker's vars and the DM_SENDER_APP_PASSWORD secret. A booking event is
  * sent only to a person who opted in (their preferences: DMs on, this kind on) and only when a sender account
- * is configured; otherwise the delivery is skipped, not failed. Connector notices go as before (the consumer
+ * is configured; otherwise the delivery is skipped, not failed. It carries the same signed links as the e-mail
+ * (view; confirm / decline, or accept / keep a proposed time, for the host; move / cancel). Connector notices go as before (the consumer
  * plans them only when there is a sender).
  */
-export const DmChannelLive: Layer.Layer<DmChannel, never, CloudflareEnv | NotifySettings> = Layer.effect(
+export const DmChannelLive: Layer.Layer<DmChannel, never, CloudflareEnv | NotifySettings | ActionLinks> = Layer.effect(
   DmChannel,
   Effect.gen(function*() {
     const env = yield* CloudflareEnv
     const settings = yield* NotifySettings
+    const links = yield* ActionLinks
     const configured = (env.DM_SENDER_DID ?? "") !== ""
     const inner = yield* makeDmChannel({
       did: env.DM_SENDER_DID || undefined,
@@ -139,7 +144,9 @@ export const DmChannelLive: Layer.Layer<DmChannel, never, CloudflareEnv | Notify
             Effect.mapError((e) => new SendFailed({ reason: `dm: reading the settings: ${e.operation} failed`, retryable: true }))
           )
           if (!wants(mine.preferences, "dm", task.event)) return "skipped" as const
-          return yield* inner.send(task)
+          // the same signed links as the e-mail (not the unsubscribe: DMs are turned off in the settings)
+          const mailLinks = yield* bookingLinks(links, task.event, task.recipientDid, { unsubscribe: false })
+          return yield* inner.sendText(task, dmText(task.event, task.recipientDid, mailLinks))
         })
     })
   })

@@ -4,17 +4,18 @@ import { Did } from "../../domain/identifiers"
 import { renderInvitation } from "../../domain/invitation"
 import { bookingPage } from "../../domain/notify/actionLink"
 import { bookingInvitation, type MeetingPeople, sideOf } from "../../domain/notify/bookingInvitation"
-import { bookingBody, bookingSubject, type MailLinks } from "../../domain/notify/bookingMail"
+import { bookingBody, bookingSubject } from "../../domain/notify/bookingMail"
 import { buildNotificationEmail, messageIdFor } from "../../domain/notify/email"
 import { isBookingEvent } from "../../domain/notify/plan"
-import { kindOf, wants } from "../../domain/notify/preferences"
+import { wants } from "../../domain/notify/preferences"
 import { messageText, subjectFor } from "../../domain/notify/render"
-import type { BookingEvent, EmailTask } from "../../domain/notify/task"
+import type { EmailTask } from "../../domain/notify/task"
 import { ActionLinks } from "../../services/ActionLinks"
 import { EmailChannel, SendFailed, type SendResult } from "../../services/NotifyChannels"
 import { NotifySettings } from "../../services/NotifySettings"
 import type { RepositoryError } from "../../services/RepositoryError"
 import { CloudflareEnv } from "../../platform/CloudflareEnv"
+import { bookingLinks } from "./bookingLinks"
 
 const isDid = Schema.is(Did)
 
@@ -43,25 +44,6 @@ export const EmailChannelLive: Layer.Layer<EmailChannel, never, CloudflareEnv | 
 
     const mint = (did: string, action: Parameters<typeof links.mint>[1], claim: Parameters<typeof links.mint>[2]) =>
       links.mint(did, action, claim).pipe(Effect.mapError(unavailable("making a link")))
-
-    const bookingLinks = (event: BookingEvent, did: string) =>
-      Effect.gen(function*() {
-        const side = sideOf(event, did)
-        const b = { b: event.bookingId }
-        const on = event.type === "booking.confirmed" || event.type === "booking.rescheduled" || event.type === "booking.reminder"
-        const kind = kindOf(event)
-        return {
-          view: yield* mint(did, "view", b),
-          ...(event.type === "booking.held" && side === "host"
-            ? { confirm: yield* mint(did, "confirm", b), decline: yield* mint(did, "decline", b) }
-            : {}),
-          ...(event.type === "booking.reschedule_proposed" && side === "host"
-            ? { acceptMove: yield* mint(did, "accept-move", b), keepTime: yield* mint(did, "keep-time", b) }
-            : {}),
-          ...(on ? { reschedule: yield* mint(did, "reschedule", b), cancel: yield* mint(did, "cancel", b) } : {}),
-          ...(kind !== undefined ? { unsubscribe: yield* mint(did, "unsubscribe", { k: kind }) } : {})
-        } satisfies MailLinks
-      })
 
     const send = (task: EmailTask) =>
       Effect.gen(function*() {
@@ -119,7 +101,9 @@ export const EmailChannelLive: Layer.Layer<EmailChannel, never, CloudflareEnv | 
           host: event.tz,
           guest: side === "guest" ? mine?.preferences.timeZone : other.preferences.timeZone
         }
-        const mailLinks = byDid ? yield* bookingLinks(event, task.recipientDid) : { view: bookingPage(origin, event.bookingId) }
+        const mailLinks = byDid
+          ? yield* bookingLinks(links, event, task.recipientDid, { unsubscribe: true })
+          : { view: bookingPage(origin, event.bookingId) }
         const invitation = bookingInvitation(event, people, side, { url: bookingPage(origin, event.bookingId), stampedAt: now })
         return yield* deliver(to, {
           subject: bookingSubject(event, people, side, zones),

@@ -196,3 +196,41 @@ export const webhookPayload = (task: NotifyTask, now: number): WebhookPayload =>
       }
   }
 }
+
+/** The links a DM about a booking carries (the e-mail's, without unsubscribe). */
+export interface DmLinks {
+  readonly view: string
+  readonly confirm?: string | undefined
+  readonly decline?: string | undefined
+  readonly acceptMove?: string | undefined
+  readonly keepTime?: string | undefined
+  readonly reschedule?: string | undefined
+  readonly cancel?: string | undefined
+}
+
+/**
+ * A Bluesky DM allows 1000 graphemes, and a signed link is about 300 characters: the links that act go first
+ * (confirm / decline, accept / keep a proposed time), then the meeting's page, then cancel and move; whatever
+ * would not fit is left out (the meeting's page offers every action).
+ */
+export const DM_MAX_CHARS = 1000
+
+/** The DM about a booking event: its plain text, then the recipient's one-click links, as many as fit. */
+export const dmText = (event: BookingEvent, recipientDid: string, links: DmLinks): string => {
+  const lines = [
+    ...(links.confirm !== undefined ? [`Confirm: ${links.confirm}`] : []),
+    ...(links.decline !== undefined ? [`Decline: ${links.decline}`] : []),
+    ...(links.acceptMove !== undefined ? [`Accept the new time: ${links.acceptMove}`] : []),
+    ...(links.keepTime !== undefined ? [`Keep the current time: ${links.keepTime}`] : []),
+    `Open it in Overlap: ${links.view}`,
+    ...(links.cancel !== undefined ? [`Cancel it: ${links.cancel}`] : []),
+    ...(links.reschedule !== undefined ? [`Move it: ${links.reschedule}`] : [])
+  ]
+  let text = `${bookingText(event, recipientDid)}\n`
+  for (const line of lines) {
+    const next = `${text}\n${line}`
+    if ([...next].length > DM_MAX_CHARS) continue
+    text = next
+  }
+  return text.trimEnd()
+}
