@@ -10,7 +10,7 @@ import type { EmailTask, NotifyTask } from "../../src/domain/notify/task"
 import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
 import { Notifier } from "../../src/services/Notifier"
 import { PeopleNames } from "../../src/services/PeopleNames"
-import { makeNotifierInProcess } from "../support/notifierInProcess"
+import { makeNotifierWithNames } from "../support/notifierInProcess"
 import { bookingEvent } from "./fixtures"
 import { checkWithPython } from "./icalendarCheck"
 
@@ -75,11 +75,11 @@ describe("people's names in messages (real local PDS)", () => {
       event: bookingEvent({ bookingId: "bk_names", hostDid: alice.did, guestDid: bob.did, title: "Intro", at: Date.UTC(2026, 2, 1) })
     }
     const sent = await Effect.runPromise(Effect.gen(function*() {
-      const t = yield* makeNotifierInProcess
+      const t = yield* makeNotifierWithNames(namesIn("development"))
       return yield* Effect.gen(function*() {
         expect(yield* Effect.flatMap(Notifier, (n) => n.deliver(task, { final: false }))).toBe("delivered")
         return yield* t.sent
-      }).pipe(Effect.provide(t.layer.pipe(Layer.provide(namesIn("development")))))
+      }).pipe(Effect.provide(t.layer))
     }))
     const event = (sent[0] as NotifyTask).event
     expect(event).toMatchObject({ hostName: "Alice Example (@pnalice.test)", guestName: "@pnbob.test" })

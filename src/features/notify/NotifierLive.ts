@@ -1,4 +1,4 @@
-import { Clock, Effect, Layer, Option } from "effect"
+import { Clock, Effect, Layer } from "effect"
 import { match } from "ts-pattern"
 import { personLabel } from "../../domain/notify/personName"
 import { isBookingEvent } from "../../domain/notify/plan"
@@ -11,8 +11,8 @@ import { DmChannel, EmailChannel, type SendFailed, WebhookChannel } from "../../
 /** How long a claim is the claimant's: longer than the slowest channel (DM: three calls of 10 s at most). */
 export const CLAIM_LEASE_MS = 60_000
 
-/** Notifier over the D1 delivery ledger and the three channels. */
-export const NotifierLive: Layer.Layer<Notifier, never, DeliveriesRepo | EmailChannel | WebhookChannel | DmChannel> =
+/** Notifier over the D1 delivery ledger, the three channels and the people's names. */
+export const NotifierLive: Layer.Layer<Notifier, never, DeliveriesRepo | EmailChannel | WebhookChannel | DmChannel | PeopleNames> =
   Layer.effect(
     Notifier,
     Effect.gen(function*() {
@@ -20,7 +20,7 @@ export const NotifierLive: Layer.Layer<Notifier, never, DeliveriesRepo | EmailCh
       const email = yield* EmailChannel
       const webhook = yield* WebhookChannel
       const dm = yield* DmChannel
-      const names = yield* Effect.serviceOption(PeopleNames)
+      const names = yield* PeopleNames
 
       /**
        * A booking event names both people as they are known now (display name and handle, PeopleNames) where the
@@ -28,11 +28,11 @@ export const NotifierLive: Layer.Layer<Notifier, never, DeliveriesRepo | EmailCh
        */
       const named = (task: NotifyTask): Effect.Effect<NotifyTask> => {
         const event = task.event
-        if (Option.isNone(names) || !isBookingEvent(event) || (event.hostName !== undefined && event.guestName !== undefined)) {
+        if (!isBookingEvent(event) || (event.hostName !== undefined && event.guestName !== undefined)) {
           return Effect.succeed(task)
         }
         return Effect.map(
-          Effect.all([names.value.nameOf(event.hostDid), names.value.nameOf(event.guestDid)], { concurrency: 2 }),
+          Effect.all([names.nameOf(event.hostDid), names.nameOf(event.guestDid)], { concurrency: 2 }),
           ([host, guest]) => {
             const hostName = event.hostName ?? personLabel(host)
             const guestName = event.guestName ?? personLabel(guest)
