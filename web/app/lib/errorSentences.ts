@@ -80,6 +80,7 @@ export const errorSentences: Readonly<Record<string, Sentence>> = {
   SubscriptionNotFound: () => "That webhook no longer exists. Reload the list.",
   // your data
   ExportUnavailable: () => "We could not prepare your data export just now. Please try again in a few minutes.",
+  AccountDeletionUnavailable: () => "We could not finish deleting your account data just now. Please try again in a few minutes; what is already deleted stays deleted.",
   // requests in general
   IdempotencyKeyReused: () => "This request was already sent with different details. Reload and try again.",
   IdempotencyUnavailable: () => "We could not make sure this is sent only once, so nothing was changed. Please try again.",
