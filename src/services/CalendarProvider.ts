@@ -1,4 +1,5 @@
 import { Context, type Effect, Schema } from "effect"
+import { Conference, type MeetingDetails } from "../domain/booking/meetingPlace"
 
 /**
  * A user's calendars, whatever backs them (Google, Microsoft Graph, CalDAV, or the local
@@ -19,7 +20,9 @@ export class HoldRef extends Schema.Class<HoldRef>("HoldRef")({
   calendarId: Schema.String,
   eventId: Schema.String,
   /** Version tag for conditional updates (CalDAV ETag, Graph @odata.etag, Google etag). */
-  etag: Schema.optional(Schema.String)
+  etag: Schema.optional(Schema.String),
+  /** The online meeting the provider made for this event when it was confirmed (Google Meet, Teams). */
+  conference: Schema.optional(Conference)
 }) {}
 
 export interface HoldRequest {
@@ -73,8 +76,11 @@ export class CalendarProvider extends Context.Tag("overlap/CalendarProvider")<
     readonly busy: (did: string, range: Interval) => Effect.Effect<ReadonlyArray<Interval>, ProviderError>
     /** Places a tentative event; idempotent per (did, bookingId): a retry returns the same hold. */
     readonly placeHold: (did: string, hold: HoldRequest) => Effect.Effect<HoldRef, ProviderError>
-    /** Turns a tentative hold into a confirmed event. */
-    readonly confirmHold: (did: string, ref: HoldRef) => Effect.Effect<HoldRef, ProviderError | HoldGone>
+    /**
+     * Turns a tentative hold into a confirmed event, with where the meeting is (`meeting`: location, join link,
+     * description; on the host's side the conference to create, answered in the ref's `conference`).
+     */
+    readonly confirmHold: (did: string, ref: HoldRef, meeting?: MeetingDetails) => Effect.Effect<HoldRef, ProviderError | HoldGone>
     /** Moves a hold or event to a new time (reschedule), keeping its identity. */
     readonly moveHold: (did: string, ref: HoldRef, to: Interval) => Effect.Effect<HoldRef, ProviderError | HoldGone>
     /** Deletes the hold or event; releasing one that is already gone succeeds. */

@@ -1,4 +1,5 @@
 import type { Effect } from "effect"
+import type { MeetingDetails } from "../domain/booking/meetingPlace"
 import type {
   ConnectorBroken,
   HoldGone,
@@ -17,7 +18,7 @@ import type {
 export interface ConnectorCalendar {
   readonly busy: (range: Interval) => Effect.Effect<ReadonlyArray<Interval>, ProviderError>
   readonly placeHold: (hold: HoldRequest) => Effect.Effect<HoldRef, ProviderError>
-  readonly confirmHold: (ref: HoldRef) => Effect.Effect<HoldRef, ProviderError | HoldGone>
+  readonly confirmHold: (ref: HoldRef, meeting?: MeetingDetails) => Effect.Effect<HoldRef, ProviderError | HoldGone>
   readonly moveHold: (ref: HoldRef, to: Interval) => Effect.Effect<HoldRef, ProviderError | HoldGone>
   readonly releaseHold: (ref: HoldRef) => Effect.Effect<void, ProviderError>
 }

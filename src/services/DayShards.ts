@@ -3,6 +3,8 @@ import type { MatchRequest } from "../domain/holds/matchRequest"
 import type { SlotInputInvalid } from "../domain/slots"
 import type {
   CalendarUnavailable,
+  ConfirmedMeeting,
+  ConfirmMeeting,
   Held,
   HoldNotFound,
   HoldStoreError,
@@ -32,7 +34,7 @@ export class DayShards extends Context.Tag("overlap/DayShards")<DayShards, {
   /** Blocking holds homed in the shard of `day` (markers not counted). */
   readonly blockingCount: (hostDid: string, day: number) => Effect.Effect<number, HoldStoreError>
   /** confirm / release / expire of a hold in its home shard. */
-  readonly confirm: (hostDid: string, day: number, bookingId: string) => Effect.Effect<void, HoldNotFound | CalendarUnavailable | HoldStoreError>
+  readonly confirm: (hostDid: string, day: number, bookingId: string, meeting?: ConfirmMeeting) => Effect.Effect<ConfirmedMeeting, HoldNotFound | CalendarUnavailable | HoldStoreError>
   readonly release: (hostDid: string, day: number, bookingId: string) => Effect.Effect<void, HoldStoreError>
   readonly expire: (hostDid: string, day: number, bookingId: string) => Effect.Effect<void, HoldStoreError>
 }>() {}

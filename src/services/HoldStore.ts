@@ -7,6 +7,8 @@ import { NotParticipant } from "./NotParticipant"
 import { Booking, BookingStatus } from "../domain/booking/booking"
 import { EpochMillis } from "../domain/identifiers"
 import { MatchRequest } from "../domain/holds/matchRequest"
+import { Conference } from "../domain/booking/meetingPlace"
+import { EventLocation } from "../domain/eventTypes"
 import { ApiError } from "./ApiError"
 
 /**
@@ -21,6 +23,14 @@ import { ApiError } from "./ApiError"
  */
 
 // ---------------------------------------------------------------- inputs
+
+/** Where a meeting being confirmed takes place (its event type's location): what both calendar events say. */
+export const ConfirmMeeting = Schema.Struct({ location: Schema.optional(EventLocation) })
+export type ConfirmMeeting = typeof ConfirmMeeting.Type
+
+/** What a confirm made: the conference the host's calendar created for the meeting, if one was asked for and made. */
+export const ConfirmedMeeting = Schema.Struct({ conference: Schema.optional(Conference) })
+export type ConfirmedMeeting = typeof ConfirmedMeeting.Type
 
 
 /**
@@ -174,8 +184,8 @@ export class HoldStore extends Context.Tag("overlap/HoldStore")<HoldStore, {
    * The hold became a booking: confirms the events on both calendars and stops the expiry; the time stays
    * blocked. (The booking's D1 status is the caller's to change, before this call.)
    */
-  readonly confirm: (hostDid: string, bookingId: string) => Effect.Effect<
-    void,
+  readonly confirm: (hostDid: string, bookingId: string, meeting?: ConfirmMeeting) => Effect.Effect<
+    ConfirmedMeeting,
     HoldNotFound | CalendarUnavailable | HoldStoreError
   >
   /**
@@ -269,7 +279,7 @@ export const ResumeReply = Schema.Either({
   left: Schema.Union(MatchNotFound, HoldStoreError)
 })
 export const ConfirmReply = Schema.Either({
-  right: Schema.Void,
+  right: ConfirmedMeeting,
   left: Schema.Union(HoldNotFound, CalendarUnavailable, HoldStoreError)
 })
 export const VoidReply = Schema.Either({ right: Schema.Void, left: HoldStoreError })
@@ -311,7 +321,7 @@ export interface HostMatchRpc {
   match(request: typeof MatchRequest.Encoded): Promise<typeof MatchReply.Encoded>
   getMatchStatus(token: string, callerDid: string): Promise<typeof StatusReply.Encoded>
   resumeMatch(token: string): Promise<typeof ResumeReply.Encoded>
-  confirm(bookingId: string): Promise<typeof ConfirmReply.Encoded>
+  confirm(bookingId: string, meeting?: typeof ConfirmMeeting.Encoded): Promise<typeof ConfirmReply.Encoded>
   reschedule(request: typeof RescheduleRequest.Encoded): Promise<typeof RescheduleReply.Encoded>
   release(bookingId: string): Promise<typeof VoidReply.Encoded>
   expire(bookingId: string): Promise<typeof VoidReply.Encoded>

@@ -1,4 +1,5 @@
 import { HttpApiSchema } from "@effect/platform"
+import type { MeetingDetails } from "../domain/booking/meetingPlace"
 import type { Effect } from "effect"
 import { Context, Schema } from "effect"
 import {
@@ -70,7 +71,7 @@ export class UserConnectors extends Context.Tag("overlap/UserConnectors")<UserCo
   // CalendarProvider, for a DID that has connectors
   readonly busy: (did: string, range: Interval) => Effect.Effect<ReadonlyArray<Interval>, ProviderError>
   readonly placeHold: (did: string, hold: HoldRequest) => Effect.Effect<HoldRef, ProviderError>
-  readonly confirmHold: (did: string, ref: HoldRef) => Effect.Effect<HoldRef, ProviderError | HoldGone>
+  readonly confirmHold: (did: string, ref: HoldRef, meeting?: MeetingDetails) => Effect.Effect<HoldRef, ProviderError | HoldGone>
   readonly moveHold: (did: string, ref: HoldRef, to: Interval) => Effect.Effect<HoldRef, ProviderError | HoldGone>
   readonly releaseHold: (did: string, ref: HoldRef) => Effect.Effect<void, ProviderError>
 

@@ -64,7 +64,12 @@ describe("XRPC plumbing", () => {
     const { status, body } = await get("app.overlap.getBooking", { id: "bk-1" }, await guest.token("app.overlap.getBooking"))
     expect(status).toBe(200)
     expect(body.booking).toMatchObject({ id: "bk-1", hostDid: host.did, guestDid: guest.did, status: "confirmed" })
-    expect(body.booking.slot).toEqual({ start: "2026-12-01T10:00:00.000Z", end: "2026-12-01T10:30:00.000Z" })
+    // in UTC and on the guest's clock (the booking's zone); a row without the host's zone has no host form
+    expect(body.booking.slot).toEqual({
+      start: "2026-12-01T10:00:00.000Z",
+      end: "2026-12-01T10:30:00.000Z",
+      guest: { tz: "Europe/Berlin", start: "2026-12-01T11:00:00+01:00", end: "2026-12-01T11:30:00+01:00" }
+    })
   })
 
   it("does not tell a non-participant that a booking exists", async () => {

@@ -40,8 +40,21 @@ export interface FakeGoogleEvent {
   transparency?: "opaque" | "transparent"
   extendedProperties?: { private?: Record<string, string>; shared?: Record<string, string> }
   reminders?: unknown
+  location?: string
+  description?: string
+  /** Google Meet data (events.patch with conferenceData.createRequest and conferenceDataVersion=1). */
+  conferenceData?: FakeConferenceData
+  hangoutLink?: string
   /** Change sequence number, for events.list with syncToken. */
   seq: number
+}
+
+/** An event's conferenceData as Calendar API v3 documents it (a hangoutsMeet solution). */
+export interface FakeConferenceData {
+  createRequest: { requestId: string; conferenceSolutionKey: { type: string }; status: { statusCode: "pending" | "success" | "failure" } }
+  conferenceId?: string
+  conferenceSolution?: { key: { type: string }; name: string; iconUri: string }
+  entryPoints?: Array<{ entryPointType: "video" | "phone" | "more"; uri: string; label?: string }>
 }
 
 interface FakeCalendar {
@@ -79,6 +92,10 @@ export interface FakeGoogle extends FakeServer {
   /** A foreign (non-Overlap) event that makes the calendar busy. */
   readonly addBusy: (calendarId: string, start: number, end: number, options?: { transparent?: boolean; status?: FakeGoogleEvent["status"] }) => string
   readonly event: (calendarId: string, eventId: string) => FakeGoogleEvent | undefined
+  /** How many reads of an event still see its Meet creation pending (default 1: the PATCH answer and one events.get). */
+  meetPendingReads: number
+  /** Every Meet create request the fake received (requestId), including repeats. */
+  readonly meetRequests: Array<string>
   /** Makes every sync token issued so far invalid (410 fullSyncRequired). */
   readonly expireSyncTokens: () => void
   /** The next request to a matching path answers Google's rate-limit error with this Retry-After. */
@@ -159,11 +176,36 @@ export const startFakeGoogle = async (options: { readonly primaryId?: string } =
         for (const v of Object.values(ep[scope] as Record<string, unknown>)) malformedUnless(typeof v === "string", "extended property values are strings")
       }
     }
-    const known = new Set(["id", "summary", "status", "start", "end", "transparency", "extendedProperties", "reminders", "description"])
+    if ("location" in body) malformedUnless(typeof body.location === "string", "location must be a string")
+    if ("description" in body) malformedUnless(typeof body.description === "string", "description must be a string")
+    if ("conferenceData" in body) {
+      const data = body.conferenceData as { createRequest?: { requestId?: unknown; conferenceSolutionKey?: { type?: unknown } } } | null
+      malformedUnless(typeof data === "object" && data !== null && typeof data.createRequest === "object", "conferenceData must carry a createRequest")
+      malformedUnless(typeof data!.createRequest!.requestId === "string" && data!.createRequest!.requestId.length > 0, "createRequest.requestId is required")
+      malformedUnless(["hangoutsMeet", "eventHangout", "eventNamedHangout", "addOn"].includes(data!.createRequest!.conferenceSolutionKey?.type as string), "createRequest.conferenceSolutionKey.type is not a solution")
+    }
+    const known = new Set(["id", "summary", "status", "start", "end", "transparency", "extendedProperties", "reminders", "description", "location", "conferenceData"])
     for (const key of Object.keys(body)) malformedUnless(known.has(key), `unexpected event field ${key}`)
   }
 
+  /** Meet creation is asynchronous: pending for `meetPendingReads` reads, then made (entryPoints, hangoutLink). */
+  const meetReads = new Map<string, number>()
+  const advanceMeet = (e: FakeGoogleEvent) => {
+    const data = e.conferenceData
+    if (data === undefined || data.createRequest.status.statusCode !== "pending") return
+    const reads = (meetReads.get(e.id) ?? 0) + 1
+    meetReads.set(e.id, reads)
+    if (reads <= fake.meetPendingReads) return
+    const code = `${randomToken("m").slice(-3)}-${randomToken("m").slice(-4)}-${randomToken("m").slice(-3)}`.toLowerCase().replace(/[^a-z-]/g, "q")
+    data.createRequest.status.statusCode = "success"
+    data.conferenceId = code
+    data.conferenceSolution = { key: { type: "hangoutsMeet" }, name: "Google Meet", iconUri: "https://fonts.gstatic.com/s/i/productlogos/meet_2020q4/v6/web-512dp/logo_meet_2020q4_color_2x_web_512dp.png" }
+    data.entryPoints = [{ entryPointType: "video", uri: `https://meet.google.com/${code}`, label: `meet.google.com/${code}` }]
+    e.hangoutLink = `https://meet.google.com/${code}`
+  }
+
   const eventJson = (calendarId: string, e: FakeGoogleEvent) => {
+    advanceMeet(e)
     const { seq: _seq, ...rest } = e
     return { kind: "calendar#event", ...rest, organizer: { email: calendarId, self: true } }
   }
@@ -394,7 +436,20 @@ export const startFakeGoogle = async (options: { readonly primaryId?: string } =
       if (ifMatch !== undefined && ifMatch !== event.etag) {
         return { status: 412, body: { error: { errors: [{ domain: "global", reason: "conditionNotMet", message: "Precondition Failed", locationType: "header", location: "If-Match" }], code: 412, message: "Precondition Failed" } } }
       }
-      Object.assign(event, body, { etag: nextEtag(), seq: ++seq })
+      const { conferenceData: conference, ...fields } = body as { conferenceData?: { createRequest: { requestId: string; conferenceSolutionKey: { type: string } } } }
+      // Without conferenceDataVersion=1 Google ignores conference data: the request would silently make no Meet.
+      malformedUnless(conference === undefined || query.get("conferenceDataVersion") === "1", "conferenceData needs conferenceDataVersion=1")
+      Object.assign(event, fields, { etag: nextEtag(), seq: ++seq })
+      if (conference !== undefined) {
+        fake.meetRequests.push(conference.createRequest.requestId)
+        // The same requestId again is the same request (no second conference); another one replaces it.
+        if (event.conferenceData?.createRequest.requestId !== conference.createRequest.requestId) {
+          meetReads.delete(event.id)
+          event.conferenceData = {
+            createRequest: { requestId: conference.createRequest.requestId, conferenceSolutionKey: conference.createRequest.conferenceSolutionKey, status: { statusCode: "pending" } }
+          }
+        }
+      }
       return { status: 200, body: eventJson(calendar.id, event) }
     }
     if (method === "DELETE") {
@@ -419,6 +474,8 @@ export const startFakeGoogle = async (options: { readonly primaryId?: string } =
     accessTokens,
     refreshTokens,
     listPageSize: 2500,
+    meetPendingReads: 1,
+    meetRequests: [] as Array<string>,
     grantScopes: (requested: ReadonlyArray<string>) => requested,
     issueTokens: () => {
       const refreshToken = randomToken("1//rt")

@@ -36,6 +36,12 @@ export interface FakeGraphEvent {
   transactionId?: string
   extended: Record<string, string>
   isReminderOn?: boolean
+  location?: { displayName: string }
+  body?: { contentType: string; content: string }
+  isOnlineMeeting?: boolean
+  onlineMeetingProvider?: string
+  /** Set once the event is a Teams meeting (isOnlineMeeting + teamsForBusiness), as Graph documents it. */
+  onlineMeeting?: { joinUrl: string; conferenceId: string; tollNumber: null }
 }
 
 interface Mailbox {
@@ -63,6 +69,8 @@ export interface FakeGraph extends FakeServer {
   readonly subscriptions: Map<string, FakeSubscription>
   readonly accessTokens: Map<string, number>
   readonly refreshTokens: Set<string>
+  /** The PATCH that makes an event a Teams meeting answers without its joinUrl (it appears on the next read). */
+  teamsJoinUrlLate: boolean
   /** Milliseconds each Graph API request takes (to make concurrency observable). */
   apiDelayMs: number
   /** Highest number of Graph API requests in flight at once. */
@@ -154,12 +162,29 @@ export const startFakeGraph = async (options: { readonly userAddress?: string } 
     transactionId: e.transactionId ?? null,
     isReminderOn: e.isReminderOn ?? true,
     start: utcWall(e.start),
-    end: utcWall(e.end)
+    end: utcWall(e.end),
+    location: e.location ?? { displayName: "" },
+    body: e.body ?? { contentType: "html", content: "" },
+    isOnlineMeeting: e.isOnlineMeeting ?? false,
+    onlineMeetingProvider: e.onlineMeetingProvider ?? "unknown",
+    onlineMeeting: e.onlineMeeting ?? null
   })
 
   const checkEventBody = (body: Record<string, unknown>, create: boolean) => {
-    const known = new Set(["subject", "start", "end", "showAs", "transactionId", "isReminderOn", "singleValueExtendedProperties", "body"])
+    const known = new Set(["subject", "start", "end", "showAs", "transactionId", "isReminderOn", "singleValueExtendedProperties", "body", "location", "isOnlineMeeting", "onlineMeetingProvider"])
     for (const key of Object.keys(body)) malformedUnless(known.has(key), `unexpected event property ${key}`)
+    if ("location" in body) {
+      const location = body.location as { displayName?: unknown } | null
+      malformedUnless(typeof location === "object" && location !== null && typeof location.displayName === "string", "location must be { displayName }")
+    }
+    if ("body" in body) {
+      const item = body.body as { contentType?: unknown; content?: unknown } | null
+      malformedUnless(typeof item === "object" && item !== null && ["text", "html"].includes(item.contentType as string) && typeof item.content === "string", "body must be { contentType: text|html, content }")
+    }
+    if ("isOnlineMeeting" in body) malformedUnless(typeof body.isOnlineMeeting === "boolean", "isOnlineMeeting must be a boolean")
+    if ("onlineMeetingProvider" in body) {
+      malformedUnless(["teamsForBusiness", "skypeForBusiness", "skypeForConsumer", "unknown"].includes(body.onlineMeetingProvider as string), "onlineMeetingProvider is not an onlineMeetingProviderType")
+    }
     if (create) malformedUnless(typeof body.subject === "string", "subject must be a string")
     if (create || "start" in body || "end" in body) {
       malformedUnless("start" in body && "end" in body, "start and end go together")
@@ -345,12 +370,28 @@ export const startFakeGraph = async (options: { readonly userAddress?: string } 
         if (event === undefined) return { status: 404, body: graphError("ErrorItemNotFound", "The specified object was not found in the store.") }
         if ("showAs" in body) event.showAs = body.showAs as string
         if ("subject" in body) event.subject = body.subject as string
+        if ("location" in body) event.location = body.location as FakeGraphEvent["location"]
+        if ("body" in body) event.body = body.body as FakeGraphEvent["body"]
+        if ("onlineMeetingProvider" in body) event.onlineMeetingProvider = body.onlineMeetingProvider as string
+        let late = false
+        if ("isOnlineMeeting" in body) {
+          event.isOnlineMeeting = body.isOnlineMeeting as boolean
+          if (event.isOnlineMeeting && event.onlineMeetingProvider === "teamsForBusiness" && event.onlineMeeting === undefined) {
+            const thread = crypto.randomUUID().replace(/-/g, "")
+            event.onlineMeeting = {
+              joinUrl: `https://teams.microsoft.com/l/meetup-join/19%3ameeting_${thread}%40thread.v2/0?context=%7b%22Tid%22%3a%22tenant%22%7d`,
+              conferenceId: String(100_000_000 + Math.floor(Math.random() * 800_000_000)),
+              tollNumber: null
+            }
+            late = fake.teamsJoinUrlLate
+          }
+        }
         if ("start" in body) {
           event.start = instantOf(body.start, "start")
           event.end = instantOf(body.end, "end")
         }
         event.etag = ++etags
-        return { status: 200, body: eventJson(event) }
+        return { status: 200, body: late ? { ...eventJson(event), onlineMeeting: null } : eventJson(event) }
       }
       if (method === "DELETE") {
         noBody(request)
@@ -423,6 +464,7 @@ export const startFakeGraph = async (options: { readonly userAddress?: string } 
 
   const server = await startFakeServer(handler)
   const fake: FakeGraph = Object.assign(server, {
+    teamsJoinUrlLate: false,
     userAddress,
     mailboxes,
     events,

@@ -6,8 +6,11 @@ import { Booking, BookingPatch, NewBooking } from "../../domain/booking/booking"
 import { clampLimit, decodeOptionalCursor, toPage } from "../../services/Page"
 import { orRepositoryError, validateInput } from "../../services/RepositoryError"
 
-/** A row without a guest's proposal reads as a booking without the proposal fields (null columns left out). */
-const PROPOSAL_COLUMNS = ["proposedStartAt", "proposedEndAt", "proposedAt"] as const
+/**
+ * A row without a guest's proposal (or a meeting place, or the host's zone) reads as a booking without those
+ * fields (null columns left out). `location` and `conference` are JSON in their columns.
+ */
+const PROPOSAL_COLUMNS = ["proposedStartAt", "proposedEndAt", "proposedAt", "location", "conference", "hostTz"] as const
 const withoutEmptyProposal = (row: unknown) => {
   if (typeof row !== "object" || row === null) return row
   const copy: Record<string, unknown> = { ...row }
@@ -59,8 +62,9 @@ export const BookingsRepoLive: Layer.Layer<BookingsRepo, never, SqlClient.SqlCli
         Effect.gen(function*() {
           const booking = yield* validateInput(NewBooking, "BookingsRepo.create")(input)
           const now = yield* Clock.currentTimeMillis
+          const encoded = yield* Schema.encode(NewBooking)(booking).pipe(orRepositoryError("BookingsRepo.create"))
           const rows = yield* sql`INSERT INTO bookings ${
-            sql.insert({ ...booking, createdAt: now, updatedAt: now, version: 1 })
+            sql.insert({ ...encoded, createdAt: now, updatedAt: now, version: 1 })
           } ON CONFLICT (id) DO NOTHING RETURNING *`.pipe(
             Effect.flatMap(decodeBookings),
             orRepositoryError("BookingsRepo.create")
@@ -78,7 +82,9 @@ export const BookingsRepoLive: Layer.Layer<BookingsRepo, never, SqlClient.SqlCli
 
       transition: (id, expectedVersion, input) =>
         Effect.gen(function*() {
-          const patch = yield* validateInput(BookingPatch, "BookingsRepo.transition")(input)
+          const patch = yield* validateInput(BookingPatch, "BookingsRepo.transition")(input).pipe(
+            Effect.flatMap((valid) => Schema.encode(BookingPatch)(valid).pipe(orRepositoryError("BookingsRepo.transition")))
+          )
           const now = yield* Clock.currentTimeMillis
           const assignments = [
             ...Object.entries(patch)

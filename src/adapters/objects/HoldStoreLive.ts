@@ -1,10 +1,12 @@
 import { Effect, Layer, Schema } from "effect"
 import { objectKeyOfToken } from "../../domain/holds/policy"
 import { shardName } from "../../domain/holds/shards"
-import { ClaimReply, ConfirmReply, CountReply, HoldStore, HoldStoreAdmin, HoldStoreError, LeaseReply, MatchInDayReply, MatchNotFound, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
+import { ClaimReply, ConfirmMeeting, ConfirmReply, CountReply, HoldStore, HoldStoreAdmin, HoldStoreError, LeaseReply, MatchInDayReply, MatchNotFound, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
 import { MatchRequest } from "../../domain/holds/matchRequest"
 import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
 import { objectRpc } from "./objectRpc"
+
+const encodeMeeting = (meeting: ConfirmMeeting | undefined) => (meeting === undefined ? undefined : Schema.encodeSync(ConfirmMeeting)(meeting))
 import { DayShards } from "../../services/DayShards"
 
 /** One RPC to a host object: its encoded `Either` reply decoded into the service's tagged errors. */
@@ -54,7 +56,7 @@ export const HoldStoreLive: Layer.Layer<HoldStore, never, CloudflareEnv> = Layer
       getMatchStatus: (token, callerDid) =>
         byToken(token, (stub) => call(StatusReply, "getMatchStatus", () => stub.getMatchStatus(token, callerDid))),
       resumeMatch: (token) => byToken(token, (stub) => call(ResumeReply, "resumeMatch", () => stub.resumeMatch(token))),
-      confirm: (hostDid, bookingId) => call(ConfirmReply, "confirm", () => forHost(hostDid).confirm(bookingId)),
+      confirm: (hostDid, bookingId, meeting) => call(ConfirmReply, "confirm", () => forHost(hostDid).confirm(bookingId, encodeMeeting(meeting))),
       reschedule: (request) =>
         encodeReschedule(request).pipe(
           Effect.mapError((cause) => new HoldStoreError({ message: "reschedule request does not encode", cause })),
@@ -90,7 +92,7 @@ export const dayShardsOver = (namespace: Env["HOST_MATCH"]): DayShards["Type"] =
     drop: (hostDid, day, key) => call(VoidReply, "dropMarker", () => shard(hostDid, day).dropMarker(key)),
     lease: (hostDid, day, bookingId) => call(LeaseReply, "markerLease", () => shard(hostDid, day).markerLease(bookingId)),
     blockingCount: (hostDid, day) => call(CountReply, "blockingCount", () => shard(hostDid, day).blockingCount()),
-    confirm: (hostDid, day, bookingId) => call(ConfirmReply, "confirm", () => shard(hostDid, day).confirm(bookingId)),
+    confirm: (hostDid, day, bookingId, meeting) => call(ConfirmReply, "confirm", () => shard(hostDid, day).confirm(bookingId, encodeMeeting(meeting))),
     release: (hostDid, day, bookingId) => call(VoidReply, "release", () => shard(hostDid, day).release(bookingId)),
     expire: (hostDid, day, bookingId) => call(VoidReply, "expire", () => shard(hostDid, day).expire(bookingId))
   })

@@ -1,5 +1,6 @@
 import { Effect, Layer, Schema } from "effect"
 import { HoldRef, ProviderUnavailable } from "../../services/CalendarProvider"
+import { MeetingDetailsSchema } from "../../domain/booking/meetingPlace"
 import {
   ActivateReply,
   BusyReply,
@@ -37,13 +38,15 @@ export const UserConnectorsLive: Layer.Layer<UserConnectors, never, CloudflareEn
     const stub = (did: string) => namespace.get(namespace.idFromName(did))
 
     const encodeRef = Schema.encodeSync(HoldRef)
+    const encodeMeeting = Schema.encodeSync(MeetingDetailsSchema)
 
     return UserConnectors.of({
       busy: (did, range) => call(BusyReply, "busy", () => stub(did).busy(did, { start: range.start, end: range.end })),
       placeHold: (did, hold) =>
         call(HoldReply, "placeHold", () =>
           stub(did).placeHold(did, { bookingId: hold.bookingId, start: hold.start, end: hold.end, tz: hold.tz, summary: hold.summary })),
-      confirmHold: (did, ref) => call(ExistingHoldReply, "confirmHold", () => stub(did).confirmHold(did, encodeRef(ref))),
+      confirmHold: (did, ref, meeting) =>
+        call(ExistingHoldReply, "confirmHold", () => stub(did).confirmHold(did, encodeRef(ref), meeting === undefined ? undefined : encodeMeeting(meeting))),
       moveHold: (did, ref, to) => call(ExistingHoldReply, "moveHold", () => stub(did).moveHold(did, encodeRef(ref), { start: to.start, end: to.end })),
       releaseHold: (did, ref) => call(ReleaseReply, "releaseHold", () => stub(did).releaseHold(did, encodeRef(ref))),
       activate: (did, connectorId, access) =>

@@ -40,7 +40,7 @@ export const CalendarProviderLive: Layer.Layer<CalendarProvider, never, SqlClien
             )
             : local.busy(did, range)),
       placeHold: (did, hold) => Effect.flatMap(connected(did), (yes) => (yes ? connectors.placeHold(did, hold) : local.placeHold(did, hold))),
-      confirmHold: (did, ref) => (ref.provider === "local" ? local.confirmHold(did, ref) : connectors.confirmHold(did, ref)),
+      confirmHold: (did, ref, meeting) => (ref.provider === "local" ? local.confirmHold(did, ref, meeting) : connectors.confirmHold(did, ref, meeting)),
       moveHold: (did, ref, to) => (ref.provider === "local" ? local.moveHold(did, ref, to) : connectors.moveHold(did, ref, to)),
       releaseHold: (did, ref) => (ref.provider === "local" ? local.releaseHold(did, ref) : connectors.releaseHold(did, ref))
     })

@@ -1,5 +1,7 @@
 import { Schema } from "effect"
 import { AtUri, Did, EpochMillis } from "../identifiers"
+import { EventLocation } from "../eventTypes"
+import { Conference } from "./meetingPlace"
 
 /** A booking between a host and a guest, as stored and as every part of Overlap sees it. */
 
@@ -24,6 +26,17 @@ const proposalFields = {
   proposedAt: Schema.optional(Schema.NullOr(EpochMillis))
 }
 
+/**
+ * Where the meeting is (issue 15 item 5): the event type's location when it was matched, and the conference
+ * the host's calendar made at confirmation (absent or null: none). `hostTz`: the host's zone at the match
+ * (issue 15 item 6; absent on older rows).
+ */
+const placeFields = {
+  location: Schema.optional(Schema.NullOr(Schema.parseJson(EventLocation))),
+  conference: Schema.optional(Schema.NullOr(Schema.parseJson(Conference))),
+  hostTz: Schema.optional(Schema.NullOr(Schema.String))
+}
+
 const bookingFields = {
   id: Schema.NonEmptyString,
   hostDid: Did,
@@ -39,7 +52,8 @@ const bookingFields = {
   sequence: Schema.NonNegativeInt,
   icsR2Key: Schema.NullOr(Schema.String),
   holdExpiresAt: Schema.NullOr(EpochMillis),
-  ...proposalFields
+  ...proposalFields,
+  ...placeFields
 }
 
 /** The rules the table's CHECK constraints enforce, for every shape of a booking. */
@@ -75,7 +89,8 @@ export const BookingPatch = Schema.Struct({
   sequence: Schema.optional(Schema.NonNegativeInt),
   icsR2Key: Schema.optional(Schema.NullOr(Schema.String)),
   holdExpiresAt: Schema.optional(Schema.NullOr(EpochMillis)),
-  ...proposalFields
+  ...proposalFields,
+  ...placeFields
 })
 export type BookingPatch = typeof BookingPatch.Type
 

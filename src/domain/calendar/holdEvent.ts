@@ -177,9 +177,19 @@ export const holdInterval = (hold: ParsedHold, calendarZone: Zone): { readonly s
   }
 }
 
-/** The hold with a new STATUS; SEQUENCE goes up (RFC 5546: a significant change), other properties stay. */
-export const withHoldStatus = (hold: ParsedHold, status: HoldStatus, now: number): string => {
+/** Where the meeting is, on the event: LOCATION, URL, DESCRIPTION (each replaced when given). */
+export interface HoldPlace {
+  readonly location?: string | undefined
+  readonly url?: string | undefined
+  readonly description?: string | undefined
+}
+
+/** The hold with a new STATUS (and where the meeting is); SEQUENCE goes up (RFC 5546: a significant change), other properties stay. */
+export const withHoldStatus = (hold: ParsedHold, status: HoldStatus, now: number, place: HoldPlace = {}): string => {
   hold.vevent.updatePropertyWithValue("status", status)
+  if (place.location !== undefined) hold.vevent.updatePropertyWithValue("location", place.location)
+  if (place.url !== undefined) hold.vevent.updatePropertyWithValue("url", place.url)
+  if (place.description !== undefined) hold.vevent.updatePropertyWithValue("description", place.description)
   touch(hold.vevent, now, true)
   return hold.calendar.toString()
 }

@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { AtUri, Did } from "../identifiers"
 import { GuestConstraints, HostRules, Instant, Offer } from "../slots"
+import { EventLocation } from "../eventTypes"
 import { MAX_HOLD_TTL_MS, MAX_LIVE_HOLDS_PER_GUEST, MIN_HOLD_TTL_MS } from "./policy"
 
 /** What a guest asks of a host's time: the offers it may use, both people's constraints, the hold's terms. */
@@ -19,6 +20,8 @@ export const MatchRequest = Schema.Struct({
   summary: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
   offerUri: Schema.optional(AtUri),
   requestUri: Schema.optional(AtUri),
+  /** Where the meeting takes place (the event type's location), kept on the booking for its confirmation. */
+  location: Schema.optional(EventLocation),
   /** How long the hold lives; 15 minutes when absent. */
   holdTtlMs: Schema.optional(Schema.Int.pipe(Schema.between(MIN_HOLD_TTL_MS, MAX_HOLD_TTL_MS))),
   /**

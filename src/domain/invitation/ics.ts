@@ -5,6 +5,9 @@ export const PRODID = "-//Overlap//Overlap Scheduling//EN"
 
 const utc = (epochMillis: number) => ICAL.Time.fromJSDate(new Date(epochMillis), true)
 
+/** The property a conference's join link is written in, per provider. */
+const CONFERENCE_PROPERTY = { googleMeet: "x-google-conference", microsoftTeams: "x-microsoft-skypeteamsmeetingurl" } as const
+
 /** The DID of a participant travels in this parameter whatever the calendar address is (mailto: or the DID). */
 export const DID_PARAMETER = "x-overlap-did"
 
@@ -43,6 +46,8 @@ export const renderInvitation = (invitation: Invitation): string => {
   if (invitation.description !== undefined) event.addPropertyWithValue("description", invitation.description)
   if (invitation.location !== undefined) event.addPropertyWithValue("location", invitation.location)
   if (invitation.url !== undefined) event.addPropertyWithValue("url", invitation.url)
+  // The join link where each provider's own calendar apps look for it (Google's export, Outlook's).
+  if (invitation.conference !== undefined) event.addPropertyWithValue(CONFERENCE_PROPERTY[invitation.conference.provider], invitation.conference.joinUrl)
   addParticipant(event, "organizer", invitation.organizer)
   const attendee = addParticipant(event, "attendee", invitation.attendee)
   attendee.setParameter("cutype", "INDIVIDUAL")

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { Did, EpochMillis } from "../identifiers"
+import { Conference } from "../booking/meetingPlace"
 
 /**
  * What an invitation says, before it is written as iCalendar (ics.ts). The caller (the booking state
@@ -84,6 +85,8 @@ export const Invitation = Schema.Struct({
   location: Schema.optional(Schema.String.pipe(Schema.maxLength(1024))),
   /** URL: where the meeting is seen in the web app (RFC 5545 §3.8.4.6). */
   url: Schema.optional(WebUrl),
+  /** The online meeting the host's calendar made: its join link also as X-GOOGLE-CONFERENCE / X-MICROSOFT-SKYPETEAMSMEETINGURL. */
+  conference: Schema.optional(Conference),
   /** The guest's PARTSTAT on a REQUEST; NEEDS-ACTION when absent, so calendar apps offer to accept it. */
   attendeeStatus: Schema.optional(AttendeeStatus),
   /** The host. */

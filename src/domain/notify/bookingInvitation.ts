@@ -78,6 +78,9 @@ export const bookingInvitation = (
     description,
     ...(where !== undefined ? { location: where } : {}),
     ...(options.url !== undefined ? { url: options.url } : {}),
+    ...(event.joinUrl !== undefined && event.conferenceProvider !== undefined
+      ? { conference: { provider: event.conferenceProvider, joinUrl: event.joinUrl } }
+      : {}),
     organizer: participant(people.host),
     attendee: participant(people.guest),
     stampedAt: event.at ?? options.stampedAt

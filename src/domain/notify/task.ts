@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import { Did, EpochMillis } from "../identifiers"
 import { BookingId, EmailAddress, IanaZone, WebUrl } from "../invitation/invitation"
+import { ConferenceProvider } from "../booking/meetingPlace"
 
 /**
  * The messages of the `notify-tasks` queue. A producer fans a notification out into one task per
@@ -53,6 +54,8 @@ export const BookingEvent = Schema.Struct({
   location: Schema.optional(Schema.String.pipe(Schema.maxLength(1024))),
   /** The online meeting's join link, when there is one. */
   joinUrl: Schema.optional(WebUrl),
+  /** Which provider made `joinUrl` at confirmation (a Google Meet or Teams meeting); absent for a fixed link. */
+  conferenceProvider: Schema.optional(ConferenceProvider),
   /** How each person is named to the other (handle or display name); the DID is shown when absent. */
   hostName: Schema.optional(Schema.String.pipe(Schema.maxLength(256))),
   guestName: Schema.optional(Schema.String.pipe(Schema.maxLength(256))),

@@ -16,7 +16,7 @@ import { dayShardsOver } from "../../adapters/objects/HoldStoreLive"
 import { sqliteHoldLedger } from "../../features/matching/engine/SqliteHoldLedger"
 import { calendarProviderFor } from "../connectorsGraph"
 import type { CalendarProvider } from "../../services/CalendarProvider"
-import { ClaimReply, ConfirmReply, CountReply, HoldStoreError, type HostMatchRpc, LeaseReply, MarkerClaim, MatchInDayReply, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
+import { ClaimReply, ConfirmMeeting, ConfirmReply, CountReply, HoldStoreError, type HostMatchRpc, LeaseReply, MarkerClaim, MatchInDayReply, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
 import { MatchRequest } from "../../domain/holds/matchRequest"
 import type { HealthProbe } from "../health"
 
@@ -135,8 +135,9 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
     return this.#run(ResumeReply, (engine) => Effect.either(engine.resumeMatch(token)))
   }
 
-  async confirm(bookingId: string) {
-    return this.#run(ConfirmReply, (engine) => Effect.either(engine.confirm(bookingId)))
+  async confirm(bookingId: string, meeting?: typeof ConfirmMeeting.Encoded) {
+    return this.#run(ConfirmReply, (engine) =>
+      Effect.either(Effect.flatMap(Schema.decodeUnknown(Schema.UndefinedOr(ConfirmMeeting))(meeting).pipe(Effect.orDie), (m) => engine.confirm(bookingId, m))))
   }
 
   async reschedule(request: typeof RescheduleRequest.Encoded) {

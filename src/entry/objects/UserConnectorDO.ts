@@ -4,6 +4,7 @@ import type { Env } from "../../platform/CloudflareEnv"
 import { connectorEngineLayer } from "../connectorsGraph"
 import { makeUserConnectorEngine, type UserConnectorEngine } from "../../features/connectors/UserConnectorEngine"
 import { HoldRef, type Interval } from "../../services/CalendarProvider"
+import { MeetingDetailsSchema } from "../../domain/booking/meetingPlace"
 import {
   ActivateReply,
   BusyReply,
@@ -79,8 +80,9 @@ export class UserConnectorDO extends DurableObject<Env> implements HealthProbe, 
     return this.#run(did, HoldReply, (engine) => Effect.either(Effect.flatMap(Schema.decodeUnknown(HoldRequestSchema)(hold).pipe(Effect.orDie), engine.placeHold)))
   }
 
-  async confirmHold(did: string, ref: typeof HoldRef.Encoded) {
-    return this.#run(did, ExistingHoldReply, (engine) => Effect.either(Effect.flatMap(decodeRef(ref), engine.confirmHold)))
+  async confirmHold(did: string, ref: typeof HoldRef.Encoded, meeting?: typeof MeetingDetailsSchema.Encoded) {
+    return this.#run(did, ExistingHoldReply, (engine) =>
+      Effect.either(Effect.flatMap(decodeRef(ref), (r) => Effect.flatMap(decodeMeeting(meeting), (m) => engine.confirmHold(r, m)))))
   }
 
   async moveHold(did: string, ref: typeof HoldRef.Encoded, to: Interval) {
@@ -117,3 +119,5 @@ export class UserConnectorDO extends DurableObject<Env> implements HealthProbe, 
 }
 
 const decodeRef = (ref: unknown) => Schema.decodeUnknown(HoldRef)(ref).pipe(Effect.orDie)
+const decodeMeeting = (meeting: unknown) =>
+  meeting === undefined ? Effect.succeed(undefined) : Schema.decodeUnknown(MeetingDetailsSchema)(meeting).pipe(Effect.orDie)

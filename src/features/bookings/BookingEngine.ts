@@ -24,6 +24,7 @@ import { constraintsOf, GUEST_RESCHEDULE_REFUSED, GUESTS_MAY_NOT_RESCHEDULE, HOS
 import { CalendarUnavailable, HoldStore, NoSlotAvailable } from "../../services/HoldStore"
 import { slotRulesOf } from "../../domain/matching/hostRules"
 import { IcsStore } from "../../services/IcsStore"
+import { eventPlace, invitationPlace } from "../../domain/booking/meetingPlace"
 import { NotifyOutbox } from "../../services/NotifyOutbox"
 import { PdsWriter } from "../../services/PdsWriter"
 
@@ -147,6 +148,7 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
             endAt: after.endAt,
             hostTz: after.tz,
             summary: "Meeting (Overlap)",
+            ...invitationPlace(after.location ?? undefined, after.conference ?? undefined),
             organizer: { did: after.hostDid },
             attendee: { did: after.guestDid },
             stampedAt: Date.parse(at)
@@ -161,6 +163,7 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
           startAt: after.startAt,
           endAt: after.endAt,
           tz: after.tz,
+          ...eventPlace(after.location ?? undefined, after.conference ?? undefined),
           ...(options.reason !== undefined ? { reason: options.reason } : {}),
           icsKey: method !== undefined ? icsKey(after.id, after.sequence) : null,
           // the invitation's DTSTAMP and the e-mail's Date: a redelivery renders the same message
@@ -220,7 +223,8 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
     const finalize = (input: LifecycleCommand) =>
       serialized(input, { _tag: "Finalize" }, (booking, actor, to) =>
         Effect.gen(function*() {
-          yield* holds.confirm(booking.hostDid, booking.id).pipe(
+          // both calendar events say where the meeting is; a conference is made on the host's calendar now
+          const confirmed = yield* holds.confirm(booking.hostDid, booking.id, booking.location != null ? { location: booking.location } : {}).pipe(
             Effect.catchTags({
               HoldNotFound: () => Effect.fail(new HoldExpired({ bookingId: booking.id })),
               HoldStoreError: (e) => Effect.fail(hostStoreFailure(e))
@@ -230,7 +234,8 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
             status: to,
             holdExpiresAt: null,
             sequence: booking.sequence + 1,
-            icsR2Key: icsKey(booking.id, booking.sequence + 1)
+            icsR2Key: icsKey(booking.id, booking.sequence + 1),
+            ...(confirmed.conference !== undefined ? { conference: confirmed.conference } : {})
           })
           yield* publish(booking, after, "Finalize", input.callerDid, actor, { method: "REQUEST", event: "booking.confirmed" })
           return after

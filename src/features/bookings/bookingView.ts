@@ -1,5 +1,7 @@
 import type { DefsBookingView } from "../../lexicon/schemas"
 import { type Booking, proposalOf } from "../../domain/booking/booking"
+import { joinUrlOf } from "../../domain/booking/meetingPlace"
+import { zonedSlot } from "../matching/zonedSlots"
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
@@ -25,8 +27,32 @@ const viewOf = (booking: Booking): DefsBookingView => ({
   tz: booking.tz,
   createdAt: iso(booking.createdAt),
   updatedAt: iso(booking.updatedAt),
-  ...(booking.status === "pending" ? {} : { slot: { start: iso(booking.startAt), end: iso(booking.endAt) } }),
+  ...(booking.status === "pending" ? {} : { slot: slotOf(booking) }),
+  ...placeOf(booking),
   ...(booking.offerUri ? { offerUri: booking.offerUri } : {}),
   ...(booking.requestUri ? { requestUri: booking.requestUri } : {}),
   ...(booking.status === "held" && booking.holdExpiresAt !== null ? { holdExpiresAt: iso(booking.holdExpiresAt) } : {})
 })
+
+/** The time in UTC, on the guest's clock (the booking's zone) and, when the row knows it, on the host's (issue 15 item 6). */
+const slotOf = (booking: Booking) => {
+  const slot = { start: booking.startAt, end: booking.endAt }
+  return {
+    start: iso(booking.startAt),
+    end: iso(booking.endAt),
+    guest: zonedSlot(slot, booking.tz),
+    ...(booking.hostTz != null ? { host: zonedSlot(slot, booking.hostTz) } : {})
+  }
+}
+
+/** Where the meeting is and its join link (issue 15 item 5): the two participants see it, as they see the time. */
+const placeOf = (booking: Booking) => {
+  const location = booking.location ?? undefined
+  const conference = booking.conference ?? undefined
+  const joinUrl = joinUrlOf(location, conference)
+  return {
+    ...(location !== undefined ? { location } : {}),
+    ...(joinUrl !== undefined ? { joinUrl } : {}),
+    ...(conference !== undefined ? { conferenceProvider: conference.provider } : {})
+  }
+}

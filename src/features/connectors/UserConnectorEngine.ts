@@ -1,4 +1,5 @@
 import { HttpClient } from "@effect/platform"
+import type { MeetingDetails } from "../../domain/booking/meetingPlace"
 import { Effect } from "effect"
 import type { HoldGone, HoldRef, HoldRequest, Interval, ProviderError, ProviderUnavailable } from "../../services/CalendarProvider"
 import { ConnectorNotices } from "../../services/ConnectorNotices"
@@ -56,7 +57,7 @@ export interface UserConnectorEngine {
   readonly did: string
   readonly busy: (range: Interval) => Effect.Effect<ReadonlyArray<Interval>, ProviderError>
   readonly placeHold: (hold: HoldRequest) => Effect.Effect<HoldRef, ProviderError>
-  readonly confirmHold: (ref: HoldRef) => Effect.Effect<HoldRef, ProviderError | HoldGone>
+  readonly confirmHold: (ref: HoldRef, meeting?: MeetingDetails) => Effect.Effect<HoldRef, ProviderError | HoldGone>
   readonly moveHold: (ref: HoldRef, to: Interval) => Effect.Effect<HoldRef, ProviderError | HoldGone>
   readonly releaseHold: (ref: HoldRef) => Effect.Effect<void, ProviderError>
   readonly activate: (

@@ -23,7 +23,7 @@ export const UserConnectorsInProcess: Layer.Layer<UserConnectors, never, UserCon
     return UserConnectors.of({
       busy: (did, range) => Effect.flatMap(engine(did), (e) => e.busy(range)),
       placeHold: (did, hold) => Effect.flatMap(engine(did), (e) => e.placeHold(hold)),
-      confirmHold: (did, ref) => Effect.flatMap(engine(did), (e) => e.confirmHold(ref)),
+      confirmHold: (did, ref, meeting) => Effect.flatMap(engine(did), (e) => e.confirmHold(ref, meeting)),
       moveHold: (did, ref, to) => Effect.flatMap(engine(did), (e) => e.moveHold(ref, to)),
       releaseHold: (did, ref) => Effect.flatMap(engine(did), (e) => e.releaseHold(ref)),
       activate: (did, connectorId, access) => Effect.flatMap(engine(did), (e) => e.activate(connectorId, access)),

@@ -61,7 +61,7 @@ export const HoldStoreInProcess: Layer.Layer<HoldStore | HoldStoreAdmin | HoldSt
         drop: (hostDid, day, key) => Effect.flatMap(shardAsIs(hostDid, day), (engine) => engine.dropMarker(key)),
         lease: (hostDid, day, bookingId) => Effect.flatMap(shardAsIs(hostDid, day), (engine) => engine.markerLease(bookingId)),
         blockingCount: (hostDid, day) => Effect.flatMap(shardAsIs(hostDid, day), (engine) => engine.blockingCount),
-        confirm: (hostDid, day, bookingId) => Effect.flatMap(shard(hostDid, day), (engine) => engine.confirm(bookingId)),
+        confirm: (hostDid, day, bookingId, meeting) => Effect.flatMap(shard(hostDid, day), (engine) => engine.confirm(bookingId, meeting)),
         release: (hostDid, day, bookingId) => Effect.flatMap(shard(hostDid, day), (engine) => engine.release(bookingId)),
         expire: (hostDid, day, bookingId) => Effect.flatMap(shard(hostDid, day), (engine) => engine.expire(bookingId))
       })
@@ -76,7 +76,7 @@ export const HoldStoreInProcess: Layer.Layer<HoldStore | HoldStoreAdmin | HoldSt
         match: (request) => Effect.flatMap(host(request.hostDid), (engine) => engine.match(request)),
         getMatchStatus: (token, callerDid) => Effect.flatMap(byToken(token), (engine) => engine.getMatchStatus(token, callerDid)),
         resumeMatch: (token) => Effect.flatMap(byToken(token), (engine) => engine.resumeMatch(token)),
-        confirm: (hostDid, bookingId) => Effect.flatMap(host(hostDid), (engine) => engine.confirm(bookingId)),
+        confirm: (hostDid, bookingId, meeting) => Effect.flatMap(host(hostDid), (engine) => engine.confirm(bookingId, meeting)),
         reschedule: (request) => Effect.flatMap(host(request.hostDid), (engine) => engine.reschedule(request)),
         release: (hostDid, bookingId) => Effect.flatMap(host(hostDid), (engine) => engine.release(bookingId)),
         expire: (hostDid, bookingId) => Effect.flatMap(host(hostDid), (engine) => engine.expire(bookingId))

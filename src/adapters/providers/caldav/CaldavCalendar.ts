@@ -1,4 +1,5 @@
 import { HttpClient } from "@effect/platform"
+import type { MeetingDetails } from "../../../domain/booking/meetingPlace"
 import { Clock, type Duration, Effect, Option, Ref } from "effect"
 import {
   BOOKING_ID_PROPERTY,
@@ -332,14 +333,15 @@ export const makeCaldavCalendar = (config: CaldavConfig): Effect.Effect<CaldavCa
         return yield* rejected(412, "the hold's resource kept appearing and disappearing")
       })
 
-    const confirmHold = (ref: HoldRef): Effect.Effect<HoldRef, ProviderError | HoldGone> =>
+    /** Confirmed, with where the meeting is as text (LOCATION, URL, DESCRIPTION): CalDAV makes no conferences. */
+    const confirmHold = (ref: HoldRef, meeting?: MeetingDetails): Effect.Effect<HoldRef, ProviderError | HoldGone> =>
       Effect.gen(function*() {
         const url = yield* resourceUrl(ref)
         const current = yield* fetchHold(url, ref.eventId)
         // Already confirmed (a retry whose first answer was lost): nothing to write.
         if (holdStatus(current.hold) === "CONFIRMED") return refFor(ref.calendarId, ref.eventId, current.etag)
         const now = yield* Clock.currentTimeMillis
-        const etag = yield* putIfMatch(url, ref.eventId, withHoldStatus(current.hold, "CONFIRMED", now), ref.etag ?? current.etag, "confirm hold")
+        const etag = yield* putIfMatch(url, ref.eventId, withHoldStatus(current.hold, "CONFIRMED", now, meeting ?? {}), ref.etag ?? current.etag, "confirm hold")
         return refFor(ref.calendarId, ref.eventId, etag)
       })
 

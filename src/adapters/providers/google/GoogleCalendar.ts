@@ -10,6 +10,8 @@ import {
   splitRange
 } from "../../../domain/calendar/ranges"
 import { PRODUCTION_BASES, trimBase } from "../../../domain/oauth/providers"
+import type { MeetingDetails } from "../../../domain/booking/meetingPlace"
+import { CONFERENCE_DATA_VERSION, confirmFields, GoogleConferenceData, meetOf } from "./GoogleConference"
 import {
   ConnectorBroken,
   HoldGone,
@@ -46,6 +48,10 @@ import {
  */
 
 const PROVIDER = "google" as const
+
+/** How often a pending Meet creation is read again, and the first wait (growing by as much each time). */
+const MEET_POLLS = 5
+const MEET_POLL_MS = 200
 
 export const BOOKING_ID_PROPERTY = "overlapBookingId"
 
@@ -84,6 +90,8 @@ const GoogleEvent = Schema.Struct({
   etag: Schema.optional(Schema.String),
   status: Schema.optional(Schema.String),
   start: Schema.optional(GoogleDateTime),
+  conferenceData: Schema.optional(GoogleConferenceData),
+  hangoutLink: Schema.optional(Schema.String),
   extendedProperties: Schema.optional(
     Schema.Struct({ private: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })) })
   )
@@ -238,21 +246,22 @@ export const makeGoogleCalendar = (
       calendarId: string,
       eventId: string,
       body: (current: GoogleEvent) => Record<string, unknown>,
-      what: string
-    ): Effect.Effect<HoldRef, ProviderError | HoldGone> => {
-      const attempt = (retries: number): Effect.Effect<HoldRef, ProviderError | HoldGone> =>
+      what: string,
+      query = ""
+    ): Effect.Effect<GoogleEvent, ProviderError | HoldGone> => {
+      const attempt = (retries: number): Effect.Effect<GoogleEvent, ProviderError | HoldGone> =>
         Effect.gen(function* () {
           const current = yield* getEvent(calendarId, eventId)
           const response = yield* call({
             method: "PATCH",
-            url: eventUrl(calendarId, eventId, "?sendUpdates=none"),
+            url: eventUrl(calendarId, eventId, `?sendUpdates=none${query}`),
             headers: current.etag === undefined ? {} : { "if-match": current.etag },
             json: body(current)
           })
           if (response.status === 412 && retries > 0) return yield* attempt(retries - 1)
           if (response.status === 404 || response.status === 410) return yield* new HoldGone({ provider: PROVIDER, eventId })
           if (response.status !== 200) return yield* failure(response, what)
-          return refOf(calendarId, yield* decode(GoogleEvent, response, what))
+          return yield* decode(GoogleEvent, response, what)
         })
       return attempt(1)
     }
@@ -305,7 +314,28 @@ export const makeGoogleCalendar = (
         return refOf(holdCalendarId, yield* decode(GoogleEvent, adopted, "events.patch (adopt)"))
       })
 
-    const confirmHold = (ref: HoldRef) => patchEvent(ref.calendarId, ref.eventId, () => ({ status: "confirmed" }), "events.patch (confirm)")
+    /**
+     * Confirmed, with where the meeting is; a Meet conference when asked (GoogleConference.ts): a pending
+     * creation is read again (events.get) until it is made, up to MEET_POLLS times.
+     */
+    const confirmHold = (ref: HoldRef, meeting?: MeetingDetails): Effect.Effect<HoldRef, ProviderError | HoldGone> =>
+      Effect.gen(function* () {
+        let event = yield* patchEvent(
+          ref.calendarId,
+          ref.eventId,
+          (current) => ({ status: "confirmed", ...(meeting === undefined ? {} : confirmFields(current.id, meeting, current.conferenceData)) }),
+          "events.patch (confirm)",
+          meeting?.createConference !== undefined ? CONFERENCE_DATA_VERSION : ""
+        )
+        let meet = meetOf(event.conferenceData, event.hangoutLink)
+        for (let poll = 0; meet._tag === "pending" && poll < MEET_POLLS; poll++) {
+          yield* Effect.sleep(Duration.millis(MEET_POLL_MS * (poll + 1)))
+          event = yield* getEvent(ref.calendarId, ref.eventId)
+          meet = meetOf(event.conferenceData, event.hangoutLink)
+        }
+        const confirmed = refOf(ref.calendarId, event)
+        return meet._tag === "made" ? new HoldRef({ ...confirmed, conference: meet.conference }) : confirmed
+      })
 
     const moveHold = (ref: HoldRef, to: Interval) =>
       patchEvent(
@@ -313,7 +343,7 @@ export const makeGoogleCalendar = (
         ref.eventId,
         (current) => eventTimes(to.start, to.end, current.start?.timeZone ?? "UTC"),
         "events.patch (move)"
-      )
+      ).pipe(Effect.map((event) => new HoldRef({ ...refOf(ref.calendarId, event), ...(ref.conference !== undefined ? { conference: ref.conference } : {}) })))
 
     const releaseHold = (ref: HoldRef): Effect.Effect<void, ProviderError> =>
       Effect.gen(function* () {

@@ -10,6 +10,8 @@ import {
   splitRange
 } from "../../../domain/calendar/ranges"
 import { PRODUCTION_BASES, trimBase } from "../../../domain/oauth/providers"
+import type { MeetingDetails } from "../../../domain/booking/meetingPlace"
+import { confirmFields, GraphOnlineMeeting, teamsOf, wantsTeams } from "./GraphConference"
 import { MINUTE_MS } from "../../../domain/slots/civil"
 import { zoneFor } from "../../../domain/slots/zone"
 import {
@@ -84,7 +86,7 @@ const ScheduleResponse = Schema.Struct({
   )
 })
 
-const GraphEvent = Schema.Struct({ id: Schema.String, "@odata.etag": Schema.optional(Schema.String) })
+const GraphEvent = Schema.Struct({ id: Schema.String, "@odata.etag": Schema.optional(Schema.String), ...GraphOnlineMeeting.fields })
 type GraphEvent = typeof GraphEvent.Type
 
 const FREE_STATUSES = new Set(["free"])
@@ -274,19 +276,33 @@ export const makeMicrosoftCalendar = (
         return refOf(yield* decode(GraphEvent, response, "events.create"))
       })
 
-    const patchEvent = (ref: HoldRef, body: Record<string, unknown>, what: string): Effect.Effect<HoldRef, ProviderError | HoldGone> =>
+    const patchEvent = (ref: HoldRef, body: Record<string, unknown>, what: string): Effect.Effect<GraphEvent, ProviderError | HoldGone> =>
       Effect.gen(function* () {
         const response = yield* call({ method: "PATCH", url: eventUrl(ref.eventId), json: body })
         if (response.status === 404 || response.status === 410) return yield* new HoldGone({ provider: PROVIDER, eventId: ref.eventId })
         if (response.status !== 200) return yield* failure(response, what)
-        return refOf(yield* decode(GraphEvent, response, what))
+        return yield* decode(GraphEvent, response, what)
       })
 
-    const confirmHold = (ref: HoldRef) => patchEvent(ref, { showAs: "busy" }, "events.update (confirm)")
+    /** Busy, with where the meeting is; a Teams meeting when asked (GraphConference.ts), its join link read back once if the answer lacks it. */
+    const confirmHold = (ref: HoldRef, meeting?: MeetingDetails): Effect.Effect<HoldRef, ProviderError | HoldGone> =>
+      Effect.gen(function* () {
+        const event = yield* patchEvent(ref, { showAs: "busy", ...confirmFields(meeting) }, "events.update (confirm)")
+        let teams = teamsOf(event)
+        if (teams === undefined && wantsTeams(meeting)) {
+          const response = yield* call({ method: "GET", url: `${eventUrl(ref.eventId)}?$select=isOnlineMeeting,onlineMeeting` })
+          if (response.status === 404 || response.status === 410) return yield* new HoldGone({ provider: PROVIDER, eventId: ref.eventId })
+          if (response.status !== 200) return yield* failure(response, "events.get (online meeting)")
+          teams = teamsOf(yield* decode(GraphOnlineMeeting, response, "events.get (online meeting)"))
+        }
+        return teams === undefined ? refOf(event) : new HoldRef({ ...refOf(event), conference: teams })
+      })
 
     // HoldRef carries no zone, so a moved event is written in UTC; Outlook shows it in the user's own zone.
     const moveHold = (ref: HoldRef, to: Interval) =>
-      patchEvent(ref, { start: graphDateTime(to.start, "UTC"), end: graphDateTime(to.end, "UTC") }, "events.update (move)")
+      patchEvent(ref, { start: graphDateTime(to.start, "UTC"), end: graphDateTime(to.end, "UTC") }, "events.update (move)").pipe(
+        Effect.map((event) => new HoldRef({ ...refOf(event), ...(ref.conference !== undefined ? { conference: ref.conference } : {}) }))
+      )
 
     const releaseHold = (ref: HoldRef): Effect.Effect<void, ProviderError> =>
       Effect.gen(function* () {

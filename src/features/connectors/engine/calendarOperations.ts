@@ -1,4 +1,5 @@
 import { Clock, Effect, Option } from "effect"
+import type { MeetingDetails } from "../../../domain/booking/meetingPlace"
 import { expansionWarning, type UnexpandedSeries } from "../../../domain/calendar/expansionWarning"
 import { mergeBusy } from "../../../domain/calendar/ranges"
 import { HoldGone, type HoldRef, type HoldRequest, type Interval, type ProviderError, ProviderRejected } from "../../../services/CalendarProvider"
@@ -146,7 +147,7 @@ export const makeCalendarOperations = (deps: {
   return {
     busy,
     placeHold,
-    confirmHold: (ref: HoldRef) => onExistingHold(ref, (calendar) => calendar.confirmHold(ref)),
+    confirmHold: (ref: HoldRef, meeting?: MeetingDetails) => onExistingHold(ref, (calendar) => calendar.confirmHold(ref, meeting)),
     moveHold: (ref: HoldRef, to: Interval) => onExistingHold(ref, (calendar) => calendar.moveHold(ref, to)),
     releaseHold,
     findConflicts,

@@ -20,7 +20,15 @@ export interface BookingsMirror {
 export const makeBookingsMirror = ({ bookings }: EngineContext): BookingsMirror => {
   const mirrorHeld = (request: MatchRequest, record: HoldRecord, expiresAt: number): Effect.Effect<void, HoldStoreError> => {
     const id = record.bookingId
-    const held = { status: "held" as const, startAt: record.start, endAt: record.end, holdExpiresAt: expiresAt }
+    const held = {
+      status: "held" as const,
+      startAt: record.start,
+      endAt: record.end,
+      holdExpiresAt: expiresAt,
+      // the host's zone, for answers on both clocks; where the meeting is, for its confirmation
+      hostTz: request.host.timeZone,
+      ...(request.location !== undefined ? { location: request.location } : {})
+    }
     const refuse = (message: string) => Effect.fail(new HoldStoreError({ message, cause: null }))
     return bookings.create({
       id,

@@ -3,6 +3,8 @@ import type { Booking } from "../../../domain/booking/booking"
 import type { MatchRequest } from "../../../domain/holds/matchRequest"
 import type {
   CalendarUnavailable,
+  ConfirmedMeeting,
+  ConfirmMeeting,
   DayShardsSwitchRefused,
   Held,
   HoldNotFound,
@@ -52,7 +54,7 @@ export interface HostMatchEngine {
   readonly match: (request: MatchRequest) => Effect.Effect<MatchOutcome, NewMatchError>
   readonly resumeMatch: (token: string) => Effect.Effect<MatchStatus, MatchNotFound | HoldStoreError>
   readonly getMatchStatus: (token: string, callerDid: string) => Effect.Effect<MatchStatus, MatchNotFound | NotParticipant>
-  readonly confirm: (bookingId: string) => Effect.Effect<void, HoldNotFound | CalendarUnavailable | HoldStoreError>
+  readonly confirm: (bookingId: string, meeting?: ConfirmMeeting) => Effect.Effect<ConfirmedMeeting, HoldNotFound | CalendarUnavailable | HoldStoreError>
   readonly reschedule: (request: RescheduleRequest) => Effect.Effect<Booking, RescheduleError>
   readonly release: (bookingId: string) => Effect.Effect<void, HoldStoreError>
   readonly expire: (bookingId: string) => Effect.Effect<void, HoldStoreError>

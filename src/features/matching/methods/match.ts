@@ -55,7 +55,13 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
     if (coarse.right.latest - coarse.right.earliest < coarse.right.durationMin * 60_000) {
       return yield* new NoSlotAvailable({ message: "no time fits both calendars within the constraints" })
     }
-    const request = { ...asked, guest: coarse.right, liveHoldsPerGuest: host.rules.maxLiveHoldsPerGuest }
+    const request = {
+      ...asked,
+      guest: coarse.right,
+      liveHoldsPerGuest: host.rules.maxLiveHoldsPerGuest,
+      // where the meeting takes place: kept on the booking, written into both calendar events at confirmation
+      ...(eventType?.location !== undefined ? { location: eventType.location } : {})
+    }
     // Every answer about the host's free time spends the (guest, host) information budget (hostBudget.ts).
     yield* spendHostBudget(payload.hostDid, { did: caller.did })
     const outcome = yield* matchAndRecord(request).pipe(
