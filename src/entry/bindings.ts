@@ -12,6 +12,8 @@ export const appviewBindings: BindingProbes = (env) => ({
   BOOKING: durableObject(env.BOOKING),
   USER_CONNECTOR: durableObject(env.USER_CONNECTOR),
   RATE_LIMITER: durableObject(env.RATE_LIMITER),
+  // a SessionDO named "healthz" (no DID is named so): constructing it creates its empty tables, nothing else
+  SESSION: durableObject(env.SESSION),
   CALENDAR_TASKS: queue(env.CALENDAR_TASKS),
   NOTIFY_TASKS: queue(env.NOTIFY_TASKS)
 })

@@ -8,6 +8,6 @@ describe("appview /healthz", () => {
     expect(response.status).toBe(200)
     expect(body.worker).toBe("appview")
     expect(body.ok).toBe(true)
-    expect(body.bindings).toMatchObject({ DB: "ok", BLOBS: "ok", GRAPH_CACHE: "ok", HOST_MATCH: "ok", BOOKING: "ok", CALENDAR_TASKS: "bound" })
+    expect(body.bindings).toMatchObject({ DB: "ok", BLOBS: "ok", GRAPH_CACHE: "ok", HOST_MATCH: "ok", BOOKING: "ok", SESSION: "ok", CALENDAR_TASKS: "bound" })
   })
 })

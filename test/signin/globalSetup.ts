@@ -4,7 +4,8 @@ import { type LocalAccount, type LocalAtproto, startLocalAtproto } from "../../s
 /**
  * Node side of the sign-in suite (vitest.signin.config.ts): a real PLC + PDS on the ports the config chose, and a
  * small endpoint through which the tests in workerd create accounts (`POST /account { name }` → { did, handle }) and
- * get service-auth tokens their PDS mints (`POST /serviceAuth { did, aud, lxm }` → { token }).
+ * get service-auth tokens their PDS mints (`POST /serviceAuth { did, aud, lxm }` → { token }) or change an account's
+ * handle (`POST /updateHandle { did, handle }`).
  */
 let network: LocalAtproto | undefined
 let server: http.Server | undefined
@@ -17,6 +18,17 @@ export async function setup() {
     let body = ""
     req.on("data", (c) => (body += c))
     req.on("end", () => {
+      if (req.method === "POST" && req.url === "/updateHandle") {
+        // the account moves to another handle (its DID document changes at the PLC)
+        const { did, handle } = JSON.parse(body) as { did: string; handle: string }
+        const account = accounts.get(did)
+        if (account === undefined) return void res.writeHead(404).end("no such account")
+        account.agent.com.atproto.identity.updateHandle({ handle }).then(
+          () => res.writeHead(200, { "content-type": "application/json" }).end("{}"),
+          (error) => res.writeHead(500).end(String(error))
+        )
+        return
+      }
       if (req.method === "POST" && req.url === "/serviceAuth") {
         // a real service-auth token minted by the account's PDS (com.atproto.server.getServiceAuth)
         const { did, aud, lxm } = JSON.parse(body) as { did: string; aud: string; lxm: string }

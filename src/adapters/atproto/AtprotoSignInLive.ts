@@ -46,6 +46,21 @@ const explain = (error: unknown): SignInFailed => {
 }
 
 /**
+ * Revokes both tokens of a grant Overlap will not keep (best effort: a failure is logged without the token). The
+ * refresh token first, which ends the whole grant at atproto's authorization servers; then the access token.
+ */
+const revokeGrant = async (server: { revoke: (token: string) => Promise<void> }, session: StoredSession): Promise<void> => {
+  for (const token of [session.tokenSet.refresh_token, session.tokenSet.access_token]) {
+    if (token === undefined) continue
+    try {
+      await server.revoke(token)
+    } catch (error) {
+      console.warn(JSON.stringify({ message: "revoking an unverified sign-in's token failed", error: error instanceof Error ? error.name : "unknown" }))
+    }
+  }
+}
+
+/**
  * AtprotoSignIn with @atcute/oauth-node-client. A client is built per request (nothing in flight crosses requests);
  * the OAuth state (PKCE verifier, DPoP key) lives in KV (`SESSION_NONCES`, `atproto-signin:<state>`) for 10
  * minutes, sealed by TokenVault, and is deleted when read (one use). The session the callback obtains is verified
@@ -139,12 +154,14 @@ export const AtprotoSignInLive: Layer.Layer<AtprotoSignIn, never, CloudflareEnv 
               }
               let obtained: { did: string; session: StoredSession } | undefined
               const client = clientFor(origin, (did, session) => void (obtained = { did, session }))
-              await client.callback(params)
+              const { session: live } = await client.callback(params)
               if (obtained === undefined) throw failed(502, "The PDS answered no session.")
               const { did, session } = obtained
               try {
                 await makeActorResolver(env, runtime).verify(did)
               } catch (error) {
+                // no session is made for an identity that does not verify: the grant it obtained is revoked at once
+                await revokeGrant(live.server, session)
                 throw explain(error)
               }
               await Runtime.runPromise(runtime)(Effect.orDie(sessions.adopt(did, clientOrigin(env, origin), session)))
