@@ -193,7 +193,8 @@ describe("match, getMatchStatus, getAvailability", () => {
 
   it("answers 202 with a token when a provider is rate-limited, and getMatchStatus follows it to the hold", async () => {
     world.calendars.configure(host.did, { failBusy: "rate-limited", retryAfterMs: 5_000 })
-    const res = await call(world, "app.overlap.match", mutual, { body: matchBody("mutual"), key: freshKey() })
+    const asked = matchBody("mutual")
+    const res = await call(world, "app.overlap.match", mutual, { body: { ...asked, constraints: { ...asked.constraints, tz: "Asia/Kolkata" } }, key: freshKey() })
     expect(res.status).toBe(202)
     expect(res.body.result.$type).toBe("app.overlap.defs#pendingMatch")
     const token = res.body.result.token as string
@@ -207,6 +208,10 @@ describe("match, getMatchStatus, getAvailability", () => {
     expect(held.status).toBe(200)
     expect(held.body.status).toBe("held")
     expect(Date.parse(held.body.hold.slot.start) % (15 * MIN)).toBe(0)
+    // the held slot on the guest's clock (the zone the match was asked in) and the host's (issue 15 item 6)
+    const inKolkata = (t: string) => `${new Date(Date.parse(t) + 330 * MIN).toISOString().slice(0, 19)}+05:30`
+    expect(held.body.hold.slot.guest).toEqual({ tz: "Asia/Kolkata", start: inKolkata(held.body.hold.slot.start), end: inKolkata(held.body.hold.slot.end) })
+    expect(held.body.hold.slot.host).toEqual({ tz: "UTC", start: held.body.hold.slot.start.replace(".000Z", "Z"), end: held.body.hold.slot.end.replace(".000Z", "Z") })
     const unknown = await call(world, "app.overlap.getMatchStatus", mutual, { params: { token: "x.y" } })
     expect([unknown.status, unknown.body.error]).toEqual([404, "MatchNotFound"])
   })
