@@ -9,6 +9,8 @@ import { transitionSweep } from "../features/notify/transitionSweep"
 import { TransitionNoticesLive } from "../adapters/d1/TransitionNoticesLive"
 import { D1Live } from "../adapters/d1/D1Live"
 import { makeXrpcHandler } from "../features/xrpcHandler"
+import { observeXrpc } from "../features/xrpc/xrpcMetrics"
+import { observeQueueBatch } from "../features/metrics/queueAge"
 import { defaultAdmission, makeAdmission, parseMaxInFlight } from "../domain/admission"
 import { calendarTaskBatch } from "../features/calendarTasks"
 import { expirySweep } from "../features/matching/expirySweep"
@@ -47,7 +49,7 @@ const adminRuntimeFor = perEnv((env) => buildIsolateRuntime(adminLayer(env, () =
 const accountRuntimeFor = perEnv((env) => buildIsolateRuntime(accountLayer(env)))
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx?: ExecutionContext) {
     const url = new URL(request.url)
     if (url.pathname === "/healthz") return checkHealth("appview", env, appviewBindings)
     if (isAdminRoute(url.pathname)) return adminRuntimeFor(env).runPromise(handleAdminRoute(request))
@@ -56,10 +58,18 @@ export default {
     if (isOAuthRoute(url.pathname)) return runtimeFor(env).runtime.runPromise(handleOAuthRoute(request))
     if (isSignInRoute(url.pathname)) return runtimeFor(env).runtime.runPromise(handleSignInRoute(request))
     if (isActionLinkRoute(url.pathname)) return runtimeFor(env).runtime.runPromise(handleActionLink(request))
-    return runtimeFor(env).xrpc.handle(request)
+    // 4xx/5xx and latency per XRPC method (docs/operations.md, "Metrics"), written after the answer is made
+    const started = Date.now()
+    const { runtime, xrpc } = runtimeFor(env)
+    const response = await xrpc.handle(request)
+    const observed = runtime.runPromise(observeXrpc(url.pathname, response.status, Date.now() - started))
+    if (ctx !== undefined) ctx.waitUntil(observed)
+    else await observed
+    return response
   },
 
   async queue(batch, env) {
+    await runtimeFor(env).runtime.runPromise(observeQueueBatch(batch))
     if (batch.queue.startsWith("index-tasks")) return void (await runtimeFor(env).runtime.runPromise(indexTaskBatch(batch)))
     if (batch.queue.startsWith("calendar-tasks")) return void (await runtimeFor(env).runtime.runPromise(calendarTaskBatch(batch)))
     console.warn(JSON.stringify({ message: "no consumer for this queue yet", queue: batch.queue }))

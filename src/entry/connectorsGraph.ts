@@ -1,6 +1,6 @@
-import { FetchHttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient } from "@effect/platform"
 import type { SqlClient } from "@effect/sql"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import type { CalendarProvider } from "../services/CalendarProvider"
 import type { ConnectorsRepo } from "../services/ConnectorsRepo"
 import type { UserConnectorEngineServices } from "../features/connectors/UserConnectorEngine"
@@ -17,6 +17,9 @@ import { ConnectorSettings } from "../features/connectors/ConnectorSettings"
 import { UserConnectorsLive } from "../adapters/objects/UserConnectorsLive"
 import { OutboundGuardLive } from "../adapters/http/OutboundGuardLive"
 import { ProviderAdaptersLive } from "./providerAdapters"
+import { AnalyticsLive } from "../adapters/analytics/AnalyticsLive"
+import { Analytics } from "../services/Analytics"
+import { meteredClient, providerOfUrl } from "../features/connectors/meteredClient"
 
 /**
  * The AppView's connector services over its bindings: the connector API (OAuthClient, TokenVault), the
@@ -54,11 +57,19 @@ export const connectorEngineLayer = (env: Env): Layer.Layer<UserConnectorEngineS
   const root = CloudflareEnv.layer(env)
   const http = FetchHttpClient.layer
   const settings = ConnectorSettings.Live.pipe(Layer.provide(root))
+  // the client the provider adapters send with: each exchange's latency per provider (provider_latency)
+  const meteredHttp = Layer.effect(
+    HttpClient.HttpClient,
+    Effect.gen(function*() {
+      const client = yield* HttpClient.HttpClient
+      return meteredClient(client, providerOfUrl(yield* ConnectorSettings), yield* Analytics)
+    })
+  ).pipe(Layer.provide(Layer.mergeAll(http, settings, AnalyticsLive.pipe(Layer.provide(root)))))
   return Layer.mergeAll(
     ConnectorsRepoLive.pipe(Layer.provide(D1Live), Layer.provide(root)),
     TokenVaultLive.pipe(Layer.provide(root)),
     makeOAuthClientLive().pipe(Layer.provide(Layer.merge(root, http))),
-    http,
+    meteredHttp,
     ConnectorNoticesLive.pipe(Layer.provide(root)),
     PushChannelsLive.pipe(Layer.provide(root)),
     settings,

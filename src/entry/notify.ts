@@ -12,12 +12,19 @@ import { notifyBindings } from "./bindings"
 import { checkHealth } from "./health"
 import { xrpcNotImplemented } from "./notImplemented"
 import { processNotifyBatch } from "../features/notify/notifyConsumer"
+import { observeQueueBatch } from "../features/metrics/queueAge"
+import { AnalyticsLive } from "../adapters/analytics/AnalyticsLive"
+import type { Analytics } from "../services/Analytics"
 
 // One service graph per `env` (per isolate in practice), never per batch: the DM session and the vault's
 // imported keys live as long as the isolate. The subscriptions repo is for planning connector notices.
-type Services = Notifier | DeadLetters | WebhookSubscriptionsRepo
+type Services = Notifier | DeadLetters | WebhookSubscriptionsRepo | Analytics
 const runtimeFor = isolateRuntimes<Services, never>((env: Env) =>
-  Layer.merge(notifyLayer(env), WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live), Layer.provide(CloudflareEnv.layer(env))))
+  Layer.mergeAll(
+    notifyLayer(env),
+    WebhookSubscriptionsRepoLive.pipe(Layer.provide(D1Live), Layer.provide(CloudflareEnv.layer(env))),
+    AnalyticsLive.pipe(Layer.provide(CloudflareEnv.layer(env)))
+  )
 )
 
 export default {
@@ -28,6 +35,7 @@ export default {
   },
 
   async queue(batch, env) {
+    await runtimeFor(env).runPromise(observeQueueBatch(batch))
     await runtimeFor(env).runPromise(processNotifyBatch(batch, {
       maxRetries: parseMaxRetries(env.NOTIFY_MAX_RETRIES),
       // Connector notices go as DMs too when there is a sender account (the only channel that reaches

@@ -93,14 +93,19 @@ export const NOT_USER_DATA: Readonly<Record<string, string>> = {
   firehose_cursors: "one row per ingest source: a sequence number",
   notify_deliveries: "keyed by notification id; the target is a hash or a webhook id, never an address (docs/notify.md)",
   notify_link_uses: "hashes of one-time link nonces and their expiry",
-  notify_transitions: "booking ids, sequences and event types already announced (held, expired)"
+  notify_transitions: "booking ids, sequences and event types already announced (held, expired)",
+  metric_points: "development only: metric data points (names, providers, queues, statuses; a DID label is redacted)"
 }
 
 export const KEYED_LOCATIONS: ReadonlyArray<KeyedLocation> = [
   { store: "r2", binding: "BLOBS", pattern: "exports/{did}/", removal: "delete", note: "export bundles" },
-  { store: "durable-object", binding: "USER_CONNECTOR", pattern: "{did}", removal: "delete", note: "sealed tokens and the 60 s busy cache of the user's connectors" },
-  { store: "durable-object", binding: "HOST_MATCH", pattern: "{did}", removal: "delete", note: "the host's hold ledger" },
-  { store: "durable-object", binding: "SESSION", pattern: "{did}", removal: "delete", note: "the atproto OAuth session (sign-in)" }
+  { store: "r2", binding: "BLOBS", pattern: "ics/<bookingId>/, audit/<bookingId>/", removal: "counterpart", note: "a shared booking's invitations and audit records: the other participant's copy" },
+  { store: "kv", binding: "GRAPH_CACHE", pattern: "rel:v1:{did}:", removal: "delete", note: "social-graph answers asked as host; rel:v1:<other>:{did} cannot be found by prefix and expires in 120 s" },
+  { store: "kv", binding: "SESSION_NONCES", pattern: "oauth-state:, oauth-ticket:, atproto-signin:", removal: "expires", note: "a sign-in or connect in flight, keyed by random ids; gone within 10 minutes" },
+  { store: "durable-object", binding: "USER_CONNECTOR", pattern: "{did}", removal: "delete", note: "the 60 s busy cache in memory and open provider clients; the sealed tokens are D1 rows (connectors)" },
+  { store: "durable-object", binding: "HOST_MATCH", pattern: "{did}", removal: "delete", note: "the host's hold ledger: holds are dropped as their bookings are canceled or declined" },
+  { store: "durable-object", binding: "SESSION", pattern: "{did}", removal: "delete", note: "the atproto OAuth session (sign-in) and its outbox: revoked and cleared by signOut" },
+  { store: "durable-object", binding: "RATE_LIMITER", pattern: "{did}", removal: "expires", note: "token counts per method class; the DID is only the object's name; the object deletes its storage when its buckets are full again" }
 ]
 
 /** Columns an export never shows: sealed values, their key ids, tokens, secrets. */

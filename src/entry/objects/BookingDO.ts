@@ -24,6 +24,7 @@ import type { Booking } from "../../domain/booking/booking"
 import type { PdsWriter } from "../../services/PdsWriter"
 import { buildIsolateRuntime } from "../../platform/isolateRuntime"
 import type { HealthProbe } from "../health"
+import { recordObjectStart } from "./objectStart"
 
 /**
  * One per booking (`idFromName(bookingId)`): the serialized booking state machine. The engine
@@ -34,6 +35,11 @@ import type { HealthProbe } from "../health"
  */
 export class BookingDO extends DurableObject<Env> implements HealthProbe, BookingRpc {
   #built: { readonly run: <A>(effect: Effect.Effect<A>) => Promise<A>; readonly engine: BookingEngine } | undefined
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    recordObjectStart(ctx, env, "BookingDO")
+  }
 
   async health() {
     return { object: "BookingDO", ok: true } as const

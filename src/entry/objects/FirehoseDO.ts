@@ -6,6 +6,7 @@ import { FirehoseSession, type FirehoseStatus } from "../../features/ingest/fire
 import type { Env } from "../../platform/CloudflareEnv"
 import { firehoseLayer } from "../firehoseGraph"
 import type { HealthProbe } from "../health"
+import { recordObjectStart } from "./objectStart"
 
 export type { FirehoseStatus } from "../../features/ingest/firehoseSession"
 
@@ -18,6 +19,7 @@ export class FirehoseDO extends DurableObject<Env> implements HealthProbe {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
+    recordObjectStart(ctx, env, "FirehoseDO")
     const runtime = ManagedRuntime.make(Layer.merge(firehoseLayer(env), IngestCursorStoreLive(ctx.storage)))
     const keepAlive = { set: (at: number) => ctx.storage.setAlarm(at), clear: () => ctx.storage.deleteAlarm() }
     ctx.blockConcurrencyWhile(async () => {

@@ -19,6 +19,7 @@ import type { CalendarProvider } from "../../services/CalendarProvider"
 import { ClaimReply, ConfirmMeeting, ConfirmReply, CountReply, HoldStoreError, type HostMatchRpc, LeaseReply, MarkerClaim, MatchInDayReply, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
 import { MatchRequest } from "../../domain/holds/matchRequest"
 import type { HealthProbe } from "../health"
+import { recordObjectStart } from "./objectStart"
 
 /**
  * The calendars a host object talks to: per DID, the user's connectors (Google, Microsoft, CalDAV through
@@ -53,6 +54,7 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
+    recordObjectStart(ctx, env, "HostMatchDO")
     this.#ledger = sqliteHoldLedger(ctx.storage.sql)
     this.groupCommit = groupCommitD1(env.DB)
   }

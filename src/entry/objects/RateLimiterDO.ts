@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers"
 import { type BucketDecision, type BucketLimit, type BucketState, isFull, isValidLimit, take } from "../../domain/tokenBucket"
 import type { Env } from "../../platform/CloudflareEnv"
 import type { HealthProbe } from "../health"
+import { recordObjectStart } from "./objectStart"
 
 /** What one `take` asks for: the bucket's limit (from the caller's config) and the tokens to spend. */
 export interface TakeRequest extends BucketLimit {
@@ -30,6 +31,11 @@ export class RateLimiterDO extends DurableObject<Env> implements HealthProbe {
   // The table is created on first use (and again after the cleanup alarm deleted all storage), so
   // an object that only answered health probes stores nothing.
   private schemaReady = false
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    recordObjectStart(ctx, env, "RateLimiterDO")
+  }
 
   protected sql(): SqlStorage {
     if (!this.schemaReady) {

@@ -20,6 +20,7 @@ import type { RepoWrite } from "../../services/AtprotoSessions"
 import { AccountSettings } from "../../services/AccountSettings"
 import { TokenVault } from "../../services/TokenVault"
 import type { HealthProbe } from "../health"
+import { recordObjectStart } from "./objectStart"
 
 /**
  * What a write answers across RPC (one flat shape: RPC types unions poorly): `written` (uri, cid), `queued` (the PDS
@@ -70,6 +71,7 @@ export class SessionDO extends DurableObject<Env> implements HealthProbe {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
+    recordObjectStart(ctx, env, "SessionDO")
     const sql = ctx.storage.sql
     sql.exec(`CREATE TABLE IF NOT EXISTS session (
       id INTEGER PRIMARY KEY CHECK (id = 1), did TEXT NOT NULL, origin TEXT NOT NULL,

@@ -66,6 +66,11 @@ const admit = (state: IngestState, events: ReadonlyArray<IngestEvent>) =>
     state.batch.tasks.push(...tasks)
   })
 
+/** Keeps the newest event time the source stamped (a missing or unparsable time is ignored): `ingest_lag` at flush. */
+const noteEventTime = (state: IngestState, at: number) => {
+  if (Number.isFinite(at) && at > 0 && (state.cursor.eventAt === null || at > state.cursor.eventAt)) state.cursor.eventAt = at
+}
+
 const ingestJetstream = (state: IngestState, data: Frame) =>
   Effect.gen(function*() {
     if (typeof data !== "string") return yield* bump(state, "undecodable")
@@ -75,6 +80,8 @@ const ingestJetstream = (state: IngestState, data: Frame) =>
       return yield* Effect.logWarning("undecodable Jetstream message").pipe(Effect.annotateLogs({ error: decoded.left.message }))
     }
     const { cursor, event } = decoded.right
+    // Jetstream's cursor is the event's time in microseconds
+    noteEventTime(state, cursor / 1000)
     if (event !== null) {
       if ((event._tag === "identity" || event._tag === "account") && !(yield* isKnown(state, event.did))) return advance(state, cursor)
       if (event._tag === "identity") yield* invalidateIdentity(event.did)
@@ -93,6 +100,7 @@ const ingestJetstream = (state: IngestState, data: Frame) =>
 const ingestCommit = (state: IngestState, frame: CommitFrame, bytes: Uint8Array) =>
   Effect.gen(function*() {
     state.counters.commits++
+    noteEventTime(state, Date.parse(frame.time))
     const ops = overlapOps(frame)
     if (ops.length === 0) return advance(state, frame.seq)
     yield* bump(state, "overlapCommits")

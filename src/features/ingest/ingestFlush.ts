@@ -27,6 +27,23 @@ const mirrorCursor = (state: IngestState, force: boolean) =>
   })
 
 /**
+ * Ingest lag (`ingest_lag`, docs/operations.md): how far the newest event handled since the last flush is behind
+ * now, by the source's own clock (the commit's `time`, Jetstream's `time_us`). At most one point a second per
+ * source, whatever the event rate.
+ */
+const LAG_REPORT_MS = 1_000
+const reportLag = (state: IngestState) =>
+  Effect.gen(function*() {
+    const at = state.cursor.eventAt
+    const now = yield* Clock.currentTimeMillis
+    if (at === null || now - state.cursor.lagReportedAt < LAG_REPORT_MS) return
+    state.cursor.eventAt = null
+    state.cursor.lagReportedAt = now
+    const lag = Math.max(0, now - at)
+    yield* (yield* IngestMetrics).count({ name: "ingest_lag", source: sourceId(state), value: lag })
+  })
+
+/**
  * Enqueues the batch, then makes the cursor, the revs and the counters durable together. With nothing to enqueue
  * the cursor is still saved, at most every CURSOR_PERSIST_MS unless `force`. Fails when the queue refuses.
  */
@@ -34,6 +51,7 @@ export const flushBatch = (state: IngestState, force: boolean): Effect.Effect<vo
   Effect.gen(function*() {
     const { tasks, revs } = state.batch
     const cursor = state.cursor.processed
+    yield* reportLag(state)
     if (tasks.length > 0) {
       yield* (yield* IndexTaskQueue).send(tasks)
       state.counters.enqueued += tasks.length

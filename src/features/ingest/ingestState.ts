@@ -72,6 +72,10 @@ export interface IngestState {
     mirroredAt: number
     /** Set by an operator or a FutureCursor: the D1 copy is overwritten, not moved forward. */
     wasReset: boolean
+    /** The source's time (epoch ms) of the newest event handled since the last flush: ingest lag. */
+    eventAt: number | null
+    /** When `ingest_lag` was last reported (at most once a second). */
+    lagReportedAt: number
     /** A cursor held back by the throttle is saved a moment later. */
     timer: ReturnType<typeof setTimeout> | undefined
   }
@@ -85,7 +89,7 @@ export const initialState = (stored: StoredIngestState): IngestState => ({
   inbox: new FrameInbox(),
   opsAtRev: new Map(),
   batch: { tasks: [], since: 0, revs: new Map() },
-  cursor: { processed: stored.cursor, persisted: stored.cursor, persistedAt: 0, mirroredAt: 0, wasReset: false, timer: undefined },
+  cursor: { processed: stored.cursor, persisted: stored.cursor, persistedAt: 0, mirroredAt: 0, wasReset: false, eventAt: null, lagReportedAt: 0, timer: undefined },
   counters: { ...stored.counters }
 })
 
