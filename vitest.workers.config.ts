@@ -32,6 +32,9 @@ export default defineWorkersConfig(async () => {
     authAttempts: { capacity: 100_000, refillPerSecond: 0.001 }
   }
   return {
+    // ECharts (the operator console's charts) imports tslib, whose Node entry is CommonJS the pool cannot hand to an
+    // ES import; its ES build is the same helpers (wrangler's esbuild picks that build on its own)
+    resolve: { alias: [{ find: /^tslib$/, replacement: path.join(import.meta.dirname, "node_modules/tslib/tslib.es6.mjs") }] },
     test: {
       include: ["test/**/*.workerd.test.ts"],
       setupFiles: ["./test/support/applyMigrations.ts"],

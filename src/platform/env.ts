@@ -66,6 +66,10 @@ export interface Env extends Omit<WorkerBindings, "NOTIFY_DEAD_LETTERS"> {
   readonly GRAPH_API_BASE?: WorkerBindings["GRAPH_API_BASE"]
 
   // --- vars no wrangler config sets (local dev, tests, or an operator's dashboard) ---
+  /** The Analytics Engine dataset the console queries; default by ENVIRONMENT: overlap_events[_staging|_production]. */
+  readonly ANALYTICS_DATASET?: string
+  /** The SQL API's origin (default https://api.cloudflare.com). */
+  readonly ANALYTICS_SQL_API_BASE?: string
   /** XRPC requests one isolate works on at once; more are refused with 429 Overloaded (src/domain/admission.ts, default 24). */
   readonly MAX_INFLIGHT_XRPC?: string
   /** How long a hold lives when the request does not say (ms, 1 s … 24 h); absent = 15 min. Local dev / e2e tests. */
@@ -88,6 +92,13 @@ export interface Env extends Omit<WorkerBindings, "NOTIFY_DEAD_LETTERS"> {
   readonly PUSH_CHANNEL_SECRET?: string
   readonly TAP_WEBHOOK_SECRET?: string
   readonly DM_SENDER_APP_PASSWORD?: string
+  /**
+   * The operator console's metrics (docs/operations.md, "Metrics"): the Cloudflare account and an API token with
+   * Account Analytics Read, for the Analytics Engine SQL API. Required outside development (where the console reads
+   * the local record instead).
+   */
+  readonly ANALYTICS_ACCOUNT_ID?: string
+  readonly ANALYTICS_API_TOKEN?: string
   /** Bearer token for operator endpoints (`POST /firehose/ensure`); required outside ENVIRONMENT=development. */
   readonly OPERATOR_SECRET?: string
   /**

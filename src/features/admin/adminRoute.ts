@@ -3,6 +3,11 @@ import { AccessVerifier } from "../../services/AccessVerifier"
 import { AuditEventsRepo } from "../../services/AuditEventsRepo"
 import { OperatorViews } from "../../services/OperatorViews"
 import { WorkerHealth } from "../../services/WorkerHealth"
+import { MetricsQuery } from "../../services/MetricsQuery"
+import { dashboardData, sloData } from "./metricsData"
+import { WINDOW_PROBLEM, windowOf } from "./metricsWindow"
+import { metricsBody } from "./pages/metricsPage"
+import { sloBody } from "./pages/sloPage"
 import { auditBody, BOOKING_ID } from "./pages/auditPage"
 import { html, page, pageHeaders } from "./pages/html"
 import { overviewBody } from "./pages/overviewPage"
@@ -10,7 +15,7 @@ import { overviewBody } from "./pages/overviewPage"
 export const ADMIN_PREFIX = "/admin"
 export const isAdminRoute = (pathname: string) => pathname === ADMIN_PREFIX || pathname.startsWith(`${ADMIN_PREFIX}/`)
 
-export type AdminNeeds = AccessVerifier | OperatorViews | AuditEventsRepo | WorkerHealth
+export type AdminNeeds = AccessVerifier | OperatorViews | AuditEventsRepo | WorkerHealth | MetricsQuery
 
 const respond = (status: number, body: string) => new Response(body, { status, headers: pageHeaders })
 
@@ -19,7 +24,8 @@ const refused = () => respond(403, "<!doctype html><html lang=\"en\"><head><meta
 
 /**
  * The operator console (docs/operations.md). Every request is checked by `AccessVerifier` first: without a valid
- * Cloudflare Access token it is 403, whatever the path or method. Then: `GET /admin` (overview), `GET /admin/audit`.
+ * Cloudflare Access token it is 403, whatever the path or method. Then: `GET /admin` (overview), `GET /admin/audit`,
+ * `GET /admin/metrics` (KPI charts), `GET /admin/slo` (objectives and error budgets).
  */
 export const handleAdminRoute = (request: Request): Effect.Effect<Response, never, AdminNeeds> =>
   Effect.gen(function*() {
@@ -55,6 +61,17 @@ export const handleAdminRoute = (request: Request): Effect.Effect<Response, neve
       }
       const events = yield* (yield* AuditEventsRepo).listByBooking(bookingId)
       return respond(200, page("Booking audit trail", path, operator, auditBody(bookingId, events)))
+    }
+    if (path === `${ADMIN_PREFIX}/metrics` || path === `${ADMIN_PREFIX}/slo`) {
+      const isSlo = path === `${ADMIN_PREFIX}/slo`
+      const title = isSlo ? "Service level objectives" : "Metrics"
+      const chosen = windowOf(url.searchParams.get("window"), isSlo ? "7d" : "24h")
+      if (chosen === undefined) return respond(400, page(title, path, operator, html`<p class="bad" role="alert">${WINDOW_PROBLEM}</p>`))
+      const metrics = yield* MetricsQuery
+      const body = isSlo
+        ? sloBody(chosen.name, metrics.source, yield* sloData(chosen.window))
+        : metricsBody(chosen.name, metrics.source, yield* dashboardData(chosen.window))
+      return respond(200, page(title, path, operator, body))
     }
     return respond(404, page("Not found", path, operator, html`<p>No console page here.</p>`))
   }).pipe(

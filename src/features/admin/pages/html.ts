@@ -22,6 +22,8 @@ export const html = (strings: TemplateStringsArray, ...values: ReadonlyArray<unk
 
 const NAV: ReadonlyArray<readonly [string, string]> = [
   ["/admin", "Overview"],
+  ["/admin/metrics", "Metrics"],
+  ["/admin/slo", "Service level objectives"],
   ["/admin/audit", "Booking audit trail"]
 ]
 
@@ -30,7 +32,7 @@ header{background:#1f2937;color:#fff;padding:.6rem 1rem;display:flex;gap:1.5rem;
 header a{color:#fff}header a[aria-current=page]{font-weight:700}main{padding:1rem;max-width:72rem}
 table{border-collapse:collapse;margin:.5rem 0 1.25rem}th,td{border:1px solid #9ca3af;padding:.3rem .6rem;text-align:left}
 th{background:#f3f4f6}.bad{color:#991b1b;font-weight:600}.good{color:#065f46;font-weight:600}
-.note{color:#374151}label{display:block;margin:.5rem 0 .2rem}input{font:inherit;padding:.3rem}button{font:inherit;padding:.3rem .8rem}`
+.note{color:#374151}figure.chart{margin:.5rem 0 1rem}figure.chart svg{max-width:100%;height:auto}label{display:block;margin:.5rem 0 .2rem}input{font:inherit;padding:.3rem}button{font:inherit;padding:.3rem .8rem}`
 
 /** A whole page: header with the navigation and who is signed in, then `body`. */
 export const page = (title: string, path: string, operator: string, body: Html): string =>
