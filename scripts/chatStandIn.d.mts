@@ -22,3 +22,9 @@ export interface ChatStandIn {
 }
 
 export declare function startChatStandIn(options: { readonly port?: number; readonly plcUrl: string }): Promise<ChatStandIn>
+
+/** Writes `.wrangler.notify.dev.toml` (wrangler.notify.toml with the DM sender set) in `root`; returns its name. */
+export declare function writeDevNotifyConfig(
+  root: string,
+  sender: { readonly did: string; readonly pds: string; readonly password: string; readonly proxy: string }
+): Promise<string>

@@ -47,21 +47,46 @@ const readJson = (req, limit = 64 * 1024) =>
  * CHAT_SERVICE_PROXY value (`<did>#bsky_chat`), `messages` every message sent so far.
  */
 export async function startChatStandIn({ port = 0, plcUrl }) {
-  const [{ IdResolver }, { verifyJwt }] = await Promise.all([import("@atproto/identity"), import("@atproto/xrpc-server")])
-  // plain fetch: the local PLC is http on loopback, which the default SSRF-protected fetch refuses (dev and tests only)
-  const resolver = new IdResolver({ plcUrl, fetch: globalThis.fetch })
+  // @atproto/crypto only (no @atproto/identity or xrpc-server: their undici needs Node 22, dev.mjs runs on Node 20)
+  const { verifySignature } = await import("@atproto/crypto")
+  const plc = plcUrl.replace(/\/+$/, "")
   const convos = new Map() // id → { id, members: [did], rev }
   const messages = [] // { id, convoId, sender, recipients, text, sentAt }
   let did = ""
   let url = ""
+
+  /** The signing key (did:key) of a did:plc sender: its `atproto` verification method in the PLC's data. */
+  const signingKey = async (iss) => {
+    if (!/^did:plc:[a-z2-7]{24}$/.test(iss)) throw new Error(`iss ${iss}: only did:plc senders are known here`)
+    const response = await fetch(`${plc}/${iss}/data`)
+    if (!response.ok) throw new Error(`iss ${iss}: the PLC answered ${response.status}`)
+    const key = (await response.json()).verificationMethods?.atproto
+    if (typeof key !== "string" || !key.startsWith("did:key:")) throw new Error(`iss ${iss}: no atproto key`)
+    return key
+  }
+
+  /** A service-auth JWT (https://atproto.com/specs/xrpc#inter-service-authentication-jwt) for this service and method. */
+  const verifyServiceAuth = async (token, lxm) => {
+    const parts = token.split(".")
+    if (parts.length !== 3) throw new Error("not a JWT")
+    const [header, payload] = parts.slice(0, 2).map((part) => JSON.parse(Buffer.from(part, "base64url").toString("utf8")))
+    if (header.typ !== undefined && header.typ !== "JWT") throw new Error(`typ ${header.typ}`)
+    if (payload.aud !== did && payload.aud !== `${did}#bsky_chat`) throw new Error(`aud ${payload.aud} is not ${did}`)
+    if (payload.lxm !== lxm) throw new Error(`lxm ${payload.lxm} is not ${lxm}`)
+    if (typeof payload.exp !== "number" || payload.exp * 1000 < Date.now()) throw new Error("expired")
+    const signed = new TextEncoder().encode(`${parts[0]}.${parts[1]}`)
+    const signature = new Uint8Array(Buffer.from(parts[2], "base64url"))
+    const valid = await verifySignature(await signingKey(payload.iss), signed, signature, { jwtAlg: header.alg, allowMalleableSig: true })
+    if (!valid) throw new Error("bad signature")
+    return payload.iss
+  }
 
   /** The caller, from the PDS's service-auth JWT for this method; undefined after answering 401. */
   const caller = async (req, res, lxm) => {
     const auth = req.headers.authorization ?? ""
     if (!auth.startsWith("Bearer ")) return void xrpcError(res, 401, "AuthMissing", "service auth required")
     try {
-      const payload = await verifyJwt(auth.slice("Bearer ".length), did, lxm, (iss, forceRefresh) => resolver.did.resolveAtprotoKey(iss, forceRefresh))
-      return payload.iss
+      return await verifyServiceAuth(auth.slice("Bearer ".length), lxm)
     } catch (error) {
       if (process.env.CHAT_STANDIN_DEBUG) console.error("chat stand-in: refused service auth:", error)
       return void xrpcError(res, 401, "InvalidToken", String(error?.message ?? error).slice(0, 200))
@@ -151,4 +176,27 @@ export async function startChatStandIn({ port = 0, plcUrl }) {
     messages,
     close: () => new Promise((resolve) => server.close(() => resolve()))
   }
+}
+
+/**
+ * `npm run dev`: wrangler's `--var` reaches only the first config (the AppView), so the notify worker's DM sender
+ * is set in a copy of wrangler.notify.toml beside it (same directory: the same local state and relative paths),
+ * `.wrangler.notify.dev.toml` (git-ignored), with DM_SENDER_DID / DM_SENDER_PDS / CHAT_SERVICE_PROXY and the
+ * sender's password of the local PDS as DM_SENDER_APP_PASSWORD. Returns the copy's path.
+ */
+export async function writeDevNotifyConfig(root, { did, pds, password, proxy }) {
+  const { readFileSync, writeFileSync } = await import("node:fs")
+  const path = await import("node:path")
+  const source = readFileSync(path.join(root, "wrangler.notify.toml"), "utf8")
+  const quote = (value) => JSON.stringify(String(value))
+  const set = (text, key, value) => {
+    const pattern = new RegExp(`^${key} = .*$`, "m")
+    if (!pattern.test(text)) throw new Error(`wrangler.notify.toml has no top-level ${key}`)
+    return text.replace(pattern, `${key} = ${quote(value)}`)
+  }
+  let text = set(set(set(source, "DM_SENDER_DID", did), "DM_SENDER_PDS", pds), "CHAT_SERVICE_PROXY", proxy)
+  text = text.replace(/^DM_SENDER_DID = .*$/m, (line) => `${line}\nDM_SENDER_APP_PASSWORD = ${quote(password)}`)
+  const file = path.join(root, ".wrangler.notify.dev.toml")
+  writeFileSync(file, `# generated by npm run dev (scripts/chatStandIn.mjs) from wrangler.notify.toml: do not edit\n${text}`)
+  return ".wrangler.notify.dev.toml"
 }

@@ -1,3 +1,4 @@
+import { Secp256k1Keypair } from "@atproto/crypto"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ChatStandIn, startChatStandIn } from "../../scripts/chatStandIn.mjs"
@@ -45,6 +46,16 @@ describe("Bluesky DMs through the real local PDS to the chat stand-in", () => {
     const direct = await fetch(`${chat.url}/xrpc/chat.bsky.convo.getConvoForMembers?members=${sender.did}&members=${guest.did}`)
     expect(direct.status).toBe(401)
     expect(await direct.json()).toMatchObject({ error: "AuthMissing" })
+    // a token in the sender's name signed by another key: refused
+    const forger = await Secp256k1Keypair.create()
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url")
+    const unsigned = `${part({ typ: "JWT", alg: "ES256K" })}.${part({ iss: sender.did, aud: chat.did, lxm: "chat.bsky.convo.getConvoForMembers", exp: Math.floor(Date.now() / 1000) + 60 })}`
+    const forged = `${unsigned}.${Buffer.from(await forger.sign(new TextEncoder().encode(unsigned))).toString("base64url")}`
+    const refused = await fetch(`${chat.url}/xrpc/chat.bsky.convo.getConvoForMembers?members=${sender.did}&members=${guest.did}`, {
+      headers: { authorization: `Bearer ${forged}` }
+    })
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toMatchObject({ error: "InvalidToken", message: "bad signature" })
   })
 
   it("a wrong password or a proxy to another service is a failed send, and nothing arrives", async () => {
