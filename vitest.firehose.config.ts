@@ -1,6 +1,7 @@
 import { defineWorkersConfig, readD1Migrations } from "@cloudflare/vitest-pool-workers/config"
 import net from "node:net"
 import path from "node:path"
+import { workerdResolve } from "./test/support/workerdResolve"
 
 // The firehose worker inside workerd (FirehoseDO with its outbound WebSocket, the Tap webhook, the index-tasks
 // queue and the AppView's indexer, all in one worker: test/firehose/firehoseTestWorker.ts) against a real local
@@ -27,6 +28,7 @@ const [plcPort, pdsPort, jetstreamPort] = [ports.plc, ports.pds, ports.jetstream
 export default defineWorkersConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"))
   return {
+    resolve: workerdResolve,
     test: {
       include: ["test/**/*.firehose.test.ts"],
       globalSetup: ["./test/firehose/globalSetup.ts"],

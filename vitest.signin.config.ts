@@ -1,6 +1,7 @@
 import { defineWorkersConfig, readD1Migrations } from "@cloudflare/vitest-pool-workers/config"
 import net from "node:net"
 import path from "node:path"
+import { workerdResolve } from "./test/support/workerdResolve"
 
 // Sign-in against the real local PDS (docs/signin.md): the AppView worker inside workerd (test/support/appviewTestWorker.ts,
 // wrangler.toml's bindings) and a real PLC + PDS that test/signin/globalSetup.ts starts in Node on the free ports chosen
@@ -25,6 +26,7 @@ const ports = ((globalThis as { __overlapSignInPorts?: Record<string, number> })
 export default defineWorkersConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"))
   return {
+    resolve: workerdResolve,
     test: {
       include: ["test/signin/**/*.pds.test.ts"],
       globalSetup: ["./test/signin/globalSetup.ts"],

@@ -1,6 +1,7 @@
 import { defineWorkersConfig, readD1Migrations } from "@cloudflare/vitest-pool-workers/config"
 import { Server } from "node:http"
 import path from "node:path"
+import { workerdResolve } from "./test/support/workerdResolve"
 
 // Miniflare's loopback server, which the pool calls to push and pop every test's isolated storage, keeps Node's
 // default 5 s keepAliveTimeout. workerd pools and reuses its connections to it, so a call sent on a socket Node is
@@ -32,9 +33,7 @@ export default defineWorkersConfig(async () => {
     authAttempts: { capacity: 100_000, refillPerSecond: 0.001 }
   }
   return {
-    // ECharts (the operator console's charts) imports tslib, whose Node entry is CommonJS the pool cannot hand to an
-    // ES import; its ES build is the same helpers (wrangler's esbuild picks that build on its own)
-    resolve: { alias: [{ find: /^tslib$/, replacement: path.join(import.meta.dirname, "node_modules/tslib/tslib.es6.mjs") }] },
+    resolve: workerdResolve,
     test: {
       include: ["test/**/*.workerd.test.ts"],
       setupFiles: ["./test/support/applyMigrations.ts"],
