@@ -50,8 +50,8 @@ export class EventTypesRepo extends Context.Tag("overlap/EventTypesRepo")<EventT
   readonly delete: (uri: string, rev: string) => Effect.Effect<boolean, RepositoryError>
   readonly get: (uri: string) => Effect.Effect<Option.Option<IndexedEventType>, RepositoryError>
   readonly getBySlug: (did: string, slug: string) => Effect.Effect<Option.Option<IndexedEventType>, RepositoryError>
-  /** A host's visible event types by slug (at most MAX_EVENT_TYPES_PER_HOST). */
-  readonly listByHost: (did: string) => Effect.Effect<ReadonlyArray<IndexedEventType>, RepositoryError>
+  /** A host's visible event types by slug (at most MAX_EVENT_TYPES_PER_HOST); `includeHidden`: hidden ones too (drift repair). */
+  readonly listByHost: (did: string, options?: { readonly includeHidden?: boolean }) => Effect.Effect<ReadonlyArray<IndexedEventType>, RepositoryError>
   readonly hideForDid: (did: string) => Effect.Effect<number, RepositoryError>
   readonly unhideForDid: (did: string) => Effect.Effect<number, RepositoryError>
   readonly purgeForDid: (did: string) => Effect.Effect<number, RepositoryError>

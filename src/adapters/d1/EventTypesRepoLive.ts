@@ -53,9 +53,11 @@ export const EventTypesRepoLive: Layer.Layer<EventTypesRepo, never, SqlClient.Sq
           Effect.map(one),
           orRepositoryError("EventTypesRepo.getBySlug")
         ),
-      listByHost: (did) =>
-        sql`SELECT * FROM event_types_index WHERE did = ${did} AND hidden = 0
-            ORDER BY slug LIMIT ${MAX_EVENT_TYPES_PER_HOST}`.pipe(
+      listByHost: (did, options) =>
+        (options?.includeHidden === true
+          ? sql`SELECT * FROM event_types_index WHERE did = ${did} ORDER BY slug LIMIT ${MAX_EVENT_TYPES_PER_HOST}`
+          : sql`SELECT * FROM event_types_index WHERE did = ${did} AND hidden = 0
+            ORDER BY slug LIMIT ${MAX_EVENT_TYPES_PER_HOST}`).pipe(
           Effect.flatMap(decodeRows),
           orRepositoryError("EventTypesRepo.listByHost")
         ),

@@ -29,8 +29,8 @@ export const EventTypesRepoTest: Layer.Layer<EventTypesRepo> = Layer.effect(
       delete: (uri, rev) => Ref.modify(store, (s) => Records.remove(s, uri, rev)),
       get: (uri) => Effect.map(visible, (rows) => Option.fromNullable(rows.find((e) => e.uri === uri))),
       getBySlug: (did, slug) => Effect.map(visible, (rows) => Option.fromNullable(rows.find((e) => e.did === did && e.slug === slug))),
-      listByHost: (did) =>
-        Effect.map(visible, (rows) =>
+      listByHost: (did, options) =>
+        Effect.map(options?.includeHidden === true ? Effect.map(Ref.get(store), (s) => Array.from(HashMap.values(s.rows))) : visible, (rows) =>
           rows.filter((e) => e.did === did).sort((a, b) => (a.slug < b.slug ? -1 : 1)).slice(0, MAX_EVENT_TYPES_PER_HOST)),
       hideForDid: (did) => setHidden(did, true),
       unhideForDid: (did) => setHidden(did, false),

@@ -6,6 +6,7 @@ import { BookingRequestsRepo } from "../../services/BookingRequestsRepo"
 import { IdentityResolver } from "../../services/IdentityResolver"
 import { IngestActivityRepo } from "../../services/IngestActivityRepo"
 import { IngestMetrics } from "../../services/IngestMetrics"
+import { EventTypesRepo } from "../../services/EventTypesRepo"
 import { OffersRepo } from "../../services/OffersRepo"
 import { applyIndexTask } from "./indexTasks"
 
@@ -33,7 +34,7 @@ export interface DriftOptions {
 
 export const defaultDriftOptions: DriftOptions = { windowMs: 2 * 60 * 60_000, maxDids: 200 }
 
-const COLLECTIONS: ReadonlyArray<IndexedCollection> = ["app.overlap.slotOffer", "app.overlap.bookingRequest"]
+const COLLECTIONS: ReadonlyArray<IndexedCollection> = ["app.overlap.slotOffer", "app.overlap.bookingRequest", "app.overlap.eventType"]
 const PAGE = 100
 const MAX_PAGES = 50
 
@@ -72,6 +73,11 @@ const listAll = (pds: string, did: string, collection: string) =>
 const indexedOf = (did: string, collection: IndexedCollection) =>
   Effect.gen(function*() {
     const out = new Map<string, string>()
+    if (collection === "app.overlap.eventType") {
+      // a host has at most MAX_EVENT_TYPES_PER_HOST: one read
+      for (const row of yield* (yield* EventTypesRepo).listByHost(did, { includeHidden: true })) out.set(row.uri, row.cid)
+      return out
+    }
     let cursor: string | undefined
     for (let page = 0; page < MAX_PAGES; page++) {
       const result = collection === "app.overlap.slotOffer"
