@@ -189,4 +189,18 @@ describe("firehose ingest from a real local PDS", () => {
     await new Promise((r) => setTimeout(r, 500))
     expect((await snapshot()).results).toEqual(rowsBefore)
   })
+
+  it("a cursor ahead of the server (FutureCursor: the PDS was reset) replays the server's stream: a record written before the reconnect is indexed", async () => {
+    await object().stop()
+    // written while nothing listens, so only a replay can bring it in (the live tail would never see it)
+    const o = await write(host, "app.overlap.slotOffer", offer(60, 1, "written before the reconnect"))
+    const before = await status()
+    await object().setCursor(1_000_000_000)
+    await object().ensureRunning(source())
+    await waitFor("the offer written before the reconnect", () => offerRow(o.uri), 15_000)
+    const after = await status()
+    expect(after.counters.futureCursor - before.counters.futureCursor).toBe(1)
+    expect(after.cursor).not.toBeNull()
+    expect(after.cursor!).toBeLessThan(1_000_000_000)
+  })
 })

@@ -155,9 +155,12 @@ const ingestFirehoseFrame = (state: IngestState, frame: FirehoseFrame, bytes: Ui
         return yield* Effect.logWarning("firehose info").pipe(Effect.annotateLogs({ name: frame.name, message: frame.message }))
       case "error":
         if (frame.error === "FutureCursor") {
-          // our cursor is ahead of the server (it was reset): take the live tail from now on
+          // our cursor is ahead of the server: it was reset or replaced (a local PDS started anew keeps no
+          // sequence), so every event it has now is one we have not seen — replay from its oldest (cursor 0; past its
+          // backfill window it answers OutdatedCursor and starts at its oldest). Not the live tail: whatever it
+          // sequenced before we reconnect would be lost until drift repair. Replays are idempotent (per-DID revs).
           yield* bump(state, "futureCursor")
-          yield* resetCursor(state, null)
+          yield* resetCursor(state, 0)
         } else if (frame.error === "ConsumerTooSlow") {
           yield* bump(state, "consumerTooSlow")
         }
