@@ -83,11 +83,14 @@ describe("metrics written by the real code paths (local record in D1)", () => {
     expect(mean).toBeLessThan(oldest!)
   })
 
-  it("a Durable Object's constructor counts one start of its class", async () => {
+  it("a Durable Object's constructor counts one start of its class (BookingDO, UserConnectorDO)", async () => {
     const stub = env.BOOKING.get(env.BOOKING.idFromName(`metrics-${crypto.randomUUID()}`))
     expect((await stub.health()).ok).toBe(true)
     const point = await pointWhere("do_restart", (p) => p.blobs[1] === "BookingDO")
     expect(point.doubles).toEqual([1])
+    const connectors = env.USER_CONNECTOR.get(env.USER_CONNECTOR.idFromName(`did:plc:metrics${crypto.randomUUID().slice(0, 8)}`))
+    expect((await connectors.health()).ok).toBe(true)
+    expect((await pointWhere("do_restart", (p) => p.blobs[1] === "UserConnectorDO")).doubles).toEqual([1])
   })
 })
 

@@ -22,6 +22,7 @@ import {
   type UserConnectorRpc
 } from "../../services/UserConnectors"
 import type { HealthProbe } from "../health"
+import { recordObjectStart } from "./objectStart"
 
 /**
  * One per user DID (`idFromName(did)`): that user's calendar connectors (src/features/connectors/
@@ -36,6 +37,7 @@ export class UserConnectorDO extends DurableObject<Env> implements HealthProbe, 
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
+    recordObjectStart(ctx, env, "UserConnectorDO")
   }
 
   /** The env the connector services are built over. */
