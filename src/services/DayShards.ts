@@ -8,6 +8,7 @@ import type {
   Held,
   HoldNotFound,
   HoldStoreError,
+  HostCommitments,
   MarkerClaim,
   MarkerLease,
   NoSlotAvailable,
@@ -33,6 +34,8 @@ export class DayShards extends Context.Tag("overlap/DayShards")<DayShards, {
   readonly lease: (hostDid: string, homeDay: number, bookingId: string) => Effect.Effect<MarkerLease, HoldStoreError>
   /** Blocking holds homed in the shard of `day` (markers not counted). */
   readonly blockingCount: (hostDid: string, day: number) => Effect.Effect<number, HoldStoreError>
+  /** The shard's own commitments (holds starting on `day`, markers not counted) meeting [from, until). */
+  readonly commitments: (hostDid: string, day: number, from: number, until: number) => Effect.Effect<HostCommitments, HoldStoreError>
   /** confirm / release / expire of a hold in its home shard. */
   readonly confirm: (hostDid: string, day: number, bookingId: string, meeting?: ConfirmMeeting) => Effect.Effect<ConfirmedMeeting, HoldNotFound | CalendarUnavailable | HoldStoreError>
   readonly release: (hostDid: string, day: number, bookingId: string) => Effect.Effect<void, HoldStoreError>

@@ -70,6 +70,11 @@ export type RescheduleRequest = typeof RescheduleRequest.Type
 
 // ---------------------------------------------------------------- outcomes
 
+const CommitmentSpan = Schema.Struct({ start: Schema.Number, end: Schema.Number })
+/** A host's blocking commitments in a range: reserved and held as `holds`, booked as `bookings`. */
+export const HostCommitments = Schema.Struct({ holds: Schema.Array(CommitmentSpan), bookings: Schema.Array(CommitmentSpan) })
+export type HostCommitments = typeof HostCommitments.Type
+
 /** A slot held on both calendars until `expiresAt`. */
 export class Held extends Schema.TaggedClass<Held>()("Held", {
   bookingId: Schema.String,
@@ -207,6 +212,13 @@ export class HoldStore extends Context.Tag("overlap/HoldStore")<HoldStore, {
    * is left alone.
    */
   readonly expire: (hostDid: string, bookingId: string) => Effect.Effect<void, HoldStoreError>
+  /**
+   * The host's blocking commitments meeting [from, until) as the host's object counts them for its caps:
+   * reserved and held as `holds`, booked as `bookings` (with day shards on: gathered from the shards, each
+   * hold once). For `getAvailability` (a day or week the caps have closed offers nothing); the spans never
+   * leave the server.
+   */
+  readonly commitments: (hostDid: string, from: number, until: number) => Effect.Effect<HostCommitments, HoldStoreError>
 }>() {}
 
 // ---------------------------------------------------------------- the dayShards switch
@@ -305,6 +317,7 @@ export const LeaseReply = Schema.Either({ right: MarkerLease, left: HoldStoreErr
 export const CountReply = Schema.Either({ right: Schema.Number, left: HoldStoreError })
 export const SettingReply = Schema.Either({ right: Schema.Boolean, left: HoldStoreError })
 export const SwitchReply = Schema.Either({ right: Schema.Void, left: Schema.Union(DayShardsSwitchRefused, HoldStoreError) })
+export const CommitmentsReply = Schema.Either({ right: HostCommitments, left: HoldStoreError })
 
 /** The RPC methods of `HostMatchDO` (see src/entry/objects/HostMatchDO.ts). */
 export interface HostMatchRpc {
@@ -314,6 +327,8 @@ export interface HostMatchRpc {
   dropMarker(key: string): Promise<typeof VoidReply.Encoded>
   markerLease(bookingId: string): Promise<typeof LeaseReply.Encoded>
   blockingCount(): Promise<typeof CountReply.Encoded>
+  /** Commitments meeting [from, until); in a day shard (`day` given) only its own holds, those starting on that day. */
+  commitments(hostDid: string, from: number, until: number, day?: number): Promise<typeof CommitmentsReply.Encoded>
   // the host's object: the dayShards switch
   dayShards(): Promise<typeof SettingReply.Encoded>
   setDayShards(hostDid: string, on: boolean): Promise<typeof SwitchReply.Encoded>

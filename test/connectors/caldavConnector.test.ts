@@ -203,7 +203,8 @@ describe("CalDAV connectors", () => {
         resumeMatch: () => Effect.die("not expected"),
         confirm: () => Effect.die("not expected"),
         expire: () => Effect.die("not expected"),
-        reschedule: () => Effect.die("not expected")
+        reschedule: () => Effect.die("not expected"),
+        commitments: () => Effect.die("not expected")
       }))
       const layer = Layer.mergeAll(h.layer, BookingsRepoTest, holdStore)
       yield* Effect.gen(function*() {

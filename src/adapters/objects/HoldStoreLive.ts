@@ -1,7 +1,7 @@
 import { Effect, Layer, Schema } from "effect"
 import { objectKeyOfToken } from "../../domain/holds/policy"
 import { shardName } from "../../domain/holds/shards"
-import { ClaimReply, ConfirmMeeting, ConfirmReply, CountReply, HoldStore, HoldStoreAdmin, HoldStoreError, LeaseReply, MatchInDayReply, MatchNotFound, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
+import { ClaimReply, CommitmentsReply, ConfirmMeeting, ConfirmReply, CountReply, HoldStore, HoldStoreAdmin, HoldStoreError, LeaseReply, MatchInDayReply, MatchNotFound, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
 import { MatchRequest } from "../../domain/holds/matchRequest"
 import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
 import { objectRpc } from "./objectRpc"
@@ -63,7 +63,8 @@ export const HoldStoreLive: Layer.Layer<HoldStore, never, CloudflareEnv> = Layer
           Effect.flatMap((encoded) => call(RescheduleReply, "reschedule", () => forHost(request.hostDid).reschedule(encoded)))
         ),
       release: (hostDid, bookingId) => call(VoidReply, "release", () => forHost(hostDid).release(bookingId)),
-      expire: (hostDid, bookingId) => call(VoidReply, "expire", () => forHost(hostDid).expire(bookingId))
+      expire: (hostDid, bookingId) => call(VoidReply, "expire", () => forHost(hostDid).expire(bookingId)),
+      commitments: (hostDid, from, until) => call(CommitmentsReply, "commitments", () => forHost(hostDid).commitments(hostDid, from, until))
     })
   })
 )
@@ -92,6 +93,8 @@ export const dayShardsOver = (namespace: Env["HOST_MATCH"]): DayShards["Type"] =
     drop: (hostDid, day, key) => call(VoidReply, "dropMarker", () => shard(hostDid, day).dropMarker(key)),
     lease: (hostDid, day, bookingId) => call(LeaseReply, "markerLease", () => shard(hostDid, day).markerLease(bookingId)),
     blockingCount: (hostDid, day) => call(CountReply, "blockingCount", () => shard(hostDid, day).blockingCount()),
+    commitments: (hostDid, day, from, until) =>
+      call(CommitmentsReply, "commitments", () => shard(hostDid, day).commitments(hostDid, from, until, day)),
     confirm: (hostDid, day, bookingId, meeting) => call(ConfirmReply, "confirm", () => shard(hostDid, day).confirm(bookingId, encodeMeeting(meeting))),
     release: (hostDid, day, bookingId) => call(VoidReply, "release", () => shard(hostDid, day).release(bookingId)),
     expire: (hostDid, day, bookingId) => call(VoidReply, "expire", () => shard(hostDid, day).expire(bookingId))

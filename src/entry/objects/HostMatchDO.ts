@@ -16,7 +16,7 @@ import { dayShardsOver } from "../../adapters/objects/HoldStoreLive"
 import { sqliteHoldLedger } from "../../features/matching/engine/SqliteHoldLedger"
 import { calendarProviderFor } from "../connectorsGraph"
 import type { CalendarProvider } from "../../services/CalendarProvider"
-import { ClaimReply, ConfirmMeeting, ConfirmReply, CountReply, HoldStoreError, type HostMatchRpc, LeaseReply, MarkerClaim, MatchInDayReply, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
+import { ClaimReply, CommitmentsReply, ConfirmMeeting, ConfirmReply, CountReply, HoldStoreError, type HostMatchRpc, LeaseReply, MarkerClaim, MatchInDayReply, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
 import { MatchRequest } from "../../domain/holds/matchRequest"
 import type { HealthProbe } from "../health"
 import { recordObjectStart } from "./objectStart"
@@ -190,6 +190,11 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
 
   async blockingCount() {
     return this.#run(CountReply, (engine) => Effect.either(engine.blockingCount))
+  }
+
+  /** The host's commitments (the host's object), or this day shard's own (`day`). */
+  async commitments(hostDid: string, from: number, until: number, day?: number) {
+    return this.#run(CommitmentsReply, (engine) => Effect.either(engine.commitments(hostDid, from, until, day)))
   }
 
   /** The host's `dayShards` switch (on the host's own object). */

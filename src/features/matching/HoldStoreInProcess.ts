@@ -61,6 +61,8 @@ export const HoldStoreInProcess: Layer.Layer<HoldStore | HoldStoreAdmin | HoldSt
         drop: (hostDid, day, key) => Effect.flatMap(shardAsIs(hostDid, day), (engine) => engine.dropMarker(key)),
         lease: (hostDid, day, bookingId) => Effect.flatMap(shardAsIs(hostDid, day), (engine) => engine.markerLease(bookingId)),
         blockingCount: (hostDid, day) => Effect.flatMap(shardAsIs(hostDid, day), (engine) => engine.blockingCount),
+        commitments: (hostDid, day, from, until) =>
+          Effect.flatMap(shard(hostDid, day), (engine) => engine.commitments(hostDid, from, until, day)),
         confirm: (hostDid, day, bookingId, meeting) => Effect.flatMap(shard(hostDid, day), (engine) => engine.confirm(bookingId, meeting)),
         release: (hostDid, day, bookingId) => Effect.flatMap(shard(hostDid, day), (engine) => engine.release(bookingId)),
         expire: (hostDid, day, bookingId) => Effect.flatMap(shard(hostDid, day), (engine) => engine.expire(bookingId))
@@ -79,7 +81,8 @@ export const HoldStoreInProcess: Layer.Layer<HoldStore | HoldStoreAdmin | HoldSt
         confirm: (hostDid, bookingId, meeting) => Effect.flatMap(host(hostDid), (engine) => engine.confirm(bookingId, meeting)),
         reschedule: (request) => Effect.flatMap(host(request.hostDid), (engine) => engine.reschedule(request)),
         release: (hostDid, bookingId) => Effect.flatMap(host(hostDid), (engine) => engine.release(bookingId)),
-        expire: (hostDid, bookingId) => Effect.flatMap(host(hostDid), (engine) => engine.expire(bookingId))
+        expire: (hostDid, bookingId) => Effect.flatMap(host(hostDid), (engine) => engine.expire(bookingId)),
+        commitments: (hostDid, from, until) => Effect.flatMap(host(hostDid), (engine) => engine.commitments(hostDid, from, until))
       })).pipe(
         Context.add(HoldStoreAdmin, HoldStoreAdmin.of({
           dayShards: (hostDid) => Effect.flatMap(host(hostDid), (engine) => engine.dayShards),

@@ -9,6 +9,7 @@ import type {
   Held,
   HoldNotFound,
   HoldStoreError,
+  HostCommitments,
   MarkerClaim,
   MarkerLease,
   MatchError,
@@ -22,6 +23,7 @@ import type {
   ShardBackoff
 } from "../../../services/HoldStore"
 import { makeBookingsMirror } from "./BookingsMirror"
+import { makeCommitmentsView } from "./CommitmentsView"
 import { makeConfirm } from "./Confirm"
 import { makeDayShardRouting } from "./DayShardRouting"
 import { type EngineServices, type HostMatchEngineConfig, makeEngineContext } from "./EngineContext"
@@ -58,6 +60,8 @@ export interface HostMatchEngine {
   readonly reschedule: (request: RescheduleRequest) => Effect.Effect<Booking, RescheduleError>
   readonly release: (bookingId: string) => Effect.Effect<void, HoldStoreError>
   readonly expire: (bookingId: string) => Effect.Effect<void, HoldStoreError>
+  /** The host's commitments meeting [from, until) (CommitmentsView.ts); `inDay`: this object is that day's shard. */
+  readonly commitments: (hostDid: string, from: number, until: number, inDay?: number) => Effect.Effect<HostCommitments, HoldStoreError>
   /** The alarm: everything due now. */
   readonly wakeUp: Effect.Effect<void>
   // a day shard, called by the host's object and by the other day shards
@@ -92,6 +96,7 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig): Effect.Effec
       reschedule: makeReschedule(context, planner),
       release: releases.release,
       expire,
+      commitments: makeCommitmentsView(context),
       wakeUp,
       matchInDay,
       claimMarker: markers.claimMarker,

@@ -5,8 +5,10 @@ import { slotRulesOf } from "../../../domain/matching/hostRules"
 import { findSlots } from "../../../domain/slots"
 import { coarsenBounds, spreadPick } from "../../../domain/slots/coarse"
 import type { DefsConstraints, GetAvailabilityParams } from "../../../lexicon/schemas"
+import { commitmentsRange } from "../../../domain/holds/candidates"
+import type { SlotQuery } from "../../../domain/slots"
 import { CalendarProvider, type Interval, type ProviderError } from "../../../services/CalendarProvider"
-import { type CalendarParty, CalendarUnavailable } from "../../../services/HoldStore"
+import { type CalendarParty, CalendarUnavailable, HoldStore } from "../../../services/HoldStore"
 import { ipSubject } from "../../../services/RateLimiter"
 import { CurrentRequester } from "../../xrpc/Requester"
 import { spendHostBudget } from "../hostBudget"
@@ -47,6 +49,25 @@ const busyOf = (party: CalendarParty, did: string, range: Interval) =>
       })
     )
   )
+
+const NO_COMMITMENTS = { holds: [], bookings: [] }
+
+/**
+ * The host's holds and meetings as the host's object counts them for its caps (HoldStore.commitments), when
+ * the host has a daily or weekly cap: a day or week the caps have closed then offers nothing here, as `match`
+ * would refuse it. Without a cap they change nothing the host's calendar does not already say (holds and
+ * meetings are on it). The spans stay in this fiber; the answer shows only which times are missing.
+ */
+const commitmentsFor = (hostDid: string, query: SlotQuery) => {
+  if (query.host.maxBookingsPerDay === undefined && query.host.maxBookingsPerWeek === undefined) return Effect.succeed(NO_COMMITMENTS)
+  const { from, until } = commitmentsRange(query)
+  return Effect.flatMap(HoldStore, (holds) => holds.commitments(hostDid, from, until)).pipe(
+    Effect.timeoutFail({ duration: Duration.millis(AVAILABILITY_BUDGET_MS), onTimeout: () => "timeout" as const }),
+    Effect.mapError(() =>
+      new CalendarUnavailable({ party: "host", reason: "unavailable", message: "the host's calendar cannot be reached right now; try again later" })
+    )
+  )
+}
 
 /** app.overlap.getAvailability: candidate slots that fit the host's offers, both calendars and the constraints. */
 export const getAvailability = ({ urlParams }: { readonly urlParams: GetAvailabilityParams }) =>
@@ -93,12 +114,13 @@ export const getAvailability = ({ urlParams }: { readonly urlParams: GetAvailabi
     yield* spendHostBudget(hostDid, requester._tag === "Authenticated" ? { did: requester.did } : { subject: ipSubject(requester.ipPrefix) })
     // The busy intervals live only in this fiber: they go into the slot engine and nowhere else.
     // An anonymous guest has no calendar here: only the host's busy time (and the offer) shapes the slots.
-    // Both calendars are asked at once, each within the budget.
-    const { guestBusy, hostBusy } = yield* Effect.all({
+    // Both calendars (and, with caps, the host's object) are asked at once, each within the budget.
+    const { commitments, guestBusy, hostBusy } = yield* Effect.all({
       hostBusy: busyOf("host", hostDid, range),
-      guestBusy: "did" in guest ? busyOf("guest", guest.did, range) : Effect.succeed([])
-    }, { concurrency: 2 })
-    const slots = findSlots({ ...query, hostBusy, guestBusy })
+      guestBusy: "did" in guest ? busyOf("guest", guest.did, range) : Effect.succeed([]),
+      commitments: commitmentsFor(hostDid, query)
+    }, { concurrency: 3 })
+    const slots = findSlots({ ...query, hostBusy, guestBusy, holds: commitments.holds, bookings: commitments.bookings })
     if (Either.isLeft(slots)) return yield* invalidConstraints("")(slots.left)
     // A few free slots spread over the range, not the earliest few (which would map the busy time between them).
     const answer = spreadPick(slots.right, AVAILABILITY_SLOTS)
