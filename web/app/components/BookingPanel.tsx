@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react"
-import type { OfferView, Slot } from "../../../src/lexicon/types/app/overlap/defs"
+import type { Hold, OfferView, Slot } from "../../../src/lexicon/types/app/overlap/defs"
 import { csrfHeaders } from "../lib/csrf"
 import { sentenceFor } from "../lib/errorSentences"
 import { byDay, dateTimeLabel, dayLabel, detectedZone, timeLabel, zoneChoices } from "../lib/time"
@@ -13,9 +13,31 @@ const NOTE_KEY = "overlap:booking-note"
 
 type Outcome =
   | { readonly kind: "held"; readonly slot: Slot; readonly expiresAt: string }
+  | { readonly kind: "checking" }
   | { readonly kind: "refused"; readonly sentence: string }
 
 const browserClient = () => xrpcClient((request) => fetch(request, { credentials: "same-origin" }), window.location.origin)
+
+/** How long the page follows a pending match before it says the booking will appear in the inbox. */
+const PENDING_FOLLOW_MS = 120_000
+
+/**
+ * A pending match (202 from `match`): asks getMatchStatus, waiting what the AppView suggests (1–10 s) between
+ * questions, until the slot is held (the hold), refused (thrown as the failure's XRPC error) or PENDING_FOLLOW_MS pass.
+ */
+const holdOf = async (token: string, firstWaitSec: number | undefined, onWaiting: () => void): Promise<Hold | undefined> => {
+  onWaiting()
+  const deadline = Date.now() + PENDING_FOLLOW_MS
+  let waitSec = firstWaitSec ?? 1
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(Math.max(waitSec, 1), 10) * 1000))
+    const status = await browserClient().query("app.overlap.getMatchStatus", { token })
+    if (status.status === "held" && status.hold !== undefined) return status.hold
+    if (status.status === "failed") throw new XrpcError(409, status.failure ?? "NoSlotAvailable", "", undefined)
+    waitSec = status.retryAfterSec ?? 2
+  }
+  return undefined
+}
 
 /** The choice a visitor made, in the URL so that signing in comes back to it. */
 const choiceFromUrl = () => {
@@ -120,10 +142,12 @@ export function BookingPanel({ handle, did, initialOffers, siteKey }: { readonly
         csrfHeaders()
       )
       const result = answer.result
-      if (result.$type === "app.overlap.defs#hold") {
+      // 202: the match goes on in the background; ask getMatchStatus until it is held or refused
+      const hold = result.$type === "app.overlap.defs#hold" ? result : await holdOf(result.token, result.retryAfterSec, () => setOutcome({ kind: "checking" }))
+      if (hold !== undefined) {
         sessionStorage.removeItem(NOTE_KEY)
-        setOutcome({ kind: "held", slot: result.slot, expiresAt: result.expiresAt })
-      } else setOutcome({ kind: "refused", sentence: "Overlap is still checking both calendars. Your booking will appear in your inbox in a moment." })
+        setOutcome({ kind: "held", slot: hold.slot, expiresAt: hold.expiresAt })
+      } else setOutcome({ kind: "refused", sentence: "Overlap is still checking both calendars. Your booking will appear in your inbox when it is held." })
     } catch (error) {
       if (error instanceof XrpcError && (error.error === "AccountRequired" || error.error === "AuthMissing" || error.error === "SessionInvalid" || error.status === 401)) {
         const back = `/@${handle}?${new URLSearchParams({ start: chosenSlot.start, duration: String(duration), tz: zone })}`
@@ -144,6 +168,15 @@ export function BookingPanel({ handle, did, initialOffers, siteKey }: { readonly
           {dateTimeLabel(outcome.slot.start, zone)} – {timeLabel(outcome.slot.end, zone)} is held on both calendars until{" "}
           {dateTimeLabel(outcome.expiresAt, zone)}. If @{handle} does not confirm by then, the hold lapses.
         </p>
+      </section>
+    )
+  }
+
+  if (outcome?.kind === "checking") {
+    return (
+      <section className="notice" role="status" aria-live="polite">
+        <h2>Checking both calendars…</h2>
+        <p>Overlap is looking for this time on your calendar and @{handle}&apos;s. This takes a few seconds.</p>
       </section>
     )
   }

@@ -1,7 +1,23 @@
 // A typed XRPC client over the lexicon-generated types (src/lexicon, `npm run codegen`): every method's
 // parameters, input and output come from the lexicons, none are written here. The same client runs in the
 // Worker (through the APPVIEW service binding) and in the browser (same origin, /xrpc/* is forwarded).
+import type * as AccountDeleteAccount from "../../../src/lexicon/types/app/overlap/account/deleteAccount"
+import type * as AccountRequestExport from "../../../src/lexicon/types/app/overlap/account/requestExport"
 import type * as Cancel from "../../../src/lexicon/types/app/overlap/cancel"
+import type * as HostDeleteEventType from "../../../src/lexicon/types/app/overlap/host/deleteEventType"
+import type * as HostDeleteOffer from "../../../src/lexicon/types/app/overlap/host/deleteOffer"
+import type * as HostListEventTypes from "../../../src/lexicon/types/app/overlap/host/listEventTypes"
+import type * as HostListOffers from "../../../src/lexicon/types/app/overlap/host/listOffers"
+import type * as HostPutEventType from "../../../src/lexicon/types/app/overlap/host/putEventType"
+import type * as HostPutOffer from "../../../src/lexicon/types/app/overlap/host/putOffer"
+import type * as ConfirmReschedule from "../../../src/lexicon/types/app/overlap/confirmReschedule"
+import type * as DeclineReschedule from "../../../src/lexicon/types/app/overlap/declineReschedule"
+import type * as NotifyDeleteEmail from "../../../src/lexicon/types/app/overlap/notify/deleteEmail"
+import type * as NotifyGetSettings from "../../../src/lexicon/types/app/overlap/notify/getSettings"
+import type * as NotifyPutEmail from "../../../src/lexicon/types/app/overlap/notify/putEmail"
+import type * as NotifyPutPreferences from "../../../src/lexicon/types/app/overlap/notify/putPreferences"
+import type * as SessionGetSettings from "../../../src/lexicon/types/app/overlap/session/getSettings"
+import type * as SessionPutSettings from "../../../src/lexicon/types/app/overlap/session/putSettings"
 import type * as ConnectorRemove from "../../../src/lexicon/types/app/overlap/connector/remove"
 import type * as ConnectorStart from "../../../src/lexicon/types/app/overlap/connector/start"
 import type * as Decline from "../../../src/lexicon/types/app/overlap/decline"
@@ -27,6 +43,10 @@ export interface Queries {
   "app.overlap.listBookings": { params: ListBookings.QueryParams; output: ListBookings.OutputSchema }
   "app.overlap.listConnectors": { params: ListConnectors.QueryParams; output: ListConnectors.OutputSchema }
   "app.overlap.webhook.listSubscriptions": { params: ListSubscriptions.QueryParams; output: ListSubscriptions.OutputSchema }
+  "app.overlap.host.listOffers": { params: HostListOffers.QueryParams; output: HostListOffers.OutputSchema }
+  "app.overlap.host.listEventTypes": { params: HostListEventTypes.QueryParams; output: HostListEventTypes.OutputSchema }
+  "app.overlap.session.getSettings": { params: SessionGetSettings.QueryParams; output: SessionGetSettings.OutputSchema }
+  "app.overlap.notify.getSettings": { params: NotifyGetSettings.QueryParams; output: NotifyGetSettings.OutputSchema }
 }
 
 /** Procedures (POST): NSID → the lexicon's input and output. */
@@ -40,6 +60,18 @@ export interface Procedures {
   "app.overlap.connector.remove": { input: ConnectorRemove.InputSchema; output: void }
   "app.overlap.webhook.createSubscription": { input: CreateSubscription.InputSchema; output: CreateSubscription.OutputSchema }
   "app.overlap.webhook.deleteSubscription": { input: DeleteSubscription.InputSchema; output: void }
+  "app.overlap.host.putOffer": { input: HostPutOffer.InputSchema; output: HostPutOffer.OutputSchema }
+  "app.overlap.host.deleteOffer": { input: HostDeleteOffer.InputSchema; output: HostDeleteOffer.OutputSchema }
+  "app.overlap.host.putEventType": { input: HostPutEventType.InputSchema; output: HostPutEventType.OutputSchema }
+  "app.overlap.host.deleteEventType": { input: HostDeleteEventType.InputSchema; output: HostDeleteEventType.OutputSchema }
+  "app.overlap.account.requestExport": { input: AccountRequestExport.InputSchema; output: AccountRequestExport.OutputSchema }
+  "app.overlap.account.deleteAccount": { input: AccountDeleteAccount.InputSchema; output: AccountDeleteAccount.OutputSchema }
+  "app.overlap.confirmReschedule": { input: ConfirmReschedule.InputSchema; output: ConfirmReschedule.OutputSchema }
+  "app.overlap.declineReschedule": { input: DeclineReschedule.InputSchema; output: DeclineReschedule.OutputSchema }
+  "app.overlap.session.putSettings": { input: SessionPutSettings.InputSchema; output: SessionPutSettings.OutputSchema }
+  "app.overlap.notify.putEmail": { input: NotifyPutEmail.InputSchema; output: NotifyPutEmail.OutputSchema }
+  "app.overlap.notify.deleteEmail": { input: NotifyDeleteEmail.InputSchema; output: NotifyDeleteEmail.OutputSchema }
+  "app.overlap.notify.putPreferences": { input: NotifyPutPreferences.InputSchema; output: NotifyPutPreferences.OutputSchema }
 }
 
 /** An XRPC error answer (`{ error, message }`), with the status and, for 429, the wait the server asked for. */
@@ -53,6 +85,9 @@ export class XrpcError extends Error {
     super(message)
   }
 }
+
+/** The header Overlap's idempotent procedures require (src/domain/idempotency.ts). */
+export const IDEMPOTENCY_KEY = "idempotency-key"
 
 /** Whatever sends a Request: `fetch` in the browser, the APPVIEW service binding in the Worker. */
 export type Send = (request: Request) => Promise<Response>
@@ -111,7 +146,12 @@ export const xrpcClient = (send: Send, origin: string, base: HeadersInit = {}): 
   return {
     query: async (nsid, params, headers) =>
       read(await send(new Request(`${origin}/xrpc/${nsid}${queryString(params)}`, { headers: headersOf(headers, false) }))),
-    procedure: async (nsid, input, headers) =>
-      read(await send(new Request(`${origin}/xrpc/${nsid}`, { method: "POST", headers: headersOf(headers, true), body: JSON.stringify(input ?? {}) })))
+    procedure: async (nsid, input, headers) => {
+      const outgoing = headersOf(headers, true)
+      // every Overlap procedure that changes a booking is idempotent and refuses a call without a key (400); one
+      // key per call here — a caller that retries the same action passes its own key in `headers`
+      if (!outgoing.has(IDEMPOTENCY_KEY)) outgoing.set(IDEMPOTENCY_KEY, crypto.randomUUID())
+      return read(await send(new Request(`${origin}/xrpc/${nsid}`, { method: "POST", headers: outgoing, body: JSON.stringify(input ?? {}) })))
+    }
   }
 }
