@@ -11,6 +11,7 @@ import { makeEmailPrinter, startWebhookReceiver } from "./devReceiver.mjs"
 import { startLocalGraph } from "./localGraph.mjs"
 import { radicaleInstalled, startRadicale } from "./localRadicale.mjs"
 import { startLocalAtproto } from "./localAtproto.mjs"
+import { startChatStandIn, writeDevNotifyConfig } from "./chatStandIn.mjs"
 import { startLocalTurnstile, TURNSTILE_TEST_SECRET } from "./localTurnstile.mjs"
 import { ensureWebBuild, webWorkerConfig } from "./webBuild.mjs"
 import { WEB_PORT, webWorker, workers } from "./workers.mjs"
@@ -57,6 +58,7 @@ const PLC_PORT = Number(process.env.OVERLAP_PLC_PORT ?? 2582)
 const PDS_PORT = Number(process.env.OVERLAP_PDS_PORT ?? 2583)
 const RECEIVER_PORT = Number(process.env.OVERLAP_RECEIVER_PORT ?? 8791)
 const GRAPH_PORT = Number(process.env.OVERLAP_GRAPH_PORT ?? 2584)
+const CHAT_PORT = Number(process.env.OVERLAP_CHAT_PORT ?? 2585)
 // wrangler dev's own port: its ProxyWorker in front of the AppView. Clients use the AppView's port (8787), which
 // scripts/devProxy.mjs serves straight from the AppView's socket in the dev registry.
 const WRANGLER_PORT = Number(process.env.OVERLAP_WRANGLER_PORT ?? 8786)
@@ -108,6 +110,14 @@ stoppers.push(() => new Promise((resolve) => graph.close(() => resolve())))
 const graphUrl = `http://127.0.0.1:${graph.address().port}`
 line("social graph", `${graphUrl}  (follows and blocks from the local PDS)`)
 
+// Bluesky DMs (docs/notifications.md): a stand-in for the chat service the local PDS proxies chat.bsky.* to, and a
+// sender account there; the notify worker gets them through its own config copy (--var reaches only the AppView)
+const chat = await startChatStandIn({ port: CHAT_PORT, plcUrl: atproto.plcUrl })
+stoppers.push(() => chat.close())
+const dmSender = await atproto.createAccount("overlap-notify")
+const notifyConfig = await writeDevNotifyConfig(root, { did: dmSender.did, pds: atproto.pdsUrl, password: atproto.accountPassword, proxy: chat.proxy })
+line("chat (Bluesky DMs)", `${chat.url}  from ${dmSender.handle}; sent DMs: GET /messages`)
+
 // A real CalDAV server when radicale is installed (connect it with app.overlap.connector.start);
 // otherwise every user's calendar is the local calendar in D1.
 if (radicaleInstalled()) {
@@ -118,9 +128,11 @@ if (radicaleInstalled()) {
   line("CalDAV", "radicale not installed: the local calendar (D1) is the calendar")
 }
 
-const receiver = await startWebhookReceiver(RECEIVER_PORT)
+// the e-mails wrangler dev saved (printed below as they are sent), also served at the receiver's GET /emails
+const sentEmails = []
+const receiver = await startWebhookReceiver(RECEIVER_PORT, console.log, sentEmails)
 stoppers.push(() => new Promise((resolve) => receiver.close(() => resolve())))
-line("webhook receiver", `http://127.0.0.1:${RECEIVER_PORT}  (deliveries printed here; GET /deliveries)`)
+line("webhook receiver", `http://127.0.0.1:${RECEIVER_PORT}  (deliveries and e-mails printed here; GET /deliveries, GET /emails)`)
 
 // the web app (web/): built with Vite, then one more `-c` (after the AppView, which must stay first: `--var` reaches
 // only the first config); it reaches the AppView by service binding and gets its own port below
@@ -133,7 +145,7 @@ const dev = spawn(
   wrangler,
   [
     "dev",
-    ...workers.flatMap((w) => ["-c", w.config]),
+    ...workers.flatMap((w) => ["-c", w.id === "notify" ? notifyConfig : w.config]),
     "-c",
     webWorkerConfig,
     "--port",
@@ -174,7 +186,7 @@ stoppers.push(
     })
 )
 const verbose = process.env.OVERLAP_DEV_VERBOSE === "1"
-const printEmails = makeEmailPrinter()
+const printEmails = makeEmailPrinter(console.log, sentEmails)
 dev.stdout.on("data", (chunk) => {
   printEmails(chunk.toString())
   if (verbose) process.stdout.write(chunk)

@@ -16,7 +16,7 @@ const findRoot = (from) => {
 }
 const root = findRoot(import.meta.dirname)
 
-export const DEV_PORTS = { plc: 2582, pds: 2583, graph: 2584, receiver: 8791, wrangler: 8786 }
+export const DEV_PORTS = { plc: 2582, pds: 2583, graph: 2584, chat: 2585, receiver: 8791, wrangler: 8786 }
 export const WORKER_PORTS = [8785, 8787, 8788, 8789, 8790]
 export const devUrls = {
   /** The web app; browsed at 127.0.0.1 (atproto loopback OAuth) */
@@ -24,7 +24,11 @@ export const devUrls = {
   appviewUrl: "http://localhost:8787",
   firehoseUrl: "http://localhost:8788",
   pdsUrl: `http://localhost:${DEV_PORTS.pds}`,
-  receiverUrl: `http://127.0.0.1:${DEV_PORTS.receiver}`
+  receiverUrl: `http://127.0.0.1:${DEV_PORTS.receiver}`,
+  /** The Bluesky chat stand-in (scripts/chatStandIn.mjs): DMs the notify worker sent, GET /messages */
+  chatUrl: `http://127.0.0.1:${DEV_PORTS.chat}`,
+  /** wrangler dev's own port (its ProxyWorker, the AppView first): /cdn-cgi/handler/scheduled runs a cron */
+  wranglerUrl: `http://127.0.0.1:${DEV_PORTS.wrangler}`
 }
 export const allDevPorts = () => [...WORKER_PORTS, ...Object.values(DEV_PORTS)]
 
@@ -53,6 +57,7 @@ export const startDevSystem = async ({ vars = {}, readyTimeoutMs = 240_000 } = {
       OVERLAP_PLC_PORT: String(DEV_PORTS.plc),
       OVERLAP_PDS_PORT: String(DEV_PORTS.pds),
       OVERLAP_GRAPH_PORT: String(DEV_PORTS.graph),
+      OVERLAP_CHAT_PORT: String(DEV_PORTS.chat),
       OVERLAP_RECEIVER_PORT: String(DEV_PORTS.receiver),
       OVERLAP_WRANGLER_PORT: String(DEV_PORTS.wrangler),
       ...vars
