@@ -13,7 +13,8 @@ import type {
   MarkerLease,
   NoSlotAvailable,
   ShardBackoff,
-  TooManyHolds
+  TooManyHolds,
+  WeekClaimRequest
 } from "./HoldStore"
 
 /**
@@ -34,6 +35,10 @@ export class DayShards extends Context.Tag("overlap/DayShards")<DayShards, {
   readonly lease: (hostDid: string, homeDay: number, bookingId: string) => Effect.Effect<MarkerLease, HoldStoreError>
   /** Blocking holds homed in the shard of `day` (markers not counted). */
   readonly blockingCount: (hostDid: string, day: number) => Effect.Effect<number, HoldStoreError>
+  /** Asks the host's object (`idFromName(hostDid)`) for a place under the weekly cap; false when the week is full. */
+  readonly claimWeek: (claim: WeekClaimRequest) => Effect.Effect<boolean, HoldStoreError>
+  /** Gives the place back (the reservation was dropped or rolled back). */
+  readonly dropWeekClaim: (hostDid: string, bookingId: string) => Effect.Effect<void, HoldStoreError>
   /** The shard's own commitments (holds starting on `day`, markers not counted) meeting [from, until). */
   readonly commitments: (hostDid: string, day: number, from: number, until: number) => Effect.Effect<HostCommitments, HoldStoreError>
   /** confirm / release / expire of a hold in its home shard. */

@@ -263,6 +263,21 @@ export const MarkerClaim = Schema.Struct({
 })
 export type MarkerClaim = typeof MarkerClaim.Type
 
+/**
+ * A day shard's reservation asking the host's object for a place under the host's weekly cap (day shards on):
+ * granted while the host-local week of `start` has fewer than `max` claims of other bookings.
+ */
+export const WeekClaimRequest = Schema.Struct({
+  bookingId: Schema.String,
+  hostDid: Schema.String,
+  start: Schema.Number,
+  homeDay: Schema.Number,
+  dueAt: Schema.Number,
+  hostTz: Schema.String,
+  max: Schema.Int.pipe(Schema.positive())
+})
+export type WeekClaimRequest = typeof WeekClaimRequest.Type
+
 /** What a hold's home shard says about it when a marker of it comes due. */
 export const MarkerLease = Schema.Union(
   Schema.TaggedStruct("blocking", {
@@ -327,6 +342,9 @@ export interface HostMatchRpc {
   dropMarker(key: string): Promise<typeof VoidReply.Encoded>
   markerLease(bookingId: string): Promise<typeof LeaseReply.Encoded>
   blockingCount(): Promise<typeof CountReply.Encoded>
+  // the host's object, called by its day shards: the weekly cap across shards
+  claimWeek(claim: typeof WeekClaimRequest.Encoded): Promise<typeof ClaimReply.Encoded>
+  dropWeekClaim(bookingId: string): Promise<typeof VoidReply.Encoded>
   /** Commitments meeting [from, until); in a day shard (`day` given) only its own holds, those starting on that day. */
   commitments(hostDid: string, from: number, until: number, day?: number): Promise<typeof CommitmentsReply.Encoded>
   // the host's object: the dayShards switch

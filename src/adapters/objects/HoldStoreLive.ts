@@ -1,7 +1,7 @@
 import { Effect, Layer, Schema } from "effect"
 import { objectKeyOfToken } from "../../domain/holds/policy"
 import { shardName } from "../../domain/holds/shards"
-import { ClaimReply, CommitmentsReply, ConfirmMeeting, ConfirmReply, CountReply, HoldStore, HoldStoreAdmin, HoldStoreError, LeaseReply, MatchInDayReply, MatchNotFound, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
+import { ClaimReply, CommitmentsReply, ConfirmMeeting, ConfirmReply, CountReply, HoldStore, HoldStoreAdmin, HoldStoreError, LeaseReply, MatchInDayReply, MatchNotFound, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply, WeekClaimRequest } from "../../services/HoldStore"
 import { MatchRequest } from "../../domain/holds/matchRequest"
 import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
 import { objectRpc } from "./objectRpc"
@@ -93,6 +93,8 @@ export const dayShardsOver = (namespace: Env["HOST_MATCH"]): DayShards["Type"] =
     drop: (hostDid, day, key) => call(VoidReply, "dropMarker", () => shard(hostDid, day).dropMarker(key)),
     lease: (hostDid, day, bookingId) => call(LeaseReply, "markerLease", () => shard(hostDid, day).markerLease(bookingId)),
     blockingCount: (hostDid, day) => call(CountReply, "blockingCount", () => shard(hostDid, day).blockingCount()),
+    claimWeek: (claim) => call(ClaimReply, "claimWeek", () => hostObject(namespace, claim.hostDid).claimWeek(Schema.encodeSync(WeekClaimRequest)(claim))),
+    dropWeekClaim: (hostDid, bookingId) => call(VoidReply, "dropWeekClaim", () => hostObject(namespace, hostDid).dropWeekClaim(bookingId)),
     commitments: (hostDid, day, from, until) =>
       call(CommitmentsReply, "commitments", () => shard(hostDid, day).commitments(hostDid, from, until, day)),
     confirm: (hostDid, day, bookingId, meeting) => call(ConfirmReply, "confirm", () => shard(hostDid, day).confirm(bookingId, encodeMeeting(meeting))),

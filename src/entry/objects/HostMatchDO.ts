@@ -16,7 +16,7 @@ import { dayShardsOver } from "../../adapters/objects/HoldStoreLive"
 import { sqliteHoldLedger } from "../../features/matching/engine/SqliteHoldLedger"
 import { calendarProviderFor } from "../connectorsGraph"
 import type { CalendarProvider } from "../../services/CalendarProvider"
-import { ClaimReply, CommitmentsReply, ConfirmMeeting, ConfirmReply, CountReply, HoldStoreError, type HostMatchRpc, LeaseReply, MarkerClaim, MatchInDayReply, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply } from "../../services/HoldStore"
+import { ClaimReply, CommitmentsReply, ConfirmMeeting, ConfirmReply, CountReply, HoldStoreError, type HostMatchRpc, LeaseReply, MarkerClaim, MatchInDayReply, MatchReply, RescheduleReply, RescheduleRequest, ResumeReply, SettingReply, StatusReply, SwitchReply, VoidReply, WeekClaimRequest } from "../../services/HoldStore"
 import { MatchRequest } from "../../domain/holds/matchRequest"
 import type { HealthProbe } from "../health"
 import { recordObjectStart } from "./objectStart"
@@ -190,6 +190,20 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
 
   async blockingCount() {
     return this.#run(CountReply, (engine) => Effect.either(engine.blockingCount))
+  }
+
+  /** The host's object: a day shard's reservation asks for a place under the weekly cap. */
+  async claimWeek(claim: typeof WeekClaimRequest.Encoded) {
+    return this.#run(ClaimReply, (engine) =>
+      Schema.decodeUnknown(WeekClaimRequest)(claim).pipe(
+        Effect.mapError((cause) => new HoldStoreError({ message: "malformed week claim", cause })),
+        Effect.flatMap(engine.claimWeek),
+        Effect.either
+      ))
+  }
+
+  async dropWeekClaim(bookingId: string) {
+    return this.#run(VoidReply, (engine) => Effect.either(engine.dropWeekClaim(bookingId)))
   }
 
   /** The host's commitments (the host's object), or this day shard's own (`day`). */

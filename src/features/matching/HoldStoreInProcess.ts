@@ -61,6 +61,9 @@ export const HoldStoreInProcess: Layer.Layer<HoldStore | HoldStoreAdmin | HoldSt
         drop: (hostDid, day, key) => Effect.flatMap(shardAsIs(hostDid, day), (engine) => engine.dropMarker(key)),
         lease: (hostDid, day, bookingId) => Effect.flatMap(shardAsIs(hostDid, day), (engine) => engine.markerLease(bookingId)),
         blockingCount: (hostDid, day) => Effect.flatMap(shardAsIs(hostDid, day), (engine) => engine.blockingCount),
+        // the host's object as is (a claim arrives while that object waits for the shard's answer)
+        claimWeek: (claim) => Effect.flatMap(Effect.sync(() => objectNamed(claim.hostDid)), (engine) => engine.claimWeek(claim)),
+        dropWeekClaim: (hostDid, bookingId) => Effect.flatMap(Effect.sync(() => objectNamed(hostDid)), (engine) => engine.dropWeekClaim(bookingId)),
         commitments: (hostDid, day, from, until) =>
           Effect.flatMap(shard(hostDid, day), (engine) => engine.commitments(hostDid, from, until, day)),
         confirm: (hostDid, day, bookingId, meeting) => Effect.flatMap(shard(hostDid, day), (engine) => engine.confirm(bookingId, meeting)),

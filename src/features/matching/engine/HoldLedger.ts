@@ -3,6 +3,7 @@ import { clashSearchRange, firstClash, type Span } from "../../../domain/holds/o
 import { HoldRef } from "../../../services/CalendarProvider"
 import { MatchStatus } from "../../../services/HoldStore"
 import { MatchRequest } from "../../../domain/holds/matchRequest"
+import type { WeekClaim } from "../../../domain/holds/weekClaims"
 
 /**
  * A host's holds and pending matches, as the host's single writer keeps them: in the Durable Object's
@@ -134,6 +135,14 @@ export interface HoldLedgerShape {
    * `now` (markers of the guest's holds in neighbouring day shards included; confirmed meetings not).
    */
   readonly liveHoldsOfGuest: (guestDid: string, now: number) => ReadonlyArray<string>
+  /** The host's object with day shards on: the weekly cap's claims (src/domain/holds/weekClaims.ts) of one week. */
+  readonly weekClaims: (week: number) => ReadonlyArray<WeekClaim>
+  readonly weekClaimOf: (bookingId: string) => WeekClaim | undefined
+  /** Inserts or replaces the claim of `claim.bookingId`. */
+  readonly putWeekClaim: (claim: WeekClaim) => void
+  readonly removeWeekClaim: (bookingId: string) => void
+  /** Drops the claims of slots starting before `before` (their weeks are over). */
+  readonly forgetWeekClaims: (before: number) => void
 }
 
 export class HoldLedger extends Context.Tag("overlap/HoldLedger")<HoldLedger, HoldLedgerShape>() {}
@@ -169,6 +178,7 @@ export const memoryHoldLedger = (): HoldLedgerShape => {
   const homes = new Map<string, { readonly home: ShardHome; readonly forgetAt: number }>()
   const shardDays = new Set<number>()
   const marks = new Map<string, ReadonlyArray<number>>()
+  const weekClaims = new Map<string, WeekClaim>()
   const settings = { dayShards: false, lastForwardAt: 0 }
   const blocking = () => [...holds.values()].filter((h) => isBlocking(h.state))
   const soonest = <A extends { readonly dueAt: number }>(items: Iterable<A>, now: number, limit: number) =>
@@ -222,6 +232,13 @@ export const memoryHoldLedger = (): HoldLedgerShape => {
     liveHoldsOfGuest: (guestDid, now) =>
       [...holds.values()]
         .filter((h) => h.guestDid === guestDid && (h.state === "reserved" || h.state === "held") && h.dueAt > now)
-        .map((h) => h.bookingId)
+        .map((h) => h.bookingId),
+    weekClaims: (week) => [...weekClaims.values()].filter((c) => c.week === week),
+    weekClaimOf: (bookingId) => weekClaims.get(bookingId),
+    putWeekClaim: (claim) => void weekClaims.set(claim.bookingId, claim),
+    removeWeekClaim: (bookingId) => void weekClaims.delete(bookingId),
+    forgetWeekClaims: (before) => {
+      for (const [id, claim] of weekClaims) if (claim.start < before) weekClaims.delete(id)
+    }
   }
 }

@@ -20,7 +20,8 @@ import type {
   NotParticipant,
   RescheduleError,
   RescheduleRequest,
-  ShardBackoff
+  ShardBackoff,
+  WeekClaimRequest
 } from "../../../services/HoldStore"
 import { makeBookingsMirror } from "./BookingsMirror"
 import { makeCommitmentsView } from "./CommitmentsView"
@@ -35,6 +36,7 @@ import { makePendingMatches } from "./PendingMatches"
 import { makePlanner } from "./Planner"
 import { makeReleases } from "./Releases"
 import { makeReschedule } from "./Reschedule"
+import { makeWeekCaps } from "./WeekCaps"
 
 /**
  * The host's single writer: matching, atomic holds, expiry and releases, over a `HoldLedger` (the object's
@@ -71,6 +73,9 @@ export interface HostMatchEngine {
   readonly markerLease: (bookingId: string) => Effect.Effect<MarkerLease>
   /** Blocking holds of this object's own (markers not counted). */
   readonly blockingCount: Effect.Effect<number>
+  // the host's object, called by its day shards: the weekly cap across shards (WeekCaps.ts)
+  readonly claimWeek: (claim: WeekClaimRequest) => Effect.Effect<boolean>
+  readonly dropWeekClaim: (bookingId: string) => Effect.Effect<void>
   // the host's object: the dayShards switch
   readonly dayShards: Effect.Effect<boolean>
   readonly setDayShards: (hostDid: string, on: boolean) => Effect.Effect<void, DayShardsSwitchRefused | HoldStoreError>
@@ -83,6 +88,7 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig): Effect.Effec
     const releases = makeReleases(context)
     const mirror = makeBookingsMirror(context)
     const markers = makeMarkers(context)
+    const weekCaps = makeWeekCaps(context)
     const runMatch = makeLocalMatch(context, { planner, releases, mirror, markers })
     const routing = makeDayShardRouting(context, runMatch)
     const pending = makePendingMatches(context, routing)
@@ -102,6 +108,8 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig): Effect.Effec
       claimMarker: markers.claimMarker,
       dropMarker: markers.dropMarker,
       markerLease: markers.markerLease,
+      claimWeek: weekCaps.claimWeek,
+      dropWeekClaim: weekCaps.dropWeekClaim,
       blockingCount: Effect.sync(() => ledger.ownBlockingCount()),
       dayShards: Effect.sync(() => ledger.dayShards()),
       setDayShards: routing.setDayShards

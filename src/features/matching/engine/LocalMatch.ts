@@ -3,6 +3,8 @@ import type { MatchRequest } from "../../../domain/holds/matchRequest"
 import { separationMs } from "../../../domain/holds/overlap"
 import { DEFAULT_HOLD_TTL_MS, DEFAULT_LIVE_HOLDS_PER_GUEST, PLACE_TIMEOUT_MS } from "../../../domain/holds/policy"
 import { windowOfDay } from "../../../domain/holds/shards"
+import { hostWeekSpan } from "../../../domain/holds/weekClaims"
+import type { Span } from "../../../domain/holds/overlap"
 import { MINUTE_MS } from "../../../domain/slots/civil"
 import { type HoldRef, ProviderUnavailable } from "../../../services/CalendarProvider"
 import { type CalendarParty, Held, NoSlotAvailable, type NewMatchError } from "../../../services/HoldStore"
@@ -36,7 +38,7 @@ export const makeLocalMatch = (
   context: EngineContext,
   parts: { readonly planner: Planner; readonly releases: Releases; readonly mirror: BookingsMirror; readonly markers: Markers }
 ): RunMatch => {
-  const { calendar, config, ledger, wake } = context
+  const { calendar, config, ledger, shards, wake } = context
   const { markers, mirror, planner, releases } = parts
 
   const place = (record: HoldRecord, party: CalendarParty): Effect.Effect<PartyResult<HoldRef>> =>
@@ -66,6 +68,28 @@ export const makeLocalMatch = (
       const ttl = request.holdTtlMs ?? config.defaultHoldTtlMs ?? DEFAULT_HOLD_TTL_MS
       const gap = separationMs(request.host)
       const terms = { reservedForMs: ttl + PLACE_TIMEOUT_MS, ...(inDay !== undefined ? { inDay } : {}) }
+      // In a day shard, a weekly cap is counted by the host's object (WeekCaps.ts): a week it refused is not
+      // searched again in this match.
+      const weekly = inDay !== undefined ? request.host.maxBookingsPerWeek : undefined
+      const closedWeeks: Array<Span> = []
+      const dropWeek = (record: HoldRecord) =>
+        weekly === undefined ? Effect.void : Effect.ignore(shards.dropWeekClaim(record.hostDid, record.bookingId))
+      /** A place under the host's weekly cap, asked of the host's object; refused when it cannot be asked. */
+      const claimWeek = (record: HoldRecord, day: number, max: number) =>
+        shards.claimWeek({
+          bookingId: record.bookingId,
+          hostDid: record.hostDid,
+          start: record.start,
+          homeDay: day,
+          dueAt: record.dueAt,
+          hostTz: request.host.timeZone,
+          max
+        }).pipe(
+          Effect.map((granted): "granted" | "full" | "unknown" => (granted ? "granted" : "full")),
+          Effect.catchAll((error) =>
+            Effect.as(Effect.logWarning("the host's object could not be asked for the weekly cap; the reservation is dropped", { error: String(error) }), "unknown" as const)
+          )
+        )
       return yield* runTwoParty<HoldRef, Held, NewMatchError | Backoff>(wake, {
         subject: "the hold",
         reserve: (tried) =>
@@ -73,16 +97,29 @@ export const makeLocalMatch = (
             ledger.get(request.bookingId) !== undefined
               // An earlier attempt's release is still being retried under this booking id: later.
               ? Effect.fail(new Backoff({ retryAfterMs: 30_000, reason: "the booking's previous hold is still being released" }))
-              : planner.reserveNextForGuest(search, query, tried, terms, maxLive)
+              : planner.reserveNextForGuest(search, query, closedWeeks.length > 0 ? [...tried, ...closedWeeks] : tried, terms, maxLive)
           ),
         ...(inDay !== undefined
           ? {
-            // A neighbouring shard has a hold too close to this time: not this time, and not a calendar attempt.
+            // The week full (the host's weekly cap), or a neighbouring shard has a hold too close to this time:
+            // not this time, and not a calendar attempt.
             admit: (record: HoldRecord) =>
-              Effect.tap(markers.claimFootprint(record, gap, inDay), (accepted) =>
-                Effect.sync(() => {
-                  if (!accepted) ledger.remove(record.bookingId)
-                }))
+              Effect.gen(function*() {
+                if (weekly !== undefined) {
+                  const week = yield* claimWeek(record, inDay, weekly)
+                  if (week !== "granted") {
+                    ledger.remove(record.bookingId)
+                    if (week === "full") closedWeeks.push(hostWeekSpan(request.host.timeZone, record.start))
+                    return false
+                  }
+                }
+                const accepted = yield* markers.claimFootprint(record, gap, inDay)
+                if (!accepted) {
+                  ledger.remove(record.bookingId)
+                  yield* dropWeek(record)
+                }
+                return accepted
+              })
           }
           : {}),
         party: place,
@@ -101,7 +138,7 @@ export const makeLocalMatch = (
             return new Held({ bookingId: record.bookingId, start: record.start, end: record.end, expiresAt })
           }),
         // Release what landed and drop the reservation.
-        rollBack: (record, host, guest) => releases.startRelease(record, afterPlace(host), afterPlace(guest)),
+        rollBack: (record, host, guest) => Effect.zipRight(releases.startRelease(record, afterPlace(host), afterPlace(guest)), dropWeek(record)),
         // A release still to retry keeps the booking id until it is done.
         mayTryAnother: (record) => ledger.get(record.bookingId) === undefined
       })

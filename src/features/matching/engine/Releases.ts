@@ -92,7 +92,9 @@ export const makeReleases = ({ calendar, ledger, locks, shards, wake }: EngineCo
       const record = ledger.get(bookingId)
       if (record === undefined) {
         const home = ledger.homeOf(bookingId)
-        return home === undefined ? Effect.void : shards.release(home.hostDid, home.day, bookingId)
+        if (home === undefined) return Effect.void
+        // the week's place under the weekly cap goes with the hold (WeekCaps.ts)
+        return Effect.tap(shards.release(home.hostDid, home.day, bookingId), () => ledger.removeWeekClaim(bookingId))
       }
       if (isMarker(bookingId)) return Effect.void
       return (record.state === "releasing" ? releaseCalendars(record) : startRelease(record)).pipe(locks.exclusive(bookingId))

@@ -13,6 +13,24 @@ import {
   PartyHoldJson,
   unknownHold
 } from "./HoldLedger"
+import type { WeekClaim } from "../../../domain/holds/weekClaims"
+
+interface WeekClaimRow extends Record<string, SqlStorageValue> {
+  booking_id: string
+  week: number
+  start_at: number
+  home_day: number
+  due_at: number
+  host_tz: string
+}
+const weekClaimOf = (row: WeekClaimRow): WeekClaim => ({
+  bookingId: row.booking_id,
+  week: row.week,
+  start: row.start_at,
+  homeDay: row.home_day,
+  dueAt: row.due_at,
+  hostTz: row.host_tz
+})
 
 /**
  * The hold ledger in a Durable Object's SQLite storage (`ctx.storage.sql`, synchronous). The object's
@@ -65,6 +83,15 @@ CREATE TABLE IF NOT EXISTS shard_homes (
   forget_at  INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS shard_homes_by_forget ON shard_homes (forget_at);
+CREATE TABLE IF NOT EXISTS week_claims (
+  booking_id TEXT    NOT NULL PRIMARY KEY,
+  week       INTEGER NOT NULL,
+  start_at   INTEGER NOT NULL,
+  home_day   INTEGER NOT NULL,
+  due_at     INTEGER NOT NULL,
+  host_tz    TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS week_claims_by_week ON week_claims (week);
 CREATE TABLE IF NOT EXISTS shard_marks (
   booking_id TEXT    NOT NULL,
   day        INTEGER NOT NULL,
@@ -275,6 +302,23 @@ export const sqliteHoldLedger = (sql: SqlStorage): HoldLedgerShape => {
         "SELECT booking_id FROM holds WHERE guest_did = ? AND state IN ('reserved', 'held') AND due_at > ?",
         guestDid,
         now
-      ).toArray().map((r) => r.booking_id)
+      ).toArray().map((r) => r.booking_id),
+    weekClaims: (week) => sql.exec<WeekClaimRow>("SELECT * FROM week_claims WHERE week = ?", week).toArray().map(weekClaimOf),
+    weekClaimOf: (bookingId) => {
+      const row = sql.exec<WeekClaimRow>("SELECT * FROM week_claims WHERE booking_id = ?", bookingId).toArray()[0]
+      return row === undefined ? undefined : weekClaimOf(row)
+    },
+    putWeekClaim: (c) =>
+      void sql.exec(
+        "INSERT OR REPLACE INTO week_claims (booking_id, week, start_at, home_day, due_at, host_tz) VALUES (?, ?, ?, ?, ?, ?)",
+        c.bookingId,
+        c.week,
+        c.start,
+        c.homeDay,
+        c.dueAt,
+        c.hostTz
+      ),
+    removeWeekClaim: (bookingId) => void sql.exec("DELETE FROM week_claims WHERE booking_id = ?", bookingId),
+    forgetWeekClaims: (before) => void sql.exec("DELETE FROM week_claims WHERE start_at < ?", before)
   }
 }
