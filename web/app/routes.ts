@@ -5,6 +5,7 @@ export default [
   route("signin", "routes/signin.tsx"),
   // the console (signed in): the inbox
   route("app", "routes/console.tsx"),
+  route("app/availability", "routes/availability.tsx"),
   route("app/calendars", "routes/calendars.tsx"),
   route("app/settings", "routes/settings.tsx"),
   // "/@alice.example.com": the booking page (a path segment starting with "@"; anything else is the 404 page)

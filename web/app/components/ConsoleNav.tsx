@@ -1,6 +1,7 @@
 /** The console's sections. */
 const SECTIONS = [
   { id: "inbox", href: "/app", label: "Inbox" },
+  { id: "availability", href: "/app/availability", label: "Availability" },
   { id: "calendars", href: "/app/calendars", label: "Calendars" },
   { id: "settings", href: "/app/settings", label: "Settings" }
 ] as const

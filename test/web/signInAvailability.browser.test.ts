@@ -1,0 +1,191 @@
+// Issue 13's browser end-to-end test, in Debian Chromium against the whole local system (scripts/devSystem.mjs, the
+// same system bookingPage.browser.test.ts starts; files run one after another): a FRESH account made on the local
+// PDS signs in through Overlap's /signin and the PDS's real sign-in and consent pages, lands on /app, publishes
+// weekly hours and an event type from /app/availability (records in its repo, then in getOffers / getEventTypes
+// through the firehose), signs out, and its old cookie is refused with 401.
+import { AtpAgent } from "@atproto/api"
+import type { Browser, BrowserContext, Page } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { allDevPorts, devUrls, type DevSystem, portInUse, startDevSystem } from "../../scripts/devSystem.mjs"
+import { newContext, signInOnPds } from "../support/browser"
+import { focused, launchChromium, screenshots, scrollsSideways, seriousAxeViolations } from "./browserKit"
+
+const { webUrl, pdsUrl } = devUrls
+const PASSWORD = "fresh-account-password"
+
+let system: DevSystem | undefined
+let reused = false
+let browser: Browser | undefined
+let context: BrowserContext | undefined
+let page: Page | undefined
+let account: { did: string; handle: string }
+
+interface Account {
+  readonly did: string
+  readonly handle: string
+}
+
+const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe().catch(() => undefined)
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s`)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+  }
+}
+
+const listRecords = async (collection: string) => {
+  const response = await fetch(`${pdsUrl}/xrpc/com.atproto.repo.listRecords?repo=${account.did}&collection=${collection}`)
+  return ((await response.json()) as { records: Array<{ uri: string; value: Record<string, any> }> }).records
+}
+
+/** The page's own XRPC call with the browser's cookies (a query: no CSRF token needed). */
+const query = async (nsid: string, params: Record<string, string>) => {
+  const response = await page!.request.get(`${webUrl}/xrpc/${nsid}?${new URLSearchParams(params)}`)
+  return { status: response.status(), body: (await response.json()) as any }
+}
+
+/** A fresh account on the local PDS: it has never signed in to Overlap and has no records. */
+const freshAccount = async (prefix: string): Promise<Account> => {
+  const agent = new AtpAgent({ service: pdsUrl })
+  const name = `${prefix}${Date.now().toString(36)}`
+  const created = await waitFor("a fresh account on the local PDS", async () =>
+    (await agent.createAccount({ handle: `${name}.test`, email: `${name}@example.test`, password: PASSWORD })).data)
+  return { did: created.did, handle: created.handle }
+}
+
+/** Overlap's /signin, then the PDS's own sign-in and consent pages, back on /app signed in. */
+const signIn = async (on: Page, who: Account) => {
+  await on.goto(`${webUrl}/signin`)
+  await on.getByLabel("Your handle").fill(who.handle)
+  await on.getByRole("button", { name: "Continue" }).click()
+  await on.waitForURL((url) => url.origin === pdsUrl, { timeout: 30_000 })
+  const consent = await signInOnPds(on, { handle: who.handle, password: PASSWORD, timeoutMs: 30_000 })
+  await on.waitForURL(`${webUrl}/app`, { timeout: 30_000 })
+  return consent
+}
+
+beforeAll(async () => {
+  reused = process.env.OVERLAP_WEB_TEST_REUSE === "1" && (await portInUse(8785))
+  if (!reused) system = await startDevSystem({ readyTimeoutMs: 360_000 })
+  account = await freshAccount("fresh")
+  browser = await launchChromium()
+  context = await newContext(browser, { timezoneId: "Europe/Berlin", locale: "en-GB", viewport: { width: 1280, height: 900 } })
+  page = await context.newPage()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  if (reused) return
+  await system?.stop()
+  const left = []
+  for (const port of allDevPorts()) if (await portInUse(port)) left.push(port)
+  expect(left, "ports still in use after stopping the system").toEqual([])
+})
+
+describe("sign in as a fresh account and publish availability, in Chromium", () => {
+  it("signs in through Overlap's /signin and the PDS's own sign-in and consent pages, and lands on /app signed in", async () => {
+    const consent = await signIn(page!, account)
+    expect(consent.consentShown).toBe(true)
+    await expect(page!.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Inbox")
+    expect((await context!.cookies(webUrl)).map((c) => c.name)).toContain("overlap-session")
+    const settings = await query("app.overlap.session.getSettings", {})
+    expect(settings).toMatchObject({ status: 200, body: { reauthorizeRequired: false } })
+  })
+
+  it("composes weekly hours on /app/availability: the slotOffer is in the account's repo, then in getOffers through the firehose", async () => {
+    await page!.getByRole("link", { name: "Availability" }).first().click()
+    await page!.waitForURL(`${webUrl}/app/availability`)
+    // the zone defaults to the browser's (set once the page is live in the browser)
+    await page!.waitForFunction(() => (globalThis as any).document.getElementById("tz")?.value === "Europe/Berlin", undefined, { timeout: 30_000 })
+    expect(await seriousAxeViolations(page!)).toEqual([])
+
+    // Monday: 09:00–12:00 and 14:00–17:00; Tuesday to Friday keep 09:00–17:00; for people who follow me
+    await page!.getByLabel("Monday until", { exact: true }).fill("12:00")
+    await page!.getByRole("button", { name: "Add a time range on Monday" }).click()
+    await page!.getByLabel("Monday from (2)").fill("14:00")
+    await page!.getByLabel("Monday until (2)").fill("17:00")
+    await page!.getByLabel("Who may book these hours").selectOption("follower")
+    await page!.getByLabel("Note for guests (optional, public)").fill("Mornings and afternoons")
+    // the preview follows the draft: a Monday in the next 7 days shows both windows
+    await expect(page!.getByRole("list", { name: "Open times in the next days" }).innerText()).resolves.toMatch(/Mon[^\n]*\b0?9:00–12:00, 14:00–17:00/)
+    await page!.getByRole("button", { name: "Publish these hours" }).click()
+    await expect(page!.getByRole("status").innerText()).resolves.toContain("Published to your PDS")
+
+    const [offer] = await waitFor("the offer in the repo", async () => {
+      const records = await listRecords("app.overlap.slotOffer")
+      return records.length > 0 ? records : undefined
+    })
+    expect(await listRecords("app.overlap.slotOffer")).toHaveLength(1)
+    expect(offer!.value).toMatchObject({ tz: "Europe/Berlin", policy: "follower", note: "Mornings and afternoons" })
+    expect(offer!.value.weekly).toEqual(expect.arrayContaining([
+      { days: ["monday"], start: "09:00", end: "12:00" },
+      { days: ["monday"], start: "14:00", end: "17:00" },
+      { days: ["tuesday", "wednesday", "thursday", "friday"], start: "09:00", end: "17:00" }
+    ]))
+    // the page lists it, read back from the repo
+    await page!.getByRole("list", { name: "Your published hours" }).getByText("Mon 09:00–12:00", { exact: false }).waitFor({ timeout: 30_000 })
+
+    // the firehose brings it to the index: getOffers as the host sees it
+    const indexed = await waitFor("the offer in getOffers", async () => {
+      const answer = await query("app.overlap.getOffers", { host: account.did, limit: "10" })
+      return answer.status === 200 && answer.body.offers.some((o: { uri: string }) => o.uri === offer!.uri) ? answer.body : undefined
+    })
+    expect(indexed.offers.find((o: { uri: string }) => o.uri === offer!.uri)).toMatchObject({ policy: "follower", tz: "Europe/Berlin" })
+  })
+
+  it("creates an event type drawing on those hours: in the repo under its slug, then in getEventTypes", async () => {
+    await page!.getByLabel("Name", { exact: true }).fill("Intro call")
+    await expect(page!.getByLabel("Link name").inputValue()).resolves.toBe("intro-call")
+    await page!.getByRole("checkbox", { name: "60 minutes" }).check()
+    await page!.getByRole("button", { name: "Save event type" }).click()
+    await expect(page!.getByRole("status").innerText()).resolves.toContain("Published to your PDS")
+    const [eventType] = await listRecords("app.overlap.eventType")
+    expect(eventType).toMatchObject({ uri: `at://${account.did}/app.overlap.eventType/intro-call`, value: { name: "Intro call", durations: [30, 60] } })
+    await waitFor("the event type in getEventTypes", async () => {
+      const answer = await query("app.overlap.getEventTypes", { host: account.did })
+      return answer.status === 200 && answer.body.eventTypes.some((e: { slug: string }) => e.slug === "intro-call") ? true : undefined
+    })
+    await page!.getByRole("list", { name: "Your event types" }).getByText("Intro call").waitFor({ timeout: 30_000 })
+  })
+
+  it("is usable at 360 px and by keyboard, and leaves screenshots at 1280 and 390 px", async () => {
+    await page!.reload()
+    await page!.waitForFunction(() => (globalThis as any).document.getElementById("tz")?.value === "Europe/Berlin", undefined, { timeout: 30_000 })
+    await page!.setViewportSize({ width: 360, height: 800 })
+    expect(await scrollsSideways(page!)).toBe(false)
+    // Tab reaches the editor's first control
+    await page!.getByRole("link", { name: "Availability" }).first().focus()
+    let reached = false
+    for (let i = 0; i < 30 && !reached; i++) {
+      await page!.keyboard.press("Tab")
+      reached = (await focused(page!)).id === "tz"
+    }
+    expect(reached).toBe(true)
+    await page!.setViewportSize({ width: 1280, height: 900 })
+    expect(await seriousAxeViolations(page!)).toEqual([])
+    await screenshots(page!, "availability")
+  })
+
+  it("deletes the hours from the repo through the page", async () => {
+    const offersBefore = await listRecords("app.overlap.slotOffer")
+    await page!.getByRole("button", { name: /^Delete hours:/ }).first().click()
+    await expect(page!.getByRole("status").innerText()).resolves.toContain("deleted")
+    expect(await listRecords("app.overlap.slotOffer")).toHaveLength(offersBefore.length - 1)
+  })
+
+  it("signs out: the old session cookie now gets 401", async () => {
+    const old = (await context!.cookies(webUrl)).find((c) => c.name === "overlap-session")!.value
+    expect((await fetch(`${webUrl}/xrpc/app.overlap.session.getSettings`, { headers: { cookie: `overlap-session=${old}` } })).status).toBe(200)
+    await page!.getByRole("button", { name: "Sign out" }).click()
+    await page!.waitForURL((url) => url.pathname !== "/app/availability", { timeout: 30_000 })
+    const after = await fetch(`${webUrl}/xrpc/app.overlap.session.getSettings`, { headers: { cookie: `overlap-session=${old}` } })
+    expect(after.status).toBe(401)
+    expect(await after.json()).toMatchObject({ error: "SessionInvalid" })
+    // and the console sends the browser to sign in again
+    await page!.goto(`${webUrl}/app/availability`)
+    await page!.waitForURL((url) => url.pathname === "/signin")
+  })
+})
+
