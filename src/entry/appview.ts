@@ -21,6 +21,7 @@ import { handleVaultKeys, VAULT_KEYS_PATH } from "../features/connectors/vaultKe
 import { reindexDrift } from "../features/ingest/reindexDrift"
 import type { Env } from "../platform/CloudflareEnv"
 import { buildIsolateRuntime, perEnv } from "../platform/isolateRuntime"
+import { scheduledClock } from "../platform/scheduledClock"
 import { adminLayer } from "./adminGraph"
 import { accountLayer } from "./accountGraph"
 import { appviewLayer } from "./appviewGraph"
@@ -81,8 +82,8 @@ export default {
     switch (job) {
       case "expire-holds":
         ctx.waitUntil(runtime.runPromise(Effect.asVoid(expirySweep)))
-        // the same minute: reminders before meetings that are on (docs/notifications.md)
-        ctx.waitUntil(runtime.runPromise(Effect.asVoid(reminderSweep)))
+        // the same minute: reminders before meetings that are on (docs/notifications.md), as of the trigger's time
+        ctx.waitUntil(runtime.runPromise(Effect.asVoid(reminderSweep).pipe(Effect.withClock(scheduledClock(controller.scheduledTime)))))
         // and the hold engine's held / expired requests told to both people
         ctx.waitUntil(runtime.runPromise(Effect.asVoid(Effect.provide(transitionSweep, TransitionNoticesLive.pipe(Layer.provide(D1Live))))))
         return
