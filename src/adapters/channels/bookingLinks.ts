@@ -24,7 +24,8 @@ export const bookingLinks = (
       )
     const side = sideOf(event, did)
     const b = { b: event.bookingId }
-    const on = event.type === "booking.confirmed" || event.type === "booking.rescheduled" || event.type === "booking.reminder"
+    const on = event.type === "booking.confirmed" || event.type === "booking.rescheduled" || event.type === "booking.reminder" ||
+      event.type === "booking.reschedule_declined"
     const kind = kindOf(event)
     return {
       view: yield* mint("view", b),

@@ -64,6 +64,7 @@ export const bookingSubject = (event: BookingEvent, people: MeetingPeople, recip
     .with("booking.expired", () => `Expired: ${title} with ${other} was not confirmed in time`)
     .with("booking.reminder", () => `Reminder: ${title} with ${other}, ${when}`)
     .with("booking.reschedule_proposed", () => `${other} asks to move ${title}, ${when}`)
+    .with("booking.reschedule_declined", () => `Not moved: ${title} with ${other} stays ${when}`)
     .exhaustive()
 }
 
@@ -90,6 +91,8 @@ export const bookingBody = (
     .with("booking.reminder", () => `Your meeting with ${other} starts ${inAbout(event.minutesBefore)}.`)
     .with("booking.reschedule_proposed", () =>
       `${other} asks to move your meeting to a new time. It keeps its time unless you accept the new one.`)
+    .with("booking.reschedule_declined", () =>
+      `${other} kept your meeting at its time: the new time you proposed was not taken. You can still cancel it, or propose another time.`)
     .exhaustive()
   const times = zonesFor(zones, recipient).map((tz, i) => `${i === 0 ? "When" : "Their time"}: ${localTime(event.startAt, event.endAt, tz)}`)
   const proposed = event.proposedStartAt !== undefined && event.proposedEndAt !== undefined

@@ -80,6 +80,7 @@ export const kindOf = (event: NotifyEvent): NotifyKind | undefined => {
       return "canceled"
     case "booking.rescheduled":
     case "booking.reschedule_proposed":
+    case "booking.reschedule_declined":
       return "rescheduled"
     case "booking.expired":
       return "expired"

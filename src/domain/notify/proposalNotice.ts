@@ -45,3 +45,24 @@ export const proposalNotification = (booking: ProposedBooking, reason?: string):
     recipients: [{ did: booking.hostDid }]
   }
 }
+
+/**
+ * The notice to the guest that the host kept the meeting's time (app.overlap.declineReschedule, or the e-mail's
+ * keep-time link): to the guest only, with the meeting's time and the one not taken. `booking` is the booking as
+ * it was before the answer (it still holds the proposal). Its id names the proposal, so an answer given twice —
+ * the second is refused anyway — or redelivered is one notice. Undefined when the booking holds no proposal.
+ */
+export const proposalDeclinedNotification = (booking: ProposedBooking, reason?: string): Notification | undefined => {
+  const asked = proposalNotification(booking)
+  if (asked === undefined) return undefined
+  const { proposedAt } = booking
+  return {
+    id: `${booking.id}:${booking.sequence}:booking.reschedule_declined.${proposedAt}`,
+    event: {
+      ...asked.event,
+      type: "booking.reschedule_declined",
+      ...(reason !== undefined ? { reason } : {})
+    },
+    recipients: [{ did: booking.guestDid }]
+  }
+}

@@ -38,6 +38,7 @@ const bookingSubject = (event: BookingEvent): string =>
     .with("booking.declined", () => "Declined: your meeting request")
     .with("booking.reminder", () => `Reminder: meeting on ${bookingWhen(event)}`)
     .with("booking.reschedule_proposed", () => `Move request: meeting on ${bookingWhen(event)}`)
+    .with("booking.reschedule_declined", () => `Not moved: meeting stays on ${bookingWhen(event)}`)
     .exhaustive()
 
 export const subjectFor = (event: NotifyEvent): string => {
@@ -78,6 +79,11 @@ const bookingText = (event: BookingEvent, recipientDid: string): string => {
       (event.proposedStartAt !== undefined && event.proposedEndAt !== undefined
         ? ` to ${when(event.proposedStartAt, event.proposedEndAt, event.tz)}: accept or keep the time in Overlap.`
         : ": accept or keep the time in Overlap."))
+    .with("booking.reschedule_declined", () =>
+      `${other} kept your meeting on ${bookingWhen(event)} at its time` +
+      (event.proposedStartAt !== undefined && event.proposedEndAt !== undefined
+        ? `: the new time you proposed, ${when(event.proposedStartAt, event.proposedEndAt, event.tz)}, was not taken.`
+        : ": the new time you proposed was not taken."))
     .exhaustive()
   const reason = event.reason !== undefined && event.reason.trim() !== "" ? `\nReason: ${event.reason.slice(0, 500)}` : ""
   return `${headline}${reason}\nOverlap booking ${event.bookingId}`

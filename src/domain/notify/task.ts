@@ -26,7 +26,8 @@ export const BookingEventType = Schema.Literal(
   "booking.canceled",
   "booking.declined",
   "booking.reminder",
-  "booking.reschedule_proposed"
+  "booking.reschedule_proposed",
+  "booking.reschedule_declined"
 )
 export type BookingEventType = typeof BookingEventType.Type
 
@@ -61,7 +62,10 @@ export const BookingEvent = Schema.Struct({
   guestName: Schema.optional(Schema.String.pipe(Schema.maxLength(256))),
   /** On a reminder: how long before the start it is sent. */
   minutesBefore: Schema.optional(Schema.Int.pipe(Schema.between(1, 10080))),
-  /** On a guest's proposal (booking.reschedule_proposed): the new time the host is asked to accept. */
+  /**
+   * On a guest's proposal (booking.reschedule_proposed): the new time the host is asked to accept; on its answer
+   * (booking.reschedule_declined, to the guest): the time the host did not take.
+   */
   proposedStartAt: Schema.optional(EpochMillis),
   proposedEndAt: Schema.optional(EpochMillis)
 })

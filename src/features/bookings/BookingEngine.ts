@@ -4,7 +4,7 @@ import { toMatchRequest } from "../../domain/holds/matchInput"
 import { icsKey } from "../../domain/invitation"
 import type { BookingEventType } from "../../domain/notify/task"
 import { notificationIdFor } from "../../domain/notify/task"
-import { proposalNotification } from "../../domain/notify/proposalNotice"
+import { proposalDeclinedNotification, proposalNotification } from "../../domain/notify/proposalNotice"
 import { AuditLog } from "../../services/AuditLog"
 import {
   ActionNotAllowed,
@@ -376,10 +376,14 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
               ))
           )))
 
-    /** The host keeps the meeting's time: the proposal is dropped. */
+    /** The host keeps the meeting's time: the proposal is dropped and the guest told so (once per proposal). */
     const declineReschedule = (input: LifecycleCommand) =>
       serialized(input, { _tag: "Reschedule" }, (booking, actor) =>
-        Effect.flatMap(openProposal(booking, actor, "DeclineReschedule"), () => commit(booking, "Reschedule", NO_PROPOSAL)))
+        Effect.flatMap(openProposal(booking, actor, "DeclineReschedule"), () =>
+          Effect.tap(commit(booking, "Reschedule", NO_PROPOSAL), (after) => {
+            const notice = proposalDeclinedNotification(booking, input.reason)
+            return notice === undefined ? Effect.void : outbox.enqueue(notice).pipe(afterCommit("proposal answer notice", after.id))
+          })))
 
     return { finalize, decline, cancel, reschedule, confirmReschedule, declineReschedule }
   })
