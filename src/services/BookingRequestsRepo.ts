@@ -28,6 +28,8 @@ export const BookingRequestRecord = Schema.Struct({
   cid: Schema.String,
   rev: Schema.String,
   offerUri: Schema.NullOr(AtUri),
+  /** The host's event type the request books (slug or AT URI), when the record names one. */
+  eventType: Schema.optional(Schema.NullOr(Schema.String)),
   constraints: BookingConstraints,
   /** The record's own status: taken when the request is first indexed, then owned by setStatus. */
   status: BookingRequestStatus,
@@ -41,6 +43,7 @@ export class IndexedBookingRequest extends Schema.Class<IndexedBookingRequest>("
   ...BookingRequestRecord.fields,
   /** stored as JSON text */
   constraints: Schema.parseJson(BookingConstraints),
+  eventType: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
   indexedAt: EpochMillis,
   hidden: SqliteBoolean,
   /** Why Overlap declined the request (e.g. `TooManyHolds`, `RateLimited`, `NoSlotAvailable`); null otherwise. */

@@ -13,6 +13,7 @@ import { makeSocialGraphTest } from "../../src/adapters/memory/SocialGraphTest"
 import { TurnstileTest } from "../../src/adapters/memory/TurnstileTest"
 import { BookingRequestsRepo } from "../../src/services/BookingRequestsRepo"
 import { BookingsRepo } from "../../src/services/BookingsRepo"
+import { EventTypesRepo } from "../../src/services/EventTypesRepo"
 import { HoldStore } from "../../src/services/HoldStore"
 import { OffersRepo, type OfferPolicy } from "../../src/services/OffersRepo"
 import { makeAccount, serviceAuthFor, type TestAccount, withXrpcTestServices } from "./xrpcTestKit"
@@ -381,6 +382,42 @@ describe("match-request task (an indexed bookingRequest)", () => {
     const other = await seedNamed(follower, "anyone", "r1")
     await deliver(other)
     expect(await reasonOf(other)).toEqual(Option.some(["held", null]))
+  })
+
+  // Issue 15: a record may name the host's event type, as app.overlap.match does (lengths, offers, location).
+  it("a record naming an event type books it: its length and location on the booking; an unknown one or a length it does not allow is declined", async () => {
+    await world.run(Effect.flatMap(EventTypesRepo, (repo) => repo.upsert({
+      uri: `at://${host.did}/app.overlap.eventType/intro`, did: host.did, rkey: "intro", cid: "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
+      rev: "3l000000000002", slug: "intro", name: "Intro", description: null, durations: [20], policy: "anyone",
+      location: { $type: "app.overlap.defs#locationInPerson", address: "Hauptstraße 1, Berlin" }, offers: [offerUri("anyone")], createdAt: Date.now()
+    })))
+    const seedTyped = (guest: TestAccount, rkey: string, eventType: string, durationMin: number) =>
+      world.run(Effect.gen(function*() {
+        const uri = `at://${guest.did}/app.overlap.bookingRequest/${rkey}`
+        const { constraints } = matchBody("anyone")
+        yield* Effect.flatMap(BookingRequestsRepo, (r) => r.upsert({
+          uri, guestDid: guest.did, hostDid: host.did, rkey, cid: "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
+          rev: "3l000000000003", offerUri: null, eventType, constraints: { ...constraints, durationMin, durationMax: durationMin },
+          status: "pending", note: null, createdAt: Date.now()
+        }))
+        return uri
+      }))
+    const uri = await seedTyped(stranger, "t1", "intro", 20)
+    expect((await deliver(uri)).ack).toHaveBeenCalledOnce()
+    expect(await reasonOf(uri)).toEqual(Option.some(["held", null]))
+    const page = await world.run(Effect.flatMap(BookingsRepo, (b) => b.listForDid({ did: stranger.did, role: "guest", limit: 10 })))
+    expect(page.items).toHaveLength(1)
+    const booking = page.items[0]!
+    expect(booking.endAt - booking.startAt).toBe(20 * MIN)
+    expect(booking.location).toEqual({ $type: "app.overlap.defs#locationInPerson", address: "Hauptstraße 1, Berlin" })
+
+    const unknown = await seedTyped(follower, "t2", "no-such-type", 20)
+    await deliver(unknown)
+    expect(await reasonOf(unknown)).toEqual(Option.some(["declined", "InvalidEventType"]))
+    const wrongLength = await seedTyped(follower, "t3", "intro", 30)
+    await deliver(wrongLength)
+    expect(await reasonOf(wrongLength)).toEqual(Option.some(["declined", "InvalidEventType"]))
+    expect(world.calendars.holdsOf(host.did)).toHaveLength(1)
   })
 
   it("a record past the guest's match budget (the XRPC match's bucket) is declined with RateLimited, before any calendar", async () => {

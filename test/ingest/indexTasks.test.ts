@@ -92,6 +92,8 @@ describe("index-tasks consumer", () => {
           $type: "app.overlap.bookingRequest",
           hostDid: host,
           constraints: { durationMin: 30, durationMax: 30, tz: "UTC" },
+          // the optional event type (issue 15) is indexed for the match-request task
+          eventType: "intro",
           status: "pending",
           createdAt: "2029-12-01T00:00:00.000Z"
         }
@@ -99,7 +101,7 @@ describe("index-tasks consumer", () => {
       yield* indexTaskBatch(batchOf([message(create), message(create)]))
       const uri = `at://${guest}/app.overlap.bookingRequest/r1`
       expect(sent).toEqual([{ kind: "match-request", requestUri: uri }])
-      expect(Option.isSome(yield* (yield* BookingRequestsRepo).get(uri))).toBe(true)
+      expect(Option.getOrThrow(yield* (yield* BookingRequestsRepo).get(uri)).eventType).toBe("intro")
     }).pipe(Effect.provide(makeLayer(sent)))
   })
 

@@ -306,7 +306,18 @@ export const repositorySuite = (name: string, layer: Layer.Layer<Repositories>) 
           const record = request("r1", "3l0000000001")
           expect(yield* requests.upsert(record)).toBe(true)
           const stored = Option.getOrThrow(yield* requests.get(record.uri))
-          expect({ ...stored }).toEqual({ ...record, indexedAt: T0 + 42, hidden: false, statusReason: null })
+          expect({ ...stored }).toEqual({ ...record, eventType: null, indexedAt: T0 + 42, hidden: false, statusReason: null })
+        }))
+
+      test("the event type a record names (issue 15) is kept, and follows a newer revision", () =>
+        Effect.gen(function*() {
+          const requests = yield* BookingRequestsRepo
+          const record = request("r9", "3l0000000001", { eventType: "intro" })
+          expect(yield* requests.upsert(record)).toBe(true)
+          expect(Option.getOrThrow(yield* requests.get(record.uri)).eventType).toBe("intro")
+          const uri = `at://${HOST}/app.overlap.eventType/long-talk`
+          expect(yield* requests.upsert(request("r9", "3l0000000002", { eventType: uri }))).toBe(true)
+          expect(Option.getOrThrow(yield* requests.get(record.uri)).eventType).toBe(uri)
         }))
 
       test("rev guard and tombstones; the status set by Overlap survives record updates", () =>

@@ -29,14 +29,14 @@ export const BookingRequestsRepoLive: Layer.Layer<
 
     const upsert = (r: BookingRequestRecord, constraints: string, now: number) =>
       sql`INSERT INTO booking_requests
-            (uri, guest_did, host_did, rkey, cid, rev, offer_uri, constraints, status, note, created_at,
+            (uri, guest_did, host_did, rkey, cid, rev, offer_uri, event_type, constraints, status, note, created_at,
              indexed_at, hidden)
-          SELECT ${r.uri}, ${r.guestDid}, ${r.hostDid}, ${r.rkey}, ${r.cid}, ${r.rev}, ${r.offerUri},
+          SELECT ${r.uri}, ${r.guestDid}, ${r.hostDid}, ${r.rkey}, ${r.cid}, ${r.rev}, ${r.offerUri}, ${r.eventType ?? null},
                  ${constraints}, ${r.status}, ${r.note}, ${r.createdAt}, ${now}, 0
           WHERE ${notTombstoned(sql, r.uri, r.rev)}
           ON CONFLICT (uri) DO UPDATE SET
             guest_did = excluded.guest_did, host_did = excluded.host_did, rkey = excluded.rkey,
-            cid = excluded.cid, rev = excluded.rev, offer_uri = excluded.offer_uri,
+            cid = excluded.cid, rev = excluded.rev, offer_uri = excluded.offer_uri, event_type = excluded.event_type,
             constraints = excluded.constraints, note = excluded.note, created_at = excluded.created_at,
             indexed_at = excluded.indexed_at
           WHERE excluded.rev > booking_requests.rev

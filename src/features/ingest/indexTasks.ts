@@ -68,6 +68,7 @@ const applyRecordWrite = (event: RecordWrite, attempt: number) =>
           guestDid: event.did,
           hostDid: v.hostDid,
           offerUri: v.offerUri ?? null,
+          eventType: v.eventType ?? null,
           constraints: {
             durationMin: c.durationMin,
             durationMax: c.durationMax,

@@ -86,9 +86,12 @@ export const eventTypeFor = (hostDid: string, ref: string | undefined) =>
  * the event type draws on, and the event type's own tier. Without an event type, `offersFor` as it is.
  */
 export const offersForEventType = (hostDid: string, guest: string | Guest, offerUri: string | undefined, eventType: EventType | undefined) =>
+  Effect.flatMap(offersFor(hostDid, guest, offerUri), (offers) =>
+    eventType === undefined ? Effect.succeed(offers) : narrowToEventType(hostDid, guest, offers, eventType))
+
+/** Of the offers a guest may book, those an event type draws on, once the guest meets the event type's own tier. */
+export const narrowToEventType = (hostDid: string, guest: string | Guest, offers: ReadonlyArray<IndexedOffer>, eventType: EventType) =>
   Effect.gen(function*() {
-    const offers = yield* offersFor(hostDid, guest, offerUri)
-    if (eventType === undefined) return offers
     if (eventType.policy !== undefined) {
       const decision = (yield* meetsTier(hostDid, guest))(eventType.policy)
       if (decision._tag === "Refused") {

@@ -1,8 +1,9 @@
-import { Clock, Effect, Option } from "effect"
+import { Cause, Clock, Effect, Exit, Option } from "effect"
 import type { MatchRequestTask } from "../../domain/calendar/calendarTask"
 import { toMatchRequest } from "../../domain/holds/matchInput"
 import { slotRulesOf } from "../../domain/matching/hostRules"
-import { hostRulesFor } from "../settings/hostRulesFor"
+import { eventTypeKeys, hostRulesFor } from "../settings/hostRulesFor"
+import { type EventType, eventTypeDurations, eventTypeFor, narrowToEventType } from "./eventTypes"
 import type { DefsConstraints } from "../../lexicon/schemas"
 import { bookableOffers } from "./bookableOffers"
 import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "./matchAndRecord"
@@ -57,14 +58,29 @@ export const handleMatchRequest = (message: Message<MatchRequestTask>, retryDela
     }
 
     const started = yield* Clock.currentTimeMillis
-    const offers = yield* Effect.either(bookableOffers(request.hostDid, request.guestDid, request.offerUri ?? undefined))
+    const declined = (reason: string) => Effect.andThen(recordRefusedMatch(reason, started), settle("declined", reason))
+    // The event type the record names (issue 15), as app.overlap.match takes it: its offers, tier, lengths, rules
+    // and location. One that is not the host's, or lengths it does not allow: declined (InvalidEventType).
+    let eventType: EventType | undefined
+    if (request.eventType != null) {
+      const found = yield* Effect.exit(eventTypeFor(request.hostDid, request.eventType))
+      if (Exit.isFailure(found)) {
+        return yield* (Option.isSome(Cause.failureOption(found.cause)) ? declined("InvalidEventType") : retry("event type could not be read"))
+      }
+      eventType = found.value
+    }
+    const lengths = yield* Effect.either(eventTypeDurations(eventType, request.constraints.durationMin, request.constraints.durationMax, "constraints."))
+    if (lengths._tag === "Left") return yield* declined("InvalidEventType")
+    const offers = yield* Effect.either(Effect.flatMap(
+      bookableOffers(request.hostDid, request.guestDid, request.offerUri ?? undefined),
+      (all) => (eventType === undefined ? Effect.succeed(all) : narrowToEventType(request.hostDid, request.guestDid, all, eventType))
+    ))
     if (offers._tag === "Left") {
       const error = offers.left
       if (error._tag === "GraphUnavailable" || error._tag === "RepositoryError") return yield* retry(error._tag)
-      yield* recordRefusedMatch(error._tag, started)
-      return yield* settle("declined", error._tag)
+      return yield* declined(error._tag)
     }
-    const host = yield* Effect.either(hostRulesFor(request.hostDid))
+    const host = yield* Effect.either(hostRulesFor(request.hostDid, eventTypeKeys(eventType)))
     if (host._tag === "Left") return yield* retry(host.left._tag)
     const matchRequest = toMatchRequest({
       hostDid: request.hostDid,
@@ -72,13 +88,18 @@ export const handleMatchRequest = (message: Message<MatchRequestTask>, retryDela
       bookingId: yield* bookingIdFor(request.guestDid, "bookingRequest", uri),
       offers: offers.right,
       // Indexed records passed lexicon validation; the slot engine re-checks every field.
-      constraints: request.constraints as DefsConstraints,
+      constraints: { ...(request.constraints as DefsConstraints), ...lengths.right },
       hostRules: slotRulesOf(host.right.rules, host.right.timeZone ?? offers.right[0]!.tz),
       now: started,
       requestUri: uri,
       ...(request.offerUri !== null ? { offerUri: request.offerUri } : {})
     })
-    const outcome = yield* Effect.either(matchAndRecord({ ...matchRequest, liveHoldsPerGuest: host.right.rules.maxLiveHoldsPerGuest }))
+    const outcome = yield* Effect.either(matchAndRecord({
+      ...matchRequest,
+      liveHoldsPerGuest: host.right.rules.maxLiveHoldsPerGuest,
+      // where the meeting takes place: kept on the booking, written into both calendar events at confirmation
+      ...(eventType?.location !== undefined ? { location: eventType.location } : {})
+    }))
     if (outcome._tag === "Right") {
       if (outcome.right._tag === "Held") return yield* settle("held")
       return message.retry({ delaySeconds: outcome.right.retryAfterSec })
