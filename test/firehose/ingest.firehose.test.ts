@@ -114,6 +114,16 @@ describe("firehose ingest from a real local PDS", () => {
     expect(s.counters.overlapCommits).toBeGreaterThanOrEqual(4)
   })
 
+  it("indexes the event type a bookingRequest names (issue 15: an optional field added to the lexicon)", async () => {
+    const o = await write(host, "app.overlap.slotOffer", offer(30, 2))
+    const r = await write(guest, "app.overlap.bookingRequest", { ...bookingRequest(host.did, o.uri), eventType: "intro" })
+    const row = await waitFor("the request in booking_requests", () => requestRow(r.uri))
+    expect(row).toMatchObject({ cid: r.cid, host_did: host.did, event_type: "intro" })
+    // a record without it (the lexicon before the field) is indexed as before
+    const plain = await write(guest, "app.overlap.bookingRequest", bookingRequest(host.did, o.uri))
+    expect(await waitFor("the plain request", () => requestRow(plain.uri))).toMatchObject({ event_type: null })
+  })
+
   it("skips, counts and audits an invalid record (end before start, written with validate: false)", async () => {
     const before = (await status()).counters.invalidRecords
     const bad = await write(host, "app.overlap.slotOffer", { ...offer(5, 1), end: new Date(base).toISOString() }, false)
