@@ -7,13 +7,16 @@ import {
   calendarOn, createAccount, deliveriesOn, expectStatus, putRecord, waitFor, xrpc
 } from "./overlapClient.mjs"
 import { radicaleInstalled, startRadicale } from "./localRadicale.mjs"
+import { awaitDm, awaitInvitation, awaitMail, dmsOn, enrollForNotices, mailsOn, runMinuteCron } from "./journeyNotices.mjs"
 
 const root = path.resolve(import.meta.dirname, "..")
 
 export const defaultUrls = () => ({
   appviewUrl: process.env.OVERLAP_APPVIEW_URL ?? "http://localhost:8787",
   pdsUrl: process.env.OVERLAP_PDS_URL ?? `http://localhost:${process.env.OVERLAP_PDS_PORT ?? 2583}`,
-  receiverUrl: process.env.OVERLAP_RECEIVER_URL ?? `http://127.0.0.1:${process.env.OVERLAP_RECEIVER_PORT ?? 8791}`
+  receiverUrl: process.env.OVERLAP_RECEIVER_URL ?? `http://127.0.0.1:${process.env.OVERLAP_RECEIVER_PORT ?? 8791}`,
+  chatUrl: `http://127.0.0.1:${process.env.OVERLAP_CHAT_PORT ?? 2585}`,
+  wranglerUrl: `http://127.0.0.1:${process.env.OVERLAP_WRANGLER_PORT ?? 8786}`
 })
 
 /** Tomorrow (UTC) at hh:mm as an ISO instant. */
@@ -55,15 +58,22 @@ const fmt = (slot) => `${slot.start.slice(0, 16).replace("T", " ")}–${slot.end
 
 /**
  * Plays the whole journey. Returns what a test may want to look at further.
- * @param {{ appviewUrl: string, pdsUrl: string, receiverUrl: string, say?: (line: string) => void, useRadicale?: boolean }} options
+ * @param {{ appviewUrl: string, pdsUrl: string, receiverUrl: string, chatUrl: string, wranglerUrl: string, say?: (line: string) => void, useRadicale?: boolean }} options
  */
-export const runJourney = async ({ appviewUrl, pdsUrl, receiverUrl, say = () => {}, useRadicale = radicaleInstalled() }) => {
+export const runJourney = async ({ appviewUrl, pdsUrl, receiverUrl, chatUrl, wranglerUrl, say = () => {}, useRadicale = radicaleInstalled() }) => {
   const cleanup = []
   try {
     // 0. two people, each with their own calendar
     const host = await createAccount(pdsUrl, "host")
     const guest = await createAccount(pdsUrl, "guest")
     say(`Two people sign up on the local PDS: host ${host.handle} (${host.did}), guest ${guest.handle} (${guest.did}).`)
+    // notifications (docs/notifications.md): both verify an e-mail address by its link; the guest turns DMs on
+    const hostAddress = await enrollForNotices({ appviewUrl, receiverUrl, account: host })
+    const guestAddress = await enrollForNotices({ appviewUrl, receiverUrl, account: guest, dm: true })
+    say(`Both enter an e-mail address (${hostAddress}, ${guestAddress}) and open the link mailed to them: verified. The guest also turns Bluesky DMs on.`)
+    const invitationOf = (address, method, sequence, what) =>
+      awaitInvitation({ receiverUrl, address, bookingId, method, sequence, host: hostAddress, guest: guestAddress, what })
+    const mails = {}
     let hostCal, guestCal
     if (useRadicale) {
       const hostServer = await startRadicale({ username: "host", password: "host-app-password" })
@@ -139,6 +149,19 @@ export const runJourney = async ({ appviewUrl, pdsUrl, receiverUrl, say = () => 
     }
     say(`getEventTypes shows "${intro.name}" (${intro.durations.join(" or ")} min); under it the guest sees ${weeklyAvail.slots.length} hour-long slots in the weekly hours, each in both zones, e.g. ${weeklyAvail.slots[0].host.start} for the host = ${weeklyAvail.slots[0].guest.start} for a guest in New York.`)
 
+    // 3c. the host's own rules (private settings, docs/host-rules.md): buffers, a daily cap, notice for "intro"
+    const settings = {
+      timeZone: "Europe/Berlin",
+      rules: { bufferBeforeMin: 10, bufferAfterMin: 10, maxBookingsPerDay: 3 },
+      eventTypes: [{ eventType: "intro", rules: { minimumNoticeMin: 120 } }]
+    }
+    expectStatus(await xrpc(appviewUrl, host, "app.overlap.settings.put", { body: settings }), 200, "settings.put")
+    const saved = expectStatus(await xrpc(appviewUrl, host, "app.overlap.settings.get"), 200, "settings.get").settings
+    if (JSON.stringify(saved) !== JSON.stringify(settings)) throw new Error(`settings.get: ${JSON.stringify(saved)}`)
+    const peek = await xrpc(appviewUrl, guest, "app.overlap.settings.get", { params: { host: host.did } })
+    if (peek.status !== 403) throw new Error(`the guest read the host's settings: ${peek.status} ${JSON.stringify(peek.body)}`)
+    say(`The host sets their own rules (app.overlap.settings.put; private, in Overlap's database, never in a record): ${JSON.stringify(saved.rules)}, for "intro" ${JSON.stringify(saved.eventTypes[0].rules)}, read in ${saved.timeZone}. The guest's settings.get for the host is refused (${peek.status} ${peek.body?.error}).`)
+
     // 4. availability: candidate slots only
     const constraints = { durationMin: 30, durationMax: 30, tz: "Europe/Berlin", earliest: window.start, latest: window.end }
     const avail = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.getAvailability", {
@@ -211,6 +234,9 @@ export const runJourney = async ({ appviewUrl, pdsUrl, receiverUrl, say = () => 
       throw new Error(`no REQUEST invitation at R2 ics/${bookingId}/${confirmed.payload.data.sequence}.ics`)
     }
     say(`The invitation is in R2 at ics/${bookingId}/${confirmed.payload.data.sequence}.ics (METHOD:REQUEST; read with \`wrangler r2 object get --local\`).`)
+    mails.confirmed = await Promise.all([hostAddress, guestAddress].map((a) => invitationOf(a, "REQUEST", confirmed.payload.data.sequence, "the confirmed invitation")))
+    const confirmedDm = await awaitDm(chatUrl, guest.did, "the confirmed DM", (t) => t.includes(`booking ${bookingId}`) && t.includes(" is confirmed: "))
+    say(`Both get an e-mail: "${mails.confirmed[0].subject}" / "${mails.confirmed[1].subject}", each with the invitation (METHOD:REQUEST, SEQUENCE:${confirmed.payload.data.sequence}, ORGANIZER mailto:${hostAddress}, ATTENDEE mailto:${guestAddress}); the guest also a DM: "${confirmedDm.text.split("\n")[0]}".`)
 
     // 8. the guest asks to move it to the afternoon: the host's rules keep moves with the host (guestsMayReschedule is
     //    off by default), so the guest's time is stored as a proposal for the host; the host declines it and moves it
@@ -222,6 +248,9 @@ export const runJourney = async ({ appviewUrl, pdsUrl, receiverUrl, say = () => 
     const kept = expectStatus(await xrpc(appviewUrl, host, "app.overlap.declineReschedule", { body: { bookingId } }), 200, "declineReschedule").booking
     if (kept.proposal || kept.status !== "confirmed") throw new Error(`declineReschedule: ${JSON.stringify(kept)}`)
     say("The host declines the proposal (the meeting keeps its time) and moves it themselves.")
+    mails.notMoved = await awaitMail(receiverUrl, guestAddress, "the guest told the proposal was not taken", (m) => m.subject.startsWith("Not moved:"))
+    await awaitDm(chatUrl, guest.did, "the proposal-declined DM", (t) => t.includes(`booking ${bookingId}`) && t.includes(" at its time: the new time you proposed"))
+    say(`The guest is told by e-mail ("${mails.notMoved.subject}") and DM that the proposed time was not taken.`)
     const moved = expectStatus(await xrpc(appviewUrl, host, "app.overlap.reschedule", { body: rescheduleBody }), 200, "reschedule").booking
     if (!moved.slot || Date.parse(moved.slot.start) < Date.parse(later.start)) throw new Error(`reschedule: ${JSON.stringify(moved)}`)
     say(`The host reschedules to the afternoon: booking ${moved.status}, now ${fmt(moved.slot)}.`)
@@ -234,10 +263,23 @@ export const runJourney = async ({ appviewUrl, pdsUrl, receiverUrl, say = () => 
       }
       say("Both calendars moved: one event, at the new time.")
     }
-    await waitFor("a booking.rescheduled webhook delivery", async () =>
+    const rescheduledHook = await waitFor("a booking.rescheduled webhook delivery", async () =>
       (await deliveriesOn(receiverUrl, hookPath, sub.secret)).find((d) => d.verified && d.payload.type === "booking.rescheduled" && d.payload.data.bookingId === bookingId),
     { timeoutMs: 60_000, intervalMs: 1_000 })
     say("The webhook receiver got a signed booking.rescheduled.")
+    const movedSequence = rescheduledHook.payload.data.sequence
+    mails.rescheduled = await Promise.all([hostAddress, guestAddress].map((a) => invitationOf(a, "REQUEST", movedSequence, "the moved invitation")))
+    await awaitDm(chatUrl, guest.did, "the moved DM", (t) => t.includes(`booking ${bookingId}`) && t.includes(" has moved to "))
+    say(`Both get "${mails.rescheduled[1].subject}" with the updated invitation (METHOD:REQUEST, SEQUENCE:${movedSequence}, the same UID); the guest a DM too.`)
+
+    // 8b. the reminder cron, run as if it were an hour before the new time (twice: a reminder is sent once)
+    const reminderAt = Date.parse(moved.slot.start) - 60 * 60_000 + 30_000
+    await runMinuteCron(wranglerUrl, reminderAt)
+    mails.reminder = await Promise.all([hostAddress, guestAddress].map((a) =>
+      awaitMail(receiverUrl, a, "the 1-hour reminder", (m) => m.subject.startsWith("Reminder:"))))
+    await awaitDm(chatUrl, guest.did, "the reminder DM", (t) => t.includes(`booking ${bookingId}`) && t.startsWith("Reminder: "))
+    await runMinuteCron(wranglerUrl, reminderAt + 60_000)
+    say(`The reminder cron runs at ${new Date(reminderAt).toISOString()} (wrangler dev's /cdn-cgi/handler/scheduled with that time): both get "${mails.reminder[0].subject}", the guest a DM; run again a minute later it sends nothing more.`)
 
     // 9. the guest cancels
     const canceled = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.cancel", { body: { bookingId, reason: "Something came up" } }), 200, "cancel").booking
@@ -249,13 +291,24 @@ export const runJourney = async ({ appviewUrl, pdsUrl, receiverUrl, say = () => 
       }
       say("Both calendars no longer show it.")
     }
-    await waitFor("a booking.canceled webhook delivery", async () =>
+    const canceledHook = await waitFor("a booking.canceled webhook delivery", async () =>
       (await deliveriesOn(receiverUrl, hookPath, sub.secret)).find((d) => d.verified && d.payload.type === "booking.canceled" && d.payload.data.bookingId === bookingId),
     { timeoutMs: 60_000, intervalMs: 1_000 })
     say("The webhook receiver got a signed booking.canceled.")
+    mails.canceled = await Promise.all([hostAddress, guestAddress].map((a) => invitationOf(a, "CANCEL", canceledHook.payload.data.sequence, "the cancellation")))
+    await awaitDm(chatUrl, guest.did, "the canceled DM", (t) => t.includes(`booking ${bookingId}`) && t.includes(" is canceled."))
+    say(`Both get "${mails.canceled[0].subject}" with METHOD:CANCEL, SEQUENCE:${canceledHook.payload.data.sequence}; the guest a DM too.`)
+    // once each: one reminder per person, and DMs only for the guest, who turned them on
+    const allMails = await mailsOn(receiverUrl)
+    for (const address of [hostAddress, guestAddress]) {
+      const reminders = allMails.filter((m) => m.to.includes(address) && m.subject.startsWith("Reminder:"))
+      if (reminders.length !== 1) throw new Error(`${address} got ${reminders.length} reminders, not 1`)
+    }
+    const dms = (await dmsOn(chatUrl)).filter((m) => m.recipients.includes(guest.did) || m.recipients.includes(host.did))
+    if (dms.some((m) => m.recipients.includes(host.did))) throw new Error("the host got a DM without turning DMs on")
     const final = expectStatus(await xrpc(appviewUrl, guest, "app.overlap.getBooking", { params: { id: bookingId } }), 200, "getBooking (guest)").booking
     if (final.status !== "canceled") throw new Error(`getBooking at the end: ${final.status}`)
-    return { host, guest, offerUri, bookingId }
+    return { host, guest, offerUri, bookingId, notices: { hostAddress, guestAddress, mails, dms } }
   } finally {
     for (const step of cleanup.reverse()) await step().catch(() => {})
   }

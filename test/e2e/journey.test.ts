@@ -10,9 +10,10 @@ import {
 } from "../../scripts/load.mjs"
 import { startRadicale, type Radicale } from "../../scripts/localRadicale.mjs"
 import { type Account, createAccount, expectStatus, putRecord, waitFor, xrpc } from "../../scripts/overlapClient.mjs"
+import { checkWithPython } from "../notify/icalendarCheck"
 
 const HOLD_TTL_MS = 20_000
-const { appviewUrl, pdsUrl, receiverUrl } = devUrls
+const { appviewUrl, pdsUrl, receiverUrl, chatUrl, wranglerUrl } = devUrls
 
 let system: DevSystem | undefined
 const radicales: Array<Radicale> = []
@@ -51,8 +52,48 @@ const constraintsFor = (start: string, end: string) => ({ durationMin: 30, durat
 describe("Overlap end to end", () => {
   it("the journey: offer → indexed → availability → hold on both calendars → finalize → invitation + signed webhook → reschedule → cancel", async () => {
     const steps: Array<string> = []
-    await runJourney({ appviewUrl, pdsUrl, receiverUrl, useRadicale: true, say: (line) => steps.push(line) })
+    const { host, guest, bookingId, notices } = await runJourney({ appviewUrl, pdsUrl, receiverUrl, chatUrl, wranglerUrl, useRadicale: true, say: (line) => steps.push(line) })
     expect(steps.length).toBeGreaterThanOrEqual(19)
+
+    // both people's e-mails (the dev printer) for confirm → reschedule → cancel, the invitation in each read by
+    // python3-icalendar, not the library that wrote it: REQUEST, REQUEST with SEQUENCE + 1, CANCEL; mailto: both
+    const { hostAddress, guestAddress, mails } = notices
+    const steps3 = [["confirmed", "REQUEST"], ["rescheduled", "REQUEST"], ["canceled", "CANCEL"]] as const
+    const sequences: Array<number> = []
+    let uid: string | undefined
+    for (const [step, method] of steps3) {
+      const [toHost, toGuest] = mails[step]
+      expect(toHost!.to).toEqual([hostAddress])
+      expect(toGuest!.to).toEqual([guestAddress])
+      const checked = [toHost!, toGuest!].map((mail) => checkWithPython(mail.calendar!.ics))
+      for (const [i, calendar] of checked.entries()) {
+        expect(calendar.method, `${step} to ${i === 0 ? "host" : "guest"}`).toBe(method)
+        expect(calendar.events).toHaveLength(1)
+        const event = calendar.events[0]!
+        expect(event.organizer.value).toBe(`mailto:${hostAddress}`)
+        expect(event.attendees.map((a) => a.value)).toEqual([`mailto:${guestAddress}`])
+        expect(event.hostDid).toBe(host.did)
+        expect(event.guestDid).toBe(guest.did)
+        expect(event.uid).toContain(bookingId)
+        if (method === "REQUEST") expect(event.attendees[0]!.params).toMatchObject({ RSVP: "TRUE" })
+        uid ??= event.uid
+        expect(event.uid, "one UID for the meeting's whole life").toBe(uid)
+      }
+      expect(checked[0]!.events[0]!.sequence).toBe(checked[1]!.events[0]!.sequence)
+      sequences.push(checked[0]!.events[0]!.sequence)
+      // the mail itself: the calendar method on the part, one-click unsubscribe
+      expect(toGuest!.calendar!.method).toBe(method)
+      expect(toGuest!.headers["list-unsubscribe-post"]).toBe("List-Unsubscribe=One-Click")
+    }
+    expect(sequences[1]).toBe(sequences[0]! + 1)
+    expect(sequences[2]).toBeGreaterThan(sequences[1]!)
+    // the host kept the time of the guest's proposal: the guest alone is told
+    expect(mails.notMoved.to).toEqual([guestAddress])
+    // a reminder each, from the cron run at a fixed time; none after the meeting was canceled
+    expect(mails.reminder.map((m) => m.to[0])).toEqual([hostAddress, guestAddress])
+    // DMs at the chat stand-in for the guest only (the host did not turn them on)
+    expect(notices.dms.filter((m) => m.recipients.includes(guest.did)).length).toBeGreaterThanOrEqual(4)
+    expect(notices.dms.filter((m) => m.recipients.includes(host.did))).toEqual([])
   })
 
   it("a guest below the offer's tier is refused (mutual offer, guest only follows the host)", async () => {
