@@ -2,7 +2,10 @@
 // same system bookingPage.browser.test.ts starts; files run one after another): a FRESH account made on the local
 // PDS signs in through Overlap's /signin and the PDS's real sign-in and consent pages, lands on /app, publishes
 // weekly hours and an event type from /app/availability (records in its repo, then in getOffers / getEventTypes
-// through the firehose), signs out, and its old cookie is refused with 401.
+// through the firehose), signs out, and its old cookie is refused with 401. A second fresh account then uses
+// /app/account: asks for its export (the once-only link downloads its bundle through the web origin, a second
+// download is refused), is refused deletion when it types someone else's handle, deletes itself with its own handle,
+// and its session is gone (401, the page says so, the console sends it to sign in).
 import { AtpAgent } from "@atproto/api"
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -189,3 +192,67 @@ describe("sign in as a fresh account and publish availability, in Chromium", () 
   })
 })
 
+describe("export and delete an account from /app/account, in Chromium", () => {
+  let other: Account
+  let own: Page
+  let ownContext: BrowserContext
+
+  beforeAll(async () => {
+    other = await freshAccount("leaving")
+    ownContext = await newContext(browser!, { timezoneId: "America/New_York", locale: "en-US", viewport: { width: 1280, height: 900 } })
+    own = await ownContext.newPage()
+    await signIn(own, other)
+  })
+
+  const sessionCookie = async () => (await ownContext.cookies(webUrl)).find((c) => c.name === "overlap-session")?.value
+
+  it("asks for an export: the once-only link downloads the account's bundle, a second download is refused", async () => {
+    await own.getByRole("link", { name: "Account" }).first().click()
+    await own.waitForURL(`${webUrl}/app/account`)
+    await expect(own.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Your account")
+    expect(await seriousAxeViolations(own)).toEqual([])
+    await own.getByRole("button", { name: "Prepare my export" }).click()
+    const link = own.getByRole("link", { name: "Download your data (JSON)" })
+    await link.waitFor({ timeout: 30_000 })
+    const href = new URL((await link.getAttribute("href"))!)
+    expect(href.pathname).toMatch(/^\/account\/export\/[^/]+\/bundle\.json$/)
+    // through the web origin: the web Worker forwards the signed link to the AppView
+    const bundle = await fetch(`${webUrl}${href.pathname}${href.search}`)
+    expect(bundle.status).toBe(200)
+    expect(await bundle.json()).toMatchObject({ format: "overlap-export/1", did: other.did })
+    const again = await fetch(`${webUrl}${href.pathname}${href.search}`)
+    expect(again.status).toBe(410)
+    await own.setViewportSize({ width: 360, height: 800 })
+    expect(await scrollsSideways(own)).toBe(false)
+    await own.setViewportSize({ width: 1280, height: 900 })
+    await screenshots(own, "account")
+  })
+
+  it("refuses to delete when the typed handle is not the signed-in account's, and deletes nothing", async () => {
+    await own.getByLabel("Type your handle to confirm").fill(account.handle)
+    await own.getByRole("button", { name: "Delete my account" }).click()
+    await expect(own.getByRole("alert").innerText()).resolves.toContain("is not the account you are signed in with")
+    const still = await fetch(`${webUrl}/xrpc/app.overlap.session.getSettings`, { headers: { cookie: `overlap-session=${await sessionCookie()}` } })
+    expect(still.status).toBe(200)
+  })
+
+  it("deletes the account with its own handle typed out: the session is gone and the page says so", async () => {
+    const old = (await sessionCookie())!
+    await own.getByLabel("Type your handle to confirm").fill(`@${other.handle}`)
+    await own.getByRole("button", { name: "Delete my account" }).click()
+    await own.getByRole("heading", { name: "Your account is deleted" }).waitFor({ timeout: 60_000 })
+    await expect(own.locator("#account-deleted").innerText()).resolves.toContain("signed out everywhere")
+    // the header no longer offers to sign out: the page knows the session is gone
+    await own.getByRole("banner").getByRole("link", { name: "Sign in" }).waitFor({ timeout: 30_000 })
+    expect(await own.getByRole("button", { name: "Sign out" }).count()).toBe(0)
+    // the browser's cookies are cleared and the old one is refused by the AppView
+    expect(await sessionCookie()).toBeUndefined()
+    const after = await fetch(`${webUrl}/xrpc/app.overlap.session.getSettings`, { headers: { cookie: `overlap-session=${old}` } })
+    expect(after.status).toBe(401)
+    expect(await after.json()).toMatchObject({ error: "SessionInvalid" })
+    expect(await seriousAxeViolations(own)).toEqual([])
+    await screenshots(own, "account-deleted")
+    await own.goto(`${webUrl}/app/account`)
+    await own.waitForURL((url) => url.pathname === "/signin")
+  })
+})

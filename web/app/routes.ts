@@ -8,6 +8,8 @@ export default [
   route("app/availability", "routes/availability.tsx"),
   route("app/calendars", "routes/calendars.tsx"),
   route("app/settings", "routes/settings.tsx"),
+  route("app/account", "routes/account.tsx"),
+  route("app/account/resolve-handle", "routes/accountResolve.ts"),
   // "/@alice.example.com": the booking page (a path segment starting with "@"; anything else is the 404 page)
   route(":profile", "routes/booking.tsx"),
   route("*", "routes/notFound.tsx")

@@ -3,11 +3,15 @@ import type { WebEnv } from "./env"
 
 /**
  * Paths the AppView answers: the XRPC API, atproto sign-in (`/oauth/login`, `/oauth/callback`, `/oauth/logout`,
- * the client metadata and JWKS) and the calendar connectors' OAuth (`/oauth/<provider>/…`). The browser sees one
+ * the client metadata and JWKS), the calendar connectors' OAuth (`/oauth/<provider>/…`) and the signed one-time
+ * export downloads (`/account/export/…`, the links requestExport answers under PUBLIC_URL). The browser sees one
  * origin, so the session cookie and the CSRF token are same-origin.
  */
 export const forwardedToAppView = (pathname: string): boolean =>
-  pathname.startsWith("/xrpc/") || pathname.startsWith("/oauth/") || pathname === "/oauth-client-metadata.json"
+  pathname.startsWith("/xrpc/") ||
+  pathname.startsWith("/oauth/") ||
+  pathname === "/oauth-client-metadata.json" ||
+  pathname.startsWith("/account/export/")
 
 const requestHandler = createRequestHandler(() => import("virtual:react-router/server-build"), import.meta.env.MODE)
 

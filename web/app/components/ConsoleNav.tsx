@@ -3,7 +3,8 @@ const SECTIONS = [
   { id: "inbox", href: "/app", label: "Inbox" },
   { id: "availability", href: "/app/availability", label: "Availability" },
   { id: "calendars", href: "/app/calendars", label: "Calendars" },
-  { id: "settings", href: "/app/settings", label: "Settings" }
+  { id: "settings", href: "/app/settings", label: "Settings" },
+  { id: "account", href: "/app/account", label: "Account" }
 ] as const
 
 export function ConsoleNav({ current }: { readonly current: (typeof SECTIONS)[number]["id"] }) {
