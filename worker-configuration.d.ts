@@ -19,6 +19,8 @@ interface WorkerBindings {
   readonly CALENDAR_TASKS: Queue
   /** wrangler.toml */
   readonly NOTIFY_TASKS: Queue
+  /** wrangler.toml, wrangler.firehose.toml */
+  readonly INDEX_TASKS: Queue
   /** wrangler.toml, wrangler.notify.toml, wrangler.webhooks.toml, wrangler.firehose.toml */
   readonly ENVIRONMENT: string
   /** wrangler.toml, wrangler.notify.toml, wrangler.webhooks.toml, wrangler.firehose.toml */
@@ -79,8 +81,6 @@ interface WorkerBindings {
   readonly CHAT_SERVICE_PROXY?: string
   /** wrangler.notify.toml */
   readonly NOTIFY_MAX_RETRIES?: string
-  /** wrangler.firehose.toml */
-  readonly INDEX_TASKS: Queue
   /** wrangler.firehose.toml */
   readonly FIREHOSE_SOURCES?: string
   /** wrangler.firehose.toml */

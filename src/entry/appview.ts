@@ -11,6 +11,8 @@ import { D1Live } from "../adapters/d1/D1Live"
 import { makeXrpcHandler } from "../features/xrpcHandler"
 import { observeXrpc } from "../features/xrpc/xrpcMetrics"
 import { observeQueueBatch } from "../features/metrics/queueAge"
+import { recordDeadLetterBatch } from "../features/deadLetters/recordDeadLetterBatch"
+import { sourceQueueOf } from "../domain/queues/deadLetter"
 import { defaultAdmission, makeAdmission, parseMaxInFlight } from "../domain/admission"
 import { calendarTaskBatch } from "../features/calendarTasks"
 import { expirySweep } from "../features/matching/expirySweep"
@@ -71,6 +73,8 @@ export default {
 
   async queue(batch, env) {
     await runtimeFor(env).runtime.runPromise(observeQueueBatch(batch))
+    // every `*-dlq` queue first (`index-tasks-dlq` also starts with `index-tasks`): recorded for the console
+    if (sourceQueueOf(batch.queue) !== undefined) return void (await adminRuntimeFor(env).runPromise(recordDeadLetterBatch(batch)))
     if (batch.queue.startsWith("index-tasks")) return void (await runtimeFor(env).runtime.runPromise(indexTaskBatch(batch)))
     if (batch.queue.startsWith("calendar-tasks")) return void (await runtimeFor(env).runtime.runPromise(calendarTaskBatch(batch)))
     console.warn(JSON.stringify({ message: "no consumer for this queue yet", queue: batch.queue }))

@@ -15,7 +15,8 @@ export const appviewBindings: BindingProbes = (env) => ({
   // a SessionDO named "healthz" (no DID is named so): constructing it creates its empty tables, nothing else
   SESSION: durableObject(env.SESSION),
   CALENDAR_TASKS: queue(env.CALENDAR_TASKS),
-  NOTIFY_TASKS: queue(env.NOTIFY_TASKS)
+  NOTIFY_TASKS: queue(env.NOTIFY_TASKS),
+  INDEX_TASKS: queue(env.INDEX_TASKS)
 })
 
 export const firehoseBindings: BindingProbes = (env) => ({

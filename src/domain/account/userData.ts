@@ -94,6 +94,7 @@ export const NOT_USER_DATA: Readonly<Record<string, string>> = {
   notify_deliveries: "keyed by notification id; the target is a hash or a webhook id, never an address (docs/notify.md)",
   notify_link_uses: "hashes of one-time link nonces and their expiry",
   notify_transitions: "booking ids, sequences and event types already announced (held, expired)",
+  dead_letters: "queue messages consumers gave up on: the body and error sealed (TokenVault, bound to the record), plain columns are queue names and kinds; deleted after 14 days, on replay or drop",
   metric_points: "development only: metric data points (names, providers, queues, statuses; a DID label is redacted)"
 }
 

@@ -1,6 +1,7 @@
 import { Clock, Effect } from "effect"
 import { AccessVerifier } from "../../services/AccessVerifier"
 import { AuditEventsRepo } from "../../services/AuditEventsRepo"
+import { DeadLetterRecords } from "../../services/DeadLetterRecords"
 import { OperatorViews } from "../../services/OperatorViews"
 import { WorkerHealth } from "../../services/WorkerHealth"
 import { MetricsQuery } from "../../services/MetricsQuery"
@@ -9,13 +10,14 @@ import { WINDOW_PROBLEM, windowOf } from "./metricsWindow"
 import { metricsBody } from "./pages/metricsPage"
 import { sloBody } from "./pages/sloPage"
 import { auditBody, BOOKING_ID } from "./pages/auditPage"
+import { DEAD_LETTERS_PATH, handleDeadLetters } from "./deadLettersRoute"
 import { html, page, pageHeaders } from "./pages/html"
 import { overviewBody } from "./pages/overviewPage"
 
 export const ADMIN_PREFIX = "/admin"
 export const isAdminRoute = (pathname: string) => pathname === ADMIN_PREFIX || pathname.startsWith(`${ADMIN_PREFIX}/`)
 
-export type AdminNeeds = AccessVerifier | OperatorViews | AuditEventsRepo | WorkerHealth | MetricsQuery
+export type AdminNeeds = AccessVerifier | OperatorViews | AuditEventsRepo | WorkerHealth | MetricsQuery | DeadLetterRecords
 
 const respond = (status: number, body: string) => new Response(body, { status, headers: pageHeaders })
 
@@ -25,7 +27,7 @@ const refused = () => respond(403, "<!doctype html><html lang=\"en\"><head><meta
 /**
  * The operator console (docs/operations.md). Every request is checked by `AccessVerifier` first: without a valid
  * Cloudflare Access token it is 403, whatever the path or method. Then: `GET /admin` (overview), `GET /admin/audit`,
- * `GET /admin/metrics` (KPI charts), `GET /admin/slo` (objectives and error budgets).
+ * `GET /admin/metrics` (KPI charts), `GET /admin/slo` (objectives and error budgets), `GET|POST /admin/dead-letters`.
  */
 export const handleAdminRoute = (request: Request): Effect.Effect<Response, never, AdminNeeds> =>
   Effect.gen(function*() {
@@ -38,6 +40,7 @@ export const handleAdminRoute = (request: Request): Effect.Effect<Response, neve
     const operator = identity.right.name
     const url = new URL(request.url)
     const path = url.pathname.replace(/\/+$/, "") || ADMIN_PREFIX
+    if (path === DEAD_LETTERS_PATH) return yield* handleDeadLetters(request, url, operator)
     if (request.method !== "GET" && request.method !== "HEAD") {
       return respond(405, page("Method not allowed", path, operator, html`<p>The console only reads: GET.</p>`))
     }

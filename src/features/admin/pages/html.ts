@@ -24,7 +24,8 @@ const NAV: ReadonlyArray<readonly [string, string]> = [
   ["/admin", "Overview"],
   ["/admin/metrics", "Metrics"],
   ["/admin/slo", "Service level objectives"],
-  ["/admin/audit", "Booking audit trail"]
+  ["/admin/audit", "Booking audit trail"],
+  ["/admin/dead-letters", "Dead letters"]
 ]
 
 const STYLE = `body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#111;background:#fff}
