@@ -29,6 +29,8 @@ export interface SignInDone {
   readonly scope: string
   /** Where the sign-in was asked to land. */
   readonly returnTo: string
+  /** The account's e-mail address, when the person granted `transition:email` and their PDS has one. */
+  readonly email?: string | undefined
 }
 
 export class AtprotoSignIn extends Context.Tag("overlap/AtprotoSignIn")<AtprotoSignIn, {

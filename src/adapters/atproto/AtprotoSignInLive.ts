@@ -7,7 +7,7 @@ import {
   type StoredState
 } from "@atcute/oauth-node-client"
 import { Effect, Layer, Runtime } from "effect"
-import { appviewAudience, requestedScope } from "../../domain/signin/scopes"
+import { appviewAudience, EMAIL_SCOPE, requestedScope } from "../../domain/signin/scopes"
 import { SIGN_IN_TTL_SECONDS } from "../../domain/signin/webSession"
 import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
 import { AtprotoSessions } from "../../services/AtprotoSessions"
@@ -66,6 +66,18 @@ const revokeGrant = async (server: { revoke: (token: string) => Promise<void> },
  * minutes, sealed by TokenVault, and is deleted when read (one use). The session the callback obtains is verified
  * (DID ↔ handle both ways) and handed to the person's SessionDO; this worker keeps nothing of it.
  */
+/** The account's e-mail address from its PDS (com.atproto.server.getSession, which shows it under transition:email). */
+const accountEmail = async (live: { handle: (pathname: string, init?: RequestInit) => Promise<Response> }): Promise<string | undefined> => {
+  try {
+    const response = await live.handle("/xrpc/com.atproto.server.getSession")
+    if (!response.ok) return undefined
+    const body = (await response.json()) as { email?: unknown }
+    return typeof body.email === "string" && body.email.length <= 254 ? body.email : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export const AtprotoSignInLive: Layer.Layer<AtprotoSignIn, never, CloudflareEnv | TokenVault | IdentityResolver | AtprotoSessions> =
   Layer.effect(
     AtprotoSignIn,
@@ -91,12 +103,17 @@ export const AtprotoSignInLive: Layer.Layer<AtprotoSignIn, never, CloudflareEnv 
         clear: async () => {}
       }
 
-      const clientFor = (origin: string, keep?: (did: string, session: StoredSession) => void): OAuthClient =>
+      // `keep` receives the session a callback obtains; `kept` reads it back (the e-mail read below uses it)
+      const clientFor = (
+        origin: string,
+        keep?: (did: string, session: StoredSession) => void,
+        kept?: (did: string) => StoredSession | undefined
+      ): OAuthClient =>
         makeAtprotoOAuthClient(env, clientOrigin(env, origin), makeActorResolver(env, runtime), {
           states,
           sessions: keep === undefined
             ? unusedStore("the session store")
-            : { ...unusedStore("the session store"), set: async (did, session) => keep(did, session) }
+            : { ...unusedStore("the session store"), set: async (did, session) => keep(did, session), get: async (did) => kept?.(did) }
         })
 
       const aud = appviewAudience(env.APPVIEW_DID, env.APPVIEW_SERVICE_ID)
@@ -153,7 +170,7 @@ export const AtprotoSignInLive: Layer.Layer<AtprotoSignIn, never, CloudflareEnv 
                 throw failed(400, "This sign-in was not started in this browser: start again from Overlap in the browser you use it in.")
               }
               let obtained: { did: string; session: StoredSession } | undefined
-              const client = clientFor(origin, (did, session) => void (obtained = { did, session }))
+              const client = clientFor(origin, (did, session) => void (obtained = { did, session }), (did) => obtained?.did === did ? obtained.session : undefined)
               const { session: live } = await client.callback(params)
               if (obtained === undefined) throw failed(502, "The PDS answered no session.")
               const { did, session } = obtained
@@ -164,8 +181,11 @@ export const AtprotoSignInLive: Layer.Layer<AtprotoSignIn, never, CloudflareEnv 
                 await revokeGrant(live.server, session)
                 throw explain(error)
               }
+              // transition:email granted: the account's address (com.atproto.server.getSession), read before the
+              // session is handed over; a PDS that does not answer it leaves the sign-in as it is
+              const email = session.tokenSet.scope.split(" ").includes(EMAIL_SCOPE) ? await accountEmail(live) : undefined
               await Runtime.runPromise(runtime)(Effect.orDie(sessions.adopt(did, clientOrigin(env, origin), session)))
-              return { did, scope: session.tokenSet.scope, returnTo: flow.returnTo }
+              return { did, scope: session.tokenSet.scope, returnTo: flow.returnTo, email }
             },
             catch: explain
           })

@@ -18,6 +18,9 @@ import { AccountSettings } from "../../services/AccountSettings"
 import { AtprotoSessions } from "../../services/AtprotoSessions"
 import { AtprotoSignIn, type SignInTarget } from "../../services/AtprotoSignIn"
 import { WebSessions } from "../../services/WebSessions"
+import type { EmailVerifications } from "../../services/EmailVerifications"
+import type { NotifySettings } from "../../services/NotifySettings"
+import { offerSignInEmail } from "./emailFromSignIn"
 import { allowedOrigins, sessionCookieOf } from "../xrpc/BrowserSession"
 
 /**
@@ -34,7 +37,7 @@ import { allowedOrigins, sessionCookieOf } from "../xrpc/BrowserSession"
  * `/oauth/<google|microsoft>/…` and `/oauth/connected` are the calendar connectors' (features/connectors).
  */
 
-export type SignInRouteServices = AtprotoSignIn | WebSessions | AccountSettings | AtprotoSessions | CloudflareEnv
+export type SignInRouteServices = AtprotoSignIn | WebSessions | AccountSettings | AtprotoSessions | CloudflareEnv | NotifySettings | EmailVerifications
 
 const SIGN_IN_PATHS = new Set(["/oauth-client-metadata.json", "/oauth/jwks.json", "/oauth/login", "/oauth/callback", "/oauth/logout"])
 
@@ -127,6 +130,8 @@ const callback = (request: Request, url: URL) =>
     const made = yield* Effect.either(sessions.create(done.right.did, request.headers.get("user-agent") ?? ""))
     if (made._tag === "Left") return refused(503, "SessionStoreUnavailable", made.left.message, clear)
     yield* Effect.ignore(Effect.flatMap(AccountSettings, (s) => s.clearReauthorize(done.right.did)))
+    // transition:email granted: the account's address goes to notifications, unverified until its link is opened
+    yield* offerSignInEmail(done.right.did, done.right.email)
     return redirect(done.right.returnTo, [...clear, ...sessionCookies(made.right.id, made.right.csrf, options)])
   })
 
