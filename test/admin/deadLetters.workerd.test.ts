@@ -1,7 +1,7 @@
 // Dead letters through the AppView worker in workerd: a `*-dlq` batch through its queue handler is recorded in D1 with
 // the body sealed (no DID, no e-mail address in any column), a redelivery counts on the same record, the notify
 // consumer's envelope is unwrapped; the console's /admin/dead-letters answers only to a valid Access token (local JWKS
-// signer), lists the backlog per queue, opens one record with addresses masked, and replays (sends to the real queue,
+// signer), lists the backlog per dead-letter queue and per consumed queue (queue_age), opens one record with addresses masked, and replays (sends to the real queue,
 // where the AppView's consumer takes it, then deletes) or drops it — only from a same-origin form; bad input is 400
 // naming the field.
 import { createExecutionContext, createMessageBatch, env, fetchMock, getQueueResult } from "cloudflare:test"
@@ -106,8 +106,12 @@ describe("/admin/dead-letters", () => {
     ])
     await deliver("index-tasks-dlq", [{ id: "dl-c", body: { kind: "nonsense" }, timestamp: new Date(now) }])
 
-    const list = await call("/admin/dead-letters")
+    // the live queues' backlog as far as a Worker knows it: each consumed batch's oldest message (queue_age points)
+    let list = await call("/admin/dead-letters")
+    for (let i = 0; i < 100 && !list.text.includes("<td>calendar-tasks-dlq</td><td>36"); i++) list = await call("/admin/dead-letters")
     expect(list.status).toBe(200)
+    expect(list.text).toMatch(/<td>calendar-tasks-dlq<\/td><td>(36\d\d|3599) s<\/td><td>2<\/td>/)
+    expect(list.text).toMatch(/<td>index-tasks-dlq<\/td><td>\d s<\/td><td>1<\/td>/)
     expect(list.text).toMatch(/<td>calendar-tasks-dlq<\/td><td>2<\/td><td>[^<]+<\/td><td>(36\d\d|3599) s<\/td>/)
     expect(list.text).toMatch(/<td>index-tasks-dlq<\/td><td>1<\/td>/)
     for (const id of ["dl-a", "dl-b", "dl-c"]) expect(list.text).toContain(`?id=${id}`)

@@ -59,6 +59,16 @@ export const queueAge: MetricQuery = {
   aggregates: [quantile("p95_oldest_s", 0.95, 1), maxOf("max_oldest_s", 1), sumOf("messages", 2)]
 }
 
+/** Per queue over the whole window (the console's backlog table): the oldest message a batch had, messages consumed. */
+export const queueBacklog: MetricQuery = {
+  id: "queue_backlog",
+  metric: "queue_age",
+  where: [measured],
+  byBlob: 2,
+  overTime: false,
+  aggregates: [maxOf("max_oldest_s", 1), sumOf("messages", 2)]
+}
+
 /** do_restarts per Durable Object class. */
 export const objectRestarts: MetricQuery = {
   id: "do_restarts",

@@ -1,7 +1,10 @@
 import { Clock, Effect } from "effect"
 import { DEAD_LETTER_ID } from "../../domain/queues/deadLetter"
 import { DeadLetterRecords } from "../../services/DeadLetterRecords"
+import type { MetricsQuery } from "../../services/MetricsQuery"
 import type { RepositoryError } from "../../services/RepositoryError"
+import { queueBacklogData } from "./metricsData"
+import { WINDOWS } from "./metricsWindow"
 import { deadLetterBody, deadLettersBody } from "./pages/deadLettersPage"
 import { html, page, pageHeaders } from "./pages/html"
 
@@ -37,7 +40,7 @@ export const handleDeadLetters = (
   request: Request,
   url: URL,
   operator: string
-): Effect.Effect<Response, RepositoryError, DeadLetterRecords> =>
+): Effect.Effect<Response, RepositoryError, DeadLetterRecords | MetricsQuery> =>
   Effect.gen(function*() {
     const records = yield* DeadLetterRecords
     const now = yield* Clock.currentTimeMillis
@@ -52,8 +55,8 @@ export const handleDeadLetters = (
       }
       const done = url.searchParams.get("replayed") ?? url.searchParams.get("dropped")
       const notice = done === null ? undefined : `${url.searchParams.has("replayed") ? "Replayed" : "Dropped"} ${done}.`
-      const [backlog, rows] = yield* Effect.all([records.backlog(), records.list(now, LIST_LIMIT)])
-      return respond(200, page(TITLE, DEAD_LETTERS_PATH, operator, deadLettersBody(now, backlog, rows, notice)))
+      const [backlog, rows, consumed] = yield* Effect.all([records.backlog(), records.list(now, LIST_LIMIT), queueBacklogData(WINDOWS["1h"]!)], { concurrency: "unbounded" })
+      return respond(200, page(TITLE, DEAD_LETTERS_PATH, operator, deadLettersBody(now, backlog, rows, consumed, notice)))
     }
     if (request.method !== "POST") return respond(405, page(TITLE, DEAD_LETTERS_PATH, operator, html`<p>GET or POST.</p>`), { allow: "GET, HEAD, POST" })
     if (!sameOrigin(request, url)) return problem(403, operator, "Only the console's own form may change dead letters (cross-site request refused).")

@@ -9,6 +9,7 @@ import {
   objectRestarts,
   providerLatency,
   queueAge,
+  queueBacklog,
   xrpcByMethod,
   xrpcOverTime
 } from "../../domain/metrics/dashboardQueries"
@@ -41,6 +42,9 @@ export const dashboardData = (window: QueryWindow): Effect.Effect<Dashboard, nev
     Object.fromEntries(Object.entries(DASHBOARD).map(([key, query]) => [key, ask(query, window)])) as { [K in keyof typeof DASHBOARD]: Effect.Effect<Answer, never, MetricsQuery> },
     { concurrency: "unbounded" }
   )
+
+/** Per queue over the window: the oldest message a consumed batch had (s) and the messages consumed. */
+export const queueBacklogData = (window: QueryWindow): Effect.Effect<Answer, never, MetricsQuery> => ask(queueBacklog, window)
 
 const num = (value: string | number | undefined) => (value === undefined ? 0 : Number(value))
 

@@ -1,5 +1,7 @@
+import { Either } from "effect"
 import { maskAddresses, showBody } from "../../../domain/queues/deadLetter"
 import type { DeadLetterBacklog, DeadLetterRow, OpenedDeadLetter } from "../../../services/DeadLetterRecords"
+import type { Answer } from "../metricsData"
 import { type Html, html, table } from "./html"
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -9,12 +11,25 @@ const age = (now: number, ms: number) => `${Math.max(0, Math.round((now - ms) / 
 const action = (id: string, what: "replay" | "drop", label: string): Html =>
   html`<form method="post" action="/admin/dead-letters" style="display:inline"><input type="hidden" name="id" value="${id}"><input type="hidden" name="action" value="${what}"><button type="submit" aria-label="${label} ${id}">${label}</button></form>`
 
-/** The dead-letter record: backlog per DLQ, then every record (newest first) with inspect / replay / drop. */
-export const deadLettersBody = (now: number, backlog: ReadonlyArray<DeadLetterBacklog>, rows: ReadonlyArray<DeadLetterRow>, notice?: string): Html => html`
+/** The queues consumed in the last hour, from the queue_age points every consumer writes per batch. */
+const consumedQueues = (consumed: Answer): Html =>
+  Either.match(consumed, {
+    onLeft: (reason) => html`<p class="bad" role="alert">Queues consumed: metrics unavailable (${reason})</p>`,
+    onRight: (result) =>
+      table("Queues consumed in the last hour", ["queue", "oldest message a batch had", "messages consumed"], result.data.map((row) => [
+        row.label,
+        `${Math.round(Number(row.max_oldest_s ?? 0))} s`,
+        Math.round(Number(row.messages ?? 0))
+      ]), "no batches consumed")
+  })
+
+/** The dead-letter record: backlog per DLQ and per live queue, then every record (newest first) with inspect / replay / drop. */
+export const deadLettersBody = (now: number, backlog: ReadonlyArray<DeadLetterBacklog>, rows: ReadonlyArray<DeadLetterRow>, consumed: Answer, notice?: string): Html => html`
 ${notice !== undefined ? html`<p role="status">${notice}</p>` : ""}
 ${table("Dead letters per queue", ["dead-letter queue", "messages recorded", "oldest", "oldest age"], backlog.map((b) => [b.dlq, b.count, iso(b.oldest), age(now, b.oldest)]), "none recorded")}
-<p class="note">A Worker cannot read a queue's depth; the age of each consumed batch's oldest message is charted as
-<a href="/admin/metrics">queue_age_s</a>. Records are kept 14 days.</p>
+${consumedQueues(consumed)}
+<p class="note">A Worker cannot read a queue's depth: how late the consumers are is the age of each batch's oldest
+message (charted as <a href="/admin/metrics">queue_age_s</a>). Dead-letter records are kept 14 days.</p>
 ${table("Recorded dead letters", ["id", "queue", "replays to", "kind", "attempts", "size", "first seen", "last seen", "actions"], rows.map((r) => [
   html`<a href="/admin/dead-letters?id=${encodeURIComponent(r.id)}">${r.id}</a>`,
   r.dlq,
