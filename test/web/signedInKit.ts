@@ -81,8 +81,16 @@ export const offersIndexed = (did: string, headers: Record<string, string> = { "
     return response.ok && (body.offers?.length ?? 0) > 0 ? true : undefined
   })
 
+/** Until the web app serves its sign-in page (the first pages after the system starts can be slow or fail). */
+export const signInPageServed = () =>
+  waitFor("the sign-in page", async () => {
+    const response = await fetch(`${webUrl}/signin`)
+    return response.ok && (await response.text()).includes("Your handle") ? true : undefined
+  })
+
 /** Through the web app's sign-in form (the page is on /signin) and the PDS's pages, back where it was going. */
 export const signIn = async (page: Page, handle: string) => {
+  await page.getByLabel("Your handle").waitFor({ timeout: 90_000 })
   await page.getByLabel("Your handle").fill(handle)
   await page.getByRole("button", { name: "Continue" }).click()
   await page.waitForURL((url) => url.origin !== webUrl, { timeout: 60_000 })

@@ -1,70 +1,119 @@
 import { useState } from "react"
 import type { BookingView, Slot } from "../../../src/lexicon/types/app/overlap/defs"
-import { csrfHeaders } from "../lib/csrf"
-import { sentenceFor } from "../lib/errorSentences"
+import { browserXrpc, send } from "../lib/browserXrpc"
 import { dateTimeLabel, detectedZone, timeLabel } from "../lib/time"
-import { XrpcError, xrpcClient } from "../lib/xrpc"
+import { useAction } from "../lib/useAction"
 
-const client = () => xrpcClient((request) => fetch(request, { credentials: "same-origin" }), window.location.origin)
-const explain = (error: unknown) => (error instanceof XrpcError ? sentenceFor(error.error, { retryAfterSec: error.retryAfterSec }) : sentenceFor("InternalServerError"))
 const minutes = (slot: Slot) => Math.round((Date.parse(slot.end) - Date.parse(slot.start)) / 60_000)
+const CANDIDATE_DAYS = 14
+
+/** "Tue 8 Dec, 14:30 – 15:00 CET" in `zone`. */
+const span = (slot: { readonly start: string; readonly end: string }, zone: string) => `${dateTimeLabel(slot.start, zone)} – ${timeLabel(slot.end, zone)}`
+
+/** The same time on the other person's clock, when their zone differs from the viewer's. */
+function OtherClock({ slot, zone, otherZone, other }: { readonly slot: { readonly start: string; readonly end: string }; readonly zone: string; readonly otherZone: string | undefined; readonly other: string }) {
+  if (otherZone === undefined || otherZone === zone) return null
+  return (
+    <span className="muted other-zone">
+      {" "}
+      ({span(slot, otherZone)} for {other}, {otherZone.replaceAll("_", " ")})
+    </span>
+  )
+}
+
+export interface BookingCardProps {
+  readonly booking: BookingView
+  readonly role: "host" | "guest"
+  /** The viewer's zone: every time is shown in it. */
+  readonly zone: string
+  /** The other person's zone, shown beside (the guest's is the booking's; the host's comes from their offers). */
+  readonly otherZone: string | undefined
+  /** The other person's handle, when it could be read. */
+  readonly otherHandle: string | undefined
+  readonly onChanged: () => unknown
+}
 
 /**
- * One booking in the inbox, with what this person may do now: the host confirms or declines a held booking;
- * either side cancels, or moves it to another time picked from the candidates the AppView offers.
+ * One booking in the inbox, with what this person may do now: the host confirms or declines a held booking, and
+ * confirms or declines a guest's proposal to move it; either side cancels, or moves it to a time picked from the
+ * candidates the AppView offers (a guest's move is a proposal the host answers, unless the host lets guests move).
  */
-export function BookingCard({ booking, role, zone, onChanged }: { readonly booking: BookingView; readonly role: "host" | "guest"; readonly zone: string; readonly onChanged: () => void }) {
-  const [busy, setBusy] = useState(false)
-  const [problem, setProblem] = useState<string | undefined>(undefined)
+export function BookingCard({ booking, role, zone, otherZone, otherHandle, onChanged }: BookingCardProps) {
+  const { busy, problem, run } = useAction(onChanged)
   const [candidates, setCandidates] = useState<ReadonlyArray<Slot> | undefined>(undefined)
-  const other = role === "host" ? booking.guestDid : booking.hostDid
-  const live = booking.status === "held" || booking.status === "confirmed" || booking.status === "pending"
+  const [said, setSaid] = useState<string | undefined>(undefined)
+  const other = otherHandle !== undefined ? `@${otherHandle}` : role === "host" ? booking.guestDid : booking.hostDid
+  const live = booking.status === "held" || booking.status === "confirmed" || booking.status === "rescheduled" || booking.status === "pending"
+  const proposal = booking.proposal
 
-  const act = async (run: () => Promise<unknown>) => {
-    setBusy(true)
-    setProblem(undefined)
-    try {
-      await run()
+  const act = (work: () => Promise<unknown>, afterwards?: string) =>
+    run(async () => {
+      setSaid(undefined)
+      await work()
       setCandidates(undefined)
-      onChanged()
-    } catch (error) {
-      setProblem(explain(error))
-    } finally {
-      setBusy(false)
-    }
-  }
+      if (afterwards !== undefined) setSaid(afterwards)
+    })
   const findTimes = () =>
-    act(async () => {
+    run(async () => {
       if (booking.slot === undefined) return
       const now = new Date(Math.ceil(Date.now() / 60_000) * 60_000)
       const length = minutes(booking.slot)
-      const answer = await client().query("app.overlap.getAvailability", {
+      const answer = await browserXrpc().query("app.overlap.getAvailability", {
         host: booking.hostDid,
         durationMin: length,
         durationMax: length,
         earliest: now.toISOString(),
-        latest: new Date(now.getTime() + 14 * 86_400_000).toISOString(),
+        latest: new Date(now.getTime() + CANDIDATE_DAYS * 86_400_000).toISOString(),
         tz: zone || detectedZone()
       })
       setCandidates(answer.slots.filter((slot) => slot.start !== booking.slot?.start))
     })
+  const moveTo = (slot: Slot) =>
+    run(async () => {
+      setSaid(undefined)
+      const answer = await send("app.overlap.reschedule", { bookingId: booking.id, slot: { start: slot.start, end: slot.end } })
+      setCandidates(undefined)
+      setSaid(answer.proposed === true ? `Proposed ${span(slot, zone)}: ${other} confirms or declines the move; until then the meeting stays where it is.` : `Moved to ${span(slot, zone)}.`)
+    })
 
   return (
-    <li className="card" aria-busy={busy}>
+    <li className="card" aria-busy={busy} data-booking={booking.id}>
       <p>
-        <strong>{booking.slot ? `${dateTimeLabel(booking.slot.start, zone)} – ${timeLabel(booking.slot.end, zone)}` : "Time not fixed yet"}</strong>
+        <strong>{booking.slot ? span(booking.slot, zone) : "Time not fixed yet"}</strong>
+        {booking.slot !== undefined && <OtherClock slot={booking.slot} zone={zone} otherZone={otherZone} other={other} />}
       </p>
       <p className="muted">
         {role === "host" ? "Guest" : "Host"}: {other}
         {booking.status === "held" && booking.holdExpiresAt ? ` · held until ${dateTimeLabel(booking.holdExpiresAt, zone)}` : ""}
       </p>
+      {booking.note !== undefined && booking.note.length > 0 && <p className="note">“{booking.note}”</p>}
+      {proposal !== undefined && (
+        <div className="notice" role="group" aria-label="Proposed new time">
+          <p>
+            {role === "host" ? `${other} asks to move this to ` : "You asked to move this to "}
+            <strong>{span(proposal, zone)}</strong>
+            <OtherClock slot={proposal} zone={zone} otherZone={otherZone} other={other} />
+            {role === "guest" ? ` — waiting for ${other}, until ${dateTimeLabel(proposal.expiresAt, zone)}.` : ` (answer by ${dateTimeLabel(proposal.expiresAt, zone)}).`}
+          </p>
+          {role === "host" && (
+            <div className="row">
+              <button type="button" disabled={busy} onClick={() => act(() => send("app.overlap.confirmReschedule", { bookingId: booking.id }), "Moved to the proposed time.")}>
+                Accept new time
+              </button>
+              <button type="button" className="secondary" disabled={busy} onClick={() => act(() => send("app.overlap.declineReschedule", { bookingId: booking.id }), "Kept the current time.")}>
+                Keep current time
+              </button>
+            </div>
+          )}
+        </div>
+      )}
       <div className="row">
         {role === "host" && booking.status === "held" && (
           <>
-            <button type="button" disabled={busy} onClick={() => act(() => client().procedure("app.overlap.finalize", { bookingId: booking.id }, csrfHeaders()))}>
+            <button type="button" disabled={busy} onClick={() => act(() => send("app.overlap.finalize", { bookingId: booking.id }))}>
               Confirm
             </button>
-            <button type="button" className="secondary" disabled={busy} onClick={() => act(() => client().procedure("app.overlap.decline", { bookingId: booking.id }, csrfHeaders()))}>
+            <button type="button" className="secondary" disabled={busy} onClick={() => act(() => send("app.overlap.decline", { bookingId: booking.id }))}>
               Decline
             </button>
           </>
@@ -75,7 +124,7 @@ export function BookingCard({ booking, role, zone, onChanged }: { readonly booki
           </button>
         )}
         {live && (
-          <button type="button" className="secondary" disabled={busy} onClick={() => act(() => client().procedure("app.overlap.cancel", { bookingId: booking.id }, csrfHeaders()))}>
+          <button type="button" className="secondary" disabled={busy} onClick={() => act(() => send("app.overlap.cancel", { bookingId: booking.id }))}>
             Cancel meeting
           </button>
         )}
@@ -84,12 +133,12 @@ export function BookingCard({ booking, role, zone, onChanged }: { readonly booki
         <fieldset>
           <legend>Pick the new time</legend>
           {candidates.length === 0 ? (
-            <p>No other time is free for both of you in the next 14 days.</p>
+            <p>No other time is free for both of you in the next {CANDIDATE_DAYS} days.</p>
           ) : (
             <ul className="times">
               {candidates.map((slot) => (
                 <li key={slot.start}>
-                  <button type="button" disabled={busy} onClick={() => act(() => client().procedure("app.overlap.reschedule", { bookingId: booking.id, slot }, csrfHeaders()))}>
+                  <button type="button" disabled={busy} data-start={slot.start} onClick={() => moveTo(slot)}>
                     {dateTimeLabel(slot.start, zone)}
                   </button>
                 </li>
@@ -97,6 +146,11 @@ export function BookingCard({ booking, role, zone, onChanged }: { readonly booki
             </ul>
           )}
         </fieldset>
+      )}
+      {said !== undefined && (
+        <p className="notice ok" role="status">
+          {said}
+        </p>
       )}
       {problem !== undefined && (
         <p className="notice error" role="alert">

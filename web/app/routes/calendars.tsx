@@ -1,10 +1,11 @@
-import { type FormEvent, useState } from "react"
+import type { FormEvent } from "react"
 import { useLoaderData, useRevalidator, type LoaderFunctionArgs, type MetaFunction } from "react-router"
 import type { ConnectorView } from "../../../src/lexicon/types/app/overlap/defs"
 import { ConsoleNav } from "../components/ConsoleNav"
 import { appviewFor } from "../lib/appview.server"
-import { explain, send } from "../lib/browserXrpc"
+import { send } from "../lib/browserXrpc"
 import { orSignIn } from "../lib/signedIn.server"
+import { useAction } from "../lib/useAction"
 
 export const meta: MetaFunction = () => [{ title: "Calendars · Overlap" }]
 
@@ -17,20 +18,7 @@ const STATUS: Record<ConnectorView["status"], string> = { active: "Working", bro
 export default function Calendars() {
   const { connectors } = useLoaderData<typeof loader>()
   const revalidator = useRevalidator()
-  const [problem, setProblem] = useState<string | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true)
-    setProblem(undefined)
-    try {
-      await work()
-      await revalidator.revalidate()
-    } catch (error) {
-      setProblem(explain(error))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, problem, run } = useAction(() => revalidator.revalidate())
   // Google / Microsoft: the AppView answers a one-time begin link (/oauth/<provider>/begin, bound to this browser)
   const connectOAuth = (provider: "google" | "microsoft") =>
     run(async () => {
@@ -40,6 +28,7 @@ export default function Calendars() {
   const connectCaldav = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
     const form = new FormData(event.currentTarget)
+    const form_ = event.currentTarget
     void run(async () => {
       await send("app.overlap.connector.start", {
         provider: "caldav",
@@ -47,6 +36,7 @@ export default function Calendars() {
         username: String(form.get("username") ?? ""),
         appPassword: String(form.get("appPassword") ?? "")
       })
+      form_.reset()
     })
   }
   return (
@@ -70,6 +60,16 @@ export default function Calendars() {
               {connector.calendars.length > 0 ? ` · ${connector.calendars.length} calendar${connector.calendars.length === 1 ? "" : "s"}` : ""}
             </p>
             {connector.warning !== undefined && <p className="notice">{connector.warning}</p>}
+            {connector.calendars.length > 0 && (
+              <ul aria-label={`Calendars of ${PROVIDER[connector.provider]}${connector.accountLabel ? ` ${connector.accountLabel}` : ""}`}>
+                {connector.calendars.map((calendar) => (
+                  <li key={calendar.id}>
+                    {calendar.name ?? calendar.id}
+                    {calendar.primary ? " (primary)" : ""} · {calendar.checkBusy === false ? "does not block times" : "its busy times block bookings"}
+                  </li>
+                ))}
+              </ul>
+            )}
             <div className="row">
               {connector.status === "broken" && (connector.provider === "google" || connector.provider === "microsoft") && (
                 <button type="button" disabled={busy} onClick={() => connectOAuth(connector.provider as "google" | "microsoft")}>
@@ -77,7 +77,13 @@ export default function Calendars() {
                 </button>
               )}
               {connector.provider !== "local" && (
-                <button type="button" className="secondary" disabled={busy} onClick={() => run(async () => void (await send("app.overlap.connector.remove", { connectorId: connector.id })))}>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={busy}
+                  aria-label={`Remove ${PROVIDER[connector.provider]}${connector.accountLabel ? ` ${connector.accountLabel}` : ""}`}
+                  onClick={() => run(() => send("app.overlap.connector.remove", { connectorId: connector.id }))}
+                >
                   Remove
                 </button>
               )}

@@ -4,6 +4,7 @@ import type { BookingView } from "../../../src/lexicon/types/app/overlap/defs"
 import { BookingCard } from "../components/BookingCard"
 import { ConsoleNav } from "../components/ConsoleNav"
 import { appviewFor } from "../lib/appview.server"
+import { handlesOf } from "../lib/people.server"
 import { sentenceFor } from "../lib/errorSentences"
 import { detectedZone } from "../lib/time"
 import { XrpcError } from "../lib/xrpc"
@@ -23,23 +24,50 @@ const STATES: ReadonlyArray<{ readonly status: BookingView["status"]; readonly t
   { status: "expired", title: "Lapsed" }
 ]
 
-/** The signed-in person's bookings, as host and as guest (their session cookie goes to the AppView with the call). */
+/** The zone the host's offers are in (read with the viewer's session: only offers the viewer may see). */
+const hostZoneOf = async (appview: ReturnType<typeof appviewFor>, host: string): Promise<readonly [string, string] | undefined> => {
+  const answer = await appview.query("app.overlap.getOffers", { host, limit: 1 }).catch(() => undefined)
+  const tz = answer?.offers[0]?.tz
+  return tz === undefined ? undefined : [host, tz]
+}
+
+/**
+ * The signed-in person's bookings, as host and as guest (their session cookie goes to the AppView with the call),
+ * with the other people's handles and zones: a guest's zone is the booking's, a host's is their offers'.
+ */
 export const loader = async ({ request, context }: LoaderFunctionArgs) => {
-  const appview = appviewFor(context.cloudflare.env, request)
+  const env = context.cloudflare.env
+  const appview = appviewFor(env, request)
   try {
     const [asHost, asGuest] = await Promise.all([
       appview.query("app.overlap.listBookings", { role: "host", limit: 100 }),
       appview.query("app.overlap.listBookings", { role: "guest", limit: 100 })
     ])
-    return { asHost: asHost.bookings, asGuest: asGuest.bookings, problem: undefined }
+    const hosts = [...new Set(asGuest.bookings.map((booking) => booking.hostDid))].slice(0, 10)
+    const [handles, hostZones] = await Promise.all([
+      handlesOf(env, [...asHost.bookings.map((booking) => booking.guestDid), ...hosts]),
+      Promise.all(hosts.map((host) => hostZoneOf(appview, host)))
+    ])
+    return {
+      asHost: asHost.bookings,
+      asGuest: asGuest.bookings,
+      handles,
+      hostZones: Object.fromEntries(hostZones.filter((entry) => entry !== undefined)) as Record<string, string>,
+      problem: undefined
+    }
   } catch (error) {
     if (error instanceof XrpcError && (SIGNED_OUT.has(error.error) || error.status === 401)) throw redirect(`/signin?${new URLSearchParams({ returnTo: "/app" })}`)
-    if (error instanceof XrpcError) return { asHost: [], asGuest: [], problem: sentenceFor(error.error, { retryAfterSec: error.retryAfterSec }) }
+    if (error instanceof XrpcError) return { asHost: [], asGuest: [], handles: {}, hostZones: {}, problem: sentenceFor(error.error, { retryAfterSec: error.retryAfterSec }) }
     throw error
   }
 }
 
-function Group({ title, bookings, role, zone, onChanged }: { readonly title: string; readonly bookings: ReadonlyArray<BookingView>; readonly role: "host" | "guest"; readonly zone: string; readonly onChanged: () => void }) {
+interface People {
+  readonly handles: Readonly<Record<string, string>>
+  readonly hostZones: Readonly<Record<string, string>>
+}
+
+function Group({ title, bookings, role, zone, people, onChanged }: { readonly title: string; readonly bookings: ReadonlyArray<BookingView>; readonly role: "host" | "guest"; readonly zone: string; readonly people: People; readonly onChanged: () => unknown }) {
   return (
     <section>
       <h2>{title}</h2>
@@ -53,7 +81,15 @@ function Group({ title, bookings, role, zone, onChanged }: { readonly title: str
             </h3>
             <ul style={{ listStyle: "none", padding: 0 }}>
               {inState.map((booking) => (
-                <BookingCard key={booking.id} booking={booking} role={role} zone={zone} onChanged={onChanged} />
+                <BookingCard
+                  key={booking.id}
+                  booking={booking}
+                  role={role}
+                  zone={zone}
+                  otherZone={role === "host" ? booking.tz : people.hostZones[booking.hostDid]}
+                  otherHandle={people.handles[role === "host" ? booking.guestDid : booking.hostDid]}
+                  onChanged={onChanged}
+                />
               ))}
             </ul>
           </section>
@@ -65,7 +101,8 @@ function Group({ title, bookings, role, zone, onChanged }: { readonly title: str
 }
 
 export default function Inbox() {
-  const { asHost, asGuest, problem } = useLoaderData<typeof loader>()
+  const { asHost, asGuest, handles, hostZones, problem } = useLoaderData<typeof loader>()
+  const people = { handles, hostZones }
   const revalidator = useRevalidator()
   const [zone, setZone] = useState("UTC")
   useEffect(() => setZone(detectedZone()), [])
@@ -76,7 +113,7 @@ export default function Inbox() {
     }, POLL_MS)
     return () => clearInterval(timer)
   }, [revalidator])
-  const refresh = () => void revalidator.revalidate()
+  const refresh = () => revalidator.revalidate()
   return (
     <main id="content">
       <ConsoleNav current="inbox" />
@@ -87,8 +124,8 @@ export default function Inbox() {
           {problem}
         </p>
       )}
-      <Group title="As host" bookings={asHost} role="host" zone={zone} onChanged={refresh} />
-      <Group title="As guest" bookings={asGuest} role="guest" zone={zone} onChanged={refresh} />
+      <Group title="As host" bookings={asHost} role="host" zone={zone} people={people} onChanged={refresh} />
+      <Group title="As guest" bookings={asGuest} role="guest" zone={zone} people={people} onChanged={refresh} />
     </main>
   )
 }

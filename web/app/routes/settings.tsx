@@ -1,95 +1,100 @@
-import { type FormEvent, useState } from "react"
+import { useEffect, useState } from "react"
 import { useLoaderData, useRevalidator, useRouteLoaderData, type LoaderFunctionArgs, type MetaFunction } from "react-router"
 import { ConsoleNav } from "../components/ConsoleNav"
+import { NotificationSettings } from "../components/NotificationSettings"
+import { WebhookSettings } from "../components/WebhookSettings"
 import { appviewFor } from "../lib/appview.server"
-import { explain, send } from "../lib/browserXrpc"
+import { send } from "../lib/browserXrpc"
+import { sentenceFor } from "../lib/errorSentences"
 import { orSignIn } from "../lib/signedIn.server"
-import { dateTimeLabel } from "../lib/time"
+import { detectedZone } from "../lib/time"
+import { useAction } from "../lib/useAction"
+import { XrpcError } from "../lib/xrpc"
 import type { loader as rootLoader } from "../root"
 
 export const meta: MetaFunction = () => [{ title: "Settings · Overlap" }]
 
-export const loader = async ({ request, context }: LoaderFunctionArgs) =>
-  orSignIn("/app/settings", () => appviewFor(context.cloudflare.env, request).query("app.overlap.webhook.listSubscriptions", {}))
-
-export default function Settings() {
-  const { subscriptions } = useLoaderData<typeof loader>()
-  const session = useRouteLoaderData<typeof rootLoader>("root")
-  const revalidator = useRevalidator()
-  const [problem, setProblem] = useState<string | undefined>(undefined)
-  const [secret, setSecret] = useState<{ readonly url: string; readonly secret: string } | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
-  const run = async (work: () => Promise<void>) => {
-    setBusy(true)
-    setProblem(undefined)
-    try {
-      await work()
-      await revalidator.revalidate()
-    } catch (error) {
-      setProblem(explain(error))
-    } finally {
-      setBusy(false)
+/** A section's read that failed for another reason than being signed out: its sentence, the rest of the page stands. */
+const orProblem = <T,>(call: Promise<T>): Promise<{ readonly value: T } | { readonly problem: string }> =>
+  call.then(
+    (value) => ({ value }),
+    (error) => {
+      if (error instanceof XrpcError && !(error.status === 401 || ["AuthMissing", "SessionInvalid", "AccountRequired"].includes(error.error))) {
+        return { problem: sentenceFor(error.error, { retryAfterSec: error.retryAfterSec }) }
+      }
+      throw error
     }
-  }
-  const create = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault()
-    const form = event.currentTarget
-    const url = String(new FormData(form).get("url") ?? "")
-    void run(async () => {
-      const answer = await send("app.overlap.webhook.createSubscription", { url })
-      setSecret({ url: answer.subscription.url, secret: answer.secret })
-      form.reset()
-    })
-  }
+  )
+
+export const loader = async ({ request, context }: LoaderFunctionArgs) =>
+  orSignIn("/app/settings", async () => {
+    const appview = appviewFor(context.cloudflare.env, request)
+    const [webhooks, session, notify] = await Promise.all([
+      appview.query("app.overlap.webhook.listSubscriptions", {}),
+      orProblem(appview.query("app.overlap.session.getSettings", {})),
+      orProblem(appview.query("app.overlap.notify.getSettings", {}))
+    ])
+    return { subscriptions: webhooks.subscriptions, session, notify }
+  })
+
+/** Publishing: whether each meeting is also written, masked, to the host's own PDS (off by default). */
+function Publishing({ publishMeetings, onChanged }: { readonly publishMeetings: boolean; readonly onChanged: () => unknown }) {
+  const { busy, problem, run } = useAction(onChanged)
+  // shown as chosen at once; put back when the AppView refuses
+  const [on, setOn] = useState(publishMeetings)
+  useEffect(() => setOn(publishMeetings), [publishMeetings])
   return (
-    <main id="content">
-      <ConsoleNav current="settings" />
-      <h1>Settings</h1>
+    <section aria-labelledby="publishing">
+      <h2 id="publishing">Publishing</h2>
+      <label className="check">
+        <input
+          type="checkbox"
+          id="publish-meetings"
+          checked={on}
+          disabled={busy}
+          onChange={(event) => {
+            const wanted = event.currentTarget.checked
+            setOn(wanted)
+            void run(() => send("app.overlap.session.putSettings", { publishMeetings: wanted })).then((done) => done || setOn(!wanted))
+          }}
+        />{" "}
+        Publish my meetings to my PDS (a record per meeting in your own repository, without the other person&apos;s note)
+      </label>
+      <p className="muted">Off by default: nothing about your meetings is written to your repository unless you turn this on.</p>
       {problem !== undefined && (
         <p className="notice error" role="alert">
           {problem}
         </p>
       )}
-      <h2>Webhooks</h2>
-      <p>Overlap POSTs each booking change to these addresses, signed as Standard Webhooks.</p>
-      {secret !== undefined && (
-        <div className="notice ok" role="status">
-          <p>
-            Webhook for {secret.url} created. Its signing secret is shown <strong>only now</strong>: store it where your endpoint can read it.
-          </p>
-          <p>
-            <code style={{ wordBreak: "break-all" }}>{secret.secret}</code>
-          </p>
-        </div>
-      )}
-      <ul style={{ listStyle: "none", padding: 0 }}>
-        {subscriptions.map((subscription) => (
-          <li key={subscription.id} className="card">
-            <p style={{ wordBreak: "break-all" }}>
-              <strong>{subscription.url}</strong>
-            </p>
-            <p className="muted">
-              Added {dateTimeLabel(subscription.createdAt, "UTC")}
-              {subscription.disabled ? ` · stopped: ${subscription.disabledReason ?? "the endpoint refused deliveries"}` : ""}
-            </p>
-            <button type="button" className="secondary" disabled={busy} onClick={() => run(async () => void (await send("app.overlap.webhook.deleteSubscription", { id: subscription.id })))}>
-              Delete
-            </button>
-          </li>
-        ))}
-      </ul>
-      <form className="card" onSubmit={create}>
-        <label htmlFor="webhook-url">Endpoint address (https)</label>
-        <input id="webhook-url" name="url" type="url" required placeholder="https://example.com/overlap-webhook" />
-        <p>
-          <button type="submit" disabled={busy}>
-            Add webhook
-          </button>
+    </section>
+  )
+}
+
+export default function Settings() {
+  const { subscriptions, session: sessionSettings, notify } = useLoaderData<typeof loader>()
+  const session = useRouteLoaderData<typeof rootLoader>("root")
+  const revalidator = useRevalidator()
+  const refresh = () => revalidator.revalidate()
+  const [zone, setZone] = useState("UTC")
+  useEffect(() => setZone(detectedZone()), [])
+  return (
+    <main id="content">
+      <ConsoleNav current="settings" />
+      <h1>Settings</h1>
+      {"value" in sessionSettings && sessionSettings.value.reauthorizeRequired === true && (
+        <p className="notice error" role="alert">
+          Overlap can no longer write to your PDS ({sessionSettings.value.reauthorizeReason ?? "the permission ended"}). <a href="/signin?returnTo=%2Fapp%2Fsettings">Sign in again</a> to
+          renew it.
         </p>
-      </form>
+      )}
+      {"value" in sessionSettings ? (
+        <Publishing publishMeetings={sessionSettings.value.publishMeetings === true} onChanged={refresh} />
+      ) : (
+        <p className="notice error">{sessionSettings.problem}</p>
+      )}
+      {"value" in notify ? <NotificationSettings settings={notify.value} onChanged={refresh} /> : <p className="notice error">{notify.problem}</p>}
+      <WebhookSettings subscriptions={subscriptions} zone={zone} onChanged={refresh} />
       <h2>Account</h2>
-      {/* SIGN-IN / SETTINGS (issues 13, 15, 16): the handle and DID, "publish my meetings to my PDS" (off by default) and
-          notification preferences come from app.overlap.account.getSettings / putSettings once those land */}
       <form method="post" action="/oauth/logout">
         <input type="hidden" name="csrf" value={session?.csrf ?? ""} />
         <button type="submit" className="secondary">
