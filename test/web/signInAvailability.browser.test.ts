@@ -229,6 +229,10 @@ describe("export and delete an account from /app/account, in Chromium", () => {
   })
 
   it("refuses to delete when the typed handle is not the signed-in account's, and deletes nothing", async () => {
+    // the resolver route names the field it refuses
+    const bad = await own.request.get(`${webUrl}/app/account/resolve-handle?${new URLSearchParams({ handle: "not a handle" })}`)
+    expect(bad.status()).toBe(400)
+    expect(await bad.json()).toMatchObject({ error: "InvalidRequest", message: expect.stringMatching(/^handle: /) })
     await own.getByLabel("Type your handle to confirm").fill(account.handle)
     await own.getByRole("button", { name: "Delete my account" }).click()
     await expect(own.getByRole("alert").innerText()).resolves.toContain("is not the account you are signed in with")
@@ -245,6 +249,10 @@ describe("export and delete an account from /app/account, in Chromium", () => {
     // the header no longer offers to sign out: the page knows the session is gone
     await own.getByRole("banner").getByRole("link", { name: "Sign in" }).waitFor({ timeout: 30_000 })
     expect(await own.getByRole("button", { name: "Sign out" }).count()).toBe(0)
+    // the export went with the account: its links are no longer offered
+    expect(await own.getByRole("link", { name: "Download your data (JSON)" }).count()).toBe(0)
+    const signedOut = await own.request.get(`${webUrl}/app/account/resolve-handle?${new URLSearchParams({ handle: other.handle })}`)
+    expect(signedOut.status()).toBe(401)
     // the browser's cookies are cleared and the old one is refused by the AppView
     expect(await sessionCookie()).toBeUndefined()
     const after = await fetch(`${webUrl}/xrpc/app.overlap.session.getSettings`, { headers: { cookie: `overlap-session=${old}` } })

@@ -98,8 +98,7 @@ type Deletion =
  * signed-in caller. Then it ends this browser's cookies through the AppView's sign-out, which answers a session that
  * no longer exists by clearing them.
  */
-function DeleteSection() {
-  const [deletion, setDeletion] = useState<Deletion>({ state: "idle" })
+function DeleteSection({ deletion, setDeletion }: { readonly deletion: Deletion; readonly setDeletion: (next: Deletion) => void }) {
   const revalidator = useRevalidator()
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
@@ -178,12 +177,15 @@ function DeleteSection() {
 }
 
 export default function Account() {
+  const [deletion, setDeletion] = useState<Deletion>({ state: "idle" })
+  // once deleted, only the sentence that says so: the console and the export (deleted with the account) are gone
+  const deleted = deletion.state === "deleted"
   return (
     <main id="content">
-      <ConsoleNav current="account" />
+      {!deleted && <ConsoleNav current="account" />}
       <h1>Your account</h1>
-      <ExportSection />
-      <DeleteSection />
+      {!deleted && <ExportSection />}
+      <DeleteSection deletion={deletion} setDeletion={setDeletion} />
     </main>
   )
 }
