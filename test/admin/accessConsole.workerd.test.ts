@@ -56,7 +56,7 @@ beforeEach(() => {
 afterAll(() => fetchMock.deactivate())
 
 describe("/admin behind Cloudflare Access", () => {
-  it("answers the overview to a valid Access token, with D1's bookings, holds, broken connectors and sources", async () => {
+  it("answers the overview to a valid Access token, with D1's bookings, holds, broken connectors and sources (cursor, event lag)", async () => {
     const now = Date.now()
     await env.DB.batch([
       env.DB.prepare("INSERT INTO bookings (id, host_did, guest_did, status, start_at, end_at, tz, hold_expires_at, created_at, updated_at) VALUES (?, 'did:plc:host', 'did:plc:guest', ?, ?, ?, 'UTC', ?, ?, ?)")
@@ -64,7 +64,11 @@ describe("/admin behind Cloudflare Access", () => {
       env.DB.prepare("INSERT INTO bookings (id, host_did, guest_did, status, start_at, end_at, tz, created_at, updated_at) VALUES (?, 'did:plc:host', 'did:plc:guest', 'confirmed', ?, ?, 'UTC', ?, ?)")
         .bind("b-confirmed", now + 7_200_000, now + 9_000_000, now, now),
       env.DB.prepare("INSERT INTO connectors (id, did, provider, status, token_ciphertext, key_id, created_at, updated_at) VALUES ('c1', 'did:plc:host', 'google', 'broken', X'00', 'k1', ?, ?)").bind(now, now),
-      env.DB.prepare("INSERT INTO firehose_cursors (source, cursor, updated_at) VALUES ('local-pds', 4242, ?)").bind(now - 3_000)
+      env.DB.prepare("INSERT INTO firehose_cursors (source, cursor, updated_at) VALUES ('local-pds', 4242, ?)").bind(now - 3_000),
+      // the firehose worker's ingest_lag reports (local record in development): event lag per source
+      ...[800, 1_200].map((ms, i) =>
+        env.DB.prepare("INSERT INTO metric_points (timestamp, index1, blobs, doubles) VALUES (?, 'ingest_lag', ?, ?)")
+          .bind(now - 60_000 + i, JSON.stringify(["ingest_lag", "local-pds", ""]), JSON.stringify([ms])))
     ])
     const page = await get("/admin", { "cf-access-jwt-assertion": await token(teamKey) })
     expect(page.status).toBe(200)
@@ -74,7 +78,7 @@ describe("/admin behind Cloudflare Access", () => {
     expect(page.text).toMatch(/<td>confirmed<\/td><td>1<\/td>/)
     expect(page.text).toMatch(/<td>live \(held, not expired\)<\/td><td>1<\/td>/)
     expect(page.text).toMatch(/<td>google<\/td><td>1<\/td>/)
-    expect(page.text).toMatch(/<td>local-pds<\/td><td>4242<\/td>/)
+    expect(page.text).toMatch(/<td>local-pds<\/td><td>4242<\/td><td>[^<]+<\/td><td>\d s<\/td><td>p99 1\.\d s, max 1\.2 s<\/td>/)
     expect(page.text).toMatch(/<td>appview<\/td><td><span class="good">healthy<\/span>/)
     expect(page.text).not.toContain("X'00'") // a connector's sealed token never reaches the page
   })

@@ -59,6 +59,16 @@ export const queueAge: MetricQuery = {
   aggregates: [quantile("p95_oldest_s", 0.95, 1), maxOf("max_oldest_s", 1), sumOf("messages", 2)]
 }
 
+/** Per ingest source over the whole window (the console's overview): event lag p99 and the newest lag reported. */
+export const ingestLagBySource: MetricQuery = {
+  id: "ingest_lag_by_source",
+  metric: "ingest_lag",
+  where: [measured],
+  byBlob: 2,
+  overTime: false,
+  aggregates: [quantile("p99", 0.99, 1), maxOf("max", 1), count("reports")]
+}
+
 /** Per queue over the whole window (the console's backlog table): the oldest message a batch had, messages consumed. */
 export const queueBacklog: MetricQuery = {
   id: "queue_backlog",

@@ -5,8 +5,8 @@ import { DeadLetterRecords } from "../../services/DeadLetterRecords"
 import { OperatorViews } from "../../services/OperatorViews"
 import { WorkerHealth } from "../../services/WorkerHealth"
 import { MetricsQuery } from "../../services/MetricsQuery"
-import { dashboardData, sloData } from "./metricsData"
-import { WINDOW_PROBLEM, windowOf } from "./metricsWindow"
+import { dashboardData, ingestLagBySourceData, sloData } from "./metricsData"
+import { WINDOW_PROBLEM, WINDOWS, windowOf } from "./metricsWindow"
 import { metricsBody } from "./pages/metricsPage"
 import { sloBody } from "./pages/sloPage"
 import { auditBody, BOOKING_ID } from "./pages/auditPage"
@@ -52,7 +52,8 @@ export const handleAdminRoute = (request: Request): Effect.Effect<Response, neve
         sources: views.sourceCursors(),
         brokenConnectors: views.brokenConnectors(),
         bookings: views.bookingsByState(),
-        holds: views.holds(now)
+        holds: views.holds(now),
+        ingestLag: ingestLagBySourceData(WINDOWS["1h"]!)
       }, { concurrency: "unbounded" })
       return respond(200, page("Overview", path, operator, overviewBody({ now, ...overview })))
     }

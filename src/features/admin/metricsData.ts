@@ -2,6 +2,7 @@ import { Effect, Either } from "effect"
 import {
   holdResults,
   ingestLag,
+  ingestLagBySource,
   ingestLagSlo,
   availabilitySlo,
   matchLatency,
@@ -42,6 +43,9 @@ export const dashboardData = (window: QueryWindow): Effect.Effect<Dashboard, nev
     Object.fromEntries(Object.entries(DASHBOARD).map(([key, query]) => [key, ask(query, window)])) as { [K in keyof typeof DASHBOARD]: Effect.Effect<Answer, never, MetricsQuery> },
     { concurrency: "unbounded" }
   )
+
+/** Per ingest source over the window: event lag p99 and max (ms), reports. */
+export const ingestLagBySourceData = (window: QueryWindow): Effect.Effect<Answer, never, MetricsQuery> => ask(ingestLagBySource, window)
 
 /** Per queue over the window: the oldest message a consumed batch had (s) and the messages consumed. */
 export const queueBacklogData = (window: QueryWindow): Effect.Effect<Answer, never, MetricsQuery> => ask(queueBacklog, window)
