@@ -116,8 +116,12 @@ describe("the host keeps the time of a guest's proposal: the guest is told, once
     const event = tasks[0]!.event as BookingEvent
     expect(event).toMatchObject({
       bookingId: "pa-1", hostDid: host.did, guestDid: guest.did, startAt: at(0, 9),
-      proposedStartAt: at(1, 10), proposedEndAt: at(1, 10, 30), reason: "that day is full"
+      proposedStartAt: at(1, 10), proposedEndAt: at(1, 10, 30), reason: "that day is full",
+      // on the host's clock (the fixture's host is in UTC, its guest in Berlin: bookings.tz is the guest's)
+      tz: "UTC"
     })
+    const confirmedEvent = (await run(enqueued)).find((t) => t.event.type === "booking.confirmed")!.event as BookingEvent
+    expect(confirmedEvent.tz).toBe("UTC")
     // what the guest reads (e-mail body, DM text) names the time kept and the one not taken
     expect(subjectFor(event)).toMatch(/^Not moved: /)
     expect(messageText(event, guest.did)).toMatch(/kept your meeting on .* at its time: the new time you proposed, Tue, .*, was not taken\./)

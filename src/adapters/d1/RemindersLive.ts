@@ -19,7 +19,7 @@ export const RemindersLive: Layer.Layer<Reminders, never, SqlClient.SqlClient> =
   Effect.map(SqlClient.SqlClient, (sql) =>
     Reminders.of({
       upcoming: (from, to, limit) =>
-        sql`SELECT id AS booking_id, sequence, host_did, guest_did, start_at, end_at, tz FROM bookings
+        sql`SELECT id AS booking_id, sequence, host_did, guest_did, start_at, end_at, COALESCE(host_tz, tz) AS tz FROM bookings
             WHERE status IN ('confirmed', 'rescheduled') AND start_at >= ${from} AND start_at < ${to}
             ORDER BY start_at, id LIMIT ${limit}`.pipe(Effect.flatMap(Schema.decodeUnknown(Upcoming)), orRepositoryError("Reminders.upcoming")),
       plan: (meeting, recipientDid, minutesBefore) =>

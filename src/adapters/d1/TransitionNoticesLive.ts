@@ -26,13 +26,13 @@ export const TransitionNoticesLive: Layer.Layer<TransitionNotices, never, SqlCli
       unannounced: (now, expiredSince, limit) =>
         sql`SELECT * FROM (
               SELECT 'booking.held' AS type, b.id AS booking_id, b.sequence, b.host_did, b.guest_did, b.start_at, b.end_at,
-                     b.tz, b.updated_at AS at
+                     COALESCE(b.host_tz, b.tz) AS tz, b.updated_at AS at
               FROM bookings b WHERE b.status = 'held' AND b.hold_expires_at > ${now}
                 AND NOT EXISTS (SELECT 1 FROM notify_transitions t
                   WHERE t.booking_id = b.id AND t.sequence = b.sequence AND t.event_type = 'booking.held')
               UNION ALL
               SELECT 'booking.expired' AS type, b.id AS booking_id, b.sequence, b.host_did, b.guest_did, b.start_at, b.end_at,
-                     b.tz, b.updated_at AS at
+                     COALESCE(b.host_tz, b.tz) AS tz, b.updated_at AS at
               FROM bookings b WHERE b.status = 'expired' AND b.updated_at >= ${expiredSince}
                 AND NOT EXISTS (SELECT 1 FROM notify_transitions t
                   WHERE t.booking_id = b.id AND t.sequence = b.sequence AND t.event_type = 'booking.expired')

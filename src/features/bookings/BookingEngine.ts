@@ -146,7 +146,7 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
             method,
             startAt: after.startAt,
             endAt: after.endAt,
-            hostTz: after.tz,
+            hostTz: after.hostTz ?? after.tz,
             summary: "Meeting (Overlap)",
             ...invitationPlace(after.location ?? undefined, after.conference ?? undefined),
             organizer: { did: after.hostDid },
@@ -162,7 +162,8 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
           guestDid: after.guestDid,
           startAt: after.startAt,
           endAt: after.endAt,
-          tz: after.tz,
+          // messages show the meeting on the host's clock (bookings.tz is the guest's; host_tz, migration 0022)
+          tz: after.hostTz ?? after.tz,
           ...eventPlace(after.location ?? undefined, after.conference ?? undefined),
           ...(options.reason !== undefined ? { reason: options.reason } : {}),
           icsKey: method !== undefined ? icsKey(after.id, after.sequence) : null,
@@ -339,7 +340,7 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
           yield* publish(booking, after, "Reschedule", input.callerDid, actor, { method: "REQUEST", event: "booking.rescheduled", reason: input.reason })
         } else {
           // the host is told of the proposal (docs/notifications.md); the meeting keeps its time
-          const notice = proposalNotification(after, input.reason)
+          const notice = proposalNotification({ ...after, tz: after.hostTz ?? after.tz }, input.reason)
           if (notice !== undefined) yield* outbox.enqueue(notice).pipe(afterCommit("proposal notice", after.id))
         }
         return after
@@ -381,7 +382,7 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
       serialized(input, { _tag: "Reschedule" }, (booking, actor) =>
         Effect.flatMap(openProposal(booking, actor, "DeclineReschedule"), () =>
           Effect.tap(commit(booking, "Reschedule", NO_PROPOSAL), (after) => {
-            const notice = proposalDeclinedNotification(booking, input.reason)
+            const notice = proposalDeclinedNotification({ ...booking, tz: booking.hostTz ?? booking.tz }, input.reason)
             return notice === undefined ? Effect.void : outbox.enqueue(notice).pipe(afterCommit("proposal answer notice", after.id))
           })))
 
