@@ -1,5 +1,7 @@
 import type { Effect } from "effect"
 import { Context } from "effect"
+import type { Conference } from "../domain/booking/meetingPlace"
+import type { EventLocation } from "../domain/eventTypes"
 import type { RepositoryError } from "./RepositoryError"
 
 /** A meeting that is on (confirmed, or moved and still on), as the reminder sweep reads it. */
@@ -10,7 +12,11 @@ export interface UpcomingMeeting {
   readonly guestDid: string
   readonly startAt: number
   readonly endAt: number
+  /** The host's zone (the guest's for bookings made before it was recorded). */
   readonly tz: string
+  /** Where it happens (the booking's event-type location) and the conference made for it, when there are. */
+  readonly location?: EventLocation | undefined
+  readonly conference?: Conference | undefined
 }
 
 /** The reminder sweep's reads and its once-only ledger (`notify_reminders`, migration 0018). */

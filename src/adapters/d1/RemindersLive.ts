@@ -1,5 +1,7 @@
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Layer, Schema } from "effect"
+import { Clock, Effect, Layer, Option, Schema } from "effect"
+import { Conference } from "../../domain/booking/meetingPlace"
+import { EventLocation } from "../../domain/eventTypes"
 import { Reminders } from "../../services/Reminders"
 import { orRepositoryError } from "../../services/RepositoryError"
 
@@ -10,8 +12,14 @@ const Upcoming = Schema.Array(Schema.Struct({
   guestDid: Schema.String,
   startAt: Schema.Int,
   endAt: Schema.Int,
-  tz: Schema.String
+  tz: Schema.String,
+  location: Schema.NullOr(Schema.String),
+  conference: Schema.NullOr(Schema.String)
 }))
+
+/** A place column as stored (JSON); one that does not read is left out rather than holding back the reminder. */
+const placeOf = <A, I>(schema: Schema.Schema<A, I>, json: string | null): A | undefined =>
+  json === null ? undefined : Option.getOrUndefined(Schema.decodeUnknownOption(Schema.parseJson(schema))(json))
 
 /** Reminders over D1: the `bookings_upcoming` index and the `notify_reminders` ledger. */
 export const RemindersLive: Layer.Layer<Reminders, never, SqlClient.SqlClient> = Layer.effect(
@@ -19,9 +27,17 @@ export const RemindersLive: Layer.Layer<Reminders, never, SqlClient.SqlClient> =
   Effect.map(SqlClient.SqlClient, (sql) =>
     Reminders.of({
       upcoming: (from, to, limit) =>
-        sql`SELECT id AS booking_id, sequence, host_did, guest_did, start_at, end_at, COALESCE(host_tz, tz) AS tz FROM bookings
+        sql`SELECT id AS booking_id, sequence, host_did, guest_did, start_at, end_at, COALESCE(host_tz, tz) AS tz, location, conference FROM bookings
             WHERE status IN ('confirmed', 'rescheduled') AND start_at >= ${from} AND start_at < ${to}
-            ORDER BY start_at, id LIMIT ${limit}`.pipe(Effect.flatMap(Schema.decodeUnknown(Upcoming)), orRepositoryError("Reminders.upcoming")),
+            ORDER BY start_at, id LIMIT ${limit}`.pipe(
+          Effect.flatMap(Schema.decodeUnknown(Upcoming)),
+          Effect.map((rows) => rows.map(({ conference, location, ...meeting }) => ({
+            ...meeting,
+            location: placeOf(EventLocation, location),
+            conference: placeOf(Conference, conference)
+          }))),
+          orRepositoryError("Reminders.upcoming")
+        ),
       plan: (meeting, recipientDid, minutesBefore) =>
         Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis

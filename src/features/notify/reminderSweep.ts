@@ -1,4 +1,5 @@
 import { Clock, Effect } from "effect"
+import { eventPlace } from "../../domain/booking/meetingPlace"
 import { MAX_REMINDER_MINUTES } from "../../domain/notify/preferences"
 import type { BookingEvent } from "../../domain/notify/task"
 import { NotifyOutbox } from "../../services/NotifyOutbox"
@@ -42,6 +43,7 @@ export const reminderSweep: Effect.Effect<number, never, Reminders | NotifySetti
           startAt: meeting.startAt,
           endAt: meeting.endAt,
           tz: meeting.tz,
+          ...eventPlace(meeting.location, meeting.conference),
           icsKey: null,
           at: now,
           minutesBefore: minutes
