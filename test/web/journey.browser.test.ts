@@ -1,8 +1,10 @@
-// The signed-in journey of issue 14 ("How it is tested" 1–3 and 6) in real Chromium against the whole local
+// The signed-in journey of issue 14 ("How it is tested" 1–4 and 6) in real Chromium against the whole local
 // system (scripts/dev.mjs), with two real CalDAV calendars (Radicale, one server per person):
 //   1. a host signs in through the PDS's pages, has weekly hours, connects their CalDAV calendar, opens their page;
 //   2. a guest in another zone follows the host, sees the host's hours in their zone, books one;
-//   3. the host confirms in the inbox; both inboxes show it confirmed (the guest's without a reload);
+//   3. the host confirms in the inbox; both inboxes show it confirmed (the guest's without a reload); both
+//      calendars hold the event;
+//   4. the guest proposes another time, the host accepts it, then the guest cancels; the calendars follow;
 // and the settings page: webhooks (secret once), publishing (off by default), notifications. Screenshots of every
 // page at 1280 and 390 px land in .tmp/screenshots/.
 import type { Browser, Page } from "playwright-core"
@@ -10,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { allDevPorts, devUrls, type DevSystem, portInUse, startDevSystem } from "../../scripts/devSystem.mjs"
 import { type Radicale, startRadicale } from "../support/radicale"
 import { launchChromium, newPage, screenshots, scrollsSideways, seriousAxeViolations } from "./browserKit"
-import { newPerson, type Person, putRecord, putWeeklyOffer, signIn, signInPageServed, waitFor } from "./signedInKit"
+import { newPerson, type Person, putRecord, putWeeklyOffer, signIn, signInPageServed, waitFor, zonedInstant } from "./signedInKit"
 
 const { webUrl } = devUrls
 const HOST_ZONE = "Europe/Berlin"
@@ -25,8 +27,38 @@ let hostCal: Radicale
 let guestCal: Radicale
 let hostPage: Page
 let guestPage: Page
-/** The booked slot's start. */
+/** The booked slot's start, then the new start after the move. */
 let bookedStart = ""
+let movedStart = ""
+
+/** Every calendar object in the person's Radicale calendar "personal" (the iCalendar texts). */
+const calendarObjects = async (cal: Radicale): Promise<ReadonlyArray<string>> => {
+  const listing = await cal.request(`${cal.homeUrl}personal/`, { method: "PROPFIND", headers: { depth: "1", "content-type": "application/xml" }, body: `<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>` })
+  const hrefs = [...(await listing.text()).matchAll(/<(?:D:|)href>([^<]+\.ics)<\/(?:D:|)href>/g)].map((match) => match[1]!)
+  return Promise.all(hrefs.map(async (href) => (await cal.request(href)).text()))
+}
+
+/**
+ * The instants the VEVENTs of an iCalendar text start at: `DTSTART:…Z` in UTC, or `DTSTART;TZID=<zone>:…` on that
+ * zone's clock (Overlap writes the booking's zone with its VTIMEZONE).
+ */
+const eventStarts = (text: string): ReadonlyArray<number> =>
+  text
+    .split("BEGIN:VEVENT")
+    .slice(1)
+    .flatMap((vevent) => {
+      const found = /^DTSTART(?:;TZID=([^:;\r\n]+))?[^:\r\n]*:(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)\r?$/m.exec(vevent)
+      if (found === null) return []
+      const [, tz, year, month, day, hour, minute, second, utc] = found
+      const ymd = `${year}-${month}-${day}`
+      return [tz === undefined || utc === "Z" ? Date.parse(`${ymd}T${hour}:${minute}:${second}Z`) : zonedInstant(ymd, `${hour}:${minute}`, tz).getTime()]
+    })
+
+/** Whether some event in the calendar starts at `iso` (and is not canceled). */
+const holdsEventAt = async (cal: Radicale, iso: string) => {
+  const objects = await calendarObjects(cal)
+  return objects.some((text) => eventStarts(text).includes(Date.parse(iso)) && !text.includes("STATUS:CANCELLED"))
+}
 
 const hourIn = (iso: string, zone: string) => Number(new Intl.DateTimeFormat("en-GB", { hour: "2-digit", hourCycle: "h23", timeZone: zone }).format(new Date(iso)))
 
@@ -110,7 +142,7 @@ describe("the signed-in journey in Chromium (host and guest, two zones, two CalD
     await screenshots(guestPage, "journey-booking-held")
   }, 400_000)
 
-  it("3. the host confirms in the inbox; both inboxes show it confirmed (the guest's without a reload)", async () => {
+  it("3. the host confirms in the inbox; both inboxes show it confirmed (the guest's without a reload); both calendars hold it", async () => {
     // the guest's inbox is open before the host confirms: it must update by itself
     await guestPage.goto(`${webUrl}/app`)
     await guestPage.getByRole("region", { name: "As guest: Waiting for the host to confirm" }).waitFor({ timeout: 60_000 })
@@ -129,6 +161,38 @@ describe("the signed-in journey in Chromium (host and guest, two zones, two CalD
     await expect(guestPage.getByRole("region", { name: "As guest: Confirmed" }).textContent()).resolves.toContain(HOST_ZONE.replaceAll("_", " "))
     expect(await seriousAxeViolations(guestPage)).toEqual([])
     await screenshots(guestPage, "inbox-guest")
+    await waitFor("the event in the host's calendar", async () => ((await holdsEventAt(hostCal, bookedStart)) ? true : undefined), 90_000)
+    await waitFor("the event in the guest's calendar", async () => ((await holdsEventAt(guestCal, bookedStart)) ? true : undefined), 90_000)
+  }, 400_000)
+
+  it("4. the guest proposes another time, the host accepts it, then the guest cancels; the calendars follow", async () => {
+    const confirmed = guestPage.getByRole("region", { name: "As guest: Confirmed" })
+    await confirmed.getByRole("button", { name: "Move to another time" }).first().click()
+    const candidate = guestPage.locator("fieldset .times button").first()
+    await guestPage.locator("fieldset .times button, fieldset p, .card [role=alert]").first().waitFor({ timeout: 60_000 })
+    if ((await guestPage.locator("fieldset .times button").count()) === 0) {
+      throw new Error(`no candidate time; the page says: ${await guestPage.locator("fieldset p, .card [role=alert]").first().textContent()}`)
+    }
+    movedStart = (await candidate.getAttribute("data-start"))!
+    expect(movedStart).not.toBe(bookedStart)
+    await candidate.click()
+    await guestPage.getByRole("status").filter({ hasText: "confirms or declines the move" }).waitFor({ timeout: 60_000 })
+    // the host sees the proposal (by polling) and accepts it
+    await hostPage.getByRole("group", { name: "Proposed new time" }).waitFor({ timeout: 90_000 })
+    await screenshots(hostPage, "inbox-host-proposal")
+    await hostPage.getByRole("button", { name: "Accept new time" }).click()
+    await waitFor("the host's calendar to move", async () => ((await holdsEventAt(hostCal, movedStart)) && !(await holdsEventAt(hostCal, bookedStart)) ? true : undefined), 90_000)
+    await waitFor("the guest's calendar to move", async () => ((await holdsEventAt(guestCal, movedStart)) && !(await holdsEventAt(guestCal, bookedStart)) ? true : undefined), 90_000)
+    // the guest's inbox shows the new time and cancels
+    await guestPage.reload()
+    const moved = guestPage.locator(".card").filter({ has: guestPage.getByRole("button", { name: "Cancel meeting" }) }).first()
+    await moved.waitFor({ timeout: 60_000 })
+    await expect(moved.textContent()).resolves.toContain(new Intl.DateTimeFormat("en-GB", { hour: "numeric", minute: "2-digit", timeZone: GUEST_ZONE }).format(new Date(movedStart)))
+    await moved.getByRole("button", { name: "Cancel meeting" }).click()
+    await guestPage.getByRole("region", { name: "As guest: Canceled" }).waitFor({ timeout: 60_000 })
+    await hostPage.getByRole("region", { name: "As host: Canceled" }).waitFor({ timeout: 90_000 })
+    await waitFor("the host's calendar to drop it", async () => (!(await holdsEventAt(hostCal, movedStart)) ? true : undefined), 90_000)
+    await waitFor("the guest's calendar to drop it", async () => (!(await holdsEventAt(guestCal, movedStart)) ? true : undefined), 90_000)
   }, 400_000)
 
   it("settings: webhooks (the secret shown once), publishing off by default, notifications (no address, no e-mail), 360 px", async () => {
