@@ -1,5 +1,7 @@
 import type { Effect } from "effect"
 import { Context } from "effect"
+import type { Conference } from "../domain/booking/meetingPlace"
+import type { EventLocation } from "../domain/eventTypes"
 import type { RepositoryError } from "./RepositoryError"
 
 /** A booking the hold engine moved to `held` or `expired`, as the transition sweep reads it. */
@@ -12,6 +14,9 @@ export interface HoldTransition {
   readonly startAt: number
   readonly endAt: number
   readonly tz: string
+  /** Where it happens (the booking's event-type location) and the conference made for it, when there are. */
+  readonly location?: EventLocation | undefined
+  readonly conference?: Conference | undefined
   /** When the booking reached this state (its row's updated_at). */
   readonly at: number
 }

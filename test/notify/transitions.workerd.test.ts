@@ -88,6 +88,12 @@ describe("held and expired requests, and a guest's proposal, reach both people o
     await insertBooking("tr_expired", "expired", T0 - 2 * MIN, T0 - 3 * MIN)
     await insertBooking("tr_old", "expired", T0 - 3 * 86_400_000, T0 - 3 * 86_400_000) // before the window: never announced
     await insertBooking("tr_on", "confirmed", T0 - MIN, null) // BookingEngine's own: not the sweep's
+    // where the meetings are (migration 0014's columns, as the match writes them); tr_expired's conference does
+    // not read: it is left out and never holds its notice back
+    await env.DB.prepare("UPDATE bookings SET location = ? WHERE id = 'tr_held'")
+      .bind(JSON.stringify({ $type: "app.overlap.defs#locationVideo", url: "https://video.example/tr-held" })).run()
+    await env.DB.prepare("UPDATE bookings SET location = ?, conference = '{not json' WHERE id = 'tr_expired'")
+      .bind(JSON.stringify({ $type: "app.overlap.defs#locationInPerson", address: "Room 4, Alexanderplatz 1" })).run()
 
     const tasks = await Effect.runPromise(Effect.gen(function*() {
       const { layer, enqueued } = yield* makeNotifyOutboxTest
@@ -130,6 +136,14 @@ describe("held and expired requests, and a guest's proposal, reach both people o
     expect(linkIn(toHost.text, "decline")).toBeDefined()
     expect(toGuest.subject).toMatch(/^Requested: Meeting with /)
     expect(linkIn(toGuest.text, "confirm")).toBeUndefined()
+    // both held mails say where the meeting will be: the video link as Where and Join
+    for (const m of held) expect(m.text).toContain("Join: https://video.example/tr-held")
+    const heldEvent = tasks.find((t) => t.id === "tr_held:0:booking.held" && t.channel === "email")!
+    expect(heldEvent.event).toMatchObject({ joinUrl: "https://video.example/tr-held" })
+    // the expiry of tr_expired names its place (its unreadable conference left out); tr_held's expiry its link
+    const expiredTexts = mails.filter((m) => m.subject.startsWith("Expired:")).map((m) => m.text)
+    expect(expiredTexts.filter((t) => t.includes("Where: Room 4, Alexanderplatz 1"))).toHaveLength(2)
+    expect(expiredTexts.filter((t) => t.includes("Join: https://video.example/tr-held"))).toHaveLength(2)
     expect(mails.filter((m) => m.subject.startsWith("Expired:")).map((m) => m.to).sort()).toEqual([
       "guest@example.com",
       "guest@example.com",

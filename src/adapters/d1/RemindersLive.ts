@@ -1,9 +1,8 @@
 import { SqlClient } from "@effect/sql"
-import { Clock, Effect, Layer, Option, Schema } from "effect"
-import { Conference } from "../../domain/booking/meetingPlace"
-import { EventLocation } from "../../domain/eventTypes"
+import { Clock, Effect, Layer, Schema } from "effect"
 import { Reminders } from "../../services/Reminders"
 import { orRepositoryError } from "../../services/RepositoryError"
+import { bookingPlace } from "./bookingPlaceColumns"
 
 const Upcoming = Schema.Array(Schema.Struct({
   bookingId: Schema.String,
@@ -17,10 +16,6 @@ const Upcoming = Schema.Array(Schema.Struct({
   conference: Schema.NullOr(Schema.String)
 }))
 
-/** A place column as stored (JSON); one that does not read is left out rather than holding back the reminder. */
-const placeOf = <A, I>(schema: Schema.Schema<A, I>, json: string | null): A | undefined =>
-  json === null ? undefined : Option.getOrUndefined(Schema.decodeUnknownOption(Schema.parseJson(schema))(json))
-
 /** Reminders over D1: the `bookings_upcoming` index and the `notify_reminders` ledger. */
 export const RemindersLive: Layer.Layer<Reminders, never, SqlClient.SqlClient> = Layer.effect(
   Reminders,
@@ -31,11 +26,8 @@ export const RemindersLive: Layer.Layer<Reminders, never, SqlClient.SqlClient> =
             WHERE status IN ('confirmed', 'rescheduled') AND start_at >= ${from} AND start_at < ${to}
             ORDER BY start_at, id LIMIT ${limit}`.pipe(
           Effect.flatMap(Schema.decodeUnknown(Upcoming)),
-          Effect.map((rows) => rows.map(({ conference, location, ...meeting }) => ({
-            ...meeting,
-            location: placeOf(EventLocation, location),
-            conference: placeOf(Conference, conference)
-          }))),
+          // a place column that does not read is left out rather than holding back the reminder
+          Effect.map((rows) => rows.map(({ conference, location, ...meeting }) => ({ ...meeting, ...bookingPlace({ location, conference }) }))),
           orRepositoryError("Reminders.upcoming")
         ),
       plan: (meeting, recipientDid, minutesBefore) =>

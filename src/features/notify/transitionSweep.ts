@@ -1,4 +1,5 @@
 import { Clock, Effect } from "effect"
+import { eventPlace } from "../../domain/booking/meetingPlace"
 import type { BookingEvent } from "../../domain/notify/task"
 import { NotifyOutbox } from "../../services/NotifyOutbox"
 import { type HoldTransition, TransitionNotices } from "../../services/TransitionNotices"
@@ -36,6 +37,8 @@ export const transitionSweep: Effect.Effect<number, never, TransitionNotices | N
         startAt: transition.startAt,
         endAt: transition.endAt,
         tz: transition.tz,
+        // where: the place and join link, as the booking transitions and reminders say it
+        ...eventPlace(transition.location, transition.conference),
         icsKey: null,
         at: transition.at
       }
