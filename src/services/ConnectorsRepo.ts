@@ -22,12 +22,16 @@ export type ConnectorProvider = typeof ConnectorProvider.Type
 export const ConnectorStatus = Schema.Literal("active", "broken", "pending", "removed")
 export type ConnectorStatus = typeof ConnectorStatus.Type
 
-/** One calendar of the account: its provider id, display name, and whether its busy time counts. */
+/**
+ * One calendar of the account: its provider id, display name, whether its busy time counts, and whether it is the
+ * calendar of this connector the owner chose for holds (used while the connector is the holds target).
+ */
 export const ConnectorCalendarEntry = Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   primary: Schema.optional(Schema.Boolean),
-  checkBusy: Schema.Boolean
+  checkBusy: Schema.Boolean,
+  holds: Schema.optional(Schema.Boolean)
 })
 export type ConnectorCalendarEntry = typeof ConnectorCalendarEntry.Type
 

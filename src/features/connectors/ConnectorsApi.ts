@@ -1,6 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
 import { Schema } from "effect"
-import { ConnectorRemoveInput, ConnectorStartInput, ConnectorStartOutput, ListConnectorsOutput } from "../../lexicon/schemas"
+import { ConnectorRemoveInput, ConnectorSetCalendarsInput, ConnectorSetCalendarsOutput, ConnectorStartInput, ConnectorStartOutput, ListConnectorsOutput } from "../../lexicon/schemas"
 import { ConnectorNotFound } from "../../services/ConnectorsRepo"
 import { ConnectorLimitReached } from "../../services/UserConnectors"
 import { RateLimited } from "../../services/RateLimiter"
@@ -41,6 +41,12 @@ export class ConnectorsApi extends HttpApiGroup.make("connectors")
       .addSuccess(Schema.Struct({}))
       .addError(ConnectorNotFound)
       .addError(ProviderUnreachableError)
+  )
+  .add(
+    HttpApiEndpoint.post("setCalendars", "/xrpc/app.overlap.connector.setCalendars")
+      .setPayload(ConnectorSetCalendarsInput)
+      .addSuccess(ConnectorSetCalendarsOutput)
+      .addError(InvalidRequest)
   )
   .add(
     HttpApiEndpoint.get("listConnectors", "/xrpc/app.overlap.listConnectors")

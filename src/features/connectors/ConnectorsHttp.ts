@@ -1,6 +1,7 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { OverlapApi } from "../OverlapApi"
 import { remove } from "./methods/connector/remove"
+import { setCalendars } from "./methods/connector/setCalendars"
 import { start } from "./methods/connector/start"
 import { listConnectors } from "./methods/listConnectors"
 
@@ -9,4 +10,5 @@ export const ConnectorsHttpLive = HttpApiBuilder.group(OverlapApi, "connectors",
   handlers
     .handle("start", start)
     .handle("remove", remove)
+    .handle("setCalendars", setCalendars)
     .handle("listConnectors", listConnectors))

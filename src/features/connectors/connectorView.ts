@@ -1,4 +1,5 @@
 import type { DefsConnectorView } from "../../lexicon/schemas"
+import { holdsCalendarOf } from "../../domain/calendar/holdsCalendar"
 import type { Connector } from "../../services/ConnectorsRepo"
 
 const iso = (ms: number): string => new Date(ms).toISOString()
@@ -19,8 +20,11 @@ const displayUrl = (text: string): string => {
 /**
  * A connector as its owner sees it: provider, status, account, calendars, last sync, a warning. Built field by field
  * from an allow-list, so no credential column (ciphertext, key id, token expiry) can reach the answer.
+ * `takesHolds`: this connector is where the owner's holds go (effectiveHoldsTarget), so one of its calendars is
+ * marked `holds` — the one chosen, else the one the provider writes to by default.
  */
-export const toConnectorView = (connector: Connector): DefsConnectorView => {
+export const toConnectorView = (connector: Connector, takesHolds = false): DefsConnectorView => {
+  const holdsCalendar = takesHolds ? holdsCalendarOf(connector.calendars) : undefined
   const label = connector.accountRef === null ? "" : connector.provider === "caldav" ? displayUrl(connector.accountRef) : connector.accountRef
   return {
     id: connector.id,
@@ -31,7 +35,8 @@ export const toConnectorView = (connector: Connector): DefsConnectorView => {
       id: calendar.id.slice(0, 1024),
       name: clip(calendar.name, 100),
       ...(calendar.primary === undefined ? {} : { primary: calendar.primary }),
-      checkBusy: calendar.checkBusy
+      checkBusy: calendar.checkBusy,
+      ...(calendar.id === holdsCalendar ? { holds: true } : {})
     })),
     ...(connector.lastSyncAt === null ? {} : { lastSyncAt: iso(connector.lastSyncAt) }),
     ...(connector.warning === null || connector.status === "removed" ? {} : { warning: clip(connector.warning, 300) })

@@ -1,3 +1,4 @@
+import { chosenHoldsCalendar } from "../../../domain/calendar/holdsCalendar"
 import type { OutboundGuard } from "../../../services/OutboundGuard"
 import { HttpClient } from "@effect/platform"
 import { Clock, Effect, Schema } from "effect"
@@ -74,7 +75,9 @@ export const makeCaldavAdapter = (options: CaldavAdapterOptions): CredentialProv
         Effect.mapError(() => broken("the stored credential is not a CalDAV credential"))
       )
       if (row.accountRef === null) return yield* broken("no CalDAV server URL")
+      // None that blocks is a choice too: an empty list, never "every calendar discovered".
       const busyCalendars = row.calendars.filter((c) => c.checkBusy).map((c) => c.id)
+      const holdCalendarUrl = chosenHoldsCalendar(row.calendars) ?? busyCalendars[0] ?? row.calendars[0]?.id
       const caldav = yield* makeCaldavCalendar({
         connectorId: row.id,
         serverUrl: row.accountRef,
@@ -82,7 +85,8 @@ export const makeCaldavAdapter = (options: CaldavAdapterOptions): CredentialProv
         password: secret.password,
         expansionLimits: options.expansionLimits,
         outbound: options.outbound,
-        ...(busyCalendars.length > 0 ? { calendarUrls: busyCalendars } : {})
+        ...(row.calendars.length > 0 ? { calendarUrls: busyCalendars } : {}),
+        ...(holdCalendarUrl === undefined ? {} : { holdCalendarUrl })
       })
       return opened(caldav, row.accountRef)
     }).pipe(Effect.provideService(HttpClient.HttpClient, http)),

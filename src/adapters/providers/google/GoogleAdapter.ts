@@ -1,3 +1,4 @@
+import { chosenHoldsCalendar } from "../../../domain/calendar/holdsCalendar"
 import { HttpClient } from "@effect/platform"
 import { Effect, Option } from "effect"
 import type { BucketLimit } from "../../../domain/tokenBucket"
@@ -55,9 +56,12 @@ export const makeGoogleAdapter = (options: GoogleAdapterOptions): ProviderAdapte
     Effect.gen(function*() {
       const apiOptions = apiOptionsFor(row.id, accessToken, options.apiBase)
       const api = yield* makeGoogleApi(apiOptions)
+      const holdCalendarId = chosenHoldsCalendar(row.calendars)
       const calendar = yield* makeGoogleCalendar({
         ...apiOptions,
-        calendarIds: row.calendars.filter((c) => c.checkBusy && c.primary !== true).map((c) => c.id)
+        calendarIds: row.calendars.filter((c) => c.checkBusy && c.primary !== true).map((c) => c.id),
+        includePrimary: row.calendars.find((c) => c.primary === true)?.checkBusy !== false,
+        ...(holdCalendarId === undefined ? {} : { holdCalendarId })
       })
       return {
         ...calendar,

@@ -58,6 +58,8 @@ export const BOOKING_ID_PROPERTY = "overlapBookingId"
 export interface GoogleCalendarOptions extends GoogleApiOptions {
   /** Calendars (Google calendar ids) whose busy time counts besides "primary". */
   readonly calendarIds?: ReadonlyArray<string>
+  /** Whether "primary" counts. Default true (false: its owner chose that it does not block). */
+  readonly includePrimary?: boolean
   /** The calendar holds are written to. Default "primary". */
   readonly holdCalendarId?: string
   /** freeBusy calls in flight at once. Default 2 (Google allows 600 requests/min/user). */
@@ -174,7 +176,7 @@ export const makeGoogleCalendar = (
   Effect.gen(function* () {
     const { base, call, connectorId, decode, failure } = yield* makeGoogleApi(options)
     const holdCalendarId = options.holdCalendarId ?? "primary"
-    const calendars = distinct(["primary", ...(options.calendarIds ?? [])])
+    const calendars = distinct([...(options.includePrimary === false ? [] : ["primary"]), ...(options.calendarIds ?? [])])
     const concurrency = options.concurrency ?? 2
 
     const eventUrl = (calendarId: string, eventId: string, query = "") =>

@@ -151,7 +151,11 @@ export const makeCalendarOperations = (deps: {
     moveHold: (ref: HoldRef, to: Interval) => onExistingHold(ref, (calendar) => calendar.moveHold(ref, to)),
     releaseHold,
     findConflicts,
-    /** Something changed on a calendar: cached free/busy is stale. */
-    calendarChanged: () => Effect.sync(busyCache.invalidate)
+    /** Something changed on a calendar (or the owner's choice of calendars): cached free/busy and rows are stale. */
+    calendarChanged: () =>
+      Effect.sync(() => {
+        busyCache.invalidate()
+        rows.invalidate()
+      })
   }
 }

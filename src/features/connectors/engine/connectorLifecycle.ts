@@ -1,3 +1,4 @@
+import { chosenHoldsCalendar } from "../../../domain/calendar/holdsCalendar"
 import type { HttpClient } from "@effect/platform"
 import { Effect, Option } from "effect"
 import type { ProviderError, ProviderUnavailable } from "../../../services/CalendarProvider"
@@ -54,7 +55,10 @@ export const makeConnectorLifecycle = (deps: {
       const row = found.value
       if (access !== undefined) tokens.accept(row.id, access)
       const previous = new Map(row.calendars.map((c) => [c.id, c.checkBusy]))
-      const account = yield* broken.guard(row, Effect.flatMap(connectors.open(row), (c) => c.discover(previous)))
+      const discovered = yield* broken.guard(row, Effect.flatMap(connectors.open(row), (c) => c.discover(previous)))
+      // The owner's choice of the calendar for holds survives a rediscovery (while that calendar is still there).
+      const holds = chosenHoldsCalendar(row.calendars)
+      const account = { ...discovered, calendars: discovered.calendars.map((c) => (c.id === holds ? { ...c, holds: true } : c)) }
       yield* repo.updateAccount(row.id, account).pipe(Effect.mapError(internal))
       const activated = yield* repo.setStatus(row.id, "active", ["pending", "broken", "active"]).pipe(Effect.mapError(internal))
       forget(row.id)

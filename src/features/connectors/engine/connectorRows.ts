@@ -1,6 +1,7 @@
 import { Clock, Effect, Option } from "effect"
 import type { ProviderUnavailable } from "../../../services/CalendarProvider"
 import type { Connector, ConnectorsRepo } from "../../../services/ConnectorsRepo"
+import { effectiveHoldsTarget } from "../holdsTarget"
 import { internal } from "./connectorErrors"
 
 /** Connector rows are re-read from D1 at least this often (other writers: the connect flow, the API). */
@@ -37,5 +38,4 @@ export const makeConnectorRows = (did: string, repo: ConnectorsRepo["Type"]): Co
 export const counted = (list: ReadonlyArray<Connector>) => list.filter((row) => row.status === "active" || row.status === "broken")
 
 /** Where holds go: the connector marked for holds, else the oldest active one. */
-export const holdsTarget = (list: ReadonlyArray<Connector>) =>
-  list.find((row) => row.holdsTarget && row.status === "active") ?? list.find((row) => row.status === "active")
+export const holdsTarget = effectiveHoldsTarget

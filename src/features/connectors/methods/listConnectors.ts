@@ -3,6 +3,7 @@ import { ConnectorsRepo } from "../../../services/ConnectorsRepo"
 import { MAX_CONNECTORS_PER_USER } from "../../../services/UserConnectors"
 import { Caller } from "../../xrpc/Caller"
 import { toConnectorView } from "../connectorView"
+import { effectiveHoldsTarget } from "../holdsTarget"
 
 /** app.overlap.listConnectors: the caller's connectors, never a credential. */
 export const listConnectors = () =>
@@ -10,5 +11,6 @@ export const listConnectors = () =>
     const caller = yield* Caller
     const repo = yield* ConnectorsRepo
     const rows = yield* repo.listForDid(caller.did).pipe(Effect.orDie)
-    return { connectors: rows.slice(0, MAX_CONNECTORS_PER_USER).map(toConnectorView) }
+    const target = effectiveHoldsTarget(rows)
+    return { connectors: rows.slice(0, MAX_CONNECTORS_PER_USER).map((row) => toConnectorView(row, row.id === target?.id)) }
   })
