@@ -1,5 +1,8 @@
 import { Effect, Layer } from "effect"
 import { UserCachesLive } from "../adapters/atproto/UserCachesLive"
+import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
+import { D1Live } from "../adapters/d1/D1Live"
+import { NotifySettingsLive } from "../adapters/d1/NotifySettingsLive"
 import { UserDataStoreLive } from "../adapters/d1/UserDataStoreLive"
 import { ExportStoreLive } from "../adapters/r2/ExportStoreLive"
 import { deleteAccount } from "../features/account/deleteAccount"
@@ -16,10 +19,14 @@ import type { UserDataStore } from "../services/UserDataStore"
 import type { UsersRepo } from "../services/UsersRepo"
 import type { WebSessions } from "../services/WebSessions"
 
-/** Account export and deletion's services (src/features/account): the registry-driven D1 store and R2 exports. */
+/**
+ * Account export and deletion's services (src/features/account): the registry-driven D1 store, R2 exports and the
+ * notification settings the export opens through the TokenVault.
+ */
 export const accountLayer = (env: Env) => {
   const root = CloudflareEnv.layer(env)
-  return Layer.mergeAll(root, UserDataStoreLive, ExportStoreLive).pipe(Layer.provide(root))
+  const notifySettings = NotifySettingsLive.pipe(Layer.provide(Layer.merge(D1Live, TokenVaultLive)), Layer.provide(root))
+  return Layer.mergeAll(root, UserDataStoreLive, ExportStoreLive, notifySettings).pipe(Layer.provide(root))
 }
 
 /** What account deletion reaches: every store that holds a person's data, through its service. */

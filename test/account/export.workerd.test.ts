@@ -3,13 +3,15 @@
 // the link and an expired link are refused. The bundle holds the registered sections and no sealed value; the
 // .ics parses and carries the meeting.
 import { env } from "cloudflare:test"
-import { Effect, Layer, TestClock, TestContext } from "effect"
+import { Effect, Encoding, Layer, TestClock, TestContext } from "effect"
 import ICAL from "ical.js"
 import { describe, expect, it } from "vitest"
 import appview from "../../src/entry/appview"
 import { accountLayer } from "../../src/entry/accountGraph"
 import { EXPORT_LINK_TTL_MS } from "../../src/domain/account/exportLink"
 import { createExport } from "../../src/features/account/createExport"
+import { DEFAULT_PREFERENCES } from "../../src/domain/notify/preferences"
+import { NotifySettings } from "../../src/services/NotifySettings"
 import type { Env } from "../../src/platform/CloudflareEnv"
 
 const ME = "did:plc:exportingperson00000000000"
@@ -99,5 +101,84 @@ describe("account export", () => {
     await expect(exportFor(testEnv({ EXPORT_LINK_SECRET: undefined }))).rejects.toThrow(/EXPORT_LINK_SECRET/)
     const refused = await download(testEnv({ EXPORT_LINK_SECRET: undefined }), "/account/export/abcdefgh12/bundle.json?did=did:plc:x&exp=1&sig=x")
     expect(refused.status).toBe(503)
+  })
+
+  // Notification settings are sealed in D1 (notify_settings): the export opens the person's own through the TokenVault
+  // (before this, the bundle held only whether an address was verified). Another person's stay out; a value whose
+  // vault key was retired shows as "unreadable" instead of failing the export.
+  describe("notification settings", () => {
+    const key = (fill: number) => Encoding.encodeBase64(new Uint8Array(32).fill(fill))
+    const ring = (current: string, keys: Record<string, string>) => JSON.stringify({ current, keys })
+    const withVault = (keys: string) => testEnv({ TOKEN_VAULT_KEYS: keys })
+    const settings = (e: Env, f: (s: NotifySettings["Type"]) => Effect.Effect<unknown, unknown>) =>
+      Effect.runPromise(Effect.flatMap(NotifySettings, f).pipe(Effect.provide(accountLayer(e))))
+    const bundleOf = async (e: Env) => {
+      const downloaded = await download(e, (await exportFor(e)).links["bundle.json"])
+      expect(downloaded.status).toBe(200)
+      return { text: downloaded.text, notifications: (JSON.parse(downloaded.text) as { notifications: Record<string, unknown> }).notifications }
+    }
+
+    it("holds the person's own address, verified, and preferences in plaintext JSON, nothing sealed, nobody else's", async () => {
+      const e = withVault(ring("k1", { k1: key(0x41) }))
+      await seed(Date.now())
+      await settings(e, (s) =>
+        Effect.gen(function*() {
+          yield* s.putEmail(ME, "me@mail.example")
+          yield* s.verifyEmail(ME, "me@mail.example")
+          yield* s.putPreferences(ME, {
+            email: { enabled: true, kinds: ["confirmed", "canceled"] },
+            dm: { enabled: true, kinds: ["reminder"] },
+            reminders: { enabled: true, minutesBefore: [30] },
+            timeZone: "Europe/Berlin"
+          })
+          yield* s.putEmail(OTHER, "other@mail.example")
+          yield* s.putPreferences(OTHER, { ...DEFAULT_PREFERENCES, timeZone: "Asia/Tokyo" })
+        }))
+      const { notifications, text } = await bundleOf(e)
+      expect(notifications).toEqual({
+        email: { address: "me@mail.example", verified: true, verifiedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
+        preferences: {
+          source: "set",
+          email: { enabled: true, kinds: ["confirmed", "canceled"] },
+          dm: { enabled: true, kinds: ["reminder"] },
+          reminders: { enabled: true, minutesBefore: [30] },
+          timeZone: "Europe/Berlin"
+        },
+        updatedAt: expect.any(String)
+      })
+      expect(text).not.toContain("other@mail.example")
+      expect(text).not.toContain("Asia/Tokyo")
+      // nothing sealed: no envelope (v1.<keyId>.…), no key id column
+      const { results } = await env.DB.prepare("SELECT email_ciphertext AS e, preferences_ciphertext AS p FROM notify_settings WHERE did = ?").bind(ME).all<{ e: string; p: string }>()
+      expect(results).toHaveLength(1)
+      expect(text).not.toContain(results[0]!.e)
+      expect(text).not.toContain(results[0]!.p)
+      expect(text).not.toMatch(/"v1\.k1\.|key_id|ciphertext/)
+      // the plaintext is only inside the export: D1 still holds the address sealed
+      const raw = await env.DB.prepare("SELECT * FROM notify_settings").all()
+      expect(JSON.stringify(raw.results)).not.toContain("me@mail.example")
+    })
+
+    it("shows the defaults when the person set nothing, and no address", async () => {
+      const { notifications } = await bundleOf(withVault(ring("k1", { k1: key(0x41) })))
+      expect(notifications).toEqual({
+        email: null,
+        preferences: expect.objectContaining({ source: "default", dm: expect.objectContaining({ enabled: false }), reminders: { enabled: true, minutesBefore: [1440, 60] } }),
+        updatedAt: null
+      })
+    })
+
+    it("reports a value whose vault key was retired as unreadable, and the rest as they are", async () => {
+      const before = withVault(ring("k1", { k1: key(0x41) }))
+      await settings(before, (s) => s.putEmail(ME, "me@mail.example"))
+      const after = withVault(ring("k2", { k2: key(0x42) }))
+      await settings(after, (s) => s.putPreferences(ME, { ...DEFAULT_PREFERENCES, timeZone: "America/Chicago" }))
+      const { notifications, text } = await bundleOf(after)
+      expect(notifications).toMatchObject({
+        email: { address: "unreadable", verified: false, verifiedAt: null },
+        preferences: { source: "set", timeZone: "America/Chicago" }
+      })
+      expect(text).not.toContain("me@mail.example")
+    })
   })
 })

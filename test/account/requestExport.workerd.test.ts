@@ -2,9 +2,13 @@
 // the caller gets links to their own export (only theirs), each downloads once through the AppView worker; a call
 // without a token is 401, and with exports switched off it is 503 with the XRPC error shape.
 import { env } from "cloudflare:test"
-import { Layer } from "effect"
+import { Effect, Encoding, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { UserDataStoreLive } from "../../src/adapters/d1/UserDataStoreLive"
+import { TokenVaultLive } from "../../src/adapters/crypto/TokenVaultLive"
+import { D1Live } from "../../src/adapters/d1/D1Live"
+import { NotifySettingsLive } from "../../src/adapters/d1/NotifySettingsLive"
+import { NotifySettings } from "../../src/services/NotifySettings"
 import { RepositoriesLive } from "../../src/adapters/d1/RepositoriesLive"
 import { RateLimiterTest } from "../../src/adapters/memory/RateLimiterTest"
 import { ExportStoreLive } from "../../src/adapters/r2/ExportStoreLive"
@@ -18,14 +22,17 @@ let me: TestAccount
 let other: TestAccount
 const handlers: Array<XrpcHandler> = []
 
+const VAULT_KEYS = JSON.stringify({ current: "k1", keys: { k1: Encoding.encodeBase64(new Uint8Array(32).fill(0x51)) } })
+
 const xrpcWith = (vars: Partial<Env>) => {
-  const testEnv = { ...env, ENVIRONMENT: "staging", PUBLIC_URL: "https://overlap.example", ...vars } as Env
+  const testEnv = { ...env, ENVIRONMENT: "staging", PUBLIC_URL: "https://overlap.example", TOKEN_VAULT_KEYS: VAULT_KEYS, ...vars } as Env
   const root = CloudflareEnv.layer(testEnv)
   const repositories = RepositoriesLive.pipe(Layer.provide(root))
-  const services = Layer.mergeAll(root, repositories, serviceAuthFor([me, other])(repositories), RateLimiterTest, UserDataStoreLive.pipe(Layer.provide(root)), ExportStoreLive.pipe(Layer.provide(root)))
+  const notifySettings = NotifySettingsLive.pipe(Layer.provide(Layer.merge(D1Live, TokenVaultLive)), Layer.provide(root))
+  const services = Layer.mergeAll(root, repositories, serviceAuthFor([me, other])(repositories), RateLimiterTest, UserDataStoreLive.pipe(Layer.provide(root)), ExportStoreLive.pipe(Layer.provide(root)), notifySettings)
   const xrpc = makeXrpcHandler(withXrpcTestServices(services))
   handlers.push(xrpc)
-  return { xrpc, testEnv }
+  return { xrpc, testEnv, notifySettings }
 }
 
 const call = async (xrpc: XrpcHandler, account: TestAccount | undefined) =>
@@ -52,7 +59,9 @@ describe(NSID, () => {
       env.DB.prepare("INSERT INTO bookings (id, host_did, guest_did, status, start_at, end_at, tz, created_at, updated_at) VALUES ('bk-not-mine', ?, 'did:plc:someoneelse', 'confirmed', ?, ?, 'UTC', ?, ?)")
         .bind(other.did, now + 864e5, now + 864e5 + 18e5, now, now)
     ])
-    const { testEnv, xrpc } = xrpcWith({ EXPORT_LINK_SECRET: "request-export-secret" })
+    const { testEnv, xrpc, notifySettings } = xrpcWith({ EXPORT_LINK_SECRET: "request-export-secret" })
+    await Effect.runPromise(Effect.flatMap(NotifySettings, (s) =>
+      Effect.zipRight(s.putEmail(me.did, "exporter@mail.example"), s.putEmail(other.did, "other@mail.example"))).pipe(Effect.provide(notifySettings)))
     const response = await call(xrpc, me)
     expect(response.status).toBe(200)
     const body = (await response.json()) as { exportId: string; expiresAt: string; bundleUrl: string; calendarUrl: string }
@@ -64,6 +73,9 @@ describe(NSID, () => {
     const text = await bundle.text()
     expect(JSON.parse(text)).toMatchObject({ did: me.did, bookings: [expect.objectContaining({ id: "bk-x" })] })
     expect(text).not.toContain("bk-not-mine")
+    // the caller's own notification address, opened; the other person's is not in it
+    expect(JSON.parse(text)).toMatchObject({ notifications: { email: { address: "exporter@mail.example", verified: false } } })
+    expect(text).not.toContain("other@mail.example")
     const again = await appview.fetch(new Request(path(body.bundleUrl)) as Request<unknown, IncomingRequestCfProperties>, testEnv)
     expect(again.status).toBe(410)
     const calendar = await appview.fetch(new Request(path(body.calendarUrl)) as Request<unknown, IncomingRequestCfProperties>, testEnv)

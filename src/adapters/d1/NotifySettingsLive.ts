@@ -2,9 +2,9 @@ import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Layer, Schema } from "effect"
 import { DEFAULT_PREFERENCES, NotifyPreferences } from "../../domain/notify/preferences"
 import { notifySettingBinding } from "../../services/NotifySealedValues"
-import { NotifySettings, type StoredEmail } from "../../services/NotifySettings"
+import { NotifySettings, type OpenedSetting, type StoredEmail } from "../../services/NotifySettings"
 import { orRepositoryError, RepositoryError } from "../../services/RepositoryError"
-import { TokenVault } from "../../services/TokenVault"
+import { retiredKeyOf, TokenVault } from "../../services/TokenVault"
 
 // D1Live hands rows back with camelCase names
 const Row = Schema.Struct({
@@ -13,6 +13,7 @@ const Row = Schema.Struct({
   preferencesCiphertext: Schema.NullOr(Schema.String)
 })
 const decodeRows = Schema.decodeUnknown(Schema.Array(Row))
+const decodeExportRows = Schema.decodeUnknown(Schema.Array(Schema.Struct({ ...Row.fields, updatedAt: Schema.Int })))
 const PreferencesJson = Schema.parseJson(NotifyPreferences)
 
 const binding = notifySettingBinding
@@ -42,7 +43,37 @@ export const NotifySettingsLive: Layer.Layer<NotifySettings, never, SqlClient.Sq
           ? Effect.succeed(undefined)
           : Effect.map(open(did, "email", r.emailCiphertext), (address): StoredEmail => ({ address, verifiedAt: r.emailVerifiedAt })))
 
+    // for the owner's export: a value whose key was retired or that does not open is unreadable, not a failure
+    const openForExport = <A>(did: string, what: "email" | "preferences", ciphertext: string, decode: (plaintext: string) => Effect.Effect<A, unknown>) =>
+      vault.decrypt(ciphertext, binding(did, what)).pipe(
+        Effect.flatMap((plaintext) => Effect.either(decode(plaintext))),
+        Effect.map((decoded): OpenedSetting<A> => decoded._tag === "Right" ? { readable: true, value: decoded.right } : { readable: false }),
+        Effect.catchIf(
+          (error) => error._tag === "VaultDecryptFailed" || retiredKeyOf(error) !== undefined,
+          (): Effect.Effect<OpenedSetting<A>> => Effect.succeed({ readable: false })
+        ),
+        orRepositoryError(`NotifySettings.getForExport.${what}`)
+      )
+
     return NotifySettings.of({
+      getForExport: (did) =>
+        Effect.gen(function*() {
+          const rows = yield* sql`
+            SELECT email_ciphertext, email_verified_at, preferences_ciphertext, updated_at FROM notify_settings WHERE did = ${did}`.pipe(
+            Effect.flatMap(decodeExportRows),
+            orRepositoryError("NotifySettings.getForExport")
+          )
+          const r = rows[0]
+          if (r === undefined) return { email: undefined, preferences: undefined, updatedAt: undefined }
+          const email = r.emailCiphertext === null
+            ? undefined
+            : { address: yield* openForExport(did, "email", r.emailCiphertext, Effect.succeed), verifiedAt: r.emailVerifiedAt }
+          const preferences = r.preferencesCiphertext === null
+            ? undefined
+            : yield* openForExport(did, "preferences", r.preferencesCiphertext, Schema.decode(PreferencesJson))
+          return { email, preferences, updatedAt: r.updatedAt }
+        }),
+
       get: (did) =>
         Effect.gen(function*() {
           const r = yield* row(did)

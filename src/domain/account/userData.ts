@@ -79,8 +79,9 @@ export const D1_USER_TABLES: ReadonlyArray<D1UserTable> = [
   { table: "account_settings", userColumns: { did: "delete" }, export: { section: "settings", columns: ["publish_meetings", "updated_at"] } },
   { table: "host_settings", userColumns: { host_did: "delete" }, export: { section: "hostRules", columns: ["settings", "updated_at"] } },
   { table: "event_types_index", userColumns: { did: "delete" }, export: { section: "eventTypes", columns: ["uri", "slug", "name", "description", "durations", "location", "policy", "created_at"] } },
-  // the address and the preferences are sealed: the export opens them through TokenVault, never from these columns
-  { table: "notify_settings", userColumns: { did: "delete" }, export: { section: "notifications", columns: ["email_verified_at", "updated_at"] } },
+  // sealed (address, preferences): the export's `notifications` section opens them through NotifySettings.getForExport
+  // (src/features/account/notificationsSection.ts), never from these columns
+  { table: "notify_settings", userColumns: { did: "delete" } },
   { table: "notify_reminders", userColumns: { recipient_did: "delete" } }
 ]
 

@@ -3,8 +3,10 @@ import { EXPORT_LINK_TTL_MS, type ExportFile, exportIdOf, signExportLink } from 
 import { ExportedMeeting, meetingsCalendar } from "../../domain/account/meetingsCalendar"
 import type { UserRef } from "../../domain/account/userDataPlan"
 import { ExportStore } from "../../services/ExportStore"
+import { NotifySettings } from "../../services/NotifySettings"
 import { UserDataStore } from "../../services/UserDataStore"
 import { exportLinkSecret } from "./exportSecret"
+import { notificationsSection } from "./notificationsSection"
 
 /** The path a download link points at (served by `handleExportDownload`). */
 export const EXPORT_PATH = "/account/export"
@@ -19,7 +21,8 @@ export interface CreatedExport {
 /**
  * Builds a person's export: every registered D1 row naming them (src/domain/account/userData.ts — bookings,
  * settings, host rules, event types, connectors with provider and calendars, offers, requests, webhooks, audit
- * events; never a sealed column) as `bundle.json`, and their meetings as `meetings.ics`, stored in R2 under
+ * events; never a sealed column) and their notification settings opened through the TokenVault (notificationsSection)
+ * as `bundle.json`, and their meetings as `meetings.ics`, stored in R2 under
  * `exports/<did>/<exportId>/`, each downloadable once through a signed link valid for 24 hours.
  */
 export const createExport = (user: UserRef) =>
@@ -27,9 +30,10 @@ export const createExport = (user: UserRef) =>
     const secret = yield* exportLinkSecret
     const now = yield* Clock.currentTimeMillis
     const sections = yield* (yield* UserDataStore).exportRows(user)
+    const notifications = notificationsSection(yield* (yield* NotifySettings).getForExport(user.did))
     const exportId = exportIdOf(now)
     const expiresAt = now + EXPORT_LINK_TTL_MS
-    const bundle = { format: "overlap-export/1", did: user.did, exportedAt: new Date(now).toISOString(), ...sections }
+    const bundle = { format: "overlap-export/1", did: user.did, exportedAt: new Date(now).toISOString(), ...sections, notifications }
     // the bookings section is our own query over a STRICT table: a row that does not decode is a defect
     const meetings = yield* Schema.decodeUnknown(Schema.Array(ExportedMeeting))(sections.bookings ?? []).pipe(Effect.orDie)
     const store = yield* ExportStore
