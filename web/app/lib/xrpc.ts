@@ -19,6 +19,7 @@ import type * as NotifyPutPreferences from "../../../src/lexicon/types/app/overl
 import type * as SessionGetSettings from "../../../src/lexicon/types/app/overlap/session/getSettings"
 import type * as SessionPutSettings from "../../../src/lexicon/types/app/overlap/session/putSettings"
 import type * as ConnectorRemove from "../../../src/lexicon/types/app/overlap/connector/remove"
+import type * as ConnectorSetCalendars from "../../../src/lexicon/types/app/overlap/connector/setCalendars"
 import type * as ConnectorStart from "../../../src/lexicon/types/app/overlap/connector/start"
 import type * as Decline from "../../../src/lexicon/types/app/overlap/decline"
 import type * as Finalize from "../../../src/lexicon/types/app/overlap/finalize"
@@ -58,6 +59,7 @@ export interface Procedures {
   "app.overlap.reschedule": { input: Reschedule.InputSchema; output: Reschedule.OutputSchema }
   "app.overlap.connector.start": { input: ConnectorStart.InputSchema; output: ConnectorStart.OutputSchema }
   "app.overlap.connector.remove": { input: ConnectorRemove.InputSchema; output: void }
+  "app.overlap.connector.setCalendars": { input: ConnectorSetCalendars.InputSchema; output: ConnectorSetCalendars.OutputSchema }
   "app.overlap.webhook.createSubscription": { input: CreateSubscription.InputSchema; output: CreateSubscription.OutputSchema }
   "app.overlap.webhook.deleteSubscription": { input: DeleteSubscription.InputSchema; output: void }
   "app.overlap.host.putOffer": { input: HostPutOffer.InputSchema; output: HostPutOffer.OutputSchema }

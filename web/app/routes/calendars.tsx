@@ -1,6 +1,7 @@
 import type { FormEvent } from "react"
 import { useLoaderData, useRevalidator, type LoaderFunctionArgs, type MetaFunction } from "react-router"
 import type { ConnectorView } from "../../../src/lexicon/types/app/overlap/defs"
+import { CalendarChoices } from "../components/CalendarChoices"
 import { ConsoleNav } from "../components/ConsoleNav"
 import { appviewFor } from "../lib/appview.server"
 import { send } from "../lib/browserXrpc"
@@ -66,6 +67,7 @@ export default function Calendars() {
                   <li key={calendar.id}>
                     {calendar.name ?? calendar.id}
                     {calendar.primary ? " (primary)" : ""} · {calendar.checkBusy === false ? "does not block times" : "its busy times block bookings"}
+                    {calendar.holds ? " · holds go here" : ""}
                   </li>
                 ))}
               </ul>
@@ -91,6 +93,13 @@ export default function Calendars() {
           </li>
         ))}
       </ul>
+      {connectors.some((connector) => connector.calendars.length > 0) && (
+        <CalendarChoices connectors={connectors} busy={busy} save={(changes) =>
+          run(async () => {
+            // one at a time, the holds change last (it moves the holds away from every other calendar)
+            for (const change of changes) await send("app.overlap.connector.setCalendars", change)
+          })} />
+      )}
       {connectors.length === 0 && <p className="muted">No calendar connected yet: until you connect one, Overlap keeps your meetings in its own calendar.</p>}
       <h2>Connect a calendar</h2>
       <div className="row">
