@@ -1,4 +1,4 @@
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, TestClock } from "effect"
 import { afterEach, beforeEach } from "vitest"
@@ -13,6 +13,8 @@ import { listGoogleCalendars } from "../../src/adapters/providers/ProviderAccoun
 import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
 import { makeOAuthClientLive } from "../../src/adapters/providers/OAuthClientLive"
 import { PushChannelsTest } from "../../src/adapters/memory/PushChannelsTest"
+import { makeGoogleAdapter } from "../../src/adapters/providers/google/GoogleAdapter"
+import { Connector } from "../../src/services/ConnectorsRepo"
 import { OAuthClient } from "../../src/services/OAuthClient"
 import { PushChannels } from "../../src/services/PushChannels"
 import { connectorEnv, memoryKv, startWebhookServer, tokenGetter } from "../support/connectorEnv"
@@ -150,6 +152,33 @@ describe("Google Calendar backend", () => {
       const gone = yield* Effect.flip(calendar.confirmHold(moved))
       expect(gone._tag).toBe("HoldGone")
       expect(yield* calendar.busy({ start: T0, end: T0 + 7 * DAY })).toEqual([])
+    })))
+
+  it.effect("the owner's choice (connector.setCalendars): an unticked primary is not asked for, holds go to the calendar chosen", () =>
+    run(Effect.gen(function* () {
+      google.addCalendar("family@group.calendar.google.com", "Family")
+      google.addBusy("primary", T0 + 9 * HOUR, T0 + 10 * HOUR)
+      google.addBusy("family@group.calendar.google.com", T0 + 12 * HOUR, T0 + 13 * HOUR)
+      const oauth = yield* OAuthClient
+      const tokens = tokenGetter(google.issueTokens(), (rt) => oauth.refresh("google", rt, "conn-g1"))
+      const row = new Connector({
+        id: "conn-g1", did: "did:plc:googlechoice", provider: "google", status: "active", accountRef: "alice@example.com",
+        tokenCiphertext: null, keyId: null, tokenExpiresAt: null, holdsTarget: true, lastSyncAt: null, warning: null, createdAt: T0, updatedAt: T0,
+        calendars: [
+          { id: "alice@example.com", name: "Alice", primary: true, checkBusy: false },
+          { id: "family@group.calendar.google.com", name: "Family", checkBusy: true, holds: true }
+        ]
+      })
+      const connector = yield* makeGoogleAdapter({ apiBase: google.url }).open({
+        row, http: yield* HttpClient.HttpClient, accessToken: tokens.get, credential: Effect.succeed("")
+      })
+      expect(yield* connector.busy({ start: T0, end: T0 + DAY })).toEqual([{ start: T0 + 12 * HOUR, end: T0 + 13 * HOUR }])
+      const asked = google.calls(/^\/calendar\/v3\/freeBusy$/).flatMap((c) => JSON.parse(c.body).items.map((i: { id: string }) => i.id))
+      expect(asked).toEqual(["family@group.calendar.google.com"])
+      const ref = yield* connector.placeHold(hold("bk-choice", T0 + DAY, T0 + DAY + HOUR))
+      expect(ref.calendarId).toBe("family@group.calendar.google.com")
+      expect(google.event("family@group.calendar.google.com", ref.eventId)?.status).toBe("tentative")
+      expect(google.event("primary", ref.eventId)).toBeUndefined()
     })))
 
   it.effect("holds: placing twice is one event (409 adopted), and a released hold can be placed again", () =>
