@@ -1,4 +1,4 @@
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { afterEach, beforeEach } from "vitest"
@@ -11,6 +11,8 @@ import { graphMailboxAddress } from "../../src/adapters/providers/ProviderAccoun
 import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
 import { makeOAuthClientLive } from "../../src/adapters/providers/OAuthClientLive"
 import { PushChannelsTest } from "../../src/adapters/memory/PushChannelsTest"
+import { makeMicrosoftAdapter } from "../../src/adapters/providers/microsoft/MicrosoftAdapter"
+import { Connector } from "../../src/services/ConnectorsRepo"
 import { OAuthClient } from "../../src/services/OAuthClient"
 import { PushChannels } from "../../src/services/PushChannels"
 import { connectorEnv, memoryKv, startWebhookServer, tokenGetter } from "../support/connectorEnv"
@@ -58,6 +60,25 @@ const setup = (schedules: ReadonlyArray<string> = [graph.userAddress]) =>
 const hold = (bookingId: string, start: number, end: number) => ({ bookingId, start, end, tz: "America/New_York", summary: "Overlap: meeting (held)" })
 
 describe("Microsoft Graph backend", () => {
+  it.effect("the owner's choice (connector.setCalendars): the mailbox calendar unticked blocks nothing and is not asked", () =>
+    run(Effect.gen(function* () {
+      graph.addBusy(graph.userAddress, T0 + 9 * HOUR, T0 + 10 * HOUR, "busy")
+      const oauth = yield* OAuthClient
+      const tokens = tokenGetter(graph.issueTokens(), (rt) => oauth.refresh("microsoft", rt, "conn-m1"))
+      const rowWith = (checkBusy: boolean) => new Connector({
+        id: "conn-m1", did: "did:plc:graphchoice", provider: "microsoft", status: "active", accountRef: graph.userAddress,
+        tokenCiphertext: null, keyId: null, tokenExpiresAt: null, holdsTarget: true, lastSyncAt: null, warning: null, createdAt: T0, updatedAt: T0,
+        calendars: [{ id: "calendar", name: "Calendar", primary: true, checkBusy }]
+      })
+      const open = (checkBusy: boolean) => Effect.flatMap(HttpClient.HttpClient, (http) =>
+        makeMicrosoftAdapter({ apiBase: `${graph.url}/v1.0` }).open({ row: rowWith(checkBusy), http, accessToken: tokens.get, credential: Effect.succeed("") }))
+      const range = { start: T0, end: T0 + DAY }
+      expect(yield* Effect.flatMap(open(true), (c) => c.busy(range))).toEqual([{ start: T0 + 9 * HOUR, end: T0 + 10 * HOUR }])
+      const asked = graph.calls(/getSchedule$/).length
+      expect(yield* Effect.flatMap(open(false), (c) => c.busy(range))).toEqual([])
+      expect(graph.calls(/getSchedule$/)).toHaveLength(asked)
+    })))
+
   it.effect("busy: getSchedule per < 62-day window and ≤ 20 schedules; busy/tentative/oof/workingElsewhere count, free does not", () =>
     run(Effect.gen(function* () {
       const others = Array.from({ length: 24 }, (_, i) => `room${i}@contoso.com`)

@@ -53,8 +53,11 @@ export const makeMicrosoftAdapter = (options: MicrosoftAdapterOptions): Provider
       const apiOptions = apiOptionsFor(row.id, accessToken, options.apiBase)
       const api = yield* makeGraphApi(apiOptions)
       const calendar = yield* makeMicrosoftCalendar({ ...apiOptions, schedules: schedulesOf(row) })
+      // The mailbox's one calendar, unticked by its owner (connector.setCalendars): holds still go there, nothing blocks.
+      const blocks = row.calendars.every((c) => c.checkBusy)
       return {
         ...calendar,
+        ...(blocks ? {} : { busy: () => Effect.succeed([]) }),
         /** The mailbox address names the account; its one calendar always counts. */
         discover: () =>
           Effect.map(graphMailboxAddress(api), (address) => ({
