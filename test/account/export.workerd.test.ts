@@ -67,6 +67,35 @@ describe("account export", () => {
     expect((await env.BLOBS.list({ prefix: `exports/${ME}/` })).objects).toEqual([])
   })
 
+  // The bookings section and the .ics carry where a meeting is (before this, neither had the place, the host's zone
+  // or a proposed new time): the bundle shows the stored columns, the .ics the invitation's LOCATION and join URL.
+  it("carries each meeting's place, the host's zone and a proposed new time; the .ics has LOCATION and URL", async () => {
+    const e = testEnv()
+    const now = Date.now()
+    const conference = JSON.stringify({ provider: "googleMeet", joinUrl: "https://meet.example/abc-defg" })
+    const location = JSON.stringify({ $type: "app.overlap.defs#locationInPerson", address: "Alexanderplatz 1, Berlin" })
+    await env.DB.batch([
+      env.DB.prepare(`INSERT INTO bookings (id, host_did, guest_did, status, start_at, end_at, tz, host_tz, sequence, location, conference, proposed_start_at, proposed_end_at, proposed_at, created_at, updated_at)
+        VALUES ('bk-online', ?, ?, 'confirmed', ?, ?, 'Europe/Berlin', 'America/New_York', 1, '{"$type":"app.overlap.defs#locationConference","provider":"auto"}', ?, ?, ?, ?, ?, ?)`)
+        .bind(OTHER, ME, start, start + 1_800_000, conference, start + 3_600_000, start + 5_400_000, now, now, now),
+      env.DB.prepare(`INSERT INTO bookings (id, host_did, guest_did, status, start_at, end_at, tz, sequence, location, created_at, updated_at)
+        VALUES ('bk-inperson', ?, ?, 'confirmed', ?, ?, 'Europe/Berlin', 0, ?, ?, ?)`)
+        .bind(ME, OTHER, start + 864e5, start + 864e5 + 1_800_000, location, now, now)
+    ])
+    const created = await exportFor(e)
+    const body = JSON.parse((await download(e, created.links["bundle.json"])).text) as { bookings: Array<Record<string, unknown>> }
+    expect(body.bookings).toEqual(expect.arrayContaining([
+      expect.objectContaining({ id: "bk-online", host_tz: "America/New_York", conference, proposed_start_at: start + 3_600_000, proposed_end_at: start + 5_400_000 }),
+      expect.objectContaining({ id: "bk-inperson", location, host_tz: null, conference: null })
+    ]))
+    const calendar = new ICAL.Component(ICAL.parse((await download(e, created.links["meetings.ics"])).text))
+    const byUid = new Map(calendar.getAllSubcomponents("vevent").map((v) => [v.getFirstPropertyValue("uid"), v]))
+    expect(byUid.get("bk-online@overlap.app")?.getFirstPropertyValue("location")).toBe("Google Meet: https://meet.example/abc-defg")
+    expect(byUid.get("bk-online@overlap.app")?.getFirstPropertyValue("url")).toBe("https://meet.example/abc-defg")
+    expect(byUid.get("bk-inperson@overlap.app")?.getFirstPropertyValue("location")).toBe("Alexanderplatz 1, Berlin")
+    expect(byUid.get("bk-inperson@overlap.app")?.getFirstPropertyValue("url")).toBeNull()
+  })
+
   it("refuses a tampered link, another person's DID in it, an unsigned file name, and an expired link", async () => {
     const e = testEnv()
     await seed(Date.now())

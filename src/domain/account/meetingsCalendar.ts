@@ -1,5 +1,7 @@
-import { Schema } from "effect"
+import { Option, Schema } from "effect"
 import ICAL from "ical.js"
+import { Conference, invitationPlace } from "../booking/meetingPlace"
+import { EventLocation } from "../eventTypes"
 
 /** A meeting as the export lists it (a row of the bookings section). */
 export const ExportedMeeting = Schema.Struct({
@@ -10,7 +12,10 @@ export const ExportedMeeting = Schema.Struct({
   start_at: Schema.Number,
   end_at: Schema.Number,
   tz: Schema.String,
-  sequence: Schema.Number
+  sequence: Schema.Number,
+  /** JSON as stored (migration 0014): the event type's location, the conference made at confirmation; null: none. */
+  location: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  conference: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
 })
 export type ExportedMeeting = typeof ExportedMeeting.Type
 
@@ -18,10 +23,15 @@ const STATUS: Readonly<Record<string, string>> = { confirmed: "CONFIRMED", held:
 
 const utc = (ms: number) => ICAL.Time.fromJSDate(new Date(ms), true)
 
+/** A stored JSON column; one that does not read is left out rather than failing the export. */
+const jsonColumn = <A, I>(schema: Schema.Schema<A, I>, json: string | null): A | undefined =>
+  json === null ? undefined : Option.getOrUndefined(Schema.decodeUnknownOption(Schema.parseJson(schema))(json))
+
 /**
  * The person's meetings as one iCalendar file (RFC 5545, built with ical.js): one VEVENT per booking, in UTC with
- * the booking's zone noted, canceled / declined / expired ones as STATUS:CANCELLED. UIDs match the invitations'
- * (`<id>@overlap.app`), so a calendar that has the invitation recognizes the event.
+ * the booking's zone noted, canceled / declined / expired ones as STATUS:CANCELLED, and where it takes place as the
+ * invitation says it (LOCATION, URL = the join link). UIDs match the invitations' (`<id>@overlap.app`), so a calendar
+ * that has the invitation recognizes the event.
  */
 export const meetingsCalendar = (meetings: ReadonlyArray<ExportedMeeting>, stampMs: number): string => {
   const calendar = new ICAL.Component(["vcalendar", [], []])
@@ -37,7 +47,11 @@ export const meetingsCalendar = (meetings: ReadonlyArray<ExportedMeeting>, stamp
     event.updatePropertyWithValue("sequence", m.sequence)
     event.updatePropertyWithValue("summary", "Overlap meeting")
     event.updatePropertyWithValue("status", STATUS[m.status] ?? "CANCELLED")
-    event.updatePropertyWithValue("description", `Host ${m.host_did}, guest ${m.guest_did}; time zone ${m.tz}; Overlap state ${m.status}.`)
+    const place = invitationPlace(jsonColumn(EventLocation, m.location), jsonColumn(Conference, m.conference))
+    if (place.location !== undefined) event.updatePropertyWithValue("location", place.location)
+    if (place.url !== undefined) event.updatePropertyWithValue("url", place.url)
+    const where = place.description === undefined ? "" : ` ${place.description}`
+    event.updatePropertyWithValue("description", `Host ${m.host_did}, guest ${m.guest_did}; time zone ${m.tz}; Overlap state ${m.status}.${where}`)
     calendar.addSubcomponent(event)
   }
   return calendar.toString()

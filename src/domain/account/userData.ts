@@ -66,7 +66,10 @@ export const D1_USER_TABLES: ReadonlyArray<D1UserTable> = [
   {
     table: "bookings",
     userColumns: { host_did: "pseudonymize", guest_did: "pseudonymize" },
-    export: { section: "bookings", columns: ["id", "host_did", "guest_did", "status", "start_at", "end_at", "tz", "sequence", "created_at", "updated_at"] }
+    export: {
+      section: "bookings",
+      columns: ["id", "host_did", "guest_did", "status", "start_at", "end_at", "tz", "host_tz", "sequence", "location", "conference", "proposed_start_at", "proposed_end_at", "offer_uri", "created_at", "updated_at"]
+    }
   },
   { table: "audit_events", userColumns: { actor_did: "pseudonymize" }, export: { section: "auditEvents", columns: ["id", "booking_id", "event_type", "from_state", "to_state", "created_at"] } },
   { table: "idempotency_keys", userColumns: { caller_did: "expires" } },
