@@ -17,6 +17,8 @@ export interface HoldTransition {
   /** Where it happens (the booking's event-type location) and the conference made for it, when there are. */
   readonly location?: EventLocation | undefined
   readonly conference?: Conference | undefined
+  /** What the meeting is called (bookings.title, its event type's name); "Meeting" when absent. */
+  readonly title?: string | undefined
   /** When the booking reached this state (its row's updated_at). */
   readonly at: number
 }

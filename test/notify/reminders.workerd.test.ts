@@ -35,8 +35,8 @@ describe("reminder sweep (fixed clock, real D1)", () => {
     await insertBooking("rm_on", "confirmed", T0 + 25 * HOUR, 1)
     await insertBooking("rm_gone", "canceled", T0 + 25 * HOUR, 2)
     await insertBooking("rm_moved", "confirmed", T0 + 25 * HOUR, 1, QUIET)
-    // rm_on has its event type's place and the host's zone (bookings.tz is the guest's)
-    await env.DB.prepare("UPDATE bookings SET location = ?, host_tz = 'America/New_York' WHERE id = 'rm_on'")
+    // rm_on has its event type's place, name (bookings.title) and the host's zone (bookings.tz is the guest's)
+    await env.DB.prepare("UPDATE bookings SET location = ?, host_tz = 'America/New_York', title = 'Weekly sync' WHERE id = 'rm_on'")
       .bind(JSON.stringify({ $type: "app.overlap.defs#locationVideo", url: "https://video.example/rm" })).run()
 
     const program = Effect.gen(function*() {
@@ -83,10 +83,12 @@ describe("reminder sweep (fixed clock, real D1)", () => {
         expect(all.some((id) => id.endsWith(QUIET))).toBe(false)
         const tasks = yield* enqueued
         expect(tasks.find((t) => t.id === `rm_on:1:booking.reminder.120`)?.event).toMatchObject({
-          type: "booking.reminder", minutesBefore: 120, tz: "America/New_York", location: "https://video.example/rm", joinUrl: "https://video.example/rm"
+          type: "booking.reminder", minutesBefore: 120, tz: "America/New_York", location: "https://video.example/rm", joinUrl: "https://video.example/rm",
+          title: "Weekly sync"
         })
         expect(tasks.find((t) => t.id === `rm_moved:2:booking.reminder.60`)?.event).toMatchObject({ tz: "Europe/Berlin" })
         expect(tasks.find((t) => t.id === `rm_moved:2:booking.reminder.60`)?.event).not.toHaveProperty("location")
+        expect(tasks.find((t) => t.id === `rm_moved:2:booking.reminder.60`)?.event).not.toHaveProperty("title") // none: "Meeting"
         expect(tasks.filter((t) => t.channel === "email").every((t) => t.target === t.recipientDid)).toBe(true)
       }).pipe(Effect.provide(services))
     }).pipe(Effect.provide(TestContext.TestContext))

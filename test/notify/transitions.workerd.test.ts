@@ -4,6 +4,7 @@ import PostalMime from "postal-mime"
 import { describe, expect, it } from "vitest"
 import { TokenVaultLive } from "../../src/adapters/crypto/TokenVaultLive"
 import { ActionLinksLive } from "../../src/adapters/d1/ActionLinksLive"
+import { BookingsRepoLive } from "../../src/adapters/d1/BookingsRepoLive"
 import { D1Live } from "../../src/adapters/d1/D1Live"
 import { NotifySettingsLive } from "../../src/adapters/d1/NotifySettingsLive"
 import { TransitionNoticesLive } from "../../src/adapters/d1/TransitionNoticesLive"
@@ -16,6 +17,7 @@ import { handleActionLink } from "../../src/features/notify/actionLinkRoute"
 import { transitionSweep } from "../../src/features/notify/transitionSweep"
 import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
 import { BookingLifecycle } from "../../src/services/BookingLifecycle"
+import { BookingsRepo } from "../../src/services/BookingsRepo"
 import { NotifyOutbox } from "../../src/services/NotifyOutbox"
 import { NotifySettings } from "../../src/services/NotifySettings"
 
@@ -90,7 +92,8 @@ describe("held and expired requests, and a guest's proposal, reach both people o
     await insertBooking("tr_on", "confirmed", T0 - MIN, null) // BookingEngine's own: not the sweep's
     // where the meetings are (migration 0014's columns, as the match writes them); tr_expired's conference does
     // not read: it is left out and never holds its notice back
-    await env.DB.prepare("UPDATE bookings SET location = ? WHERE id = 'tr_held'")
+    // tr_held's event type is named (bookings.title, migration 0023); tr_expired has none: "Meeting"
+    await env.DB.prepare("UPDATE bookings SET location = ?, title = 'Intro call' WHERE id = 'tr_held'")
       .bind(JSON.stringify({ $type: "app.overlap.defs#locationVideo", url: "https://video.example/tr-held" })).run()
     await env.DB.prepare("UPDATE bookings SET location = ?, conference = '{not json' WHERE id = 'tr_expired'")
       .bind(JSON.stringify({ $type: "app.overlap.defs#locationInPerson", address: "Room 4, Alexanderplatz 1" })).run()
@@ -131,10 +134,10 @@ describe("held and expired requests, and a guest's proposal, reach both people o
     expect(held).toHaveLength(2)
     const toHost = held.find((m) => m.to === "host@example.com")!
     const toGuest = held.find((m) => m.to === "guest@example.com")!
-    expect(toHost.subject).toMatch(/^Please confirm: Meeting with /)
+    expect(toHost.subject).toMatch(/^Please confirm: Intro call with /)
     expect(linkIn(toHost.text, "confirm")).toBeDefined()
     expect(linkIn(toHost.text, "decline")).toBeDefined()
-    expect(toGuest.subject).toMatch(/^Requested: Meeting with /)
+    expect(toGuest.subject).toMatch(/^Requested: Intro call with /)
     expect(linkIn(toGuest.text, "confirm")).toBeUndefined()
     // both held mails say where the meeting will be: the video link as Where and Join
     for (const m of held) expect(m.text).toContain("Join: https://video.example/tr-held")
@@ -144,6 +147,8 @@ describe("held and expired requests, and a guest's proposal, reach both people o
     const expiredTexts = mails.filter((m) => m.subject.startsWith("Expired:")).map((m) => m.text)
     expect(expiredTexts.filter((t) => t.includes("Where: Room 4, Alexanderplatz 1"))).toHaveLength(2)
     expect(expiredTexts.filter((t) => t.includes("Join: https://video.example/tr-held"))).toHaveLength(2)
+    const expiredSubjects = mails.filter((m) => m.subject.startsWith("Expired:")).map((m) => m.subject.replace(/ with .*/, ""))
+    expect(expiredSubjects.sort()).toEqual(["Expired: Intro call", "Expired: Intro call", "Expired: Meeting", "Expired: Meeting"])
     expect(mails.filter((m) => m.subject.startsWith("Expired:")).map((m) => m.to).sort()).toEqual([
       "guest@example.com",
       "guest@example.com",
@@ -154,6 +159,35 @@ describe("held and expired requests, and a guest's proposal, reach both people o
 
     // the queue delivers the whole batch again (e.g. the consumer's ack was lost): not one mail more
     expect(await deliver(tasks, 2)).toEqual([])
+  })
+
+  it("a hold recorded as the match records it (BookingsRepo over D1, with title and place) is announced with both", async () => {
+    const events = await Effect.runPromise(Effect.gen(function*() {
+      const { layer, enqueued } = yield* makeNotifyOutboxTest
+      const services = Layer.mergeAll(
+        TransitionNoticesLive.pipe(Layer.provide(d1)),
+        BookingsRepoLive.pipe(Layer.provide(d1)),
+        layer.pipe(Layer.provide(WebhookSubscriptionsRepoLive.pipe(Layer.provide(d1))))
+      )
+      return yield* Effect.gen(function*() {
+        yield* TestClock.setTime(T0 + 30 * MIN)
+        const created = yield* Effect.flatMap(BookingsRepo, (repo) =>
+          repo.create({
+            id: "tr_titled", hostDid: HOST, guestDid: GUEST, requestUri: null, offerUri: null, status: "held",
+            startAt: T0 + 3 * 86_400_000, endAt: T0 + 3 * 86_400_000 + 30 * MIN, tz: "Europe/Berlin", sequence: 0, icsR2Key: null,
+            holdExpiresAt: T0 + 40 * MIN, hostTz: "UTC", title: "Office hours",
+            location: { $type: "app.overlap.defs#locationPhone", phone: "+49 30 1234567" }
+          }))
+        expect(created.title).toBe("Office hours")
+        expect(yield* transitionSweep).toBe(1)
+        return (yield* enqueued).map((t) => t.event)
+      }).pipe(Effect.provide(services))
+    }).pipe(Effect.provide(TestContext.TestContext)))
+    expect(events.length).toBeGreaterThan(0)
+    for (const event of events) {
+      expect(event).toMatchObject({ type: "booking.held", bookingId: "tr_titled", title: "Office hours", tz: "UTC" })
+      expect(JSON.stringify(event)).toContain("+49 30 1234567")
+    }
   })
 
   it("a guest's proposal tells the host, whose links accept the new time or keep the old one, each once", async () => {

@@ -7,10 +7,10 @@ import { clampLimit, decodeOptionalCursor, toPage } from "../../services/Page"
 import { orRepositoryError, validateInput } from "../../services/RepositoryError"
 
 /**
- * A row without a guest's proposal (or a meeting place, or the host's zone) reads as a booking without those
+ * A row without a guest's proposal (or a meeting place, the host's zone, a title) reads as a booking without those
  * fields (null columns left out). `location` and `conference` are JSON in their columns.
  */
-const PROPOSAL_COLUMNS = ["proposedStartAt", "proposedEndAt", "proposedAt", "location", "conference", "hostTz"] as const
+const PROPOSAL_COLUMNS = ["proposedStartAt", "proposedEndAt", "proposedAt", "location", "conference", "hostTz", "title"] as const
 const withoutEmptyProposal = (row: unknown) => {
   if (typeof row !== "object" || row === null) return row
   const copy: Record<string, unknown> = { ...row }

@@ -3,6 +3,7 @@ import { Clock, Effect, Layer, Schema } from "effect"
 import { Reminders } from "../../services/Reminders"
 import { orRepositoryError } from "../../services/RepositoryError"
 import { bookingPlace } from "./bookingPlaceColumns"
+import { titleFieldOf } from "../../domain/booking/booking"
 
 const Upcoming = Schema.Array(Schema.Struct({
   bookingId: Schema.String,
@@ -13,7 +14,8 @@ const Upcoming = Schema.Array(Schema.Struct({
   endAt: Schema.Int,
   tz: Schema.String,
   location: Schema.NullOr(Schema.String),
-  conference: Schema.NullOr(Schema.String)
+  conference: Schema.NullOr(Schema.String),
+  title: Schema.NullOr(Schema.String)
 }))
 
 /** Reminders over D1: the `bookings_upcoming` index and the `notify_reminders` ledger. */
@@ -22,12 +24,16 @@ export const RemindersLive: Layer.Layer<Reminders, never, SqlClient.SqlClient> =
   Effect.map(SqlClient.SqlClient, (sql) =>
     Reminders.of({
       upcoming: (from, to, limit) =>
-        sql`SELECT id AS booking_id, sequence, host_did, guest_did, start_at, end_at, COALESCE(host_tz, tz) AS tz, location, conference FROM bookings
+        sql`SELECT id AS booking_id, sequence, host_did, guest_did, start_at, end_at, COALESCE(host_tz, tz) AS tz, location, conference, title FROM bookings
             WHERE status IN ('confirmed', 'rescheduled') AND start_at >= ${from} AND start_at < ${to}
             ORDER BY start_at, id LIMIT ${limit}`.pipe(
           Effect.flatMap(Schema.decodeUnknown(Upcoming)),
           // a place column that does not read is left out rather than holding back the reminder
-          Effect.map((rows) => rows.map(({ conference, location, ...meeting }) => ({ ...meeting, ...bookingPlace({ location, conference }) }))),
+          Effect.map((rows) => rows.map(({ conference, location, title, ...meeting }) => ({
+            ...meeting,
+            ...bookingPlace({ location, conference }),
+            ...titleFieldOf(title ?? undefined)
+          }))),
           orRepositoryError("Reminders.upcoming")
         ),
       plan: (meeting, recipientDid, minutesBefore) =>

@@ -3,6 +3,7 @@ import { Clock, Effect, Layer, Schema } from "effect"
 import { orRepositoryError } from "../../services/RepositoryError"
 import { TransitionNotices } from "../../services/TransitionNotices"
 import { bookingPlace } from "./bookingPlaceColumns"
+import { titleFieldOf } from "../../domain/booking/booking"
 
 const Rows = Schema.Array(Schema.Struct({
   type: Schema.Literal("booking.held", "booking.expired"),
@@ -15,6 +16,7 @@ const Rows = Schema.Array(Schema.Struct({
   tz: Schema.String,
   location: Schema.NullOr(Schema.String),
   conference: Schema.NullOr(Schema.String),
+  title: Schema.NullOr(Schema.String),
   at: Schema.Int
 }))
 
@@ -29,20 +31,24 @@ export const TransitionNoticesLive: Layer.Layer<TransitionNotices, never, SqlCli
       unannounced: (now, expiredSince, limit) =>
         sql`SELECT * FROM (
               SELECT 'booking.held' AS type, b.id AS booking_id, b.sequence, b.host_did, b.guest_did, b.start_at, b.end_at,
-                     COALESCE(b.host_tz, b.tz) AS tz, b.location, b.conference, b.updated_at AS at
+                     COALESCE(b.host_tz, b.tz) AS tz, b.location, b.conference, b.title, b.updated_at AS at
               FROM bookings b WHERE b.status = 'held' AND b.hold_expires_at > ${now}
                 AND NOT EXISTS (SELECT 1 FROM notify_transitions t
                   WHERE t.booking_id = b.id AND t.sequence = b.sequence AND t.event_type = 'booking.held')
               UNION ALL
               SELECT 'booking.expired' AS type, b.id AS booking_id, b.sequence, b.host_did, b.guest_did, b.start_at, b.end_at,
-                     COALESCE(b.host_tz, b.tz) AS tz, b.location, b.conference, b.updated_at AS at
+                     COALESCE(b.host_tz, b.tz) AS tz, b.location, b.conference, b.title, b.updated_at AS at
               FROM bookings b WHERE b.status = 'expired' AND b.updated_at >= ${expiredSince}
                 AND NOT EXISTS (SELECT 1 FROM notify_transitions t
                   WHERE t.booking_id = b.id AND t.sequence = b.sequence AND t.event_type = 'booking.expired')
             ) ORDER BY at, booking_id LIMIT ${limit}`.pipe(
           Effect.flatMap(Schema.decodeUnknown(Rows)),
           // a place column that does not read is left out rather than holding back the notice
-          Effect.map((rows) => rows.map(({ conference, location, ...transition }) => ({ ...transition, ...bookingPlace({ location, conference }) }))),
+          Effect.map((rows) => rows.map(({ conference, location, title, ...transition }) => ({
+            ...transition,
+            ...bookingPlace({ location, conference }),
+            ...titleFieldOf(title ?? undefined)
+          }))),
           orRepositoryError("TransitionNotices.unannounced")
         ),
       record: (transition) =>

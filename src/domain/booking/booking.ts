@@ -37,6 +37,31 @@ const placeFields = {
   hostTz: Schema.optional(Schema.NullOr(Schema.String))
 }
 
+/** The longest title a booking keeps (UTF-16 units, as notifications carry it). */
+export const MAX_BOOKING_TITLE = 200
+
+/** What the meeting is called: its event type's name when matched (migration 0023; absent or null: "Meeting"). */
+const titleFields = {
+  title: Schema.optional(Schema.NullOr(Schema.String.pipe(Schema.maxLength(MAX_BOOKING_TITLE))))
+}
+
+/** An event type's name as a booking keeps it: trimmed, cut to MAX_BOOKING_TITLE without splitting a character; undefined when empty. */
+export const bookingTitleOf = (name: string): string | undefined => {
+  let title = name.trim()
+  if (title.length > MAX_BOOKING_TITLE) {
+    title = title.slice(0, MAX_BOOKING_TITLE)
+    if (/[\uD800-\uDBFF]$/.test(title)) title = title.slice(0, -1)
+    title = title.trimEnd()
+  }
+  return title === "" ? undefined : title
+}
+
+/** The `title` field a match request (and so the booking) gets from its event type's name; none without one. */
+export const titleFieldOf = (name: string | undefined): { readonly title?: string } => {
+  const title = name === undefined ? undefined : bookingTitleOf(name)
+  return title === undefined ? {} : { title }
+}
+
 const bookingFields = {
   id: Schema.NonEmptyString,
   hostDid: Did,
@@ -53,7 +78,8 @@ const bookingFields = {
   icsR2Key: Schema.NullOr(Schema.String),
   holdExpiresAt: Schema.NullOr(EpochMillis),
   ...proposalFields,
-  ...placeFields
+  ...placeFields,
+  ...titleFields
 }
 
 /** The rules the table's CHECK constraints enforce, for every shape of a booking. */
@@ -90,7 +116,8 @@ export const BookingPatch = Schema.Struct({
   icsR2Key: Schema.optional(Schema.NullOr(Schema.String)),
   holdExpiresAt: Schema.optional(Schema.NullOr(EpochMillis)),
   ...proposalFields,
-  ...placeFields
+  ...placeFields,
+  ...titleFields
 })
 export type BookingPatch = typeof BookingPatch.Type
 

@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { AtUri, Did } from "../identifiers"
 import { GuestConstraints, HostRules, Instant, Offer } from "../slots"
 import { EventLocation } from "../eventTypes"
+import { MAX_BOOKING_TITLE } from "../booking/booking"
 import { MAX_HOLD_TTL_MS, MAX_LIVE_HOLDS_PER_GUEST, MIN_HOLD_TTL_MS } from "./policy"
 
 /** What a guest asks of a host's time: the offers it may use, both people's constraints, the hold's terms. */
@@ -22,6 +23,8 @@ export const MatchRequest = Schema.Struct({
   requestUri: Schema.optional(AtUri),
   /** Where the meeting takes place (the event type's location), kept on the booking for its confirmation. */
   location: Schema.optional(EventLocation),
+  /** What the meeting is called (the event type's name), kept on the booking for its notifications. */
+  title: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(MAX_BOOKING_TITLE))),
   /** How long the hold lives; 15 minutes when absent. */
   holdTtlMs: Schema.optional(Schema.Int.pipe(Schema.between(MIN_HOLD_TTL_MS, MAX_HOLD_TTL_MS))),
   /**

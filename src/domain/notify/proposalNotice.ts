@@ -13,6 +13,8 @@ export interface ProposedBooking {
   readonly proposedStartAt?: number | null | undefined
   readonly proposedEndAt?: number | null | undefined
   readonly proposedAt?: number | null | undefined
+  /** What the meeting is called (bookings.title); "Meeting" when absent. */
+  readonly title?: string | null | undefined
 }
 
 /**
@@ -33,6 +35,7 @@ export const proposalNotification = (booking: ProposedBooking, reason?: string):
     startAt: booking.startAt,
     endAt: booking.endAt,
     tz: booking.tz,
+    ...(booking.title != null ? { title: booking.title } : {}),
     ...(reason !== undefined ? { reason } : {}),
     icsKey: null,
     at: proposedAt,

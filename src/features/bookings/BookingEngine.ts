@@ -147,7 +147,7 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
             startAt: after.startAt,
             endAt: after.endAt,
             hostTz: after.hostTz ?? after.tz,
-            summary: "Meeting (Overlap)",
+            summary: `${after.title ?? "Meeting"} (Overlap)`,
             ...invitationPlace(after.location ?? undefined, after.conference ?? undefined),
             organizer: { did: after.hostDid },
             attendee: { did: after.guestDid },
@@ -165,6 +165,8 @@ export const makeBookingEngine: Effect.Effect<BookingEngine, never, BookingEngin
           // messages show the meeting on the host's clock (bookings.tz is the guest's; host_tz, migration 0022)
           tz: after.hostTz ?? after.tz,
           ...eventPlace(after.location ?? undefined, after.conference ?? undefined),
+          // what the meeting is called (its event type's name, migration 0023); "Meeting" when none
+          ...(after.title != null ? { title: after.title } : {}),
           ...(options.reason !== undefined ? { reason: options.reason } : {}),
           icsKey: method !== undefined ? icsKey(after.id, after.sequence) : null,
           // the invitation's DTSTAMP and the e-mail's Date: a redelivery renders the same message

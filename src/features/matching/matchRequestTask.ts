@@ -4,6 +4,7 @@ import { toMatchRequest } from "../../domain/holds/matchInput"
 import { slotRulesOf } from "../../domain/matching/hostRules"
 import { eventTypeKeys, hostRulesFor } from "../settings/hostRulesFor"
 import { type EventType, eventTypeDurations, eventTypeFor, narrowToEventType } from "./eventTypes"
+import { titleFieldOf } from "../../domain/booking/booking"
 import type { DefsConstraints } from "../../lexicon/schemas"
 import { bookableOffers } from "./bookableOffers"
 import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "./matchAndRecord"
@@ -98,7 +99,9 @@ export const handleMatchRequest = (message: Message<MatchRequestTask>, retryDela
       ...matchRequest,
       liveHoldsPerGuest: host.right.rules.maxLiveHoldsPerGuest,
       // where the meeting takes place: kept on the booking, written into both calendar events at confirmation
-      ...(eventType?.location !== undefined ? { location: eventType.location } : {})
+      ...(eventType?.location !== undefined ? { location: eventType.location } : {}),
+      // what the meeting is called in its notifications (bookings.title)
+      ...titleFieldOf(eventType?.name)
     }))
     if (outcome._tag === "Right") {
       if (outcome.right._tag === "Held") return yield* settle("held")

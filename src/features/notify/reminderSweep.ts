@@ -44,6 +44,7 @@ export const reminderSweep: Effect.Effect<number, never, Reminders | NotifySetti
           endAt: meeting.endAt,
           tz: meeting.tz,
           ...eventPlace(meeting.location, meeting.conference),
+          ...(meeting.title !== undefined ? { title: meeting.title } : {}),
           icsKey: null,
           at: now,
           minutesBefore: minutes

@@ -39,6 +39,8 @@ export const transitionSweep: Effect.Effect<number, never, TransitionNotices | N
         tz: transition.tz,
         // where: the place and join link, as the booking transitions and reminders say it
         ...eventPlace(transition.location, transition.conference),
+        // what the meeting is called (bookings.title); "Meeting" when none
+        ...(transition.title !== undefined ? { title: transition.title } : {}),
         icsKey: null,
         at: transition.at
       }

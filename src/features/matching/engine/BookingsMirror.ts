@@ -25,9 +25,11 @@ export const makeBookingsMirror = ({ bookings }: EngineContext): BookingsMirror 
       startAt: record.start,
       endAt: record.end,
       holdExpiresAt: expiresAt,
-      // the host's zone, for answers on both clocks; where the meeting is, for its confirmation
+      // the host's zone, for answers on both clocks; where the meeting is, for its confirmation; its title
       hostTz: request.host.timeZone,
-      ...(request.location !== undefined ? { location: request.location } : {})
+      ...(request.location !== undefined ? { location: request.location } : {}),
+      // what the meeting is called, for its notifications (migration 0023)
+      ...(request.title !== undefined ? { title: request.title } : {})
     }
     const refuse = (message: string) => Effect.fail(new HoldStoreError({ message, cause: null }))
     return bookings.create({

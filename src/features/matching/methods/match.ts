@@ -14,6 +14,7 @@ import { bookingIdFor, matchAndRecord, recordRefusedMatch } from "../matchAndRec
 import { holdView } from "../matchingViews"
 import { invalidConstraints } from "../offerAccess"
 import { eventTypeDurations, eventTypeFor, ladderOf, offersForEventType } from "../eventTypes"
+import { titleFieldOf } from "../../../domain/booking/booking"
 import { eventTypeKeys, hostRulesFor } from "../../settings/hostRulesFor"
 
 /**
@@ -60,7 +61,9 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
       guest: coarse.right,
       liveHoldsPerGuest: host.rules.maxLiveHoldsPerGuest,
       // where the meeting takes place: kept on the booking, written into both calendar events at confirmation
-      ...(eventType?.location !== undefined ? { location: eventType.location } : {})
+      ...(eventType?.location !== undefined ? { location: eventType.location } : {}),
+      // what the meeting is called in its notifications (bookings.title)
+      ...titleFieldOf(eventType?.name)
     }
     // Every answer about the host's free time spends the (guest, host) information budget (hostBudget.ts).
     yield* spendHostBudget(payload.hostDid, { did: caller.did })
