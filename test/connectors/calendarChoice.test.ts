@@ -196,7 +196,10 @@ describe("connector.setCalendars", () => {
   })
 
   it("holds land in the calendar chosen for them (only there); the same call twice changes nothing", async () => {
-    const body = { connectorId, calendars: [{ id: workUrl, checkBusy: true }], holdsTarget: familyUrl }
+    // family does not block (the test above): holds cannot go there until it does
+    const notBlocking = await setCalendars(host, { connectorId, calendars: [{ id: workUrl, checkBusy: true }], holdsTarget: familyUrl })
+    expect(notBlocking).toMatchObject({ status: 400, body: { error: "InvalidRequest", message: expect.stringMatching(/^holdsTarget: /) } })
+    const body = { connectorId, calendars: [{ id: familyUrl, checkBusy: true }], holdsTarget: familyUrl }
     const first = await setCalendars(host, body)
     expect(first.status, first.text).toBe(200)
     const again = await setCalendars(host, body)
@@ -219,5 +222,8 @@ describe("connector.setCalendars", () => {
       calendar.placeHold(host.did, { bookingId: "bk_calendar_choice_2", start: DAY0 + 15 * HOUR, end: DAY0 + 16 * HOUR, tz: "UTC", summary: "Overlap hold" })))
     expect(next.calendarId).toBe(workUrl)
     expect((await radicale.request(`${workUrl}${holdResourceName("bk_calendar_choice_2")}`)).status).toBe(200)
+    // the calendar taking the holds cannot stop blocking while it takes them
+    const unticked = await setCalendars(host, { connectorId, calendars: [{ id: familyUrl, checkBusy: true }, { id: workUrl, checkBusy: false }] })
+    expect(unticked).toMatchObject({ status: 400, body: { message: expect.stringMatching(/^calendars\[1\]\.checkBusy: /) } })
   })
 })

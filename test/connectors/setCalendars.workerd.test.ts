@@ -66,7 +66,7 @@ describe("connector.setCalendars through the AppView worker with a browser sessi
     const session = await run(Effect.flatMap(WebSessions, (s) => s.create(SESSION_DID, "vitest")))
     const cookie = `${sessionCookieName(false)}=${session.id}`
     const signedIn = { cookie, origin: ORIGIN, "x-overlap-csrf": session.csrf }
-    const choice = { connectorId: "caldav-session-a", calendars: [{ id: FAMILY, checkBusy: false }], holdsTarget: FAMILY }
+    const choice = { connectorId: "caldav-session-a", calendars: [{ id: WORK, checkBusy: false }], holdsTarget: FAMILY }
 
     const noCsrf = await post(choice, { cookie, origin: ORIGIN })
     expect(noCsrf.status).toBe(403)
@@ -82,14 +82,14 @@ describe("connector.setCalendars through the AppView worker with a browser sessi
     expect(ok.status).toBe(200)
     const body = await ok.json() as { connector: { calendars: unknown } }
     expect(body.connector.calendars).toEqual([
-      { id: WORK, name: "Work", checkBusy: true },
-      { id: FAMILY, name: "Family", checkBusy: false, holds: true }
+      { id: WORK, name: "Work", checkBusy: false },
+      { id: FAMILY, name: "Family", checkBusy: true, holds: true }
     ])
     const row = await storedRow("caldav-session-a")
     expect(row!.holds_target).toBe(1)
     expect(JSON.parse(row!.calendars)).toEqual([
-      { id: WORK, name: "Work", checkBusy: true },
-      { id: FAMILY, name: "Family", checkBusy: false, holds: true }
+      { id: WORK, name: "Work", checkBusy: false },
+      { id: FAMILY, name: "Family", checkBusy: true, holds: true }
     ])
     const again = await post(choice, signedIn)
     expect(await again.json()).toEqual(body)
@@ -100,7 +100,9 @@ describe("connector.setCalendars through the AppView worker with a browser sessi
       [{ connectorId: "caldav-session-a", calendars: [{ id: "https://dav.example.com/other/", checkBusy: false }] }, /^calendars\[0\]\.id: /],
       [{ connectorId: "caldav-session-a", calendars: [{ id: WORK, checkBusy: true }], holdsTarget: "nope" }, /^holdsTarget: /],
       [{ connectorId: "caldav-session-a", calendars: [] }, /calendars/],
-      [{ connectorId: "caldav-session-a", calendars: [{ id: WORK, checkBusy: "no" }] }, /checkBusy/]
+      [{ connectorId: "caldav-session-a", calendars: [{ id: WORK, checkBusy: "no" }] }, /checkBusy/],
+      [{ connectorId: "caldav-session-a", calendars: [{ id: FAMILY, checkBusy: false }] }, /^calendars\[0\]\.checkBusy: /],
+      [{ connectorId: "caldav-session-a", calendars: [{ id: WORK, checkBusy: false }], holdsTarget: WORK }, /^holdsTarget: /]
     ]
     for (const [input, message] of cases) {
       const refused = await post(input, signedIn)

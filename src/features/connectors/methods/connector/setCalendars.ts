@@ -1,5 +1,6 @@
 import { Effect, Option } from "effect"
 import type { ConnectorSetCalendarsInput } from "../../../../lexicon/schemas"
+import { holdsCalendarOf } from "../../../../domain/calendar/holdsCalendar"
 import { ConnectorsRepo } from "../../../../services/ConnectorsRepo"
 import { UserConnectors } from "../../../../services/UserConnectors"
 import { Caller } from "../../../xrpc/Caller"
@@ -42,6 +43,19 @@ export const setCalendars = ({ payload }: { readonly payload: ConnectorSetCalend
       const chosen = holds === undefined ? calendar.holds === true : calendar.id === holds
       return chosen ? { ...next, holds: true } : next
     })
+    // Holds must land where they block: a held time in a calendar that does not count would be offered again.
+    const before = yield* repo.listForDid(caller.did).pipe(Effect.orDie)
+    if (holds !== undefined || effectiveHoldsTarget(before)?.id === row.id) {
+      const holdsCalendar = calendars.find((calendar) => calendar.id === holdsCalendarOf(calendars))
+      if (holdsCalendar !== undefined && !holdsCalendar.checkBusy) {
+        const index = payload.calendars.findIndex((choice) => choice.id === holdsCalendar.id)
+        return yield* new InvalidRequest({
+          message: holds === holdsCalendar.id
+            ? "holdsTarget: holds go only to a calendar that blocks your availability (tick it too)"
+            : `${index < 0 ? "calendars" : `calendars[${index}].checkBusy`}: your holds go to ${holdsCalendar.name}, so it must block your availability (choose another calendar for holds first)`
+        })
+      }
+    }
     yield* repo.updateAccount(row.id, { accountRef: row.accountRef, calendars }).pipe(Effect.orDie)
     if (holds !== undefined) yield* repo.setHoldsTarget(caller.did, row.id).pipe(Effect.orDie)
     // The user's connector object re-reads its rows and drops cached busy time now, not after its 30-second TTL.
