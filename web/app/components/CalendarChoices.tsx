@@ -1,4 +1,4 @@
-import type { FormEvent } from "react"
+import { type FormEvent, useState } from "react"
 import type { InputSchema as SetCalendarsInput } from "../../../src/lexicon/types/app/overlap/connector/setCalendars"
 import type { ConnectorView } from "../../../src/lexicon/types/app/overlap/defs"
 import { blocksName, calendarChanges, holdsValue } from "../lib/calendarChoices"
@@ -12,10 +12,18 @@ export function CalendarChoices({ connectors, busy, save }: {
   readonly busy: boolean
   readonly save: (changes: ReadonlyArray<SetCalendarsInput>) => Promise<unknown>
 }) {
+  const [problem, setProblem] = useState<string | undefined>(undefined)
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault()
     const form = new FormData(event.currentTarget)
     const holds = form.get("holds")
+    // The AppView refuses it too (400): a hold in a calendar that does not block would be offered again.
+    const [holdsConnector, holdsCalendar] = typeof holds === "string" ? holds.split("\n") : []
+    if (holdsConnector !== undefined && holdsCalendar !== undefined && form.get(blocksName(holdsConnector, holdsCalendar)) === null) {
+      setProblem("The calendar your holds go to must block your availability: tick it, or choose another calendar for holds.")
+      return
+    }
+    setProblem(undefined)
     const changes = calendarChanges(connectors, (c, cal) => form.get(blocksName(c, cal)) !== null, typeof holds === "string" ? holds : undefined)
     if (changes.length > 0) void save(changes)
   }
@@ -24,7 +32,12 @@ export function CalendarChoices({ connectors, busy, save }: {
   return (
     <form key={key} className="card" onSubmit={submit} aria-labelledby="calendar-choices">
       <h2 id="calendar-choices">Which calendars count</h2>
-      <p className="muted">Busy times in a calendar that blocks your availability keep guests from booking them. Held and booked meetings go to the one calendar marked “holds go here”.</p>
+      <p className="muted">Busy times in a calendar that blocks your availability keep guests from booking them. Held and booked meetings go to the one calendar marked “holds go here”, which must block your availability.</p>
+      {problem !== undefined && (
+        <p className="notice error" role="alert">
+          {problem}
+        </p>
+      )}
       {connectors.filter((connector) => connector.calendars.length > 0).map((connector) => (
         <fieldset key={connector.id}>
           <legend>{connector.accountLabel ?? connector.provider}</legend>
