@@ -96,6 +96,24 @@ describe("account export", () => {
     expect(byUid.get("bk-inperson@overlap.app")?.getFirstPropertyValue("url")).toBeNull()
   })
 
+  // Audit events: before this, only the steps the person took themselves (actor_did); now also the other party's and
+  // the system's steps on the person's bookings — never a step of a booking that is not theirs, never who acted.
+  it("lists every step of the person's bookings, whoever took it, and none of others' bookings", async () => {
+    const e = testEnv()
+    const now = Date.now()
+    await seed(now)
+    await env.DB.batch([
+      `INSERT INTO bookings (id, host_did, guest_did, status, start_at, end_at, tz, sequence, created_at, updated_at) VALUES ('bk-others', '${OTHER}', 'did:plc:third0000000000000000000', 'confirmed', ${start}, ${start + 1_800_000}, 'UTC', 0, ${now}, ${now})`,
+      `INSERT INTO audit_events (booking_id, actor_did, event_type, from_state, to_state, created_at) VALUES ('bk-1', '${OTHER}', 'booking.hold', NULL, 'held', ${now - 1000})`,
+      `INSERT INTO audit_events (booking_id, actor_did, event_type, from_state, to_state, created_at) VALUES ('bk-others', '${OTHER}', 'booking.secretstep', 'held', 'confirmed', ${now})`
+    ].map((sql) => env.DB.prepare(sql)))
+    const { text } = await download(e, (await exportFor(e)).links["bundle.json"])
+    const body = JSON.parse(text) as { auditEvents: Array<Record<string, unknown>> }
+    expect(body.auditEvents.map((a) => a.event_type).sort()).toEqual(["booking.confirm", "booking.hold"])
+    expect(text).not.toContain("booking.secretstep")
+    expect(body.auditEvents.every((a) => !("actor_did" in a))).toBe(true)
+  })
+
   it("refuses a tampered link, another person's DID in it, an unsigned file name, and an expired link", async () => {
     const e = testEnv()
     await seed(Date.now())

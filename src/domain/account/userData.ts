@@ -27,7 +27,15 @@ export interface D1UserTable {
    * Export: the section of the bundle and the columns it may show. Never a sealed column (`*_ciphertext`),
    * a key id, or a token: test/account/userDataRegistry.test.ts refuses those.
    */
-  readonly export?: { readonly section: string; readonly columns: ReadonlyArray<string> }
+  readonly export?: {
+    readonly section: string
+    readonly columns: ReadonlyArray<string>
+    /** Also the rows of the user's parent rows (a booking's audit events, whoever acted), found through `column`. */
+    readonly alsoThrough?: {
+      readonly column: string
+      readonly parent: { readonly table: string; readonly key: string; readonly userColumns: ReadonlyArray<string> }
+    }
+  }
 }
 
 /** A D1 table whose rows belong to the user through a parent row (e.g. a connector's sync state). */
@@ -71,7 +79,16 @@ export const D1_USER_TABLES: ReadonlyArray<D1UserTable> = [
       columns: ["id", "host_did", "guest_did", "status", "start_at", "end_at", "tz", "host_tz", "sequence", "location", "conference", "proposed_start_at", "proposed_end_at", "offer_uri", "created_at", "updated_at"]
     }
   },
-  { table: "audit_events", userColumns: { actor_did: "pseudonymize" }, export: { section: "auditEvents", columns: ["id", "booking_id", "event_type", "from_state", "to_state", "created_at"] } },
+  // the export has the person's own steps and every step of their bookings (whoever acted: the actor is not shown)
+  {
+    table: "audit_events",
+    userColumns: { actor_did: "pseudonymize" },
+    export: {
+      section: "auditEvents",
+      columns: ["id", "booking_id", "event_type", "from_state", "to_state", "created_at"],
+      alsoThrough: { column: "booking_id", parent: { table: "bookings", key: "id", userColumns: ["host_did", "guest_did"] } }
+    }
+  },
   { table: "idempotency_keys", userColumns: { caller_did: "expires" } },
   { table: "service_auth_jtis", userColumns: { iss: "expires" } },
   { table: "local_calendar_events", userColumns: { did: "delete" } },

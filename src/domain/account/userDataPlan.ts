@@ -51,11 +51,16 @@ export const exportQueries = (user: UserRef): ReadonlyArray<ExportQuery> =>
     if (t.export === undefined) return []
     const columns = Object.keys(t.userColumns).filter((c) => valueFor(user, c) !== undefined)
     if (columns.length === 0) return []
+    const through = t.export.alsoThrough
+    const parentColumns = through?.parent.userColumns.filter((c) => valueFor(user, c) !== undefined) ?? []
+    const viaParent = through === undefined || parentColumns.length === 0
+      ? []
+      : [`${through.column} IN (SELECT ${through.parent.key} FROM ${through.parent.table} WHERE ${parentColumns.map((c) => `${c} = ?`).join(" OR ")})`]
     return [{
       table: t.table,
       section: t.export.section,
-      sql: `SELECT ${t.export.columns.join(", ")} FROM ${t.table} WHERE ${columns.map((c) => `${c} = ?`).join(" OR ")}`,
-      params: columns.map((c) => valueFor(user, c)!)
+      sql: `SELECT ${t.export.columns.join(", ")} FROM ${t.table} WHERE ${[...columns.map((c) => `${c} = ?`), ...viaParent].join(" OR ")}`,
+      params: [...columns, ...parentColumns].map((c) => valueFor(user, c)!)
     }]
   })
 
