@@ -75,8 +75,8 @@ describe("account export", () => {
     const conference = JSON.stringify({ provider: "googleMeet", joinUrl: "https://meet.example/abc-defg" })
     const location = JSON.stringify({ $type: "app.overlap.defs#locationInPerson", address: "Alexanderplatz 1, Berlin" })
     await env.DB.batch([
-      env.DB.prepare(`INSERT INTO bookings (id, host_did, guest_did, status, start_at, end_at, tz, host_tz, sequence, location, conference, proposed_start_at, proposed_end_at, proposed_at, created_at, updated_at)
-        VALUES ('bk-online', ?, ?, 'confirmed', ?, ?, 'Europe/Berlin', 'America/New_York', 1, '{"$type":"app.overlap.defs#locationConference","provider":"auto"}', ?, ?, ?, ?, ?, ?)`)
+      env.DB.prepare(`INSERT INTO bookings (id, host_did, guest_did, status, start_at, end_at, tz, host_tz, sequence, location, conference, title, proposed_start_at, proposed_end_at, proposed_at, created_at, updated_at)
+        VALUES ('bk-online', ?, ?, 'confirmed', ?, ?, 'Europe/Berlin', 'America/New_York', 1, '{"$type":"app.overlap.defs#locationConference","provider":"auto"}', ?, 'Intro call', ?, ?, ?, ?, ?)`)
         .bind(OTHER, ME, start, start + 1_800_000, conference, start + 3_600_000, start + 5_400_000, now, now, now),
       env.DB.prepare(`INSERT INTO bookings (id, host_did, guest_did, status, start_at, end_at, tz, sequence, location, created_at, updated_at)
         VALUES ('bk-inperson', ?, ?, 'confirmed', ?, ?, 'Europe/Berlin', 0, ?, ?, ?)`)
@@ -85,14 +85,16 @@ describe("account export", () => {
     const created = await exportFor(e)
     const body = JSON.parse((await download(e, created.links["bundle.json"])).text) as { bookings: Array<Record<string, unknown>> }
     expect(body.bookings).toEqual(expect.arrayContaining([
-      expect.objectContaining({ id: "bk-online", host_tz: "America/New_York", conference, proposed_start_at: start + 3_600_000, proposed_end_at: start + 5_400_000 }),
-      expect.objectContaining({ id: "bk-inperson", location, host_tz: null, conference: null })
+      expect.objectContaining({ id: "bk-online", host_tz: "America/New_York", conference, title: "Intro call", proposed_start_at: start + 3_600_000, proposed_end_at: start + 5_400_000 }),
+      expect.objectContaining({ id: "bk-inperson", location, host_tz: null, conference: null, title: null })
     ]))
     const calendar = new ICAL.Component(ICAL.parse((await download(e, created.links["meetings.ics"])).text))
     const byUid = new Map(calendar.getAllSubcomponents("vevent").map((v) => [v.getFirstPropertyValue("uid"), v]))
     expect(byUid.get("bk-online@overlap.app")?.getFirstPropertyValue("location")).toBe("Google Meet: https://meet.example/abc-defg")
     expect(byUid.get("bk-online@overlap.app")?.getFirstPropertyValue("url")).toBe("https://meet.example/abc-defg")
     expect(byUid.get("bk-inperson@overlap.app")?.getFirstPropertyValue("location")).toBe("Alexanderplatz 1, Berlin")
+    expect(byUid.get("bk-online@overlap.app")?.getFirstPropertyValue("summary")).toBe("Intro call (Overlap)")
+    expect(byUid.get("bk-inperson@overlap.app")?.getFirstPropertyValue("summary")).toBe("Overlap meeting")
     expect(byUid.get("bk-inperson@overlap.app")?.getFirstPropertyValue("url")).toBeNull()
   })
 

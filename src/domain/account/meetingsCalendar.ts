@@ -15,7 +15,9 @@ export const ExportedMeeting = Schema.Struct({
   sequence: Schema.Number,
   /** JSON as stored (migration 0014): the event type's location, the conference made at confirmation; null: none. */
   location: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
-  conference: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
+  conference: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  /** The event type's name at the match (migration 0023); null: none. */
+  title: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
 })
 export type ExportedMeeting = typeof ExportedMeeting.Type
 
@@ -45,7 +47,7 @@ export const meetingsCalendar = (meetings: ReadonlyArray<ExportedMeeting>, stamp
     event.updatePropertyWithValue("dtstart", utc(m.start_at))
     event.updatePropertyWithValue("dtend", utc(m.end_at))
     event.updatePropertyWithValue("sequence", m.sequence)
-    event.updatePropertyWithValue("summary", "Overlap meeting")
+    event.updatePropertyWithValue("summary", m.title === null ? "Overlap meeting" : `${m.title} (Overlap)`)
     event.updatePropertyWithValue("status", STATUS[m.status] ?? "CANCELLED")
     const place = invitationPlace(jsonColumn(EventLocation, m.location), jsonColumn(Conference, m.conference))
     if (place.location !== undefined) event.updatePropertyWithValue("location", place.location)

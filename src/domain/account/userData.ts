@@ -76,7 +76,7 @@ export const D1_USER_TABLES: ReadonlyArray<D1UserTable> = [
     userColumns: { host_did: "pseudonymize", guest_did: "pseudonymize" },
     export: {
       section: "bookings",
-      columns: ["id", "host_did", "guest_did", "status", "start_at", "end_at", "tz", "host_tz", "sequence", "location", "conference", "proposed_start_at", "proposed_end_at", "offer_uri", "created_at", "updated_at"]
+      columns: ["id", "host_did", "guest_did", "status", "start_at", "end_at", "tz", "host_tz", "sequence", "location", "conference", "title", "proposed_start_at", "proposed_end_at", "offer_uri", "created_at", "updated_at"]
     }
   },
   // the export has the person's own steps and every step of their bookings (whoever acted: the actor is not shown)
