@@ -110,10 +110,21 @@ describe("web app, signed out, in Chromium", () => {
     }
     // changing the zone re-reads the same instants
     await page.locator("#zone").selectOption("Asia/Tokyo")
-    // (the last time: the demo guest's seeded bookingRequest may take the earliest slot at any moment)
-    await expect.poll(() => times.last().textContent(), { timeout: 30_000 }).toBe(
-      new Intl.DateTimeFormat("en-GB", { hour: "numeric", minute: "2-digit", timeZone: "Asia/Tokyo" }).format(new Date(shown[shown.length - 1]!.start))
-    )
+    // every button re-read in Tokyo: its text is its own start in Tokyo (which day is shown may move with the zone:
+    // 08:00–16:00 UTC is 17:00–01:00 in Tokyo, so the slots from 15:00 UTC fall on the next Tokyo day; and the demo
+    // guest's seeded bookingRequest may take a slot at any moment, so no particular instant is pinned here)
+    const inTokyo = (start: string) => new Intl.DateTimeFormat("en-GB", { hour: "numeric", minute: "2-digit", timeZone: "Asia/Tokyo" }).format(new Date(start))
+    await expect
+      .poll(async () => {
+        const now = await times.evaluateAll((buttons) => buttons.map((b) => ({ start: b.getAttribute("data-start")!, text: b.textContent! })))
+        return now.length > 0 && now.every(({ start, text }) => text === inTokyo(start))
+      }, { timeout: 30_000 })
+      .toBe(true)
+    const tokyoHours = await times.evaluateAll((buttons) => buttons.map((b) => b.getAttribute("data-start")!))
+    for (const start of tokyoHours) {
+      const hour = Number(new Intl.DateTimeFormat("en-GB", { hour: "2-digit", hourCycle: "h23", timeZone: "Asia/Tokyo" }).format(new Date(start)))
+      expect(hour >= 17 || hour < 1, `${start} is ${hour}:xx in Tokyo`).toBe(true)
+    }
     expect(await seriousAxeViolations(page)).toEqual([])
     await screenshots(page, "booking")
     await page.context().close()
