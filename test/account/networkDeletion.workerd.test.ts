@@ -1,9 +1,10 @@
-// An account the network deleted (a firehose `#account` event with status `deleted`) goes the same way as one its
-// owner deleted, through the AppView worker's own queue handler over wrangler.toml's bindings: the index-tasks
+// An account the network deleted or took down (a firehose `#account` event with status `deleted` or `takendown`) goes
+// the same way as one its owner deleted, through the AppView worker's own queue handler over wrangler.toml's bindings: the index-tasks
 // consumer purges the indexed records and sends `account-deleted` to calendar-tasks; the calendar-tasks consumer
 // cancels the meeting ahead (the other person's calendar freed), removes the connector, the settings and the sign-in,
 // and leaves the DID in `users` marked deleted and nothing else of it in D1, so a redelivered record is not indexed
-// again. A redelivery of the task is acked and changes nothing.
+// again. A redelivery of the task, or of the #account event, is acked and changes nothing. A suspended account is only
+// hidden, and shown again when it is active.
 import { env } from "cloudflare:test"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -92,8 +93,9 @@ const columnsNaming = async (value: string) => {
   return found.sort()
 }
 
-describe("an account deleted on the network (firehose #account, status deleted)", () => {
-  it("is deleted as its owner would: meeting ahead canceled, connector, settings and sessions gone, the DID kept only as deleted", async () => {
+describe("an account deleted or taken down on the network (firehose #account, status deleted or takendown)", () => {
+  it.each(["deleted", "takendown"])("%s: is deleted as its owner would: meeting ahead canceled, connector, settings and sessions gone, the DID kept only as deleted", async (status) => {
+    sent.length = 0
     try {
       await deliver("index-tasks", offerWrite("o1", "3l0000000000a"))
       const match = await runtime.runPromise(Effect.flatMap(HoldStore, (store) =>
@@ -108,7 +110,7 @@ describe("an account deleted on the network (firehose #account, status deleted)"
       ].map((sql) => env.DB.prepare(sql)))
       expect(await columnsNaming(ME)).toEqual(expect.arrayContaining(["offers_index.did", "connectors.did", "web_sessions.did", "bookings.guest_did"]))
 
-      const indexed = await deliver("index-tasks", { source: "test", seenAt: now, event: { _tag: "account", did: ME, active: false, status: "deleted", time: now } })
+      const indexed = await deliver("index-tasks", { source: "test", seenAt: now, event: { _tag: "account", did: ME, active: false, status, time: now } })
       expect(indexed.acked).toBe(true)
       expect(sent).toEqual([{ kind: "account-deleted", did: ME }])
 
@@ -127,8 +129,25 @@ describe("an account deleted on the network (firehose #account, status deleted)"
       expect(await columnsNaming(ME)).toEqual(["users.did"])
       expect((await deliver("index-tasks", offerWrite("o2", "3l0000000000b"))).acked).toBe(true)
       expect(await columnsNaming(ME)).toEqual(["ingest_activity.did", "users.did"])
+      // the same event replayed (a firehose reconnect) claims nothing and sends nothing more
+      const replayed = await deliver("index-tasks", { source: "test", seenAt: now, event: { _tag: "account", did: ME, active: false, status, time: now } })
+      expect(replayed.acked).toBe(true)
+      expect(sent).toHaveLength(1)
     } finally {
       await deleteAlarms(env.HOST_MATCH, env.BOOKING)
     }
   }, 120_000)
+
+  it("suspended: hidden and reversible, nothing deleted", async () => {
+    sent.length = 0
+    await deliver("index-tasks", offerWrite("o1", "3l0000000000a"))
+    await env.DB.prepare(`INSERT INTO account_settings (did, publish_meetings, updated_at) VALUES ('${ME}', 1, ${now})`).run()
+    expect((await deliver("index-tasks", { source: "test", seenAt: now, event: { _tag: "account", did: ME, active: false, status: "suspended", time: now } })).acked).toBe(true)
+    expect(sent).toEqual([])
+    expect(await env.DB.prepare("SELECT hidden FROM offers_index WHERE did = ?").bind(ME).first()).toEqual({ hidden: 1 })
+    expect(await env.DB.prepare("SELECT status FROM users WHERE did = ?").bind(ME).first()).toEqual({ status: "takendown" })
+    expect(await columnsNaming(ME)).toContain("account_settings.did")
+    await deliver("index-tasks", { source: "test", seenAt: now, event: { _tag: "account", did: ME, active: true, status: null, time: now + 1 } })
+    expect(await env.DB.prepare("SELECT hidden FROM offers_index WHERE did = ?").bind(ME).first()).toEqual({ hidden: 0 })
+  }, 60_000)
 })

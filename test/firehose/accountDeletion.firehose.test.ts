@@ -7,7 +7,9 @@ import type { FirehoseDO } from "../../src/entry/objects/FirehoseDO"
 // deleteAccount) → the PDS firehose's #account event (active false, status deleted) → FirehoseDO → index-tasks → the
 // AppView's indexer, which purges the account's indexed records, marks the DID deleted and (not observable in this
 // worker, which has no calendar-tasks consumer) sends `account-deleted` for the rest: that step and the deletion it
-// runs are tested in test/account/networkDeletion.workerd.test.ts. A deactivated account is only hidden (ingest suite).
+// runs are tested in test/account/networkDeletion.workerd.test.ts. An account its PDS takes down (com.atproto.admin.
+// updateSubjectStatus, #account status takendown) goes the same way (issue 17 item 4). A deactivated account is only
+// hidden (ingest suite).
 
 const firehose = env.FIREHOSE as unknown as DurableObjectNamespace<FirehoseDO>
 const object = () => firehose.get(firehose.idFromName("local-pds"))
@@ -34,8 +36,8 @@ beforeAll(async () => {
   await waitFor("the firehose socket", async () => (await object().status()).connected)
 })
 
-describe("an account deleted on its PDS", () => {
-  it("is purged from the index and marked deleted; a live neighbour's records stay", async () => {
+describe("an account deleted or taken down on its PDS", () => {
+  it.each([["deleteAccount"], ["takedownAccount"]] as const)("%s: is purged from the index and marked deleted; a live neighbour's records stay", async (op) => {
     const suffix = Math.random().toString(36).slice(2, 8)
     const leaving = await client<Account>({ op: "createAccount", name: `leaving-${suffix}` })
     const staying = await client<Account>({ op: "createAccount", name: `staying-${suffix}` })
@@ -44,7 +46,7 @@ describe("an account deleted on its PDS", () => {
     const indexed = (uri: string) => env.DB.prepare("SELECT uri FROM offers_index WHERE uri = ?").bind(uri).first()
     await waitFor("both offers indexed", async () => (await indexed(mine.uri)) !== null && (await indexed(theirs.uri)) !== null)
 
-    await client({ op: "deleteAccount", did: leaving.did })
+    await client({ op, did: leaving.did })
     await waitFor("the account marked deleted", async () =>
       (await env.DB.prepare("SELECT status FROM users WHERE did = ?").bind(leaving.did).first<{ status: string }>())?.status === "deleted")
     expect(await indexed(mine.uri)).toBeNull()

@@ -8,7 +8,7 @@ import { type LocalAccount, type LocalAtproto, startLocalAtproto } from "../../s
  * Node side of the firehose suite, on the ports vitest.firehose.config.ts chose:
  *   - a real PLC + PDS, and an "atproto client" endpoint (`POST /client`) through which the tests in workerd drive
  *     real @atproto/api agents (which do not load in workerd): create accounts, create/put/delete records,
- *     deactivate/activate accounts, delete an account as the PDS's operator;
+ *     deactivate/activate accounts, delete or take down an account as the PDS's operator;
  *   - a scripted Jetstream: `POST /script` (JSON array of Jetstream messages) sets what a subscriber gets; a
  *     subscriber with `?cursor=T` gets the messages with time_us >= T, as Jetstream replays.
  */
@@ -25,7 +25,7 @@ type ClientCall =
   | { readonly op: "putRecord"; readonly did: string; readonly collection: string; readonly rkey: string; readonly record: unknown }
   | { readonly op: "deleteRecord"; readonly did: string; readonly collection: string; readonly rkey: string }
   | { readonly op: "deactivateAccount" | "activateAccount"; readonly did: string }
-  | { readonly op: "deleteAccount"; readonly did: string }
+  | { readonly op: "deleteAccount" | "takedownAccount"; readonly did: string }
 
 const callClient = async (call: ClientCall): Promise<unknown> => {
   if (call.op === "createAccount") {
@@ -42,6 +42,16 @@ const callClient = async (call: ClientCall): Promise<unknown> => {
     })
     if (!res.ok) throw new Error(`deleteAccount: ${res.status} ${await res.text()}`)
     agents.delete(call.did)
+    return {}
+  }
+  if (call.op === "takedownAccount") {
+    // as the PDS's operator takes an account down (the PDS then emits #account with status takendown)
+    const res = await fetch(`${network!.pdsUrl}/xrpc/com.atproto.admin.updateSubjectStatus`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Basic ${Buffer.from(`admin:${network!.adminPassword}`).toString("base64")}` },
+      body: JSON.stringify({ subject: { $type: "com.atproto.admin.defs#repoRef", did: call.did }, takedown: { applied: true, ref: "overlap-test" } })
+    })
+    if (!res.ok) throw new Error(`takedownAccount: ${res.status} ${await res.text()}`)
     return {}
   }
   const agent = agents.get(call.did)

@@ -63,14 +63,14 @@ describe("Tap webhook", () => {
     // a redelivered older event (Tap delivers at least once) changes nothing
     expect((await tap(recordEvent(101, "create", "3ltaprev00001", { cid: CID1, record: record("from tap") }))).status).toBe(200)
 
-    // Tap's user event: takendown → hidden; active → shown
+    // Tap's user event: suspended → hidden (a takedown deletes: accountDeletion.firehose.test.ts)
     const identity = (id: number, isActive: boolean, status: string) => ({
       id,
       type: "identity",
       identity: { did, handle: "tapuser.test", is_active: isActive, status }
     })
-    expect((await tap(identity(103, false, "takendown"))).status).toBe(200)
-    await waitFor("the Tap takedown", async () => (await offerRow(uri))?.hidden === 1)
+    expect((await tap(identity(103, false, "suspended"))).status).toBe(200)
+    await waitFor("the Tap suspension", async () => (await offerRow(uri))?.hidden === 1)
     expect((await offerRow(uri))?.note).toBe("updated by tap")
 
     expect((await tap(recordEvent(104, "delete", "3ltaprev00003", {}))).status).toBe(200)

@@ -126,7 +126,7 @@ describe("index-tasks consumer", () => {
     }).pipe(Effect.provide(Layer.provideMerge(failingOffers, makeLayer(sent))))
   })
 
-  it.effect("account events: deletion purges, an older event never overrides a newer one", () => {
+  it.effect("account events: deletion and takedown purge, suspension hides, an older event never overrides a newer one", () => {
     const sent: Array<unknown> = []
     return Effect.gen(function*() {
       yield* indexTaskBatch(batchOf([message(offerWrite("create", "o3", "3l0000000000f", "x"))]))
@@ -134,13 +134,22 @@ describe("index-tasks consumer", () => {
       const account = (active: boolean, status: string | null, time: number) => message(task({ _tag: "account", did: host, active, status, time }))
       yield* indexTaskBatch(batchOf([account(true, null, 2_000), account(false, "deactivated", 1_000)]))
       expect(Option.map(yield* (yield* OffersRepo).get(uri), (r) => r.hidden)).toEqual(Option.some(false))
-      yield* indexTaskBatch(batchOf([account(false, "takendown", 3_000)]))
+      // suspended: hidden and reversible, nothing deleted
+      yield* indexTaskBatch(batchOf([account(false, "suspended", 3_000)]))
       expect(Option.isNone(yield* (yield* OffersRepo).get(uri))).toBe(true)
+      expect(Option.map(yield* (yield* OffersRepo).get(uri, { includeHidden: true }), (r) => r.hidden)).toEqual(Option.some(true))
       expect(Option.map(yield* (yield* UsersRepo).get(host), (u) => u.status)).toEqual(Option.some("takendown"))
-      yield* indexTaskBatch(batchOf([account(false, "deleted", 4_000)]))
+      expect(sent).toEqual([])
+      // takendown: the account goes as a deleted one does (issue 17 item 4), once — a replayed event does nothing more
+      yield* indexTaskBatch(batchOf([account(false, "takendown", 4_000)]))
       expect(Option.isNone(yield* (yield* OffersRepo).get(uri, { includeHidden: true }))).toBe(true)
+      expect(Option.map(yield* (yield* UsersRepo).get(host), (u) => u.status)).toEqual(Option.some("deleted"))
       // the rest of the account goes through the AppView's calendar-tasks consumer (src/features/account)
       expect(sent).toEqual([{ kind: "account-deleted", did: host }])
+      yield* indexTaskBatch(batchOf([account(false, "takendown", 4_000)]))
+      expect(sent).toEqual([{ kind: "account-deleted", did: host }])
+      yield* indexTaskBatch(batchOf([account(false, "deleted", 5_000)]))
+      expect(Option.map(yield* (yield* UsersRepo).get(host), (u) => u.status)).toEqual(Option.some("deleted"))
     }).pipe(Effect.provide(makeLayer(sent)))
   })
 })

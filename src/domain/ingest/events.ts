@@ -81,9 +81,11 @@ export const userStatusOf = (e: typeof AccountChanged.Type): "active" | "deactiv
   if (e.active) return "active"
   switch (e.status) {
     case "deleted":
-      return "deleted"
     case "takendown":
+      // a takedown is final for Overlap as a deletion is (issue 17 item 4): the account goes the same way
+      return "deleted"
     case "suspended":
+      // the host's temporary hold on the account: hidden, reversible (kept in `users` as 'takendown')
       return "takendown"
     default:
       // deactivated, desynchronized, throttled, or a status this code does not know: hide, never purge

@@ -3,7 +3,7 @@ import type { AccountDeletedTask } from "../../domain/calendar/calendarTask"
 import { AccountDeletion } from "../../services/AccountDeletion"
 
 /**
- * `calendar-tasks` `account-deleted` (the indexer saw a firehose `#account` event with status `deleted`): the same
+ * `calendar-tasks` `account-deleted` (the indexer saw a firehose `#account` event with status `deleted` or `takendown`): the same
  * deletion as app.overlap.account.deleteAccount, for the network's reason — the DID stays in `users` as `deleted` so
  * the indexer skips its records. Acked when done; retried with backoff while a store is unreachable (the deletion is
  * idempotent), so it ends in the dead-letter queue rather than being lost.

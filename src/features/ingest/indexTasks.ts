@@ -122,8 +122,12 @@ const applyAccount = (event: Extract<IngestEvent, { _tag: "account" }>, attempt:
     const claimed = yield* (yield* IngestActivityRepo).claimAccountEvent(event.did, event.time, attempt > 1)
     if (!claimed) return "unchanged" as const
     const users = yield* UsersRepo
-    if (Option.isNone(yield* users.get(event.did))) yield* users.upsert({ did: event.did, handle: null, pdsEndpoint: null })
+    const known = yield* users.get(event.did)
+    if (Option.isNone(known)) yield* users.upsert({ did: event.did, handle: null, pdsEndpoint: null })
     const status = userStatusOf(event)
+    // an account already deleted here (the deletion forgot when its event came): a replayed or repeated deletion or
+    // takedown changes nothing; a redelivery of this message (attempt > 1) goes on, its task may not have been sent
+    if (status === "deleted" && attempt === 1 && Option.exists(known, (u) => u.status === "deleted")) return "unchanged" as const
     yield* users.setStatus(event.did, status).pipe(Effect.catchTag("UserNotFound", () => Effect.void))
     const offers = yield* OffersRepo
     const requests = yield* BookingRequestsRepo
@@ -135,6 +139,7 @@ const applyAccount = (event: Extract<IngestEvent, { _tag: "account" }>, attempt:
         yield* eventTypes.unhideForDid(event.did)
         break
       case "deleted":
+        // status deleted or takendown (userStatusOf): both end the account for Overlap
         yield* offers.purgeForDid(event.did)
         yield* requests.purgeForDid(event.did)
         yield* eventTypes.purgeForDid(event.did)
