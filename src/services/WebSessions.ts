@@ -42,6 +42,12 @@ export interface ActiveWebSession {
   readonly did: string
   /** The CSRF token this session's state-changing requests must carry. */
   readonly csrf: string
+  /** When the person signed in (epoch ms). */
+  readonly createdAt: number
+  /** When the session was last used (epoch ms; touched at most every SESSION_TOUCH_MS). */
+  readonly lastSeenAt: number
+  /** Its absolute end (epoch ms). */
+  readonly expiresAt: number
 }
 
 export class WebSessions extends Context.Tag("overlap/WebSessions")<WebSessions, {

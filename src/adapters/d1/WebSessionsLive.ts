@@ -60,11 +60,18 @@ export const WebSessionsLive: Layer.Layer<WebSessions, never, CloudflareEnv> = L
             now
           )
           if (ended !== undefined) return Option.none()
-          if (now - row.last_seen_at >= SESSION_TOUCH_MS) {
+          const touched = now - row.last_seen_at >= SESSION_TOUCH_MS
+          if (touched) {
             yield* d1("mark the session used", () =>
               DB.prepare("UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ?").bind(now, hash).run())
           }
-          return Option.some({ did: row.did, csrf: yield* Effect.promise(() => csrfTokenOf(id)) })
+          return Option.some({
+            did: row.did,
+            csrf: yield* Effect.promise(() => csrfTokenOf(id)),
+            createdAt: row.created_at,
+            lastSeenAt: touched ? now : row.last_seen_at,
+            expiresAt: row.expires_at
+          })
         }),
 
       revoke: (id) =>

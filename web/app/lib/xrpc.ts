@@ -2,6 +2,7 @@
 // parameters, input and output come from the lexicons, none are written here. The same client runs in the
 // Worker (through the APPVIEW service binding) and in the browser (same origin, /xrpc/* is forwarded).
 import type * as AccountDeleteAccount from "../../../src/lexicon/types/app/overlap/account/deleteAccount"
+import type * as AccountGetSession from "../../../src/lexicon/types/app/overlap/account/getSession"
 import type * as AccountRequestExport from "../../../src/lexicon/types/app/overlap/account/requestExport"
 import type * as Cancel from "../../../src/lexicon/types/app/overlap/cancel"
 import type * as HostDeleteEventType from "../../../src/lexicon/types/app/overlap/host/deleteEventType"
@@ -16,6 +17,8 @@ import type * as NotifyDeleteEmail from "../../../src/lexicon/types/app/overlap/
 import type * as NotifyGetSettings from "../../../src/lexicon/types/app/overlap/notify/getSettings"
 import type * as NotifyPutEmail from "../../../src/lexicon/types/app/overlap/notify/putEmail"
 import type * as NotifyPutPreferences from "../../../src/lexicon/types/app/overlap/notify/putPreferences"
+import type * as SettingsGet from "../../../src/lexicon/types/app/overlap/settings/get"
+import type * as SettingsPut from "../../../src/lexicon/types/app/overlap/settings/put"
 import type * as SessionGetSettings from "../../../src/lexicon/types/app/overlap/session/getSettings"
 import type * as SessionPutSettings from "../../../src/lexicon/types/app/overlap/session/putSettings"
 import type * as ConnectorRemove from "../../../src/lexicon/types/app/overlap/connector/remove"
@@ -48,6 +51,8 @@ export interface Queries {
   "app.overlap.host.listEventTypes": { params: HostListEventTypes.QueryParams; output: HostListEventTypes.OutputSchema }
   "app.overlap.session.getSettings": { params: SessionGetSettings.QueryParams; output: SessionGetSettings.OutputSchema }
   "app.overlap.notify.getSettings": { params: NotifyGetSettings.QueryParams; output: NotifyGetSettings.OutputSchema }
+  "app.overlap.settings.get": { params: SettingsGet.QueryParams; output: SettingsGet.OutputSchema }
+  "app.overlap.account.getSession": { params: AccountGetSession.QueryParams; output: AccountGetSession.OutputSchema }
 }
 
 /** Procedures (POST): NSID → the lexicon's input and output. */
@@ -74,6 +79,7 @@ export interface Procedures {
   "app.overlap.notify.putEmail": { input: NotifyPutEmail.InputSchema; output: NotifyPutEmail.OutputSchema }
   "app.overlap.notify.deleteEmail": { input: NotifyDeleteEmail.InputSchema; output: NotifyDeleteEmail.OutputSchema }
   "app.overlap.notify.putPreferences": { input: NotifyPutPreferences.InputSchema; output: NotifyPutPreferences.OutputSchema }
+  "app.overlap.settings.put": { input: SettingsPut.InputSchema; output: SettingsPut.OutputSchema }
 }
 
 /** An XRPC error answer (`{ error, message }`), with the status and, for 429, the wait the server asked for. */

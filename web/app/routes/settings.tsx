@@ -2,6 +2,7 @@ import { useEffect, useState } from "react"
 import { useLoaderData, useRevalidator, useRouteLoaderData, type LoaderFunctionArgs, type MetaFunction } from "react-router"
 import { ConsoleNav } from "../components/ConsoleNav"
 import { NotificationSettings } from "../components/NotificationSettings"
+import { SignedInAs } from "../components/SignedInAs"
 import { WebhookSettings } from "../components/WebhookSettings"
 import { appviewFor } from "../lib/appview.server"
 import { send } from "../lib/browserXrpc"
@@ -29,12 +30,13 @@ const orProblem = <T,>(call: Promise<T>): Promise<{ readonly value: T } | { read
 export const loader = async ({ request, context }: LoaderFunctionArgs) =>
   orSignIn("/app/settings", async () => {
     const appview = appviewFor(context.cloudflare.env, request)
-    const [webhooks, session, notify] = await Promise.all([
+    const [webhooks, session, notify, who] = await Promise.all([
       appview.query("app.overlap.webhook.listSubscriptions", {}),
       orProblem(appview.query("app.overlap.session.getSettings", {})),
-      orProblem(appview.query("app.overlap.notify.getSettings", {}))
+      orProblem(appview.query("app.overlap.notify.getSettings", {})),
+      orProblem(appview.query("app.overlap.account.getSession", {}))
     ])
-    return { subscriptions: webhooks.subscriptions, session, notify }
+    return { subscriptions: webhooks.subscriptions, session, notify, who }
   })
 
 /** Publishing: whether each meeting is also written, masked, to the host's own PDS (off by default). */
@@ -71,7 +73,7 @@ function Publishing({ publishMeetings, onChanged }: { readonly publishMeetings: 
 }
 
 export default function Settings() {
-  const { subscriptions, session: sessionSettings, notify } = useLoaderData<typeof loader>()
+  const { subscriptions, session: sessionSettings, notify, who } = useLoaderData<typeof loader>()
   const session = useRouteLoaderData<typeof rootLoader>("root")
   const revalidator = useRevalidator()
   const refresh = () => revalidator.revalidate()
@@ -81,6 +83,7 @@ export default function Settings() {
     <main id="content">
       <ConsoleNav current="settings" />
       <h1>Settings</h1>
+      {"value" in who ? <SignedInAs who={who.value} zone={zone} /> : <p className="notice error">{who.problem}</p>}
       {"value" in sessionSettings && sessionSettings.value.reauthorizeRequired === true && (
         <p className="notice error" role="alert">
           Overlap can no longer write to your PDS ({sessionSettings.value.reauthorizeReason ?? "the permission ended"}). <a href="/signin?returnTo=%2Fapp%2Fsettings">Sign in again</a> to
