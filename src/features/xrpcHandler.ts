@@ -18,6 +18,7 @@ import { XrpcAuthLive } from "./xrpc/XrpcAuth"
 import { XrpcOptionalAuthLive } from "./xrpc/XrpcOptionalAuth"
 import { xrpcErrorResponse } from "./xrpc/XrpcErrors"
 import { gateXrpc, parseXrpcPath, xrpcRoutes } from "./xrpc/xrpcGate"
+import { answerVaultNotConfigured } from "./xrpc/vaultNotConfigured"
 import { xrpcWireFormat } from "./xrpc/xrpcWireFormat"
 
 /** Every handler group and middleware of the XRPC surface; what they need is what the service graph must provide. */
@@ -71,7 +72,7 @@ export const makeXrpcHandler = <E>(
     memoMap
   )
   const app = Effect.runSync(Effect.provide(HttpApiBuilder.httpApp, built.runtime))
-  const web = { handler: HttpApp.toWebHandlerRuntime(built.runtime)(app, xrpcWireFormat), dispose: built.dispose }
+  const web = { handler: HttpApp.toWebHandlerRuntime(built.runtime)(answerVaultNotConfigured(app), xrpcWireFormat), dispose: built.dispose }
   return {
     handle: async (request) => {
       const path = parseXrpcPath(new URL(request.url).pathname)

@@ -46,6 +46,26 @@ export type VaultKeyError = VaultKeyMissing | VaultConfigInvalid
 export const retiredKeyOf = (error: { readonly _tag: string }): string | undefined =>
   error instanceof VaultKeyMissing ? error.keyId : undefined
 
+/**
+ * The vault failure inside `error` (followed through `cause` chains, e.g. a RepositoryError around a vault call) when
+ * it is the operator's configuration, not the caller's input nor one value: `TOKEN_VAULT_KEYS` absent outside
+ * development (VaultKeyMissing without a key id) or not the documented JSON (VaultConfigInvalid). Undefined for
+ * anything else, a retired key included. Request paths answer it 503 (`VAULT_NOT_CONFIGURED_MESSAGE`), never 500.
+ */
+export const vaultNotConfiguredIn = (error: unknown): VaultKeyMissing | VaultConfigInvalid | undefined => {
+  let current: unknown = error
+  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth++) {
+    if (current instanceof VaultConfigInvalid) return current
+    if (current instanceof VaultKeyMissing) return current.keyId === undefined ? current : undefined
+    current = (current as { readonly cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/** What a request that needs the vault is told when its key ring is not configured (the operator's to fix). */
+export const VAULT_NOT_CONFIGURED_MESSAGE =
+  "this Overlap service is not configured: its token vault has no usable keys (TOKEN_VAULT_KEYS); the operator must set them, try again later"
+
 /** The reason shown (connector status, disabled webhook) for a value whose vault key was removed. */
 export const keyRetiredReason = (keyId: string, what: string): string =>
   `key retired: the vault key ${JSON.stringify(keyId)} that sealed ${what} is no longer in TOKEN_VAULT_KEYS`

@@ -1,6 +1,7 @@
 // app.overlap.account.requestExport through the XRPC handler in workerd, with real service-auth tokens, D1 and R2:
 // the caller gets links to their own export (only theirs), each downloads once through the AppView worker; a call
-// without a token is 401, and with exports switched off it is 503 with the XRPC error shape.
+// without a token is 401, and with exports switched off it is 503 with the XRPC error shape; so is a missing vault key
+// ring (issue 17, TokenVault robustness item 2).
 import { env } from "cloudflare:test"
 import { Effect, Encoding, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -89,5 +90,21 @@ describe(NSID, () => {
     const refused = await call(off.xrpc, me)
     expect(refused.status).toBe(503)
     expect(await refused.json()).toMatchObject({ error: "ExportUnavailable", message: expect.stringContaining("EXPORT_LINK_SECRET") })
+  })
+
+  it("is 503 ServiceNotConfigured (not 500) with no TOKEN_VAULT_KEYS outside development, and writes nothing to R2", async () => {
+    // the caller has a sealed address: the export must open it, and cannot without the key ring
+    const { notifySettings } = xrpcWith({ EXPORT_LINK_SECRET: "request-export-secret" })
+    await Effect.runPromise(Effect.flatMap(NotifySettings, (s) => s.putEmail(other.did, "sealed@mail.example")).pipe(Effect.provide(notifySettings)))
+    const objects = async () => (await env.BLOBS.list({ prefix: `exports/${other.did}/` })).objects.length
+    const before = await objects()
+    const { xrpc } = xrpcWith({ EXPORT_LINK_SECRET: "request-export-secret", TOKEN_VAULT_KEYS: undefined })
+    const refused = await call(xrpc, other)
+    expect(refused.status).toBe(503)
+    expect(await refused.json()).toEqual({ error: "ServiceNotConfigured", message: expect.stringContaining("TOKEN_VAULT_KEYS") })
+    expect(await objects()).toBe(before)
+    // the same caller with the ring configured gets their export (the 503 was the missing ring, nothing else)
+    expect((await call(xrpcWith({ EXPORT_LINK_SECRET: "request-export-secret" }).xrpc, other)).status).toBe(200)
+    expect(await objects()).toBe(before + 2)
   })
 })
