@@ -2,7 +2,8 @@
 // same system bookingPage.browser.test.ts starts; files run one after another): a FRESH account made on the local
 // PDS signs in through Overlap's /signin and the PDS's real sign-in and consent pages, lands on /app, publishes
 // weekly hours and an event type from /app/availability (records in its repo, then in getOffers / getEventTypes
-// through the firehose), signs out, and its old cookie is refused with 401. A second fresh account then uses
+// through the firehose), sets private rules, Intro call's own rules and a day off on /app/rules (settings.get returns
+// them, getAvailability offers nothing that day), signs out, and its old cookie is refused with 401. A second fresh account then uses
 // /app/account: asks for its export (the once-only link downloads its bundle through the web origin, a second
 // download is refused), is refused deletion when it types someone else's handle, deletes itself with its own handle,
 // and its session is gone (401, the page says so, the console sends it to sign in).
@@ -169,6 +170,116 @@ describe("sign in as a fresh account and publish availability, in Chromium", () 
     await page!.setViewportSize({ width: 1280, height: 900 })
     expect(await seriousAxeViolations(page!)).toEqual([])
     await screenshots(page!, "availability")
+  })
+
+  describe("/app/rules: private rules, an event type's own rules and time off", () => {
+    const rulesForm = () => page!.getByRole("form", { name: "Your rules" })
+    const eventForm = () => page!.getByRole("form", { name: "Give an event type its own rules" })
+    const offForm = () => page!.getByRole("form", { name: "Add time off or other hours" })
+    /** Next week's Wednesday in Berlin (the hours are Monday–Friday 09:00–17:00 there, Monday split), and its Thursday. */
+    const berlinToday = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date())
+    const civil = (offset: number) => new Date(Date.parse(`${berlinToday}T12:00:00Z`) + offset * 86_400_000)
+    const toWednesday = (3 - civil(0).getUTCDay() + 7) % 7 + 7
+    const dayOff = civil(toWednesday).toISOString().slice(0, 10)
+    const dayAfter = civil(toWednesday + 1).toISOString().slice(0, 10)
+    /** getAvailability through the web origin with the page's session: the account's own times on one Berlin day. */
+    const timesOn = async (day: string) => {
+      const answer = await query("app.overlap.getAvailability", {
+        host: account.did,
+        durationMin: "30",
+        tz: "Europe/Berlin",
+        earliest: new Date(`${day}T00:00:00+01:00`).toISOString(),
+        latest: new Date(`${day}T23:59:00+01:00`).toISOString()
+      })
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200)
+      return answer.body.slots as Array<{ start: string }>
+    }
+
+    it("saves a 3-a-day cap, 30 minutes' notice, Intro call's own buffer and a day off next week; a refused field is said beside it", async () => {
+      // before: next week's Wednesday offers times
+      expect((await timesOn(dayOff)).length).toBeGreaterThan(0)
+      await page!.getByRole("link", { name: "Rules & time off" }).first().click()
+      await page!.waitForURL(`${webUrl}/app/rules`)
+      await expect(page!.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Rules & time off")
+      await expect(page!.locator("main").innerText()).resolves.toContain("never shown on your booking page or written to your PDS")
+      await page!.getByRole("list", { name: "Your time off and other hours" }).getByText("No time off yet").waitFor()
+      expect(await seriousAxeViolations(page!)).toEqual([])
+
+      // a value the AppView refuses (400 rules.bufferBeforeMin): its sentence beside the field, nothing saved
+      await rulesForm().getByLabel("Buffer before (minutes)").fill("2000")
+      await rulesForm().getByRole("button", { name: "Save rules" }).click()
+      await expect(page!.locator("#rules-bufferBeforeMin-problem").innerText()).resolves.toBe("Buffer before must be a whole number of minutes from 0 to 1440.")
+      await expect(rulesForm().getByLabel("Buffer before (minutes)").getAttribute("aria-invalid")).resolves.toBe("true")
+      expect(await page!.locator("main").innerText()).not.toMatch(/[{}]|InvalidRequest/)
+      expect((await query("app.overlap.settings.get", {})).body.updatedAt).toBeUndefined()
+
+      await rulesForm().getByLabel("Buffer before (minutes)").fill("")
+      await rulesForm().getByLabel(/^Your time zone/).selectOption("Europe/Berlin")
+      await rulesForm().getByLabel("Most bookings a day (bookings)").fill("3")
+      await rulesForm().getByLabel("Minimum notice (minutes)").fill("30")
+      await rulesForm().getByRole("button", { name: "Save rules" }).click()
+      await expect(page!.getByRole("status").innerText()).resolves.toContain("Your rules are saved")
+      expect(await page!.locator("#rules-bufferBeforeMin-problem").count()).toBe(0)
+
+      await eventForm().getByLabel("Event type").selectOption("intro-call")
+      await eventForm().getByLabel("Buffer after (minutes)").fill("15")
+      await eventForm().getByRole("button", { name: "Save rules for this event type" }).click()
+      await expect(page!.getByRole("status").innerText()).resolves.toContain("Rules for Intro call are saved")
+
+      await offForm().getByLabel("First day").fill(dayOff)
+      await expect(offForm().getByLabel("Unavailable all day").isChecked()).resolves.toBe(true)
+      await offForm().getByRole("button", { name: "Add to time off" }).click()
+      await expect(page!.getByRole("status").innerText()).resolves.toContain("Added to your time off")
+
+      // a reload reads them back from the AppView
+      await page!.reload()
+      await expect(rulesForm().getByLabel("Most bookings a day (bookings)").inputValue()).resolves.toBe("3")
+      await expect(rulesForm().getByLabel("Minimum notice (minutes)").inputValue()).resolves.toBe("30")
+      await expect(rulesForm().getByLabel(/^Your time zone/).inputValue()).resolves.toBe("Europe/Berlin")
+      await expect(page!.getByRole("list", { name: "Event types with rules of their own" }).innerText()).resolves.toMatch(/Intro call: Buffer after 15 minutes/)
+      const off = await page!.getByRole("list", { name: "Your time off and other hours" }).innerText()
+      expect(off).toMatch(new RegExp(`Wed,? ${Number(dayOff.slice(8))} \\w+ ${dayOff.slice(0, 4)}: unavailable`))
+
+      // the page's session reads the same settings through the API
+      const saved = await query("app.overlap.settings.get", {})
+      expect(saved.status).toBe(200)
+      expect(saved.body.settings).toEqual({
+        timeZone: "Europe/Berlin",
+        rules: { maxBookingsPerDay: 3, minimumNoticeMin: 30 },
+        eventTypes: [{ eventType: "intro-call", rules: { bufferAfterMin: 15 } }],
+        dateOverrides: [{ from: dayOff, hours: [] }]
+      })
+
+      // the day off offers nothing to book; the next day still does
+      expect(await timesOn(dayOff)).toEqual([])
+      expect((await timesOn(dayAfter)).length).toBeGreaterThan(0)
+    })
+
+    it("is usable at 360 px and by keyboard, leaves screenshots, and removes the day off and Intro call's own rules", async () => {
+      await page!.setViewportSize({ width: 360, height: 800 })
+      expect(await scrollsSideways(page!)).toBe(false)
+      await page!.getByRole("link", { name: "Rules & time off" }).first().focus()
+      let reached = false
+      for (let i = 0; i < 30 && !reached; i++) {
+        await page!.keyboard.press("Tab")
+        reached = (await focused(page!)).id === "rules-timeZone"
+      }
+      expect(reached).toBe(true)
+      await page!.setViewportSize({ width: 1280, height: 900 })
+      expect(await seriousAxeViolations(page!)).toEqual([])
+      await screenshots(page!, "rules")
+
+      await page!.getByRole("button", { name: /^Remove .*unavailable$/ }).click()
+      await expect(page!.getByRole("status").innerText()).resolves.toContain("Removed from your time off")
+      await page!.getByRole("button", { name: "Clear the rules of Intro call" }).click()
+      await expect(page!.getByRole("status").innerText()).resolves.toContain("Intro call follows your rules again")
+      await page!.getByRole("list", { name: "Your time off and other hours" }).getByText("No time off yet").waitFor()
+      const saved = await query("app.overlap.settings.get", {})
+      expect(saved.body.settings).toEqual({ timeZone: "Europe/Berlin", rules: { maxBookingsPerDay: 3, minimumNoticeMin: 30 } })
+      // back to the availability page, where the next test deletes the hours
+      await page!.getByRole("link", { name: "Availability" }).first().click()
+      await page!.waitForURL(`${webUrl}/app/availability`)
+    })
   })
 
   it("deletes the hours from the repo through the page", async () => {

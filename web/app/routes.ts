@@ -6,6 +6,7 @@ export default [
   // the console (signed in): the inbox
   route("app", "routes/console.tsx"),
   route("app/availability", "routes/availability.tsx"),
+  route("app/rules", "routes/rules.tsx"),
   route("app/calendars", "routes/calendars.tsx"),
   route("app/settings", "routes/settings.tsx"),
   route("app/account", "routes/account.tsx"),

@@ -2,6 +2,7 @@
 const SECTIONS = [
   { id: "inbox", href: "/app", label: "Inbox" },
   { id: "availability", href: "/app/availability", label: "Availability" },
+  { id: "rules", href: "/app/rules", label: "Rules & time off" },
   { id: "calendars", href: "/app/calendars", label: "Calendars" },
   { id: "settings", href: "/app/settings", label: "Settings" },
   { id: "account", href: "/app/account", label: "Account" }
