@@ -36,8 +36,9 @@ export interface NotifySettingsExport {
 export class NotifySettings extends Context.Tag("overlap/NotifySettings")<NotifySettings, {
   readonly get: (did: string) => Effect.Effect<NotifySettingsView, RepositoryError>
   /**
-   * The person's own settings for their export (src/features/account/createExport.ts): a value that does not open
-   * (its vault key retired, tampered) is `readable: false`, not a failure; a vault with no key ring at all fails.
+   * The person's own settings, as their export (src/features/account/createExport.ts) and the app.overlap.notify.*
+   * answers (features/notify/settingsView.ts) show them: a value that does not open (its vault key retired,
+   * tampered) is `readable: false`, not a failure; a vault with no key ring at all fails.
    */
   readonly getForExport: (did: string) => Effect.Effect<NotifySettingsExport, RepositoryError>
   /** Sets (or replaces) the address, unverified: nothing is sent to it until verifyEmail. */

@@ -1,12 +1,13 @@
 import { Effect } from "effect"
-import { NotifySettings } from "../../../../services/NotifySettings"
 import { Caller } from "../../../xrpc/Caller"
-import { settingsView } from "../../settingsView"
+import { ownSettingsView } from "../../settingsView"
 
-/** app.overlap.notify.getSettings: the caller's own address and preferences, and nobody else's. */
+/**
+ * app.overlap.notify.getSettings: the caller's own address and preferences, and nobody else's. A value sealed under a
+ * retired vault key is listed in `unreadable` (200, never a 500), so the person can enter it again.
+ */
 export const getSettings = () =>
   Effect.gen(function*() {
     const caller = yield* Caller
-    const settings = yield* NotifySettings
-    return settingsView(yield* settings.get(caller.did).pipe(Effect.orDie))
+    return yield* ownSettingsView(caller.did)
   })

@@ -5,7 +5,7 @@ import { EmailVerifications } from "../../../../services/EmailVerifications"
 import { NotifySettings } from "../../../../services/NotifySettings"
 import { Caller } from "../../../xrpc/Caller"
 import { InvalidRequest } from "../../../xrpc/XrpcErrors"
-import { settingsView } from "../../settingsView"
+import { ownSettingsView } from "../../settingsView"
 
 /**
  * app.overlap.notify.putEmail: stores the caller's address sealed and unverified, and queues the message with
@@ -22,5 +22,5 @@ export const putEmail = ({ payload }: { readonly payload: NotifyPutEmailInput })
     const settings = yield* NotifySettings
     yield* settings.putEmail(caller.did, address).pipe(Effect.orDie)
     yield* Effect.flatMap(EmailVerifications, (v) => v.request(caller.did)).pipe(Effect.orDie)
-    return settingsView(yield* settings.get(caller.did).pipe(Effect.orDie))
+    return yield* ownSettingsView(caller.did)
   })

@@ -4,7 +4,7 @@ import type { NotifyPutPreferencesInput } from "../../../../lexicon/schemas"
 import { NotifySettings } from "../../../../services/NotifySettings"
 import { Caller } from "../../../xrpc/Caller"
 import { InvalidRequest } from "../../../xrpc/XrpcErrors"
-import { settingsView } from "../../settingsView"
+import { ownSettingsView } from "../../settingsView"
 
 /**
  * app.overlap.notify.putPreferences: replaces the caller's preferences. Shapes and ranges are the lexicon's;
@@ -21,5 +21,5 @@ export const putPreferences = ({ payload }: { readonly payload: NotifyPutPrefere
     )
     const settings = yield* NotifySettings
     yield* settings.putPreferences(caller.did, preferences).pipe(Effect.orDie)
-    return settingsView(yield* settings.get(caller.did).pipe(Effect.orDie))
+    return yield* ownSettingsView(caller.did)
   })
