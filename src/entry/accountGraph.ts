@@ -8,11 +8,14 @@ import { ExportStoreLive } from "../adapters/r2/ExportStoreLive"
 import { deleteAccount } from "../features/account/deleteAccount"
 import { CloudflareEnv, type Env } from "../platform/CloudflareEnv"
 import { AccountDeletion } from "../services/AccountDeletion"
+import type { HostObjectRecords } from "../services/HostObjectRecords"
 import type { AtprotoSessions } from "../services/AtprotoSessions"
+import type { BookingRequestsRepo } from "../services/BookingRequestsRepo"
 import type { BookingLifecycle } from "../services/BookingLifecycle"
 import type { BookingsRepo } from "../services/BookingsRepo"
 import type { ConnectorsRepo } from "../services/ConnectorsRepo"
 import type { ExportStore } from "../services/ExportStore"
+import type { IdempotencyKeysRepo } from "../services/IdempotencyKeysRepo"
 import type { UserCaches } from "../services/UserCaches"
 import type { UserConnectors } from "../services/UserConnectors"
 import type { UserDataStore } from "../services/UserDataStore"
@@ -31,11 +34,14 @@ export const accountLayer = (env: Env) => {
 
 /** What account deletion reaches: every store that holds a person's data, through its service. */
 export type AccountDeletionNeeds =
+  | HostObjectRecords
   | AtprotoSessions
+  | BookingRequestsRepo
   | BookingLifecycle
   | BookingsRepo
   | ConnectorsRepo
   | ExportStore
+  | IdempotencyKeysRepo
   | UserCaches
   | UserConnectors
   | UserDataStore

@@ -1,7 +1,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { Layer } from "effect"
 import { CloudflareEnv, type Env } from "../platform/CloudflareEnv"
-import { HoldStoreLive } from "../adapters/objects/HoldStoreLive"
+import { HostObjectRecordsLive, HoldStoreLive } from "../adapters/objects/HoldStoreLive"
 import { BookingLifecycleLive } from "../adapters/objects/BookingLifecycleLive"
 import { IdentityResolverLive } from "../adapters/atproto/IdentityResolverLive"
 import { RepositoriesLive } from "../adapters/d1/RepositoriesLive"
@@ -67,7 +67,7 @@ export const appviewLayer = (env: Env) => {
   const accountData = Layer.merge(UserDataStoreLive, ExportStoreLive).pipe(Layer.provide(root))
   // account deletion (docs/operations.md): every store's service, driven by the user-data registry
   const accountDeletion = AccountDeletionLive.pipe(
-    Layer.provide(Layer.mergeAll(accountData, signIn, repositories, lifecycle, connectors, UserCachesLive.pipe(Layer.provide(root))))
+    Layer.provide(Layer.mergeAll(accountData, signIn, repositories, lifecycle, connectors, UserCachesLive.pipe(Layer.provide(root)), HostObjectRecordsLive.pipe(Layer.provide(root))))
   )
   // notifications (docs/notifications.md): sealed addresses and preferences, the one-click links, verification mails
   // and the reminder cron's reads, ledger and outbox

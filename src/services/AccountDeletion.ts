@@ -13,6 +13,8 @@ export type DeletionCause = "owner" | "network"
 export interface DeletionReport {
   readonly did: string
   readonly deletedAt: number
+  /** Matches still pending (app.overlap.match answered 202, not yet held), as guest or host: stopped. */
+  readonly canceledMatches: number
   /** Meetings and holds still ahead that were canceled (or, as their host, declined), each with a notice. */
   readonly canceledMeetings: number
   readonly removedConnectors: number

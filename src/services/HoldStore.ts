@@ -353,6 +353,10 @@ export interface HostMatchRpc {
 
   match(request: typeof MatchRequest.Encoded): Promise<typeof MatchReply.Encoded>
   getMatchStatus(token: string, callerDid: string): Promise<typeof StatusReply.Encoded>
+  /** Account deletion (HostObjectRecords): this object's match records of `did` dropped; how many were pending. */
+  forgetMatchesOf(did: string): Promise<typeof CountReply.Encoded>
+  /** Account deletion (HostObjectRecords), the host's own object: where its holds lived among the day shards. */
+  forgetShardHomesOf(hostDid: string): Promise<typeof CountReply.Encoded>
   resumeMatch(token: string): Promise<typeof ResumeReply.Encoded>
   confirm(bookingId: string, meeting?: typeof ConfirmMeeting.Encoded): Promise<typeof ConfirmReply.Encoded>
   reschedule(request: typeof RescheduleRequest.Encoded): Promise<typeof RescheduleReply.Encoded>

@@ -59,6 +59,11 @@ export class IdempotencyKeysRepo extends Context.Tag("overlap/IdempotencyKeysRep
   ) => Effect.Effect<void, RepositoryError>
   /** Frees an in-flight key of a request refused before it executed (nothing is stored). */
   readonly abandon: (callerDid: string, method: string, key: string) => Effect.Effect<void, RepositoryError>
+  /**
+   * The stored response bodies of `callerDid`'s completed `method` requests answered with `status`, unexpired at
+   * `now` (account deletion reads the pending-match tokens it answered with, app.overlap.match's 202).
+   */
+  readonly answersOf: (callerDid: string, method: string, status: number, now: number) => Effect.Effect<ReadonlyArray<string>, RepositoryError>
   /** Deletes up to `limit` expired entries; returns how many. Call again while it returns `limit`. */
   readonly purgeExpired: (now: number, limit?: number) => Effect.Effect<number, RepositoryError>
 }>() {}

@@ -76,6 +76,14 @@ export const IdempotencyKeysRepoLive: Layer.Layer<
           orRepositoryError("IdempotencyKeysRepo.abandon")
         ),
 
+      answersOf: (callerDid, method, status, now) =>
+        sql<{ responseBody: string }>`SELECT response_body FROM idempotency_keys
+            WHERE caller_did = ${callerDid} AND method = ${method} AND state = 'completed'
+              AND response_status = ${status} AND expires_at > ${now} AND response_body IS NOT NULL`.pipe(
+          Effect.map((rows) => rows.map((r) => r.responseBody)),
+          orRepositoryError("IdempotencyKeysRepo.answersOf")
+        ),
+
       purgeExpired: (now, limit = defaultPurgeLimit) =>
         sql`DELETE FROM idempotency_keys WHERE rowid IN (
               SELECT rowid FROM idempotency_keys WHERE expires_at <= ${now} LIMIT ${limit}

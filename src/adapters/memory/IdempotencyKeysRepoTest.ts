@@ -42,6 +42,17 @@ export const IdempotencyKeysRepoTest: Layer.Layer<IdempotencyKeysRepo> = Layer.e
               ? { ...e, response: Option.some({ status, body }) }
               : e)),
 
+      answersOf: (callerDid, method, status, now) =>
+        Effect.map(Ref.get(entries), (m) => {
+          const bodies: Array<string> = []
+          for (const [id, e] of m) {
+            const [did, m2] = JSON.parse(id) as [string, string, string]
+            if (did !== callerDid || m2 !== method || e.expiresAt <= now) continue
+            if (Option.isSome(e.response) && e.response.value.status === status) bodies.push(e.response.value.body)
+          }
+          return bodies
+        }),
+
       abandon: (callerDid, method, key) =>
         Ref.update(entries, (m) => {
           const id = scope(callerDid, method, key)

@@ -8,6 +8,7 @@ import { objectRpc } from "./objectRpc"
 
 const encodeMeeting = (meeting: ConfirmMeeting | undefined) => (meeting === undefined ? undefined : Schema.encodeSync(ConfirmMeeting)(meeting))
 import { DayShards } from "../../services/DayShards"
+import { HostObjectRecords } from "../../services/HostObjectRecords"
 
 /** One RPC to a host object: its encoded `Either` reply decoded into the service's tagged errors. */
 const call = objectRpc(({ method, problem, cause }) =>
@@ -65,6 +66,40 @@ export const HoldStoreLive: Layer.Layer<HoldStore, never, CloudflareEnv> = Layer
       release: (hostDid, bookingId) => call(VoidReply, "release", () => forHost(hostDid).release(bookingId)),
       expire: (hostDid, bookingId) => call(VoidReply, "expire", () => forHost(hostDid).expire(bookingId)),
       commitments: (hostDid, from, until) => call(CommitmentsReply, "commitments", () => forHost(hostDid).commitments(hostDid, from, until))
+    })
+  })
+)
+
+/**
+ * What the host objects keep of a person, for account deletion: match records in the person's own object, each named
+ * host's and the object each token names (every object once); the shard homes in the host's own object.
+ */
+export const HostObjectRecordsLive: Layer.Layer<HostObjectRecords, never, CloudflareEnv> = Layer.effect(
+  HostObjectRecords,
+  Effect.map(CloudflareEnv, (env) => {
+    const namespace = env.HOST_MATCH
+    return HostObjectRecords.of({
+      forgetShardHomes: (hostDid) =>
+        call(CountReply, "forgetShardHomesOf", () => namespace.get(namespace.idFromName(hostDid)).forgetShardHomesOf(hostDid)),
+      forgetMatches: (did, places) =>
+        Effect.gen(function*() {
+          const ids = new Map<string, DurableObjectId>()
+          for (const hostDid of [did, ...places.hostDids]) {
+            const id = namespace.idFromName(hostDid)
+            ids.set(id.toString(), id)
+          }
+          for (const token of places.tokens) {
+            const key = objectKeyOfToken(token)
+            if (key === undefined) continue
+            const id = yield* Effect.try(() => namespace.idFromString(key)).pipe(Effect.option)
+            if (id._tag === "Some") ids.set(id.value.toString(), id.value)
+          }
+          let canceled = 0
+          for (const id of ids.values()) {
+            canceled += yield* call(CountReply, "forgetMatchesOf", () => namespace.get(id).forgetMatchesOf(did))
+          }
+          return canceled
+        })
     })
   })
 )

@@ -133,6 +133,14 @@ export class HostMatchDO extends DurableObject<Env> implements HealthProbe, Host
     return this.#run(StatusReply, (engine) => Effect.either(engine.getMatchStatus(token, callerDid)))
   }
 
+  async forgetMatchesOf(did: string) {
+    return this.#run(CountReply, (engine) => Effect.either(engine.forgetMatchesOf(did)))
+  }
+
+  async forgetShardHomesOf(hostDid: string) {
+    return this.#run(CountReply, (engine) => Effect.either(engine.forgetShardHomesOf(hostDid)))
+  }
+
   async resumeMatch(token: string) {
     return this.#run(ResumeReply, (engine) => Effect.either(engine.resumeMatch(token)))
   }

@@ -2,11 +2,14 @@ import { Clock, Effect, Option } from "effect"
 import { deletedPseudonym } from "../../domain/account/userDataPlan"
 import type { Booking } from "../../domain/booking/booking"
 import { AccountDeletionUnavailable, type DeletionCause, type DeletionReport } from "../../services/AccountDeletion"
+import { HostObjectRecords } from "../../services/HostObjectRecords"
 import { AtprotoSessions } from "../../services/AtprotoSessions"
+import { BookingRequestsRepo } from "../../services/BookingRequestsRepo"
 import { BookingLifecycle, type LifecycleError } from "../../services/BookingLifecycle"
 import { BookingsRepo } from "../../services/BookingsRepo"
 import { ConnectorsRepo } from "../../services/ConnectorsRepo"
 import { ExportStore } from "../../services/ExportStore"
+import { IdempotencyKeysRepo } from "../../services/IdempotencyKeysRepo"
 import { UserCaches } from "../../services/UserCaches"
 import { UserConnectors } from "../../services/UserConnectors"
 import { UserDataStore } from "../../services/UserDataStore"
@@ -66,6 +69,39 @@ const cancelMeetingsAhead = (did: string, now: number) =>
     return canceled
   })
 
+/** The token of a stored app.overlap.match answer that was a pending match (202), if it is one. */
+const pendingTokenOf = (body: string): ReadonlyArray<string> => {
+  try {
+    const token = (JSON.parse(body) as { result?: { token?: unknown } }).result?.token
+    return typeof token === "string" ? [token] : []
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Where the person's pending matches wait (HostObjectRecords): as host, their own object; as guest, the objects named by
+ * the tokens app.overlap.match answered them with (the Idempotency-Key ledger keeps each answer 24 h, longer than a
+ * pending match lives) and the hosts of their booking requests still pending.
+ */
+const pendingMatchPlaces = (did: string, now: number) =>
+  Effect.gen(function*() {
+    const answers = yield* (yield* IdempotencyKeysRepo).answersOf(did, "app.overlap.match", 202, now)
+    const requests = yield* BookingRequestsRepo
+    const hostDids = new Set<string>()
+    let cursor: string | undefined
+    do {
+      const page = yield* requests.listByGuest({ did, limit: 100, cursor, status: "pending", includeHidden: true })
+      for (const request of page.items) hostDids.add(request.hostDid)
+      cursor = Option.getOrUndefined(page.cursor)
+    } while (cursor !== undefined)
+    return { hostDids: [...hostDids], tokens: answers.flatMap(pendingTokenOf) }
+  })
+
+/** The person's matches still pending (202, not yet held), as guest or host: stopped now, not at their deadline. */
+const cancelPendingMatches = (did: string, now: number) =>
+  Effect.flatMap(pendingMatchPlaces(did, now), (places) => Effect.flatMap(HostObjectRecords, (records) => records.forgetMatches(did, places)))
+
 /** Every connector the person still has: push channels stopped, tokens revoked where the provider allows, credential gone. */
 const removeConnectors = (did: string) =>
   Effect.gen(function*() {
@@ -80,8 +116,9 @@ const removeConnectors = (did: string) =>
   })
 
 /**
- * Deletes a person from every store, in an order that keeps a retry possible: meetings ahead first (they need the
- * person's connectors to release holds on their calendars), then the connectors, the sign-in (the atproto session
+ * Deletes a person from every store, in an order that keeps a retry possible: pending matches (202) stopped, then
+ * meetings ahead (they need the person's connectors to release holds on their calendars; and the host object's record
+ * of the day shard each hold lives in, dropped after them), then the connectors, the sign-in (the atproto session
  * revoked at the authorization server, every browser session ended), export bundles in R2, the caches keyed by their
  * DID, and last every D1 row the user-data registry (src/domain/account/userData.ts) marks `delete` or `expires`;
  * in the rows that stay for the other participant (their bookings, the audit trail) the DID becomes an opaque id.
@@ -92,7 +129,11 @@ export const deleteAccount = (did: string, cause: DeletionCause) =>
     const users = yield* UsersRepo
     const known = yield* users.get(did).pipe(Effect.catchAll(unavailable("reading the account")))
     const now = yield* Clock.currentTimeMillis
+    // pending matches first: one running now is waited for, and what it held is then a meeting ahead canceled below
+    const canceledMatches = yield* cancelPendingMatches(did, now).pipe(Effect.catchAll(unavailable("canceling pending matches")))
     const canceledMeetings = yield* cancelMeetingsAhead(did, now).pipe(Effect.catchAll(unavailable("canceling meetings ahead")))
+    // their holds released: the host object's record of which day shard kept each (day shards on) goes too
+    yield* (yield* HostObjectRecords).forgetShardHomes(did).pipe(Effect.catchAll(unavailable("clearing the day-shard records")))
     const removedConnectors = yield* removeConnectors(did).pipe(Effect.catchAll(unavailable("removing calendar connectors")))
     yield* (yield* AtprotoSessions).signOut(did)
     yield* (yield* WebSessions).revokeAll(did).pipe(Effect.catchAll(unavailable("ending browser sessions")))
@@ -109,7 +150,7 @@ export const deleteAccount = (did: string, cause: DeletionCause) =>
     }
     const deletedAt = yield* Clock.currentTimeMillis
     yield* Effect.logInfo("account deleted").pipe(
-      Effect.annotateLogs({ cause, canceledMeetings, removedConnectors, removedExports, removedCacheEntries, removedRows })
+      Effect.annotateLogs({ cause, canceledMatches, canceledMeetings, removedConnectors, removedExports, removedCacheEntries, removedRows })
     )
-    return { did, deletedAt, canceledMeetings, removedConnectors, removedExports, removedCacheEntries, removedRows } satisfies DeletionReport
+    return { did, deletedAt, canceledMatches, canceledMeetings, removedConnectors, removedExports, removedCacheEntries, removedRows } satisfies DeletionReport
   })

@@ -3,6 +3,7 @@ import { objectKeyOfToken } from "../../domain/holds/policy"
 import { shardName } from "../../domain/holds/shards"
 import type { BookingsRepo } from "../../services/BookingsRepo"
 import type { CalendarProvider } from "../../services/CalendarProvider"
+import { HostObjectRecords } from "../../services/HostObjectRecords"
 import { DayShards } from "../../services/DayShards"
 import { HoldStore, HoldStoreAdmin, MatchNotFound } from "../../services/HoldStore"
 import { HoldLedger, type HoldLedgerShape, memoryHoldLedger } from "./engine/HoldLedger"
@@ -22,7 +23,7 @@ export class HoldStoreInProcessObjects extends Context.Tag("overlap/HoldStoreInP
  * There is no alarm: whatever is due (expiries, release retries, markers) runs at the start of every call
  * to that object, by the test's Clock. Pending matches are continued by calling `resumeMatch` with their token.
  */
-export const HoldStoreInProcess: Layer.Layer<HoldStore | HoldStoreAdmin | HoldStoreInProcessObjects, never, CalendarProvider | BookingsRepo> =
+export const HoldStoreInProcess: Layer.Layer<HoldStore | HoldStoreAdmin | HostObjectRecords | HoldStoreInProcessObjects, never, CalendarProvider | BookingsRepo> =
   Layer.effectContext(
     Effect.gen(function*() {
       const context = yield* Effect.context<CalendarProvider | BookingsRepo>()
@@ -90,6 +91,20 @@ export const HoldStoreInProcess: Layer.Layer<HoldStore | HoldStoreAdmin | HoldSt
         Context.add(HoldStoreAdmin, HoldStoreAdmin.of({
           dayShards: (hostDid) => Effect.flatMap(host(hostDid), (engine) => engine.dayShards),
           setDayShards: (hostDid, on) => Effect.flatMap(host(hostDid), (engine) => engine.setDayShards(hostDid, on))
+        })),
+        Context.add(HostObjectRecords, HostObjectRecords.of({
+          forgetShardHomes: (hostDid) => objectNamed(hostDid).forgetShardHomesOf(hostDid),
+          forgetMatches: (did, places) =>
+            Effect.gen(function*() {
+              const engines = new Set<HostMatchEngine>([did, ...places.hostDids].map(objectNamed))
+              for (const token of places.tokens) {
+                const engine = byKey.get(objectKeyOfToken(token) ?? "")
+                if (engine !== undefined) engines.add(engine)
+              }
+              let canceled = 0
+              for (const engine of engines) canceled += yield* engine.forgetMatchesOf(did)
+              return canceled
+            })
         })),
         Context.add(HoldStoreInProcessObjects, HoldStoreInProcessObjects.of({
           names: () => [...byName.keys()],

@@ -104,6 +104,8 @@ export interface HoldLedgerShape {
   readonly putMatch: (record: MatchRecord) => void
   readonly removeMatch: (token: string) => void
   readonly dueMatches: (now: number, limit: number) => ReadonlyArray<MatchRecord>
+  /** The match records (any status) whose guest or host is `did` (account deletion). */
+  readonly matchesOf: (did: string) => ReadonlyArray<MatchRecord>
 
   /** The earliest `dueAt` of any record (and `forgetAt` of any home): when the object must wake up next. */
   readonly nextDueAt: () => number | undefined
@@ -124,6 +126,8 @@ export interface HoldLedgerShape {
   readonly homeOf: (bookingId: string) => ShardHome | undefined
   /** Drops homes (and shard days) no longer needed at `now`. */
   readonly forgetHomes: (now: number) => void
+  /** Drops every home of `hostDid`'s holds (account deletion, once its holds are released); how many. */
+  readonly forgetHomesOf: (hostDid: string) => number
   /** The other day shards a hold homed here is registered in (markers), so a release can drop them there. */
   readonly putMarks: (bookingId: string, days: ReadonlyArray<number>) => void
   /** Those days, forgotten here as they are answered. */
@@ -203,6 +207,7 @@ export const memoryHoldLedger = (): HoldLedgerShape => {
     putMatch: (record) => void matches.set(record.token, record),
     removeMatch: (token) => void matches.delete(token),
     dueMatches: (now, limit) => soonest(matches.values(), now, limit),
+    matchesOf: (did) => [...matches.values()].filter((m) => m.guestDid === did || m.request.hostDid === did),
     nextDueAt: () => {
       let next: number | undefined
       for (const r of [...holds.values(), ...matches.values()]) if (next === undefined || r.dueAt < next) next = r.dueAt
@@ -221,6 +226,11 @@ export const memoryHoldLedger = (): HoldLedgerShape => {
     homeOf: (bookingId) => homes.get(bookingId)?.home,
     forgetHomes: (now) => {
       for (const [id, home] of homes) if (home.forgetAt <= now) homes.delete(id)
+    },
+    forgetHomesOf: (hostDid) => {
+      let removed = 0
+      for (const [id, { home }] of homes) if (home.hostDid === hostDid && homes.delete(id)) removed++
+      return removed
     },
     putMarks: (bookingId, days) => void (days.length > 0 ? marks.set(bookingId, [...days]) : marks.delete(bookingId)),
     takeMarks: (bookingId) => {

@@ -58,6 +58,10 @@ export interface HostMatchEngine {
   readonly match: (request: MatchRequest) => Effect.Effect<MatchOutcome, NewMatchError>
   readonly resumeMatch: (token: string) => Effect.Effect<MatchStatus, MatchNotFound | HoldStoreError>
   readonly getMatchStatus: (token: string, callerDid: string) => Effect.Effect<MatchStatus, MatchNotFound | NotParticipant>
+  /** Account deletion: this object's match records of `did` dropped, pending ones canceled (PendingMatches.ts). */
+  readonly forgetMatchesOf: (did: string) => Effect.Effect<number, HoldStoreError>
+  /** Account deletion, once the host's holds are released: where each lived among the day shards, forgotten. */
+  readonly forgetShardHomesOf: (hostDid: string) => Effect.Effect<number>
   readonly confirm: (bookingId: string, meeting?: ConfirmMeeting) => Effect.Effect<ConfirmedMeeting, HoldNotFound | CalendarUnavailable | HoldStoreError>
   readonly reschedule: (request: RescheduleRequest) => Effect.Effect<Booking, RescheduleError>
   readonly release: (bookingId: string) => Effect.Effect<void, HoldStoreError>
@@ -98,6 +102,8 @@ export const makeHostMatchEngine = (config: HostMatchEngineConfig): Effect.Effec
       match,
       resumeMatch: pending.resume,
       getMatchStatus: pending.status,
+      forgetMatchesOf: pending.forgetOf,
+      forgetShardHomesOf: (hostDid) => Effect.sync(() => ledger.forgetHomesOf(hostDid)),
       confirm: makeConfirm(context),
       reschedule: makeReschedule(context, planner),
       release: releases.release,

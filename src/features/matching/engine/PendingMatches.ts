@@ -1,4 +1,4 @@
-import { Clock, Effect, Either } from "effect"
+import { Clock, Effect, Either, Schedule } from "effect"
 import type { MatchRequest } from "../../../domain/holds/matchRequest"
 import { makeMatchToken, MATCH_RECORD_RETENTION_MS, PENDING_MATCH_DEADLINE_MS, QUEUED_MATCH_BUDGET_MS } from "../../../domain/holds/policy"
 import {
@@ -22,7 +22,16 @@ export interface PendingMatches {
   readonly status: (token: string, callerDid: string) => Effect.Effect<MatchStatus, MatchNotFound | NotParticipant>
   /** The alarm's part: pending matches past their deadline fail, finished ones are forgotten. Synchronous. */
   readonly sweepDue: (now: number) => void
+  /**
+   * Account deletion: every match record of `did` (as guest or host) goes, so a pending one stops now rather than at
+   * its deadline (its token then answers MatchNotFound, its queued retry is acked). One running now is waited for:
+   * what it held is then a `held` booking the deletion cancels. Answers how many were still pending.
+   */
+  readonly forgetOf: (did: string) => Effect.Effect<number, HoldStoreError>
 }
+
+/** How long account deletion waits for a match of the account that is running right now (its budget is shorter). */
+const IN_FLIGHT_WAIT = Schedule.intersect(Schedule.spaced("250 millis"), Schedule.recurs(120))
 
 export const makePendingMatches = (
   { config, ledger, locks, tasks, wake }: EngineContext,
@@ -114,5 +123,22 @@ export const makePendingMatches = (
     }
   }
 
-  return { start, resume, status, sweepDue }
+  const forgetOf = (did: string): Effect.Effect<number, HoldStoreError> =>
+    Effect.gen(function*() {
+      let canceled = 0
+      for (const record of ledger.matchesOf(did)) {
+        const wasPending = yield* Effect.sync(() => {
+          const current = ledger.getMatch(record.token)
+          if (current === undefined) return false
+          ledger.removeMatch(record.token)
+          return current.status._tag === "pending"
+        }).pipe(locks.exclusive(record.bookingId), Effect.retry(IN_FLIGHT_WAIT))
+        if (wasPending) canceled++
+      }
+      if (canceled > 0) yield* Effect.logInfo("pending matches canceled: account deleted", { canceled })
+      yield* wake.refresh
+      return canceled
+    })
+
+  return { start, resume, status, sweepDue, forgetOf }
 }

@@ -249,6 +249,7 @@ export const sqliteHoldLedger = (sql: SqlStorage): HoldLedgerShape => {
       ),
     removeMatch: (token) => void sql.exec("DELETE FROM matches WHERE token = ?", token),
     dueMatches: (now, limit) => matches("SELECT * FROM matches WHERE due_at <= ? ORDER BY due_at LIMIT ?", now, limit),
+    matchesOf: (did) => matches("SELECT * FROM matches WHERE guest_did = ?1 OR json_extract(request, '$.hostDid') = ?1", did),
 
     nextDueAt: () => {
       const row = sql
@@ -283,6 +284,7 @@ export const sqliteHoldLedger = (sql: SqlStorage): HoldLedgerShape => {
       return row === undefined ? undefined : { hostDid: row.host_did, day: row.day }
     },
     forgetHomes: (now) => void sql.exec("DELETE FROM shard_homes WHERE forget_at <= ?", now),
+    forgetHomesOf: (hostDid) => sql.exec("DELETE FROM shard_homes WHERE host_did = ?", hostDid).rowsWritten,
     putMarks: (bookingId, days) => {
       sql.exec("DELETE FROM shard_marks WHERE booking_id = ?", bookingId)
       for (const day of days) sql.exec("INSERT INTO shard_marks (booking_id, day) VALUES (?, ?)", bookingId, day)

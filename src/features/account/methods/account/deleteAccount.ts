@@ -18,6 +18,7 @@ export const deleteAccount = ({ payload }: { readonly payload: AccountDeleteAcco
     return {
       did: report.did,
       deletedAt: new Date(report.deletedAt).toISOString(),
+      canceledMatches: report.canceledMatches,
       canceledMeetings: report.canceledMeetings,
       removedConnectors: report.removedConnectors,
       removedExports: report.removedExports,
