@@ -29,7 +29,9 @@ const fail = (message) => {
 const describeUse = (key) => {
   const parts = [
     ...Object.entries(key.connectors).map(([status, n]) => `${n} ${status} connector credential(s)`),
-    ...Object.entries(key.webhookSecrets).map(([status, n]) => `${n} ${status} webhook signing secret(s)`)
+    ...Object.entries(key.webhookSecrets).map(([status, n]) => `${n} ${status} webhook signing secret(s)`),
+    ...Object.entries(key.notifySettings ?? {}).map(([what, n]) => `${n} notification ${what === "email" ? "e-mail address(es)" : "preference set(s)"}`),
+    ...Object.values(key.deadLetters ?? {}).map((n) => `${n} recorded dead letter(s)`)
   ]
   const flags = [key.current ? "current" : "", key.configured ? "" : "NOT CONFIGURED: these values do not open"].filter(Boolean)
   return `${key.keyId}${flags.length ? ` (${flags.join("; ")})` : ""}: ${parts.length ? parts.join(", ") : "seals nothing"}`
@@ -74,9 +76,11 @@ switch (command) {
       const { status, body } = await call("POST")
       if (status !== 200) fail(`${body.error}: ${body.message}`)
       const { rotated, retired, failed, more } = body.rotation
-      console.log(`run ${run}: rotated ${rotated.connectors} connector credential(s), ${rotated.webhookSecrets} webhook secret(s)` +
-        (retired.connectors.length + retired.webhookSecrets.length ? `; key retired: ${[...retired.connectors, ...retired.webhookSecrets].join(", ")}` : "") +
-        (failed.connectors.length + failed.webhookSecrets.length ? `; did not open: ${[...failed.connectors, ...failed.webhookSecrets].join(", ")}` : ""))
+      const ids = (lists) => Object.values(lists).flat()
+      console.log(`run ${run}: rotated ${rotated.connectors} connector credential(s), ${rotated.webhookSecrets} webhook secret(s), ` +
+        `${rotated.notifySettings ?? 0} notification setting(s), ${rotated.deadLetters ?? 0} dead letter(s)` +
+        (ids(retired).length ? `; key retired: ${ids(retired).join(", ")}` : "") +
+        (ids(failed).length ? `; did not open: ${ids(failed).join(", ")}` : ""))
       if (!more) {
         for (const key of body.keys.keys) console.log(describeUse(key))
         break

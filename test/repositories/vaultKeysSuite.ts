@@ -5,6 +5,7 @@ import { makeCredentials } from "../../src/features/connectors/engine/credential
 import { keysInUse, rotateVaultKeys, usesOfKey } from "../../src/features/connectors/vaultKeys"
 import { handleVaultKeys } from "../../src/features/connectors/vaultKeysRoute"
 import { ConnectorsRepo, type ConnectorStatus } from "../../src/services/ConnectorsRepo"
+import type { DeadLetterSealedValues } from "../../src/services/DeadLetterSealedValues"
 import type { NotifySealedValues } from "../../src/services/NotifySealedValues"
 import { TokenVault } from "../../src/services/TokenVault"
 import { webhookSecretBinding } from "../../src/services/WebhookSubscriptions"
@@ -16,7 +17,7 @@ import { WebhookSubscriptionsRepo } from "../../src/services/WebhookSubscription
  * status and webhook signing secrets move to the current key, the keys-in-use check says what an old key still
  * seals until nothing does, and a value whose key was removed gets a clear "key retired" state.
  */
-export const vaultKeysSuite = (name: string, stores: Layer.Layer<ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues>) => {
+export const vaultKeysSuite = (name: string, stores: Layer.Layer<ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues>) => {
   const K1 = Encoding.encodeBase64(new Uint8Array(32).fill(0x31))
   const K2 = Encoding.encodeBase64(new Uint8Array(32).fill(0x32))
   const ring = (current: string, keys: Record<string, string>) =>
@@ -53,7 +54,7 @@ export const vaultKeysSuite = (name: string, stores: Layer.Layer<ConnectorsRepo 
   const allConnectors = Effect.flatMap(ConnectorsRepo, (repo) => repo.listForDid(ALICE))
   const allSubscriptions = Effect.flatMap(WebhookSubscriptionsRepo, (repo) => repo.listForDid(ALICE))
 
-  const test = <A, E>(title: string, body: () => Effect.Effect<A, E, ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues>) =>
+  const test = <A, E>(title: string, body: () => Effect.Effect<A, E, ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues>) =>
     it.effect(title, () => Effect.provide(Effect.suspend(body), stores))
 
   describe(`vault key rotation (${name})`, () => {
@@ -106,7 +107,7 @@ export const vaultKeysSuite = (name: string, stores: Layer.Layer<ConnectorsRepo 
       Effect.gen(function*() {
         yield* seed
         const first = yield* rotateVaultKeys(2).pipe(Effect.provide(rotating))
-        expect(first.rotated).toEqual({ connectors: 2, webhookSecrets: 2, notifySettings: 0 })
+        expect(first.rotated).toEqual({ connectors: 2, webhookSecrets: 2, notifySettings: 0, deadLetters: 0 })
         expect(first.more).toBe(true)
         expect(usesOfKey(yield* keysInUse.pipe(Effect.provide(rotating)), "k1")).toEqual(["1 broken connector credential(s)"])
         const second = yield* rotateVaultKeys(2).pipe(Effect.provide(rotating))

@@ -1,7 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option, Schema } from "effect"
 import { DEAD_LETTER_RETENTION_MS, kindOf, queueFamilyOf, sourceQueueOf, unwrapDeadLetter } from "../../domain/queues/deadLetter"
-import type { TokenBinding } from "../../domain/tokenVault/tokenBinding"
 import { CloudflareEnv, type Env } from "../../platform/CloudflareEnv"
 import {
   DeadLetterNotFound,
@@ -9,6 +8,7 @@ import {
   DeadLetterReplayFailed,
   type DeadLetterRow
 } from "../../services/DeadLetterRecords"
+import { deadLetterBinding } from "../../services/DeadLetterSealedValues"
 import { orRepositoryError } from "../../services/RepositoryError"
 import { TokenVault } from "../../services/TokenVault"
 
@@ -32,7 +32,7 @@ const Backlog = Schema.Struct({ dlq: Schema.String, count: Schema.Number, oldest
 const decodeBacklog = Schema.decodeUnknown(Schema.Array(Backlog))
 
 /** A sealed body opens only as the body of this record (AES-GCM additional data), not copied to another row. */
-const bindingOf = (id: string, what: "body" | "error"): TokenBinding => ({ did: "operator", provider: `dead-letter-${what}`, connectorId: id })
+const bindingOf = deadLetterBinding
 
 const COLUMNS = "id, dlq, source_queue, kind, attempts, reason, body_bytes, first_seen, last_seen, deliveries"
 

@@ -1,5 +1,6 @@
 import { Effect, Option } from "effect"
 import { type Connector, ConnectorsRepo, type ConnectorStatus } from "../../services/ConnectorsRepo"
+import { deadLetterBinding, type DeadLetterSealedValue, DeadLetterSealedValues } from "../../services/DeadLetterSealedValues"
 import { type NotifySealedKind, type NotifySealedValue, NotifySealedValues, notifySettingBinding } from "../../services/NotifySealedValues"
 import type { RepositoryError } from "../../services/RepositoryError"
 import { keyRetiredReason, TokenVault, type VaultKeyError } from "../../services/TokenVault"
@@ -7,18 +8,32 @@ import { webhookSecretBinding } from "../../services/WebhookSubscriptions"
 import { type WebhookSubscription, WebhookSubscriptionsRepo } from "../../services/WebhookSubscriptionsRepo"
 
 /**
- * Every value sealed with the TokenVault, whatever the state of its row: connector credentials (active,
- * pending, broken), webhook signing secrets (enabled or disabled) and people's notification settings (e-mail
- * address, preferences). Two operations over them:
+ * Every value sealed with the TokenVault in D1, whatever the state of its row: connector credentials (active,
+ * pending, broken), webhook signing secrets (enabled or disabled), people's notification settings (e-mail
+ * address, preferences) and recorded dead letters (body and last error) — `SEALED_COLUMNS` lists the columns.
+ * Two operations over them:
  *
  * - `rotateVaultKeys`: re-wraps each one still sealed under an old key under the current key (the refresh-oauth
  *   cron runs it; batched, idempotent, resumable: every run starts again from what is still under an old key).
  *   A value whose key is no longer in the ring is given a clear state instead: the connector is marked broken and
  *   the webhook subscription disabled, both with the reason "key retired: …", a notification setting forgotten
- *   (the address must be entered again; preferences go back to the defaults).
+ *   (the address must be entered again; preferences go back to the defaults); a dead letter is left (reported as
+ *   retired: the console can still drop it, the 14-day retention removes it).
  * - `keysInUse`: what each key seals, per kind and state — the check before removing a key from TOKEN_VAULT_KEYS
  *   (`GET /operator/vault-keys`, `node scripts/vaultKeys.mjs`).
  */
+
+/**
+ * Every D1 column holding TokenVault ciphertext, per table, and the kind of this job that walks it. A column sealed
+ * anywhere but not listed here would never be re-wrapped (test/repositories/sealedColumns.test.ts checks the
+ * migrations against it).
+ */
+export const SEALED_COLUMNS = {
+  connectors: { columns: ["token_ciphertext"], kind: "connectors" },
+  webhook_subscriptions: { columns: ["secret_ciphertext"], kind: "webhookSecrets" },
+  notify_settings: { columns: ["email_ciphertext", "preferences_ciphertext"], kind: "notifySettings" },
+  dead_letters: { columns: ["body_ciphertext", "error_ciphertext"], kind: "deadLetters" }
+} as const satisfies Record<string, { readonly columns: ReadonlyArray<string>; readonly kind: keyof RotationReport["rotated"] }>
 
 /** Sealed values re-wrapped per kind per run of the rotation job (the rest wait for the next run, 10 minutes later). */
 export const VAULT_ROTATION_MAX_PER_RUN = 500
@@ -27,31 +42,35 @@ const SCAN_FACTOR = 10
 
 export interface RotationReport {
   readonly currentKeyId: string
-  readonly rotated: { connectors: number; webhookSecrets: number; notifySettings: number }
-  /** Values whose key is no longer configured: given the "key retired" state (notification settings: forgotten). */
-  readonly retired: { connectors: Array<string>; webhookSecrets: Array<string>; notifySettings: Array<string> }
+  readonly rotated: { connectors: number; webhookSecrets: number; notifySettings: number; deadLetters: number }
+  /** Values whose key is no longer configured: given the "key retired" state (notification settings: forgotten; dead letters: left). */
+  readonly retired: { connectors: Array<string>; webhookSecrets: Array<string>; notifySettings: Array<string>; deadLetters: Array<string> }
   /** Values that did not rotate (they do not open for their row, or the write failed): still under their old key. */
-  readonly failed: { connectors: Array<string>; webhookSecrets: Array<string>; notifySettings: Array<string> }
+  readonly failed: { connectors: Array<string>; webhookSecrets: Array<string>; notifySettings: Array<string>; deadLetters: Array<string> }
   /** True when the run stopped at its limit with more left for the next run. */
   readonly more: boolean
 }
 
+/** Where the sealed values live: every store the job walks. */
+export type VaultKeyStores = TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues
+
 /** One pass of the key-rotation job over every sealed value not under the current key. */
 export const rotateVaultKeys = (
   maxPerRun: number = VAULT_ROTATION_MAX_PER_RUN
-): Effect.Effect<RotationReport, VaultKeyError | RepositoryError, TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues> =>
+): Effect.Effect<RotationReport, VaultKeyError | RepositoryError, VaultKeyStores> =>
   Effect.gen(function*() {
     const vault = yield* TokenVault
     const connectors = yield* ConnectorsRepo
     const webhooks = yield* WebhookSubscriptionsRepo
     const notifyValues = yield* NotifySealedValues
+    const deadLetters = yield* DeadLetterSealedValues
     const currentKeyId = yield* vault.currentKeyId
     const configured = new Set(yield* vault.keyIds)
     const report: RotationReport = {
       currentKeyId,
-      rotated: { connectors: 0, webhookSecrets: 0, notifySettings: 0 },
-      retired: { connectors: [], webhookSecrets: [], notifySettings: [] },
-      failed: { connectors: [], webhookSecrets: [], notifySettings: [] },
+      rotated: { connectors: 0, webhookSecrets: 0, notifySettings: 0, deadLetters: 0 },
+      retired: { connectors: [], webhookSecrets: [], notifySettings: [], deadLetters: [] },
+      failed: { connectors: [], webhookSecrets: [], notifySettings: [], deadLetters: [] },
       more: false
     }
 
@@ -152,11 +171,35 @@ export const rotateVaultKeys = (
         return true
       })
 
+    // a dead letter: body and last error re-wrapped together (one key_id column); a retired key leaves it as it is
+    const rotateDeadLetter = (value: DeadLetterSealedValue) =>
+      Effect.gen(function*() {
+        if (!configured.has(value.keyId)) {
+          report.retired.deadLetters.push(value.id)
+          return false
+        }
+        const rewrap = (ciphertext: string, what: "body" | "error") =>
+          vault.rotate(ciphertext, deadLetterBinding(value.id, what)).pipe(
+            Effect.catchAll((error) =>
+              Effect.as(Effect.logWarning("vault: a dead letter did not rotate", { id: value.id, what, error: error._tag }), Option.none()))
+          )
+        const body = yield* rewrap(value.bodyCiphertext, "body")
+        const error = value.errorCiphertext === null ? Option.some(null) : yield* rewrap(value.errorCiphertext, "error")
+        if (Option.isNone(body) || Option.isNone(error)) {
+          report.failed.deadLetters.push(value.id)
+          return false
+        }
+        // compare-and-set: replayed, dropped or expired meanwhile is not an error
+        if (yield* deadLetters.replaceSealed(value, body.value, error.value)) report.rotated.deadLetters++
+        return true
+      })
+
     yield* walk((limit, after) => connectors.listSealedNotUnder(currentKeyId, limit, after), rotateConnector)
     yield* walk((limit, after) => webhooks.listSealedNotUnder(currentKeyId, limit, after), rotateSecret)
     yield* walk((limit, after) => notifyValues.listSealedNotUnder(currentKeyId, limit, after), rotateNotifySetting)
+    yield* walk((limit, after) => deadLetters.listSealedNotUnder(currentKeyId, limit, after), rotateDeadLetter)
     const { rotated, retired } = report
-    if (rotated.connectors + rotated.webhookSecrets + rotated.notifySettings + retired.connectors.length + retired.webhookSecrets.length + retired.notifySettings.length > 0) {
+    if (Object.values(rotated).some((n) => n > 0) || Object.values(retired).some((ids) => ids.length > 0)) {
       yield* Effect.logInfo("vault key rotation", report)
     }
     return report
@@ -174,6 +217,8 @@ export interface KeyUse {
   readonly webhookSecrets: Partial<Record<"enabled" | "disabled", number>>
   /** People's sealed notification settings: e-mail addresses and preference sets. */
   readonly notifySettings: Partial<Record<NotifySealedKind, number>>
+  /** Recorded dead letters (body and last error sealed together). */
+  readonly deadLetters: Partial<Record<"recorded", number>>
   readonly total: number
 }
 
@@ -188,7 +233,7 @@ export interface KeysInUse {
 }
 
 /** The operator's check: per key id, what it seals (counts per kind and state); which keys may be removed. */
-export const keysInUse: Effect.Effect<KeysInUse, VaultKeyError | RepositoryError, TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues> =
+export const keysInUse: Effect.Effect<KeysInUse, VaultKeyError | RepositoryError, VaultKeyStores> =
   Effect.gen(function*() {
     const vault = yield* TokenVault
     const currentKeyId = yield* vault.currentKeyId
@@ -196,10 +241,11 @@ export const keysInUse: Effect.Effect<KeysInUse, VaultKeyError | RepositoryError
     const connectorCounts = yield* (yield* ConnectorsRepo).countByKeyId
     const secretCounts = yield* (yield* WebhookSubscriptionsRepo).countByKeyId
     const notifyCounts = yield* (yield* NotifySealedValues).countByKeyId
+    const deadLetterCounts = yield* (yield* DeadLetterSealedValues).countByKeyId
     type Use = Omit<KeyUse, "keyId" | "configured" | "current"> & { total: number }
     const uses = new Map<string, { -readonly [K in keyof Use]: Use[K] }>()
     const useOf = (keyId: string) => {
-      const found = uses.get(keyId) ?? { connectors: {}, webhookSecrets: {}, notifySettings: {}, total: 0 }
+      const found = uses.get(keyId) ?? { connectors: {}, webhookSecrets: {}, notifySettings: {}, deadLetters: {}, total: 0 }
       uses.set(keyId, found)
       return found
     }
@@ -218,6 +264,11 @@ export const keysInUse: Effect.Effect<KeysInUse, VaultKeyError | RepositoryError
       const use = useOf(n.keyId)
       use.notifySettings[n.status] = (use.notifySettings[n.status] ?? 0) + n.count
       use.total += n.count
+    }
+    for (const d of deadLetterCounts) {
+      const use = useOf(d.keyId)
+      use.deadLetters[d.status] = (use.deadLetters[d.status] ?? 0) + d.count
+      use.total += d.count
     }
     const keys = [...uses.entries()]
       .map(([keyId, use]): KeyUse => ({ keyId, configured: configured.has(keyId), current: keyId === currentKeyId, ...use }))
@@ -238,6 +289,7 @@ export const usesOfKey = (report: KeysInUse, keyId: string): ReadonlyArray<strin
     ...(use.current ? ["it is the current key (point `current` at another key first)"] : []),
     ...Object.entries(use.connectors).map(([status, n]) => `${n} ${status} connector credential(s)`),
     ...Object.entries(use.webhookSecrets).map(([status, n]) => `${n} ${status} webhook signing secret(s)`),
-    ...Object.entries(use.notifySettings).map(([what, n]) => `${n} notification ${what === "email" ? "e-mail address(es)" : "preference set(s)"}`)
+    ...Object.entries(use.notifySettings).map(([what, n]) => `${n} notification ${what === "email" ? "e-mail address(es)" : "preference set(s)"}`),
+    ...Object.values(use.deadLetters).map((n) => `${n} recorded dead letter(s)`)
   ]
 }

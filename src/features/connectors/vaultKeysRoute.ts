@@ -1,15 +1,11 @@
 import { Effect } from "effect"
-import type { ConnectorsRepo } from "../../services/ConnectorsRepo"
-import type { TokenVault } from "../../services/TokenVault"
-import type { WebhookSubscriptionsRepo } from "../../services/WebhookSubscriptionsRepo"
-import type { NotifySealedValues } from "../../services/NotifySealedValues"
 import { refuseNonOperator } from "../../platform/operatorAuth"
-import { keysInUse, rotateVaultKeys, usesOfKey } from "./vaultKeys"
+import { keysInUse, rotateVaultKeys, usesOfKey, type VaultKeyStores } from "./vaultKeys"
 
 /** The operator's vault-key endpoint (behind OPERATOR_SECRET, src/platform/operatorAuth.ts). */
 export const VAULT_KEYS_PATH = "/operator/vault-keys"
 
-type Needs = TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues
+type Needs = VaultKeyStores
 
 /**
  * `GET /operator/vault-keys`: what each vault key seals (keysInUse), which keys may be removed, which are missing.
