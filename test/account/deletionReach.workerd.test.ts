@@ -101,7 +101,8 @@ const pendingMatch = async (guest: Session, host: string, calendars: CalendarPro
   // strangers, as the social graph (cached) says: the offer's tier `anyone` is met
   await env.GRAPH_CACHE.put(`rel:v1:${guest.did}:${host}`, JSON.stringify({ following: false, followedBy: false, blocking: false, blockedBy: false }))
   await env.GRAPH_CACHE.put(`rel:v1:${host}:${guest.did}`, JSON.stringify({ following: false, followedBy: false, blocking: false, blockedBy: false }))
-  calendars.configure(host, { failBusy: "rate-limited", retryAfterMs: 5_000 })
+  // (two minutes: the queued retry cannot come by itself while the test runs; the test delivers it)
+  calendars.configure(host, { failBusy: "rate-limited", retryAfterMs: 120_000 })
   const constraints = { durationMin: 30, durationMax: 30, tz: "UTC", earliest: iso(monday + 9 * HOUR), latest: iso(monday + 17 * HOUR) }
   const response = await post(guest, "app.overlap.match", { hostDid: host, offerUri: offerUri(host), constraints }, { "idempotency-key": "reach-key-0001-abcdef" })
   expect(response.status, await response.clone().text()).toBe(202)
@@ -156,8 +157,14 @@ describe("account deletion reaches the host objects", () => {
       for (const host of [ME, OTHER]) await runtime.runPromise(Effect.flatMap(HoldStoreAdmin, (a) => a.setDayShards(host, true)))
       // a meeting ahead as guest (OTHER hosts it), a hold waiting for the person as host, and one as host just after
       // midnight (its buffer reaches back into Monday's shard: a marker there), all in day shards
-      const hold = async (bookingId: string, hostDid: string, guestDid: string, earliest: number, latest: number) =>
-        expect((await holds((s) => s.match(matchRequest({ hostDid, guestDid, bookingId, earliest, latest, offerStart: "00:00", offerEnd: "23:59", bufferMin: 15 }))))._tag).toBe("Held")
+      // (a weekly cap: each hold also claims a place in the host's own object)
+      const hold = async (bookingId: string, hostDid: string, guestDid: string, earliest: number, latest: number) => {
+        const request = matchRequest({ hostDid, guestDid, bookingId, earliest, latest, offerStart: "00:00", offerEnd: "23:59", bufferMin: 15 })
+        expect((await holds((s) => s.match({ ...request, host: { ...request.host, maxBookingsPerWeek: 5 } })))._tag).toBe("Held")
+      }
+      const weekClaims = (host: string) =>
+        runInDurableObject(env.HOST_MATCH.get(env.HOST_MATCH.idFromName(host)), (_, state) =>
+          state.storage.sql.exec<{ booking_id: string }>("SELECT booking_id FROM week_claims ORDER BY booking_id").toArray().map((r) => r.booking_id))
       await hold("bk-shard-ahead", OTHER, ME, monday + 9 * HOUR, monday + 10 * HOUR)
       await runtime.runPromise(Effect.flatMap(BookingLifecycle, (l) => l.finalize({ bookingId: "bk-shard-ahead", callerDid: OTHER })))
       await hold("bk-shard-waiting", ME, OTHER, monday + 13 * HOUR, monday + 14 * HOUR)
@@ -169,9 +176,15 @@ describe("account deletion reaches the host objects", () => {
         shardObject(OTHER, monday), shardObject(ME, monday), shardObject(ME, monday + 24 * HOUR), hostObject(ME)
       ]))
 
+      expect(await weekClaims(ME)).toEqual(["bk-shard-night", "bk-shard-waiting"])
+      expect(await weekClaims(OTHER)).toEqual(["bk-shard-ahead"])
+
       const deleted = await post(await signIn(ME), "app.overlap.account.deleteAccount", { confirm: ME })
       expect(deleted.status).toBe(200)
       expect(await deleted.json()).toMatchObject({ canceledMeetings: 3 })
+      // the places under the weekly cap are given back with the holds
+      expect(await weekClaims(ME)).toEqual([])
+      expect(await weekClaims(OTHER)).toEqual([])
       const rows = (await env.DB.prepare("SELECT id, status FROM bookings ORDER BY id").all()).results
       expect(rows).toEqual([
         { id: "bk-shard-ahead", status: "canceled" },
