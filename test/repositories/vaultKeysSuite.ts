@@ -163,9 +163,9 @@ export const vaultKeysSuite = (name: string, stores: Layer.Layer<ConnectorsRepo 
     test("the operator endpoint: removal refused (409) while the key seals something, listing what; allowed after rotation", () =>
       Effect.gen(function*() {
         yield* seed
-        const context = yield* Effect.context<ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues>()
+        const context = yield* Effect.context<ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues>()
         const vault = yield* Effect.provide(TokenVault, rotating)
-        const run = <A, E>(effect: Effect.Effect<A, E, TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues>) =>
+        const run = <A, E>(effect: Effect.Effect<A, E, TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues>) =>
           Effect.runPromise(effect.pipe(Effect.provideService(TokenVault, vault), Effect.provide(context)))
         const env = { ENVIRONMENT: "production", OPERATOR_SECRET: "op-secret" }
         const call = (method: string, query = "", token = "op-secret") =>
