@@ -5,7 +5,9 @@
 //   3. the host confirms in the inbox; both inboxes show it confirmed (the guest's without a reload); both
 //      calendars hold the event;
 //   4. the guest proposes another time, the host accepts it, then the guest cancels; the calendars follow;
-// and the settings page: webhooks (secret once), publishing (off by default), notifications. Screenshots of every
+// the calendar choices (step 1: "Blocks my availability" and "Holds go here" by keyboard, saved, kept over a reload),
+// and the settings page: who is signed in (handle and DID, copyable), webhooks (secret once), publishing (off by
+// default), notifications. Screenshots of every
 // page at 1280 and 390 px land in .tmp/screenshots/.
 import type { Browser, Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -60,6 +62,35 @@ const holdsEventAt = async (cal: Radicale, iso: string) => {
   return objects.some((text) => eventStarts(text).includes(Date.parse(iso)) && !text.includes("STATUS:CANCELLED"))
 }
 
+/** What page.evaluate callbacks use of the browser (this project type-checks without the DOM library). */
+interface FocusInPage {
+  readonly document: { readonly activeElement: { getAttribute(name: string): string | null; readonly textContent: string | null } | null }
+}
+
+/** After a reload: the page's form `labelledBy` has React's handlers (hydrated), so a submit is the app's, not the browser's. */
+const hydrated = (page: Page, labelledBy: string) =>
+  page.waitForFunction(
+    (id) => {
+      const form = (globalThis as unknown as { document: { querySelector(s: string): object | null } }).document.querySelector(`form[aria-labelledby="${id}"]`)
+      return form !== null && Object.keys(form).some((key) => key.startsWith("__reactProps"))
+    },
+    labelledBy,
+    { timeout: 30_000 }
+  )
+
+/** The accessible names of the controls Tab reaches, in order, from the top of a freshly loaded page until `last` (at most 80). */
+const tabOrderUntil = async (page: Page, last: string): Promise<ReadonlyArray<string>> => {
+  const names: Array<string> = []
+  for (let i = 0; i < 80 && names[names.length - 1] !== last; i++) {
+    await page.keyboard.press("Tab")
+    names.push(await page.evaluate(() => {
+      const element = (globalThis as unknown as FocusInPage).document.activeElement
+      return element?.getAttribute("aria-label") ?? element?.textContent?.trim() ?? ""
+    }))
+  }
+  return names
+}
+
 const hourIn = (iso: string, zone: string) => Number(new Intl.DateTimeFormat("en-GB", { hour: "2-digit", hourCycle: "h23", timeZone: zone }).format(new Date(iso)))
 
 const connectCaldav = async (page: Page, cal: Radicale) => {
@@ -81,6 +112,8 @@ beforeAll(async () => {
   hostCal = await startRadicale({ username: "host", password: "host-app-password" })
   guestCal = await startRadicale({ username: "guest", password: "guest-app-password" })
   await hostCal.makeCalendar("personal")
+  // a second calendar of the host's, for the calendar choices (step 1): it ends unticked, personal takes the holds
+  await hostCal.makeCalendar("work")
   await guestCal.makeCalendar("personal")
   host = await newPerson("host")
   guest = await newPerson("guest")
@@ -108,6 +141,48 @@ describe("the signed-in journey in Chromium (host and guest, two zones, two CalD
     await putWeeklyOffer(host, { policy: "follower", tz: HOST_ZONE, startTime: "09:00", endTime: "17:00" })
     await connectCaldav(hostPage, hostCal)
     await expect(hostPage.locator(".card").filter({ hasText: "CalDAV" }).filter({ hasText: "Working" }).textContent()).resolves.toContain("personal")
+    // the calendar choices: every control labelled with its calendar, reached by Tab, operated by keyboard
+    const blocks = (name: string) => hostPage.getByRole("checkbox", { name: `${name}: blocks my availability` })
+    const holds = (name: string) => hostPage.getByRole("radio", { name: `${name}: holds go here` })
+    const save = hostPage.getByRole("button", { name: "Save calendar choices" })
+    await hostPage.reload()
+    await hydrated(hostPage, "calendar-choices")
+    for (const name of ["personal", "work"]) {
+      expect(await blocks(name).count(), `${name}'s checkbox`).toBe(1)
+      expect(await holds(name).count(), `${name}'s radio`).toBe(1)
+    }
+    const reached = await tabOrderUntil(hostPage, "Save calendar choices")
+    expect(reached).toEqual(expect.arrayContaining(["personal: blocks my availability", "work: blocks my availability", "Save calendar choices"]))
+    expect(reached.some((name) => name.endsWith(": holds go here")), `a holds radio in the Tab order: ${reached.join(" | ")}`).toBe(true)
+    // Space unticks "work"; Space picks personal for holds, an arrow key moves the choice to work (which no longer blocks)
+    await blocks("work").focus()
+    await hostPage.keyboard.press("Space")
+    expect(await blocks("work").isChecked()).toBe(false)
+    await holds("personal").focus()
+    await hostPage.keyboard.press("Space")
+    expect(await holds("personal").isChecked()).toBe(true)
+    await hostPage.keyboard.press("ArrowDown")
+    expect(await holds("work").isChecked()).toBe(true)
+    await save.focus()
+    await hostPage.keyboard.press("Enter")
+    // refused on the page, in words: holds must go to a calendar that blocks
+    await hostPage.getByRole("alert").filter({ hasText: "must block your availability" }).waitFor({ timeout: 30_000 })
+    await holds("work").focus()
+    await hostPage.keyboard.press("ArrowUp")
+    expect(await holds("personal").isChecked()).toBe(true)
+    await save.focus()
+    await hostPage.keyboard.press("Enter")
+    const listed = hostPage.getByRole("list", { name: /^Calendars of CalDAV/ })
+    await expect.poll(() => listed.getByRole("listitem").filter({ hasText: "work" }).textContent(), { timeout: 30_000 }).toContain("does not block times")
+    await expect.poll(() => listed.getByRole("listitem").filter({ hasText: "personal" }).textContent(), { timeout: 30_000 }).toContain("holds go here")
+    // saved: a reload shows the same choices
+    await hostPage.reload()
+    await hydrated(hostPage, "calendar-choices")
+    expect([await blocks("personal").isChecked(), await blocks("work").isChecked(), await holds("personal").isChecked(), await holds("work").isChecked()]).toEqual([true, false, true, false])
+    // 360 px wide: nothing scrolls sideways
+    await hostPage.setViewportSize({ width: 360, height: 740 })
+    expect(await scrollsSideways(hostPage), "/app/calendars scrolls sideways at 360 px").toBe(false)
+    await hostPage.setViewportSize({ width: 1280, height: 900 })
     expect(await seriousAxeViolations(hostPage)).toEqual([])
     await screenshots(hostPage, "calendars")
     await hostPage.goto(`${webUrl}/@${host.handle}`)
@@ -195,8 +270,16 @@ describe("the signed-in journey in Chromium (host and guest, two zones, two CalD
     await waitFor("the guest's calendar to drop it", async () => (!(await holdsEventAt(guestCal, movedStart)) ? true : undefined), 90_000)
   }, 400_000)
 
-  it("settings: webhooks (the secret shown once), publishing off by default, notifications (no address, no e-mail), 360 px", async () => {
+  it("settings: who is signed in, webhooks (the secret shown once), publishing off by default, notifications (no address, no e-mail), 360 px", async () => {
     await hostPage.goto(`${webUrl}/app/settings`)
+    // who is signed in: the handle and the DID (app.overlap.account.getSession), each with a working copy button
+    await expect(hostPage.locator("#account-handle").textContent({ timeout: 30_000 })).resolves.toBe(`@${host.handle}`)
+    await expect(hostPage.locator("#account-did").textContent()).resolves.toBe(host.did)
+    await hostPage.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: webUrl })
+    await hostPage.getByRole("button", { name: "Copy DID" }).click()
+    await hostPage.getByRole("status").filter({ hasText: "DID copied" }).waitFor({ timeout: 10_000 })
+    const clipboard = await hostPage.evaluate(() => (globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }).navigator.clipboard.readText())
+    expect(clipboard).toBe(host.did)
     // publishing is off until the person turns it on
     const publish = hostPage.getByLabel(/Publish my meetings to my PDS/)
     expect(await publish.isChecked()).toBe(false)
