@@ -1,9 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Runtime } from "effect"
 import { afterEach, beforeEach } from "vitest"
+import { makeTokenVault } from "../../src/adapters/crypto/TokenVaultLive"
 import { handleOAuthRoute, type OAuthRouteServices } from "../../src/features/connectors/oauthCallback"
 import { ConnectorsRepo } from "../../src/services/ConnectorsRepo"
 import { OAuthClient, type OAuthProvider } from "../../src/services/OAuthClient"
+import { TokenVault } from "../../src/services/TokenVault"
 import { connectorHarness } from "../support/connectorHarness"
 import { type FakeGoogle, startFakeGoogle } from "../support/fakeGoogle"
 import { type FakeGraph, startFakeGraph } from "../support/fakeGraph"
@@ -183,5 +185,23 @@ describe("OAuth connect: bound to the browser, confirmed before anything is stor
         expect((yield* Effect.promise(() => route(new Request("https://overlap.test/oauth/google/callback?error=access_denied")))).status).toBe(400)
         expect((yield* Effect.promise(() => route(new Request("https://overlap.test/oauth/google/callback?state=x")))).status).toBe(400)
         expect((yield* Effect.promise(() => route(new Request("https://overlap.test/oauth/connected?provider=google")))).status).toBe(200)
+      })))
+
+  it.effect("with no TOKEN_VAULT_KEYS outside development the confirmation is a 503 page (not configured), not a 500; nothing stored", () =>
+    withRoutes(() =>
+      Effect.gen(function*() {
+        // the AppView's routes over the same services but the vault of a staging worker without its key ring
+        const unconfigured = yield* makeTokenVault({ keys: undefined, environment: "staging" })
+        const runtime = yield* Effect.runtime<OAuthRouteServices>()
+        const route: Route = (request) => Runtime.runPromise(runtime)(handleOAuthRoute(request).pipe(Effect.provideService(TokenVault, unconfigured)))
+        const link = yield* startLink("google", ALICE)
+        const browser = makeBrowser(route)
+        const back = yield* Effect.promise(async () => consentAt(await browser.begin(link)))
+        const page = yield* Effect.promise(() => browser.callback(back))
+        expect(page.status).toBe(200)
+        const done = yield* Effect.promise(async () => browser.confirm(confirmationForm(await page.text())))
+        expect(done.status).toBe(503)
+        expect(yield* text(done)).toContain("not fully set up")
+        expect(yield* stored(ALICE)).toEqual([])
       })))
 })

@@ -1,4 +1,4 @@
-import { Effect, Option } from "effect"
+import { Cause, Effect, Option } from "effect"
 import { clearedFlowCookie, cookieValue, flowCookie, flowCookieName, sameSecret } from "../../domain/oauth/browserBinding"
 import { makeState } from "../../domain/oauth/pkce"
 import type { OAuthProvider } from "../../domain/oauth/providers"
@@ -6,7 +6,7 @@ import { trimBase } from "../../domain/oauth/providers"
 import { ConnectorSettings } from "./ConnectorSettings"
 import { ConnectorsRepo } from "../../services/ConnectorsRepo"
 import { OAuthClient, type OAuthStateInvalid } from "../../services/OAuthClient"
-import { TokenVault } from "../../services/TokenVault"
+import { TokenVault, vaultNotConfiguredIn } from "../../services/TokenVault"
 import { MAX_CONNECTORS_PER_USER, UserConnectors } from "../../services/UserConnectors"
 import { confirmationPage, connectedPage, page, PROVIDER_NAMES } from "./oauthPages"
 
@@ -188,7 +188,13 @@ const connect = (request: Request, url: URL, provider: OAuthProvider): Effect.Ef
 const failed = <R>(effect: Effect.Effect<Response, never, R>) =>
   effect.pipe(
     Effect.catchAllCause((cause) =>
-      Effect.as(Effect.logError("oauth route failed", cause), page(500, "Something went wrong", "The calendar was not connected. Please try again.")))
+      Effect.as(
+        Effect.logError("oauth route failed", cause),
+        // no TOKEN_VAULT_KEYS outside development: the operator's problem, said as such (503), never a 500
+        [...Cause.failures(cause), ...Cause.defects(cause)].some((error) => vaultNotConfiguredIn(error) !== undefined)
+          ? page(503, "Calendars are not available", "This Overlap service is not fully set up yet, so no calendar can be connected. Nothing was stored; please try again later.")
+          : page(500, "Something went wrong", "The calendar was not connected. Please try again.")
+      ))
   )
 
 /** The Response for an OAuth route; call when `isOAuthRoute(pathname)`. */
