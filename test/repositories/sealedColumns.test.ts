@@ -26,6 +26,7 @@ describe("sealed columns", () => {
     const inMigrations = sealedColumnsInMigrations()
     expect(inMigrations.length).toBeGreaterThanOrEqual(6)
     expect(inMigrations).toContain("dead_letters.body_ciphertext")
-    expect(registered).toEqual(inMigrations)
+    // a new sealed column: add it to SEALED_COLUMNS (src/features/connectors/vaultKeys.ts) and walk it in rotateVaultKeys / keysInUse
+    expect(registered, "SEALED_COLUMNS (src/features/connectors/vaultKeys.ts) vs the *ciphertext* columns of migrations/").toEqual(inMigrations)
   })
 })
