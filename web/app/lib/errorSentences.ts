@@ -83,6 +83,7 @@ export const errorSentences: Readonly<Record<string, Sentence>> = {
   AccountDeletionUnavailable: () => "We could not finish deleting your account data just now. Please try again in a few minutes; what is already deleted stays deleted.",
   // requests in general
   IdempotencyKeyReused: () => "This request was already sent with different details. Reload and try again.",
+  ServiceNotConfigured: () => "Overlap is not fully set up right now, so this could not be done and nothing was changed. Please try again later.",
   IdempotencyUnavailable: () => "We could not make sure this is sent only once, so nothing was changed. Please try again.",
   RequestInProgress: () => "This request is still being handled. Wait a moment, then reload.",
   HttpApiDecodeError: () => "Something in the form is not valid. Check the fields and try again.",
