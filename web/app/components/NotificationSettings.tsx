@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from "react"
 import type { ChannelPreferences, Preferences, SettingsView } from "../../../src/lexicon/types/app/overlap/notify/defs"
 import { send } from "../lib/browserXrpc"
+import { emailStateSentence, preferencesStateSentence } from "../lib/notificationState"
 import { useAction } from "../lib/useAction"
 
 type Kind = ChannelPreferences["kinds"][number]
@@ -74,13 +75,7 @@ export function NotificationSettings({ settings, onChanged }: { readonly setting
   return (
     <section aria-labelledby="notifications">
       <h2 id="notifications">Notifications</h2>
-      <p id="email-state">
-        {settings.email === undefined
-          ? "No e-mail address: Overlap sends you no e-mail. Add one below to hear about your meetings by e-mail."
-          : settings.email.verified
-            ? `E-mail goes to ${settings.email.address}.`
-            : `${settings.email.address} is not confirmed yet: open the link we sent to it. Until then no e-mail goes there.`}
-      </p>
+      <p id="email-state">{emailStateSentence(settings)}</p>
       <form className="card" onSubmit={saveEmail}>
         <label htmlFor="email">E-mail address</label>
         <input id="email" name="email" type="email" required autoComplete="email" defaultValue={settings.email?.address ?? ""} />
@@ -96,6 +91,7 @@ export function NotificationSettings({ settings, onChanged }: { readonly setting
         </div>
       </form>
       <form className="card" onSubmit={savePreferences}>
+        {preferencesStateSentence(settings) !== undefined && <p role="status">{preferencesStateSentence(settings)}</p>}
         {channelFields("email", "E-mail", preferences.email)}
         {channelFields("dm", "Bluesky direct messages", preferences.dm)}
         <fieldset>
