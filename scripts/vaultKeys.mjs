@@ -31,7 +31,8 @@ const describeUse = (key) => {
     ...Object.entries(key.connectors).map(([status, n]) => `${n} ${status} connector credential(s)`),
     ...Object.entries(key.webhookSecrets).map(([status, n]) => `${n} ${status} webhook signing secret(s)`),
     ...Object.entries(key.notifySettings ?? {}).map(([what, n]) => `${n} notification ${what === "email" ? "e-mail address(es)" : "preference set(s)"}`),
-    ...Object.values(key.deadLetters ?? {}).map((n) => `${n} recorded dead letter(s)`)
+    ...Object.values(key.deadLetters ?? {}).map((n) => `${n} recorded dead letter(s)`),
+    ...Object.values(key.bookingNotes ?? {}).map((n) => `${n} booking note(s)`)
   ]
   const flags = [key.current ? "current" : "", key.configured ? "" : "NOT CONFIGURED: these values do not open"].filter(Boolean)
   return `${key.keyId}${flags.length ? ` (${flags.join("; ")})` : ""}: ${parts.length ? parts.join(", ") : "seals nothing"}`
@@ -78,7 +79,7 @@ switch (command) {
       const { rotated, retired, failed, more } = body.rotation
       const ids = (lists) => Object.values(lists).flat()
       console.log(`run ${run}: rotated ${rotated.connectors} connector credential(s), ${rotated.webhookSecrets} webhook secret(s), ` +
-        `${rotated.notifySettings ?? 0} notification setting(s), ${rotated.deadLetters ?? 0} dead letter(s)` +
+        `${rotated.notifySettings ?? 0} notification setting(s), ${rotated.deadLetters ?? 0} dead letter(s), ${rotated.bookingNotes ?? 0} booking note(s)` +
         (ids(retired).length ? `; key retired: ${ids(retired).join(", ")}` : "") +
         (ids(failed).length ? `; did not open: ${ids(failed).join(", ")}` : ""))
       if (!more) {

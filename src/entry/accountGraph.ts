@@ -2,6 +2,7 @@ import { Effect, Layer } from "effect"
 import { UserCachesLive } from "../adapters/atproto/UserCachesLive"
 import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
 import { D1Live } from "../adapters/d1/D1Live"
+import { BookingNotesLive } from "../adapters/d1/BookingNotesLive"
 import { NotifySettingsLive } from "../adapters/d1/NotifySettingsLive"
 import { UserDataStoreLive } from "../adapters/d1/UserDataStoreLive"
 import { ExportStoreLive } from "../adapters/r2/ExportStoreLive"
@@ -24,11 +25,11 @@ import type { WebSessions } from "../services/WebSessions"
 
 /**
  * Account export and deletion's services (src/features/account): the registry-driven D1 store, R2 exports and the
- * notification settings the export opens through the TokenVault.
+ * notification settings and booking notes the export opens through the TokenVault.
  */
 export const accountLayer = (env: Env) => {
   const root = CloudflareEnv.layer(env)
-  const notifySettings = NotifySettingsLive.pipe(Layer.provide(Layer.merge(D1Live, TokenVaultLive)), Layer.provide(root))
+  const notifySettings = Layer.merge(NotifySettingsLive, BookingNotesLive).pipe(Layer.provide(Layer.merge(D1Live, TokenVaultLive)), Layer.provide(root))
   return Layer.mergeAll(root, UserDataStoreLive, ExportStoreLive, notifySettings).pipe(Layer.provide(root))
 }
 

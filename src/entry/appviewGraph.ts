@@ -24,6 +24,8 @@ import { AtprotoSignInLive } from "../adapters/atproto/AtprotoSignInLive"
 import { TokenVaultLive } from "../adapters/crypto/TokenVaultLive"
 import { NotifySealedValuesLive } from "../adapters/d1/NotifySealedValuesLive"
 import { DeadLetterSealedValuesLive } from "../adapters/d1/DeadLetterSealedValuesLive"
+import { BookingNotesLive } from "../adapters/d1/BookingNotesLive"
+import { BookingNoteSealedValuesLive } from "../adapters/d1/BookingNoteSealedValuesLive"
 import { NotifySettingsLive } from "../adapters/d1/NotifySettingsLive"
 import { ActionLinksLive } from "../adapters/d1/ActionLinksLive"
 import { EmailVerificationsLive } from "../adapters/queues/EmailVerificationsLive"
@@ -72,8 +74,9 @@ export const appviewLayer = (env: Env) => {
   )
   // notifications (docs/notifications.md): sealed addresses and preferences, the one-click links, verification mails
   // and the reminder cron's reads, ledger and outbox
-  // (NotifySealedValues: the same ciphertexts as the vault key ring's rotation and in-use check see them)
-  const notify = Layer.mergeAll(NotifySettingsLive, NotifySealedValuesLive, DeadLetterSealedValuesLive, ActionLinksLive, EmailVerificationsLive, RemindersLive, NotifyOutboxLive).pipe(
+  // (NotifySealedValues: the same ciphertexts as the vault key ring's rotation and in-use check see them); guests'
+  // sealed notes to hosts (BookingNotes, docs/bookings.md) and the key ring's view of them
+  const notify = Layer.mergeAll(NotifySettingsLive, NotifySealedValuesLive, DeadLetterSealedValuesLive, BookingNotesLive, BookingNoteSealedValuesLive, ActionLinksLive, EmailVerificationsLive, RemindersLive, NotifyOutboxLive).pipe(
     Layer.provide(Layer.mergeAll(D1Live, TokenVaultLive, webhookSubscriptions).pipe(Layer.provideMerge(root)))
   )
   return Layer.mergeAll(

@@ -1,3 +1,4 @@
+import { makeBookingNotesTest } from "../../src/adapters/memory/BookingNotesTest"
 import { AccountSettings } from "../../src/services/AccountSettings"
 import { AccountDeletion } from "../../src/services/AccountDeletion"
 import { NotifySettings } from "../../src/services/NotifySettings"
@@ -111,6 +112,7 @@ export const withXrpcTestServices = <R, E>(services: Layer.Layer<R, E>) =>
       makeTestLayer(UserDataStore)({}),
       makeTestLayer(ExportStore)({}),
       makeTestLayer(NotifySettings)({}),
+      makeBookingNotesTest(),
       makeTestLayer(EmailVerifications)({}),
       makeTestLayer(PdsWriter)({}),
       makeTestLayer(RepoReader)({})

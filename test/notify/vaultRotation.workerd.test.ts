@@ -6,6 +6,7 @@ import { tokenVaultLayer } from "../../src/adapters/crypto/TokenVaultLive"
 import { ConnectorsRepoLive } from "../../src/adapters/d1/ConnectorsRepoLive"
 import { D1Live } from "../../src/adapters/d1/D1Live"
 import { DeadLetterSealedValuesLive } from "../../src/adapters/d1/DeadLetterSealedValuesLive"
+import { BookingNoteSealedValuesLive } from "../../src/adapters/d1/BookingNoteSealedValuesLive"
 import { NotifySealedValuesLive } from "../../src/adapters/d1/NotifySealedValuesLive"
 import { NotifySettingsLive } from "../../src/adapters/d1/NotifySettingsLive"
 import { WebhookSubscriptionsRepoLive } from "../../src/adapters/d1/WebhookSubscriptionsRepoLive"
@@ -25,7 +26,7 @@ const rotating = ring("k2", { k1: K1, k2: K2 })
 const onlyNew = ring("k2", { k2: K2 })
 
 const d1 = D1Live.pipe(Layer.provide(CloudflareEnv.layer(env)))
-const stores = Layer.mergeAll(ConnectorsRepoLive, WebhookSubscriptionsRepoLive, NotifySealedValuesLive, DeadLetterSealedValuesLive).pipe(Layer.provide(d1))
+const stores = Layer.mergeAll(ConnectorsRepoLive, WebhookSubscriptionsRepoLive, NotifySealedValuesLive, DeadLetterSealedValuesLive, BookingNoteSealedValuesLive).pipe(Layer.provide(d1))
 const settingsUnder = (vault: typeof old) => NotifySettingsLive.pipe(Layer.provide(Layer.merge(d1, vault)))
 
 const ALICE = "did:plc:notifyrotalice000000000"

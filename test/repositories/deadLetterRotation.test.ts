@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Encoding, Layer } from "effect"
 import { tokenVaultLayer } from "../../src/adapters/crypto/TokenVaultLive"
 import { ConnectorsRepoTest } from "../../src/adapters/memory/ConnectorsRepoTest"
+import { BookingNoteSealedValuesTest } from "../../src/adapters/memory/BookingNoteSealedValuesTest"
 import { makeDeadLetterSealedValuesTest } from "../../src/adapters/memory/DeadLetterSealedValuesTest"
 import { NotifySealedValuesTest } from "../../src/adapters/memory/NotifySealedValuesTest"
 import { WebhookSubscriptionsRepoTest } from "../../src/adapters/memory/WebhookSubscriptionsRepoTest"
@@ -26,7 +27,7 @@ const sealedUnder = (vault: Layer.Layer<TokenVault>, id: string, error: string |
   }).pipe(Effect.provide(vault))
 
 const storesWith = (letters: ReadonlyArray<DeadLetterSealedValue>) =>
-  Layer.mergeAll(ConnectorsRepoTest, WebhookSubscriptionsRepoTest, NotifySealedValuesTest, makeDeadLetterSealedValuesTest(letters))
+  Layer.mergeAll(ConnectorsRepoTest, WebhookSubscriptionsRepoTest, NotifySealedValuesTest, makeDeadLetterSealedValuesTest(letters), BookingNoteSealedValuesTest)
 
 describe("vault key rotation over dead letters (in memory)", () => {
   it.effect("re-wraps body and error under the current key; they open without the old key; a retired key's record is left and reported", () =>

@@ -5,6 +5,7 @@ import { Effect, Layer } from "effect"
 import { ConnectorsRepoLive } from "../../src/adapters/d1/ConnectorsRepoLive"
 import { D1Live } from "../../src/adapters/d1/D1Live"
 import { DeadLetterSealedValuesLive } from "../../src/adapters/d1/DeadLetterSealedValuesLive"
+import { BookingNoteSealedValuesLive } from "../../src/adapters/d1/BookingNoteSealedValuesLive"
 import { NotifySealedValuesLive } from "../../src/adapters/d1/NotifySealedValuesLive"
 import { WebhookSubscriptionsRepoLive } from "../../src/adapters/d1/WebhookSubscriptionsRepoLive"
 import { CloudflareEnv } from "../../src/platform/CloudflareEnv"
@@ -12,7 +13,7 @@ import { vaultKeysSuite } from "./vaultKeysSuite"
 
 // The D1 repositories (migrations applied, fresh storage per test): BLOB ciphertexts compared and replaced in SQL.
 const d1 = D1Live.pipe(Layer.provide(CloudflareEnv.layer(env)))
-vaultKeysSuite("D1", Layer.mergeAll(ConnectorsRepoLive, WebhookSubscriptionsRepoLive, NotifySealedValuesLive, DeadLetterSealedValuesLive).pipe(Layer.provide(d1)))
+vaultKeysSuite("D1", Layer.mergeAll(ConnectorsRepoLive, WebhookSubscriptionsRepoLive, NotifySealedValuesLive, DeadLetterSealedValuesLive, BookingNoteSealedValuesLive).pipe(Layer.provide(d1)))
 
 describe("vault key query plans", () => {
   it.effect("the keys-in-use counts read only their indexes", () =>

@@ -6,6 +6,7 @@ import { keysInUse, rotateVaultKeys, usesOfKey } from "../../src/features/connec
 import { handleVaultKeys } from "../../src/features/connectors/vaultKeysRoute"
 import { ConnectorsRepo, type ConnectorStatus } from "../../src/services/ConnectorsRepo"
 import type { DeadLetterSealedValues } from "../../src/services/DeadLetterSealedValues"
+import type { BookingNoteSealedValues } from "../../src/services/BookingNoteSealedValues"
 import type { NotifySealedValues } from "../../src/services/NotifySealedValues"
 import { TokenVault } from "../../src/services/TokenVault"
 import { webhookSecretBinding } from "../../src/services/WebhookSubscriptions"
@@ -17,7 +18,7 @@ import { WebhookSubscriptionsRepo } from "../../src/services/WebhookSubscription
  * status and webhook signing secrets move to the current key, the keys-in-use check says what an old key still
  * seals until nothing does, and a value whose key was removed gets a clear "key retired" state.
  */
-export const vaultKeysSuite = (name: string, stores: Layer.Layer<ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues>) => {
+export const vaultKeysSuite = (name: string, stores: Layer.Layer<ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues | BookingNoteSealedValues>) => {
   const K1 = Encoding.encodeBase64(new Uint8Array(32).fill(0x31))
   const K2 = Encoding.encodeBase64(new Uint8Array(32).fill(0x32))
   const ring = (current: string, keys: Record<string, string>) =>
@@ -54,7 +55,7 @@ export const vaultKeysSuite = (name: string, stores: Layer.Layer<ConnectorsRepo 
   const allConnectors = Effect.flatMap(ConnectorsRepo, (repo) => repo.listForDid(ALICE))
   const allSubscriptions = Effect.flatMap(WebhookSubscriptionsRepo, (repo) => repo.listForDid(ALICE))
 
-  const test = <A, E>(title: string, body: () => Effect.Effect<A, E, ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues>) =>
+  const test = <A, E>(title: string, body: () => Effect.Effect<A, E, ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues | BookingNoteSealedValues>) =>
     it.effect(title, () => Effect.provide(Effect.suspend(body), stores))
 
   describe(`vault key rotation (${name})`, () => {
@@ -107,7 +108,7 @@ export const vaultKeysSuite = (name: string, stores: Layer.Layer<ConnectorsRepo 
       Effect.gen(function*() {
         yield* seed
         const first = yield* rotateVaultKeys(2).pipe(Effect.provide(rotating))
-        expect(first.rotated).toEqual({ connectors: 2, webhookSecrets: 2, notifySettings: 0, deadLetters: 0 })
+        expect(first.rotated).toEqual({ connectors: 2, webhookSecrets: 2, notifySettings: 0, deadLetters: 0, bookingNotes: 0 })
         expect(first.more).toBe(true)
         expect(usesOfKey(yield* keysInUse.pipe(Effect.provide(rotating)), "k1")).toEqual(["1 broken connector credential(s)"])
         const second = yield* rotateVaultKeys(2).pipe(Effect.provide(rotating))
@@ -163,9 +164,9 @@ export const vaultKeysSuite = (name: string, stores: Layer.Layer<ConnectorsRepo 
     test("the operator endpoint: removal refused (409) while the key seals something, listing what; allowed after rotation", () =>
       Effect.gen(function*() {
         yield* seed
-        const context = yield* Effect.context<ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues>()
+        const context = yield* Effect.context<ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues | BookingNoteSealedValues>()
         const vault = yield* Effect.provide(TokenVault, rotating)
-        const run = <A, E>(effect: Effect.Effect<A, E, TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues>) =>
+        const run = <A, E>(effect: Effect.Effect<A, E, TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues | BookingNoteSealedValues>) =>
           Effect.runPromise(effect.pipe(Effect.provideService(TokenVault, vault), Effect.provide(context)))
         const env = { ENVIRONMENT: "production", OPERATOR_SECRET: "op-secret" }
         const call = (method: string, query = "", token = "op-secret") =>

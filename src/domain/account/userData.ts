@@ -102,7 +102,10 @@ export const D1_USER_TABLES: ReadonlyArray<D1UserTable> = [
   // sealed (address, preferences): the export's `notifications` section opens them through NotifySettings.getForExport
   // (src/features/account/notificationsSection.ts), never from these columns
   { table: "notify_settings", userColumns: { did: "delete" } },
-  { table: "notify_reminders", userColumns: { recipient_did: "delete" } }
+  { table: "notify_reminders", userColumns: { recipient_did: "delete" } },
+  // a guest's sealed note to the host: deleted with its author (the booking stays for the host, without it); the
+  // export's `bookingNotes` section opens the author's own notes through BookingNotes.writtenBy, never from this column
+  { table: "booking_notes", userColumns: { guest_did: "delete" } }
 ]
 
 export const D1_LINKED_TABLES: ReadonlyArray<D1LinkedTable> = [

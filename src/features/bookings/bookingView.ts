@@ -7,12 +7,14 @@ const iso = (ms: number): string => new Date(ms).toISOString()
 
 /**
  * A booking as its participants see it (the exact time is theirs; nobody else gets a view), with the guest's
- * proposed new time while it is open at `now`.
+ * proposed new time while it is open at `now`, and the guest's note to the host when the caller passes it (only
+ * getBooking and listBookings do, for the booking's host and guest: BookingNotes).
  */
-export const toBookingView = (booking: Booking, now: number): DefsBookingView => {
+export const toBookingView = (booking: Booking, now: number, note?: string): DefsBookingView => {
   const proposal = proposalOf(booking, now)
   return {
     ...viewOf(booking),
+    ...(note !== undefined ? { note } : {}),
     ...(proposal !== undefined
       ? { proposal: { start: iso(proposal.startAt), end: iso(proposal.endAt), proposedAt: iso(proposal.proposedAt), expiresAt: iso(proposal.expiresAt) } }
       : {})

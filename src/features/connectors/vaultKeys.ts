@@ -1,4 +1,6 @@
 import { Effect, Option } from "effect"
+import { bookingNoteBinding } from "../../services/BookingNotes"
+import { type BookingNoteSealedValue, BookingNoteSealedValues } from "../../services/BookingNoteSealedValues"
 import { type Connector, ConnectorsRepo, type ConnectorStatus } from "../../services/ConnectorsRepo"
 import { deadLetterBinding, type DeadLetterSealedValue, DeadLetterSealedValues } from "../../services/DeadLetterSealedValues"
 import { type NotifySealedKind, type NotifySealedValue, NotifySealedValues, notifySettingBinding } from "../../services/NotifySealedValues"
@@ -10,7 +12,8 @@ import { type WebhookSubscription, WebhookSubscriptionsRepo } from "../../servic
 /**
  * Every value sealed with the TokenVault in D1, whatever the state of its row: connector credentials (active,
  * pending, broken), webhook signing secrets (enabled or disabled), people's notification settings (e-mail
- * address, preferences) and recorded dead letters (body and last error) — `SEALED_COLUMNS` lists the columns.
+ * address, preferences), recorded dead letters (body and last error) and guests' notes to hosts — `SEALED_COLUMNS`
+ * lists the columns.
  * Two operations over them:
  *
  * - `rotateVaultKeys`: re-wraps each one still sealed under an old key under the current key (the refresh-oauth
@@ -18,7 +21,8 @@ import { type WebhookSubscription, WebhookSubscriptionsRepo } from "../../servic
  *   A value whose key is no longer in the ring is given a clear state instead: the connector is marked broken and
  *   the webhook subscription disabled, both with the reason "key retired: …", a notification setting forgotten
  *   (the address must be entered again; preferences go back to the defaults); a dead letter is left (reported as
- *   retired: the console can still drop it, the 14-day retention removes it).
+ *   retired: the console can still drop it, the 14-day retention removes it); a booking note is deleted (the booking
+ *   stays).
  * - `keysInUse`: what each key seals, per kind and state — the check before removing a key from TOKEN_VAULT_KEYS
  *   (`GET /operator/vault-keys`, `node scripts/vaultKeys.mjs`).
  */
@@ -32,7 +36,8 @@ export const SEALED_COLUMNS = {
   connectors: { columns: ["token_ciphertext"], kind: "connectors" },
   webhook_subscriptions: { columns: ["secret_ciphertext"], kind: "webhookSecrets" },
   notify_settings: { columns: ["email_ciphertext", "preferences_ciphertext"], kind: "notifySettings" },
-  dead_letters: { columns: ["body_ciphertext", "error_ciphertext"], kind: "deadLetters" }
+  dead_letters: { columns: ["body_ciphertext", "error_ciphertext"], kind: "deadLetters" },
+  booking_notes: { columns: ["note_ciphertext"], kind: "bookingNotes" }
 } as const satisfies Record<string, { readonly columns: ReadonlyArray<string>; readonly kind: keyof RotationReport["rotated"] }>
 
 /** Sealed values re-wrapped per kind per run of the rotation job (the rest wait for the next run, 10 minutes later). */
@@ -42,17 +47,23 @@ const SCAN_FACTOR = 10
 
 export interface RotationReport {
   readonly currentKeyId: string
-  readonly rotated: { connectors: number; webhookSecrets: number; notifySettings: number; deadLetters: number }
+  readonly rotated: { connectors: number; webhookSecrets: number; notifySettings: number; deadLetters: number; bookingNotes: number }
   /** Values whose key is no longer configured: given the "key retired" state (notification settings: forgotten; dead letters: left). */
-  readonly retired: { connectors: Array<string>; webhookSecrets: Array<string>; notifySettings: Array<string>; deadLetters: Array<string> }
+  readonly retired: { connectors: Array<string>; webhookSecrets: Array<string>; notifySettings: Array<string>; deadLetters: Array<string>; bookingNotes: Array<string> }
   /** Values that did not rotate (they do not open for their row, or the write failed): still under their old key. */
-  readonly failed: { connectors: Array<string>; webhookSecrets: Array<string>; notifySettings: Array<string>; deadLetters: Array<string> }
+  readonly failed: { connectors: Array<string>; webhookSecrets: Array<string>; notifySettings: Array<string>; deadLetters: Array<string>; bookingNotes: Array<string> }
   /** True when the run stopped at its limit with more left for the next run. */
   readonly more: boolean
 }
 
 /** Where the sealed values live: every store the job walks. */
-export type VaultKeyStores = TokenVault | ConnectorsRepo | WebhookSubscriptionsRepo | NotifySealedValues | DeadLetterSealedValues
+export type VaultKeyStores =
+  | TokenVault
+  | ConnectorsRepo
+  | WebhookSubscriptionsRepo
+  | NotifySealedValues
+  | DeadLetterSealedValues
+  | BookingNoteSealedValues
 
 /** One pass of the key-rotation job over every sealed value not under the current key. */
 export const rotateVaultKeys = (
@@ -64,13 +75,14 @@ export const rotateVaultKeys = (
     const webhooks = yield* WebhookSubscriptionsRepo
     const notifyValues = yield* NotifySealedValues
     const deadLetters = yield* DeadLetterSealedValues
+    const bookingNotes = yield* BookingNoteSealedValues
     const currentKeyId = yield* vault.currentKeyId
     const configured = new Set(yield* vault.keyIds)
     const report: RotationReport = {
       currentKeyId,
-      rotated: { connectors: 0, webhookSecrets: 0, notifySettings: 0, deadLetters: 0 },
-      retired: { connectors: [], webhookSecrets: [], notifySettings: [], deadLetters: [] },
-      failed: { connectors: [], webhookSecrets: [], notifySettings: [], deadLetters: [] },
+      rotated: { connectors: 0, webhookSecrets: 0, notifySettings: 0, deadLetters: 0, bookingNotes: 0 },
+      retired: { connectors: [], webhookSecrets: [], notifySettings: [], deadLetters: [], bookingNotes: [] },
+      failed: { connectors: [], webhookSecrets: [], notifySettings: [], deadLetters: [], bookingNotes: [] },
       more: false
     }
 
@@ -194,10 +206,30 @@ export const rotateVaultKeys = (
         return true
       })
 
+    // a guest's note: re-wrapped; its key retired, nobody can read it any more and it is deleted (the booking stays)
+    const rotateBookingNote = (value: BookingNoteSealedValue) =>
+      Effect.gen(function*() {
+        if (!configured.has(value.keyId)) {
+          report.retired.bookingNotes.push(value.id)
+          if (yield* bookingNotes.forget(value)) yield* Effect.logError("vault: a booking note's key is retired; the note is deleted", { bookingId: value.id, keyId: value.keyId })
+          return true
+        }
+        const rotated = yield* vault.rotate(value.ciphertext, bookingNoteBinding(value.guestDid, value.id)).pipe(
+          Effect.catchAll((error) => Effect.as(Effect.logWarning("vault: a booking note did not rotate", { bookingId: value.id, error: error._tag }), Option.none()))
+        )
+        if (Option.isNone(rotated)) {
+          report.failed.bookingNotes.push(value.id)
+          return false
+        }
+        if (yield* bookingNotes.replaceSealed(value, rotated.value)) report.rotated.bookingNotes++
+        return true
+      })
+
     yield* walk((limit, after) => connectors.listSealedNotUnder(currentKeyId, limit, after), rotateConnector)
     yield* walk((limit, after) => webhooks.listSealedNotUnder(currentKeyId, limit, after), rotateSecret)
     yield* walk((limit, after) => notifyValues.listSealedNotUnder(currentKeyId, limit, after), rotateNotifySetting)
     yield* walk((limit, after) => deadLetters.listSealedNotUnder(currentKeyId, limit, after), rotateDeadLetter)
+    yield* walk((limit, after) => bookingNotes.listSealedNotUnder(currentKeyId, limit, after), rotateBookingNote)
     const { rotated, retired } = report
     if (Object.values(rotated).some((n) => n > 0) || Object.values(retired).some((ids) => ids.length > 0)) {
       yield* Effect.logInfo("vault key rotation", report)
@@ -219,6 +251,8 @@ export interface KeyUse {
   readonly notifySettings: Partial<Record<NotifySealedKind, number>>
   /** Recorded dead letters (body and last error sealed together). */
   readonly deadLetters: Partial<Record<"recorded", number>>
+  /** Guests' notes to hosts, kept with their bookings. */
+  readonly bookingNotes: Partial<Record<"kept", number>>
   readonly total: number
 }
 
@@ -242,10 +276,11 @@ export const keysInUse: Effect.Effect<KeysInUse, VaultKeyError | RepositoryError
     const secretCounts = yield* (yield* WebhookSubscriptionsRepo).countByKeyId
     const notifyCounts = yield* (yield* NotifySealedValues).countByKeyId
     const deadLetterCounts = yield* (yield* DeadLetterSealedValues).countByKeyId
+    const noteCounts = yield* (yield* BookingNoteSealedValues).countByKeyId
     type Use = Omit<KeyUse, "keyId" | "configured" | "current"> & { total: number }
     const uses = new Map<string, { -readonly [K in keyof Use]: Use[K] }>()
     const useOf = (keyId: string) => {
-      const found = uses.get(keyId) ?? { connectors: {}, webhookSecrets: {}, notifySettings: {}, deadLetters: {}, total: 0 }
+      const found = uses.get(keyId) ?? { connectors: {}, webhookSecrets: {}, notifySettings: {}, deadLetters: {}, bookingNotes: {}, total: 0 }
       uses.set(keyId, found)
       return found
     }
@@ -270,6 +305,11 @@ export const keysInUse: Effect.Effect<KeysInUse, VaultKeyError | RepositoryError
       use.deadLetters[d.status] = (use.deadLetters[d.status] ?? 0) + d.count
       use.total += d.count
     }
+    for (const n of noteCounts) {
+      const use = useOf(n.keyId)
+      use.bookingNotes[n.status] = (use.bookingNotes[n.status] ?? 0) + n.count
+      use.total += n.count
+    }
     const keys = [...uses.entries()]
       .map(([keyId, use]): KeyUse => ({ keyId, configured: configured.has(keyId), current: keyId === currentKeyId, ...use }))
       .sort((a, b) => Number(b.current) - Number(a.current) || (a.keyId < b.keyId ? -1 : a.keyId > b.keyId ? 1 : 0))
@@ -290,6 +330,7 @@ export const usesOfKey = (report: KeysInUse, keyId: string): ReadonlyArray<strin
     ...Object.entries(use.connectors).map(([status, n]) => `${n} ${status} connector credential(s)`),
     ...Object.entries(use.webhookSecrets).map(([status, n]) => `${n} ${status} webhook signing secret(s)`),
     ...Object.entries(use.notifySettings).map(([what, n]) => `${n} notification ${what === "email" ? "e-mail address(es)" : "preference set(s)"}`),
-    ...Object.values(use.deadLetters).map((n) => `${n} recorded dead letter(s)`)
+    ...Object.values(use.deadLetters).map((n) => `${n} recorded dead letter(s)`),
+    ...Object.values(use.bookingNotes).map((n) => `${n} booking note(s)`)
   ]
 }

@@ -1,5 +1,6 @@
 import { Clock, Effect } from "effect"
 import type { GetBookingParams } from "../../../lexicon/schemas"
+import { BookingNotes } from "../../../services/BookingNotes"
 import { BookingNotFound, BookingsRepo } from "../../../services/BookingsRepo"
 import { Caller } from "../../xrpc/Caller"
 import { toBookingView } from "../bookingView"
@@ -11,5 +12,7 @@ export const getBooking = ({ urlParams }: { readonly urlParams: GetBookingParams
     const caller = yield* Caller
     const booking = yield* bookings.get(urlParams.id).pipe(Effect.catchTag("RepositoryError", Effect.die))
     if (booking.hostDid !== caller.did && booking.guestDid !== caller.did) return yield* new BookingNotFound({ id: urlParams.id })
-    return { booking: toBookingView(booking, yield* Clock.currentTimeMillis) }
+    // the guest's note: the caller is the booking's host or guest
+    const notes = yield* (yield* BookingNotes).forBookings([booking]).pipe(Effect.orDie)
+    return { booking: toBookingView(booking, yield* Clock.currentTimeMillis, notes.get(booking.id)) }
   })

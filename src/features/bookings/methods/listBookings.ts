@@ -1,5 +1,6 @@
 import { Clock, Effect, Option } from "effect"
 import type { ListBookingsParams } from "../../../lexicon/schemas"
+import { BookingNotes } from "../../../services/BookingNotes"
 import { BookingsRepo } from "../../../services/BookingsRepo"
 import { Caller } from "../../xrpc/Caller"
 import { toBookingView } from "../bookingView"
@@ -13,8 +14,10 @@ export const listBookings = ({ urlParams }: { readonly urlParams: ListBookingsPa
       .listForDid({ did: caller.did, role: urlParams.role ?? "either", limit: urlParams.limit, cursor: urlParams.cursor })
       .pipe(Effect.catchTag("RepositoryError", Effect.die))
     const now = yield* Clock.currentTimeMillis
+    // the guests' notes: every booking listed is the caller's, as host or as guest
+    const notes = yield* (yield* BookingNotes).forBookings(page.items).pipe(Effect.orDie)
     return {
-      bookings: page.items.map((booking) => toBookingView(booking, now)),
+      bookings: page.items.map((booking) => toBookingView(booking, now, notes.get(booking.id))),
       ...Option.match(page.cursor, { onNone: () => ({}), onSome: (cursor) => ({ cursor }) })
     }
   })

@@ -6,6 +6,7 @@ import { slotRulesOf } from "../../../domain/matching/hostRules"
 import type { MatchInput } from "../../../lexicon/schemas"
 import { slotSearchFor } from "../../../domain/holds/slotSearch"
 import { coarsenBounds } from "../../../domain/slots/coarse"
+import { BookingNotes } from "../../../services/BookingNotes"
 import { CalendarUnavailable, NoSlotAvailable } from "../../../services/HoldStore"
 import { Caller } from "../../xrpc/Caller"
 import { idempotent } from "../../xrpc/Idempotency"
@@ -76,6 +77,10 @@ export const match = ({ payload }: { readonly payload: MatchInput }) =>
         HoldStoreError: (error) => Effect.die(error)
       })
     )
+    // the guest's note to the host, sealed, kept with the booking (once: a retry reaches the same booking id)
+    if (payload.note !== undefined && payload.note.trim() !== "") {
+      yield* (yield* BookingNotes).put(bookingId, caller.did, payload.note).pipe(Effect.orDie)
+    }
     if (outcome._tag === "Held") {
       // the slot also on the guest's clock (constraints.tz) and the host's (issue 15 item 6)
       const zones = { guestTz: payload.constraints.tz, hostTz: request.host.timeZone }
