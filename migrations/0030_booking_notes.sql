@@ -1,4 +1,4 @@
--- A guest's note to the host (app.overlap.match `note`, docs/bookings.md "The guest's note"): personal text for the
+-- A guest's note to the host (app.overlap.match `note`, docs/booking-notes.md): personal text for the
 -- host, kept with the booking it was written for and shown to that booking's two people only (getBooking,
 -- listBookings). Sealed with TokenVault, bound to (guest, booking); the plain columns name the booking and its author.
 -- One note per booking: a retried match reaches the same booking id and writes nothing more.

@@ -75,7 +75,7 @@ export const appviewLayer = (env: Env) => {
   // notifications (docs/notifications.md): sealed addresses and preferences, the one-click links, verification mails
   // and the reminder cron's reads, ledger and outbox
   // (NotifySealedValues: the same ciphertexts as the vault key ring's rotation and in-use check see them); guests'
-  // sealed notes to hosts (BookingNotes, docs/bookings.md) and the key ring's view of them
+  // sealed notes to hosts (BookingNotes, docs/booking-notes.md) and the key ring's view of them
   const notify = Layer.mergeAll(NotifySettingsLive, NotifySealedValuesLive, DeadLetterSealedValuesLive, BookingNotesLive, BookingNoteSealedValuesLive, ActionLinksLive, EmailVerificationsLive, RemindersLive, NotifyOutboxLive).pipe(
     Layer.provide(Layer.mergeAll(D1Live, TokenVaultLive, webhookSubscriptions).pipe(Layer.provideMerge(root)))
   )

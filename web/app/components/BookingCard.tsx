@@ -86,7 +86,10 @@ export function BookingCard({ booking, role, zone, otherZone, otherHandle, onCha
         {role === "host" ? "Guest" : "Host"}: {other}
         {booking.status === "held" && booking.holdExpiresAt ? ` · held until ${dateTimeLabel(booking.holdExpiresAt, zone)}` : ""}
       </p>
-      {booking.note !== undefined && booking.note.length > 0 && <p className="note">“{booking.note}”</p>}
+      {booking.note !== undefined && booking.note.length > 0 && (
+        // the guest's note, as plain text (React escapes it): only the booking's host and guest receive it
+        <p className="note" data-note="">{role === "host" ? `Note from ${other}: ` : "Your note: "}{booking.note}</p>
+      )}
       {proposal !== undefined && (
         <div className="notice" role="group" aria-label="Proposed new time">
           <p>

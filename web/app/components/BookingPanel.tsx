@@ -253,7 +253,7 @@ export function BookingPanel({ handle, did, initialOffers, siteKey }: { readonly
             ))}
           </ul>
           <label htmlFor="note">Note to @{handle} (optional)</label>
-          <textarea id="note" rows={3} maxLength={500} value={note} onChange={(event) => setNote(event.target.value)} />
+          <textarea id="note" rows={3} maxLength={300} value={note} onChange={(event) => setNote(event.target.value)} />
           <p>
             <button type="button" onClick={book} disabled={chosenSlot === undefined || booking}>
               {booking ? "Booking…" : chosenSlot !== undefined ? `Book ${dateTimeLabel(chosenSlot.start, zone)}` : "Book"}
