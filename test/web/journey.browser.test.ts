@@ -221,6 +221,9 @@ describe("the signed-in journey in Chromium (host and guest, two zones, two CalD
     // the guest's inbox is open before the host confirms: it must update by itself
     await guestPage.goto(`${webUrl}/app`)
     await guestPage.getByRole("region", { name: "As guest: Waiting for the host to confirm" }).waitFor({ timeout: 60_000 })
+    // the note typed on the booking page (step 2) reached the booking: the guest sees their own
+    await expect(guestPage.getByRole("region", { name: "As guest: Waiting for the host to confirm" }).locator(".card").first().textContent())
+      .resolves.toContain("Your note: Looking forward to it")
     await hostPage.goto(`${webUrl}/app`)
     const waiting = hostPage.getByRole("region", { name: "As host: Waiting for the host to confirm" })
     await waiting.waitFor({ timeout: 60_000 })
@@ -228,6 +231,8 @@ describe("the signed-in journey in Chromium (host and guest, two zones, two CalD
     // the guest's handle, the time on the host's clock with the guest's beside
     await expect(card.textContent()).resolves.toContain(`@${guest.handle}`)
     await expect(card.textContent()).resolves.toContain(GUEST_ZONE.replaceAll("_", " "))
+    // the guest's note, from the guest (plain text)
+    await expect(card.textContent()).resolves.toContain(`Note from @${guest.handle}: Looking forward to it`)
     await card.getByRole("button", { name: "Confirm" }).click()
     await hostPage.getByRole("region", { name: "As host: Confirmed" }).waitFor({ timeout: 60_000 })
     expect(await seriousAxeViolations(hostPage)).toEqual([])
@@ -260,6 +265,8 @@ describe("the signed-in journey in Chromium (host and guest, two zones, two CalD
     await waitFor("the guest's calendar to move", async () => ((await holdsEventAt(guestCal, movedStart)) && !(await holdsEventAt(guestCal, bookedStart)) ? true : undefined), 90_000)
     // the guest's inbox shows the new time and cancels
     await guestPage.reload()
+    // the server renders in UTC; the browser's zone comes once the page is hydrated
+    await guestPage.getByText(`Times in ${GUEST_ZONE.replaceAll("_", " ")}.`).waitFor({ timeout: 60_000 })
     const moved = guestPage.locator(".card").filter({ has: guestPage.getByRole("button", { name: "Cancel meeting" }) }).first()
     await moved.waitFor({ timeout: 60_000 })
     await expect(moved.textContent()).resolves.toContain(new Intl.DateTimeFormat("en-GB", { hour: "numeric", minute: "2-digit", timeZone: GUEST_ZONE }).format(new Date(movedStart)))
