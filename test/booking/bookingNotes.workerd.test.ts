@@ -12,6 +12,8 @@ import { WebSessionsLive } from "../../src/adapters/d1/WebSessionsLive"
 import { sessionCookieName } from "../../src/domain/signin/webSession"
 import appview from "../../src/entry/appview"
 import { CloudflareEnv, type Env } from "../../src/platform/CloudflareEnv"
+import { BookingRequestsRepo } from "../../src/services/BookingRequestsRepo"
+import { BookingsRepo } from "../../src/services/BookingsRepo"
 import { OffersRepo } from "../../src/services/OffersRepo"
 import { WebSessions } from "../../src/services/WebSessions"
 import { MIN, mondayAfter } from "../holds/fixtures"
@@ -27,7 +29,7 @@ const HOUR = 60 * MIN
 const monday = mondayAfter(Date.now())
 const iso = (ms: number) => new Date(ms).toISOString()
 
-let runtime: ManagedRuntime.ManagedRuntime<WebSessions | OffersRepo, never>
+let runtime: ManagedRuntime.ManagedRuntime<WebSessions | OffersRepo | BookingsRepo | BookingRequestsRepo, never>
 beforeAll(() => {
   runtime = ManagedRuntime.make(Layer.mergeAll(WebSessionsLive, RepositoriesLive).pipe(Layer.provide(CloudflareEnv.layer(testEnv))))
 })
@@ -151,5 +153,42 @@ describe("the guest's note to the host", () => {
     const view = ((await kept.json()) as { booking: View }).booking
     expect(view.id).toBe(bookingId)
     expect(view.note).toBeUndefined()
+  })
+
+  it("a booking made from a bookingRequest record shows that record's note (public in the guest's repo) to its host and guest only", async () => {
+    const guestDid = "did:plc:noteguestrequest00000001"
+    const uri = `at://${guestDid}/app.overlap.bookingRequest/3kreq`
+    const other = `at://${THIRD}/app.overlap.bookingRequest/3kreq`
+    await runtime.runPromise(Effect.gen(function*() {
+      const requests = yield* BookingRequestsRepo
+      for (const [u, g, note] of [[uri, guestDid, "From my request: agenda attached"], [other, THIRD, "someone else's words"]] as const) {
+        yield* requests.upsert({
+          uri: u, guestDid: g, hostDid: HOST, rkey: "3kreq", cid: "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
+          rev: "3l000000000003", offerUri, constraints: { durationMin: 30, durationMax: 30, tz: "UTC", earliest: iso(monday + 9 * HOUR), latest: iso(monday + 17 * HOUR) },
+          status: "pending", note, createdAt: Date.now()
+        })
+      }
+      const bookings = yield* BookingsRepo
+      // one booking from the guest's own request, one naming a request another person wrote (its note is not theirs)
+      for (const [id, requestUri] of [["bk_from_request", uri], ["bk_foreign_request", other]] as const) {
+        yield* bookings.create({
+          id, hostDid: HOST, guestDid, requestUri, offerUri, status: "held", startAt: monday + 10 * HOUR, endAt: monday + 10 * HOUR + 30 * MIN,
+          tz: "UTC", sequence: 0, icsR2Key: null, holdExpiresAt: Date.now() + HOUR, hostTz: "UTC", title: null, location: null
+        })
+      }
+    }).pipe(Effect.orDie))
+    const host = await signIn(HOST)
+    const guest = await signIn(guestDid)
+    const third = await signIn(THIRD)
+    for (const session of [host, guest]) {
+      const one = await get(session, "app.overlap.getBooking", { id: "bk_from_request" })
+      expect(one.status).toBe(200)
+      expect(((await one.json()) as { booking: View }).booking.note).toBe("From my request: agenda attached")
+      const foreign = await get(session, "app.overlap.getBooking", { id: "bk_foreign_request" })
+      expect(((await foreign.json()) as { booking: View }).booking.note).toBeUndefined()
+    }
+    const denied = await get(third, "app.overlap.getBooking", { id: "bk_from_request" })
+    expect(denied.status).toBe(404)
+    expect(await denied.text()).not.toContain("agenda")
   })
 })
