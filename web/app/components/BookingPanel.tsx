@@ -16,6 +16,9 @@ type Outcome =
   | { readonly kind: "checking" }
   | { readonly kind: "refused"; readonly sentence: string }
 
+/** Two ISO instants are the same moment (the server may write them with or without milliseconds). */
+const sameInstant = (a: string, b: string) => Date.parse(a) === Date.parse(b)
+
 const browserClient = () => xrpcClient((request) => fetch(request, { credentials: "same-origin" }), window.location.origin)
 
 /** How long the page follows a pending match before it says the booking will appear in the inbox. */
@@ -64,6 +67,9 @@ export function BookingPanel({ handle, did, initialOffers, siteKey }: { readonly
   const [problem, setProblem] = useState<string | undefined>(undefined)
   const [booking, setBooking] = useState(false)
   const [outcome, setOutcome] = useState<Outcome | undefined>(undefined)
+  const [choiceGone, setChoiceGone] = useState(false)
+  // the time chosen before signing in (from the URL), looked up once more if the list no longer shows it
+  const returnedStart = useRef<string | undefined>(undefined)
   const hostZone = offers?.[0]?.tz
 
   const explain = (error: unknown) =>
@@ -79,7 +85,10 @@ export function BookingPanel({ handle, did, initialOffers, siteKey }: { readonly
     const back = choiceFromUrl()
     setZone(back.zone ?? detectedZone())
     if (back.duration !== undefined) setDuration(back.duration)
-    if (back.start !== undefined) setChosen(back.start)
+    if (back.start !== undefined) {
+      setChosen(back.start)
+      returnedStart.current = back.start
+    }
     setNote(sessionStorage.getItem(NOTE_KEY) ?? "")
   }, [])
 
@@ -112,17 +121,43 @@ export function BookingPanel({ handle, did, initialOffers, siteKey }: { readonly
           headers
         )
       )
-      .then((answer) => {
-        if (!current) return
-        setSlots(answer.slots)
+      .then(async (answer) => {
+        // The list is a few times spread over the range (getAvailability), so which ones it shows moves whenever
+        // any time is taken or passes: the time this visitor chose before signing in may still be free but left
+        // out. Ask for just that time (once) and keep it in the list if it is still free.
+        const wanted = returnedStart.current
+        returnedStart.current = undefined
+        if (wanted === undefined || answer.slots.some((slot) => sameInstant(slot.start, wanted)) || !(Date.parse(wanted) > now.getTime())) return answer.slots
+        const earliest = new Date(Date.parse(wanted))
+        const latest = new Date(earliest.getTime() + duration * 60_000)
+        const around = await challengeHeaders()
+          .then((headers) => browserClient().query("app.overlap.getAvailability", { host: did, durationMin: duration, durationMax: duration, earliest: earliest.toISOString(), latest: latest.toISOString(), tz: zone }, headers))
+          .then((found) => found.slots, () => undefined) // the list itself still stands
+        const kept = around?.find((slot) => sameInstant(slot.start, wanted))
+        if (kept === undefined) {
+          if (current && around !== undefined) setChoiceGone(true)
+          return answer.slots
+        }
+        if (current) setChosen(kept.start)
+        return [...answer.slots, kept].sort((a, b) => Date.parse(a.start) - Date.parse(b.start))
       })
+      .then((list) => current && setSlots(list))
       .catch((error) => current && setProblem(explain(error)))
     return () => void (current = false)
   }, [zoneKnown, duration, offers])
 
   const days = useMemo(() => (slots && zone ? byDay(slots, zone) : []), [slots, zone])
-  // the chosen day stays when it still has times (in the zone now chosen), else the first day with times
-  useEffect(() => setDay((previous) => (previous !== undefined && days.some(([key]) => key === previous) ? previous : days[0]?.[0])), [days])
+  // the chosen day stays when it still has times (in the zone now chosen), else the day of the chosen time (coming
+  // back from sign-in), else the first day with times
+  useEffect(
+    () =>
+      setDay((previous) =>
+        previous !== undefined && days.some(([key]) => key === previous)
+          ? previous
+          : (days.find(([, times]) => times.some((slot) => slot.start === chosen))?.[0] ?? days[0]?.[0])
+      ),
+    [days]
+  )
   const dayTimes = days.find(([key]) => key === day)?.[1] ?? []
   const chosenSlot = slots?.find((slot) => slot.start === chosen)
 
@@ -220,6 +255,11 @@ export function BookingPanel({ handle, did, initialOffers, siteKey }: { readonly
         </p>
       )}
       {problem === undefined && offers !== undefined && offers.length > 0 && slots === undefined && <p role="status">Finding free times…</p>}
+      {choiceGone && slots !== undefined && chosenSlot === undefined && (
+        <p className="notice" role="status">
+          The time you picked before signing in is no longer free. Choose another below.
+        </p>
+      )}
       {slots !== undefined && slots.length === 0 && (
         <p className="notice" role="status">
           No {duration}-minute time is free for both of you in the next {WINDOW_DAYS} days. Try a shorter length, or check back later.
