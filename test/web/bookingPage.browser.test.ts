@@ -159,9 +159,10 @@ describe("web app, signed out, in Chromium", () => {
     await page.context().close()
   })
 
-  it("a time chosen before signing in stays chosen on the way back though the list no longer shows it (still free)", async () => {
+  it("a time chosen before signing in stays chosen on the way back though the list no longer shows it", async () => {
     // The list is a few times spread over the range: when any time is taken (the demo guest's seeded request takes
-    // the earliest) or passes, every pick moves, and the visitor's choice may be left out though still free.
+    // the earliest) or passes, every pick moves, and the visitor's choice may be left out though still free. The
+    // page keeps it (match then says whether it is still free; signedInBooking.browser.test.ts books it).
     const page = await newPage(browser!, { timezoneId: "Europe/Lisbon" })
     await page.goto(`${webUrl}/@${DEMO_HOST}`)
     const shown = await (await timesShown(page)).evaluateAll((buttons) => buttons.map((b) => b.getAttribute("data-start")!))

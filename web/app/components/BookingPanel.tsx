@@ -67,7 +67,6 @@ export function BookingPanel({ handle, did, initialOffers, siteKey }: { readonly
   const [problem, setProblem] = useState<string | undefined>(undefined)
   const [booking, setBooking] = useState(false)
   const [outcome, setOutcome] = useState<Outcome | undefined>(undefined)
-  const [choiceGone, setChoiceGone] = useState(false)
   // the time chosen before signing in (from the URL), looked up once more if the list no longer shows it
   const returnedStart = useRef<string | undefined>(undefined)
   const hostZone = offers?.[0]?.tz
@@ -121,25 +120,18 @@ export function BookingPanel({ handle, did, initialOffers, siteKey }: { readonly
           headers
         )
       )
-      .then(async (answer) => {
+      .then((answer) => {
         // The list is a few times spread over the range (getAvailability), so which ones it shows moves whenever
         // any time is taken or passes: the time this visitor chose before signing in may still be free but left
-        // out. Ask for just that time (once) and keep it in the list if it is still free.
+        // out. It stays in the list, chosen, on its own day; `match` is what says whether it is still free (a
+        // refusal is said in words), and asking again here would only spend the host's budget on a spread answer.
         const wanted = returnedStart.current
         returnedStart.current = undefined
-        if (wanted === undefined || answer.slots.some((slot) => sameInstant(slot.start, wanted)) || !(Date.parse(wanted) > now.getTime())) return answer.slots
-        const earliest = new Date(Date.parse(wanted))
-        const latest = new Date(earliest.getTime() + duration * 60_000)
-        const around = await challengeHeaders()
-          .then((headers) => browserClient().query("app.overlap.getAvailability", { host: did, durationMin: duration, durationMax: duration, earliest: earliest.toISOString(), latest: latest.toISOString(), tz: zone }, headers))
-          .then((found) => found.slots, () => undefined) // the list itself still stands
-        const kept = around?.find((slot) => sameInstant(slot.start, wanted))
-        if (kept === undefined) {
-          if (current && around !== undefined) setChoiceGone(true)
-          return answer.slots
-        }
+        const wantedAt = wanted === undefined ? Number.NaN : Date.parse(wanted)
+        if (wanted === undefined || !(wantedAt > now.getTime()) || answer.slots.some((slot) => sameInstant(slot.start, wanted))) return answer.slots
+        const kept: Slot = { start: new Date(wantedAt).toISOString(), end: new Date(wantedAt + duration * 60_000).toISOString() }
         if (current) setChosen(kept.start)
-        return [...answer.slots, kept].sort((a, b) => Date.parse(a.start) - Date.parse(b.start))
+        return [...answer.slots, kept].sort((x, y) => Date.parse(x.start) - Date.parse(y.start))
       })
       .then((list) => current && setSlots(list))
       .catch((error) => current && setProblem(explain(error)))
@@ -255,11 +247,6 @@ export function BookingPanel({ handle, did, initialOffers, siteKey }: { readonly
         </p>
       )}
       {problem === undefined && offers !== undefined && offers.length > 0 && slots === undefined && <p role="status">Finding free times…</p>}
-      {choiceGone && slots !== undefined && chosenSlot === undefined && (
-        <p className="notice" role="status">
-          The time you picked before signing in is no longer free. Choose another below.
-        </p>
-      )}
       {slots !== undefined && slots.length === 0 && (
         <p className="notice" role="status">
           No {duration}-minute time is free for both of you in the next {WINDOW_DAYS} days. Try a shorter length, or check back later.
