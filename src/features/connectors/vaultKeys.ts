@@ -272,11 +272,14 @@ export const keysInUse: Effect.Effect<KeysInUse, VaultKeyError | RepositoryError
     const vault = yield* TokenVault
     const currentKeyId = yield* vault.currentKeyId
     const configured = new Set(yield* vault.keyIds)
-    const connectorCounts = yield* (yield* ConnectorsRepo).countByKeyId
-    const secretCounts = yield* (yield* WebhookSubscriptionsRepo).countByKeyId
-    const notifyCounts = yield* (yield* NotifySealedValues).countByKeyId
-    const deadLetterCounts = yield* (yield* DeadLetterSealedValues).countByKeyId
-    const noteCounts = yield* (yield* BookingNoteSealedValues).countByKeyId
+    // what each store seals, per key id and state (read at once: five independent counts)
+    const counts = yield* Effect.all({
+      connectors: Effect.flatMap(ConnectorsRepo, (repo) => repo.countByKeyId),
+      webhookSecrets: Effect.flatMap(WebhookSubscriptionsRepo, (repo) => repo.countByKeyId),
+      notifySettings: Effect.flatMap(NotifySealedValues, (store) => store.countByKeyId),
+      deadLetters: Effect.flatMap(DeadLetterSealedValues, (store) => store.countByKeyId),
+      bookingNotes: Effect.flatMap(BookingNoteSealedValues, (store) => store.countByKeyId)
+    }, { concurrency: "unbounded" })
     type Use = Omit<KeyUse, "keyId" | "configured" | "current"> & { total: number }
     const uses = new Map<string, { -readonly [K in keyof Use]: Use[K] }>()
     const useOf = (keyId: string) => {
@@ -285,30 +288,13 @@ export const keysInUse: Effect.Effect<KeysInUse, VaultKeyError | RepositoryError
       return found
     }
     for (const keyId of configured) useOf(keyId)
-    for (const c of connectorCounts) {
-      const use = useOf(c.keyId)
-      use.connectors[c.status] = (use.connectors[c.status] ?? 0) + c.count
-      use.total += c.count
-    }
-    for (const s of secretCounts) {
-      const use = useOf(s.keyId)
-      use.webhookSecrets[s.status] = (use.webhookSecrets[s.status] ?? 0) + s.count
-      use.total += s.count
-    }
-    for (const n of notifyCounts) {
-      const use = useOf(n.keyId)
-      use.notifySettings[n.status] = (use.notifySettings[n.status] ?? 0) + n.count
-      use.total += n.count
-    }
-    for (const d of deadLetterCounts) {
-      const use = useOf(d.keyId)
-      use.deadLetters[d.status] = (use.deadLetters[d.status] ?? 0) + d.count
-      use.total += d.count
-    }
-    for (const n of noteCounts) {
-      const use = useOf(n.keyId)
-      use.bookingNotes[n.status] = (use.bookingNotes[n.status] ?? 0) + n.count
-      use.total += n.count
+    for (const kind of Object.keys(counts) as Array<keyof typeof counts>) {
+      for (const c of counts[kind]) {
+        const use = useOf(c.keyId)
+        const perStatus = use[kind] as Partial<Record<string, number>>
+        perStatus[c.status] = (perStatus[c.status] ?? 0) + c.count
+        use.total += c.count
+      }
     }
     const keys = [...uses.entries()]
       .map(([keyId, use]): KeyUse => ({ keyId, configured: configured.has(keyId), current: keyId === currentKeyId, ...use }))
