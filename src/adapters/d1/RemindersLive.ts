@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Layer, Schema } from "effect"
 import { Reminders } from "../../services/Reminders"
 import { orRepositoryError } from "../../services/RepositoryError"
-import { bookingPlace } from "./bookingPlaceColumns"
+import { bookingPlace } from "../../domain/booking/placeColumns"
 import { titleFieldOf } from "../../domain/booking/booking"
 
 const Upcoming = Schema.Array(Schema.Struct({

@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Layer, Schema } from "effect"
 import { orRepositoryError } from "../../services/RepositoryError"
 import { TransitionNotices } from "../../services/TransitionNotices"
-import { bookingPlace } from "./bookingPlaceColumns"
+import { bookingPlace } from "../../domain/booking/placeColumns"
 import { titleFieldOf } from "../../domain/booking/booking"
 
 const Rows = Schema.Array(Schema.Struct({

@@ -1,7 +1,7 @@
-import { Option, Schema } from "effect"
+import { Schema } from "effect"
 import ICAL from "ical.js"
-import { Conference, invitationPlace } from "../booking/meetingPlace"
-import { EventLocation } from "../eventTypes"
+import { invitationPlace } from "../booking/meetingPlace"
+import { bookingPlace } from "../booking/placeColumns"
 
 /** A meeting as the export lists it (a row of the bookings section). */
 export const ExportedMeeting = Schema.Struct({
@@ -25,10 +25,6 @@ const STATUS: Readonly<Record<string, string>> = { confirmed: "CONFIRMED", held:
 
 const utc = (ms: number) => ICAL.Time.fromJSDate(new Date(ms), true)
 
-/** A stored JSON column; one that does not read is left out rather than failing the export. */
-const jsonColumn = <A, I>(schema: Schema.Schema<A, I>, json: string | null): A | undefined =>
-  json === null ? undefined : Option.getOrUndefined(Schema.decodeUnknownOption(Schema.parseJson(schema))(json))
-
 /**
  * The person's meetings as one iCalendar file (RFC 5545, built with ical.js): one VEVENT per booking, in UTC with
  * the booking's zone noted, canceled / declined / expired ones as STATUS:CANCELLED, and where it takes place as the
@@ -49,7 +45,8 @@ export const meetingsCalendar = (meetings: ReadonlyArray<ExportedMeeting>, stamp
     event.updatePropertyWithValue("sequence", m.sequence)
     event.updatePropertyWithValue("summary", m.title === null ? "Overlap meeting" : `${m.title} (Overlap)`)
     event.updatePropertyWithValue("status", STATUS[m.status] ?? "CANCELLED")
-    const place = invitationPlace(jsonColumn(EventLocation, m.location), jsonColumn(Conference, m.conference))
+    const stored = bookingPlace(m)
+    const place = invitationPlace(stored.location, stored.conference)
     if (place.location !== undefined) event.updatePropertyWithValue("location", place.location)
     if (place.url !== undefined) event.updatePropertyWithValue("url", place.url)
     const where = place.description === undefined ? "" : ` ${place.description}`
