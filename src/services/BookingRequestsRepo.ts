@@ -75,6 +75,8 @@ export class BookingRequestsRepo extends Context.Tag("overlap/BookingRequestsRep
     uri: string,
     options?: { readonly includeHidden?: boolean | undefined }
   ) => Effect.Effect<Option.Option<IndexedBookingRequest>, RepositoryError>
+  /** The visible requests among `uris` (at most 100), in no particular order; one read for a page of bookings. */
+  readonly getMany: (uris: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<IndexedBookingRequest>, RepositoryError>
   /** Requests addressed to a host, newest first, keyset-paginated by (created_at, uri). */
   readonly listByHost: (
     query: ListBookingRequests

@@ -343,6 +343,20 @@ export const repositorySuite = (name: string, layer: Layer.Layer<Repositories>) 
           expect(missing).toMatchObject({ _tag: "BookingRequestNotFound", uri })
         }))
 
+      test("getMany: the visible requests among the uris, in one read; unknown and hidden ones left out", () =>
+        Effect.gen(function*() {
+          const requests = yield* BookingRequestsRepo
+          expect(yield* requests.getMany([])).toEqual([])
+          yield* requests.upsert(request("m1", "3l0000000001", { note: "first" }))
+          yield* requests.upsert(request("m2", "3l0000000001", { note: "second" }))
+          yield* requests.upsert(request("m3", "3l0000000001", { guestDid: OTHER, note: "hidden" }))
+          yield* requests.hideForDid(OTHER)
+          const uris = ["m1", "m2", "m3", "absent"].map((rkey) => request(rkey, "x", rkey === "m3" ? { guestDid: OTHER } : {}).uri)
+          const found = yield* requests.getMany(uris)
+          expect(found.map((r) => r.note).sort()).toEqual(["first", "second"])
+          expect(found.every((r) => !r.hidden)).toBe(true)
+        }))
+
       test("listByHost / listByGuest: newest first, keyset pages, status filter, hide and purge", () =>
         Effect.gen(function*() {
           const requests = yield* BookingRequestsRepo

@@ -84,6 +84,14 @@ export const BookingRequestsRepoLive: Layer.Layer<
           orRepositoryError("BookingRequestsRepo.get")
         ),
 
+      getMany: (uris) =>
+        uris.length === 0
+          ? Effect.succeed([])
+          : sql`SELECT * FROM booking_requests WHERE ${sql.in("uri", uris.slice(0, 100))} AND hidden = 0`.pipe(
+            Effect.flatMap(decodeRequests),
+            orRepositoryError("BookingRequestsRepo.getMany")
+          ),
+
       listByHost: list("host_did", "BookingRequestsRepo.listByHost"),
       listByGuest: list("guest_did", "BookingRequestsRepo.listByGuest"),
 

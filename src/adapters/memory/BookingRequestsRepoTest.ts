@@ -70,6 +70,10 @@ export const BookingRequestsRepoTest: Layer.Layer<BookingRequestsRepo> = Layer.e
           (s) => Option.filter(HashMap.get(s.rows, uri), (r) => options?.includeHidden === true || !r.hidden)
         ),
 
+      getMany: (uris) =>
+        Effect.map(Ref.get(store), (s) =>
+          uris.slice(0, 100).flatMap((uri) => Option.toArray(Option.filter(HashMap.get(s.rows, uri), (r) => !r.hidden)))),
+
       listByHost: list("hostDid"),
       listByGuest: list("guestDid"),
 

@@ -1,4 +1,4 @@
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import type { Booking } from "../../domain/booking/booking"
 import { BookingNotes } from "../../services/BookingNotes"
 import { BookingRequestsRepo } from "../../services/BookingRequestsRepo"
@@ -12,13 +12,15 @@ import { BookingRequestsRepo } from "../../services/BookingRequestsRepo"
 export const guestNotesOf = (bookings: ReadonlyArray<Booking>) =>
   Effect.gen(function*() {
     const notes = new Map(yield* (yield* BookingNotes).forBookings(bookings))
-    const requests = yield* BookingRequestsRepo
     const fromRequests = bookings.filter((b) => !notes.has(b.id) && b.requestUri != null)
-    yield* Effect.forEach(fromRequests, (booking) =>
-      Effect.map(requests.get(booking.requestUri!), (found) => {
-        if (Option.isNone(found)) return
-        const { guestDid, note } = found.value
-        if (guestDid === booking.guestDid && note !== null && note.trim() !== "") notes.set(booking.id, note)
-      }), { concurrency: 4, discard: true })
+    if (fromRequests.length > 0) {
+      const found = new Map((yield* (yield* BookingRequestsRepo).getMany(fromRequests.map((b) => b.requestUri!))).map((r) => [r.uri, r]))
+      for (const booking of fromRequests) {
+        const request = found.get(booking.requestUri!)
+        if (request !== undefined && request.guestDid === booking.guestDid && request.note !== null && request.note.trim() !== "") {
+          notes.set(booking.id, request.note)
+        }
+      }
+    }
     return notes as ReadonlyMap<string, string>
   }).pipe(Effect.orDie)
